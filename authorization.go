@@ -1,0 +1,140 @@
+package sigil
+
+import "time"
+
+// AuthorizationState is where an Authorization stands in its life. Each
+// transition is a conditional write in the store (the row must be in the state
+// the transition expects), which is what makes every step single use.
+type AuthorizationState string
+
+// The states of an Authorization, in order.
+const (
+	// StateRequested: the authorization request was validated; nobody has
+	// signed in yet.
+	StateRequested AuthorizationState = "requested"
+	// StateChallenged: a domain was named and a sign-in message issued.
+	StateChallenged AuthorizationState = "challenged"
+	// StateAuthenticated: the domain's owner signed the message; consent is
+	// pending.
+	StateAuthenticated AuthorizationState = "authenticated"
+	// StateCodeIssued: consent was given and an authorization code issued.
+	StateCodeIssued AuthorizationState = "code_issued"
+	// StateExchanged: the code was exchanged for tokens.
+	StateExchanged AuthorizationState = "exchanged"
+	// StateRejected: the person declined.
+	StateRejected AuthorizationState = "rejected"
+	// StateRevoked: every token of the authorization is revoked, for example
+	// because its code was replayed (RFC 9700 section 4.5).
+	StateRevoked AuthorizationState = "revoked"
+)
+
+// Authorization is one run of the authorization code flow, from the
+// authorization request to the tokens it produced. Keeping the whole life in
+// one record means each protocol step is one conditional write, which keeps a
+// whole flow to a handful of SQL statements.
+type Authorization struct {
+	// ID is the login flow id, shown to the browser as ?flow= and used as the
+	// Request ID of the signed message.
+	ID string
+	// BrowserHash is a keyed hash of the browser cookie this flow is bound to.
+	BrowserHash []byte
+	ClientID    string
+	State       AuthorizationState
+
+	// The authorization request (OpenID Connect Core 3.1.2.1).
+	RedirectURI         string
+	ResponseMode        string
+	Scope               Scopes
+	OAuthState          string
+	Nonce               string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	Prompt              string
+	// MaxAge is the max_age parameter in seconds; -1 when absent.
+	MaxAge      int64
+	LoginHint   string
+	RequestedAt time.Time
+	// ExpiresAt ends the login and consent steps (30 minutes after the request).
+	ExpiresAt time.Time
+
+	// The sign-in: the domain, its owner, and the message the owner signs.
+	Subject            string
+	Address            string
+	ChallengeNonce     string
+	ChallengeIssuedAt  time.Time
+	ChallengeExpiresAt time.Time
+	Message            string
+	Signature          string
+	WalletTypeHint     string
+	AuthTime           time.Time
+	SessionID          string
+
+	// Consent and the code.
+	GrantedScope  Scopes
+	CodeHash      []byte
+	CodeExpiresAt time.Time
+
+	// Tokens issued from the code.
+	AccessTokenHash      []byte
+	AccessTokenExpiresAt time.Time
+
+	// RememberedScope is filled on read: the scopes the subject has already
+	// granted this client and asked Sigil to remember (nil when none).
+	RememberedScope Scopes
+	// ClientName and ClientLogoURI are filled on read for the pages.
+	ClientName    string
+	ClientLogoURI string
+}
+
+// Challenge is what a sign-in challenge writes onto an Authorization.
+type Challenge struct {
+	Subject   string
+	Address   string
+	Nonce     string
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+}
+
+// Authentication is what a verified signature writes onto an Authorization.
+// When GrantedScope is set (consent already remembered), the same write also
+// issues the code: CodeHash and CodeExpiresAt are then set too.
+type Authentication struct {
+	// Subject and Address are read only by ResumeAuthorization; a challenge
+	// already fixed them otherwise.
+	Subject        string
+	Address        string
+	ChallengeNonce string
+	Message        string
+	Signature      string
+	WalletTypeHint string
+	AuthTime       time.Time
+	SessionID      string
+	GrantedScope   Scopes
+	CodeHash       []byte
+	CodeExpiresAt  time.Time
+}
+
+// CodeExchange is what the token endpoint presents to redeem a code. The store
+// matches all of it in one conditional write, so a wrong client, redirect URI
+// or PKCE verifier leaves the code unused.
+type CodeExchange struct {
+	CodeHash    []byte
+	ClientID    string
+	RedirectURI string
+	// CodeChallenge is the challenge the verifier maps to under the stored
+	// method: S256(verifier) and the verifier itself for plain.
+	S256Challenge  string
+	PlainChallenge string
+
+	AccessTokenHash      []byte
+	AccessTokenExpiresAt time.Time
+}
+
+// Consent is a decision a person asked Sigil to remember: subject granted
+// scope to client.
+type Consent struct {
+	Subject   string
+	ClientID  string
+	Scope     Scopes
+	GrantedAt time.Time
+}

@@ -1,0 +1,33 @@
+package sigil
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrDomainNotFound reports that a domain is not registered (or has no owner).
+var ErrDomainNotFound = errors.New("domain not found")
+
+// ErrResolverUnavailable reports that the source of domain ownership could not
+// be reached (an RPC outage, a timeout). People see temporarily_unavailable.
+var ErrResolverUnavailable = errors.New("domain resolver unavailable")
+
+// Domain is a blockchain domain as Sigil needs it: who owns it and what
+// records it carries.
+type Domain struct {
+	// Name is the lowercased, validated domain name ("alice.crypto").
+	Name string
+	// Owner is the owning address, EIP-55 checksummed.
+	Owner string
+	// Records are the domain's key/value records ("crypto.ETH.address", ...).
+	Records map[string]string
+}
+
+// DomainResolver answers who owns a domain. The static registry file and the
+// on-chain UNS resolver both implement it.
+type DomainResolver interface {
+	// Resolve returns the domain named name. It returns an error wrapping
+	// ErrDomainNotFound when the domain has no owner, and one wrapping
+	// ErrResolverUnavailable when the answer could not be had.
+	Resolve(ctx context.Context, name string) (Domain, error)
+}

@@ -1,0 +1,81 @@
+package sigil
+
+import (
+	"context"
+	"time"
+)
+
+// Store is everything Sigil keeps. Every backend (SQLite, PostgreSQL) passes
+// the same conformance suite in internal/store/storetest; callers rely only on
+// what that suite checks.
+//
+// Transitions of an Authorization are conditional single writes: each names
+// the state it expects and returns ErrConflict when the record is not in it
+// (already used, expired, or bound to another browser), and ErrNotFound when
+// it does not exist.
+type Store interface {
+	// Clients.
+	CreateClient(ctx context.Context, c *Client) error
+	GetClient(ctx context.Context, id string) (*Client, error)
+	ListClients(ctx context.Context) ([]*Client, error)
+	UpdateClient(ctx context.Context, c *Client) error
+	DeleteClient(ctx context.Context, id string) error
+
+	// CreateAuthorization stores a validated authorization request (state
+	// requested).
+	CreateAuthorization(ctx context.Context, a *Authorization) error
+	// GetAuthorization reads an authorization by flow id, with
+	// RememberedScope (for its client and subject) and the client's name and
+	// logo filled in. An authorization past ExpiresAt still reads; callers
+	// decide.
+	GetAuthorization(ctx context.Context, id string) (*Authorization, error)
+	// GetAuthorizationByAccessToken reads the authorization whose current
+	// access token hashes to hash, if that token has not expired at now and
+	// the authorization is not revoked.
+	GetAuthorizationByAccessToken(ctx context.Context, hash []byte, now time.Time) (*Authorization, error)
+
+	// ChallengeAuthorization records a sign-in challenge on an authorization
+	// that is requested or challenged (a new challenge replaces an old one),
+	// bound to browserHash and not expired at now. It returns the updated
+	// authorization (without the fields filled on read).
+	ChallengeAuthorization(ctx context.Context, id string, browserHash []byte, ch Challenge, now time.Time) (*Authorization, error)
+	// AuthenticateAuthorization records a verified signature on an
+	// authorization that is challenged with ch.ChallengeNonce, bound to
+	// browserHash, and whose challenge has not expired at now. With
+	// auth.GrantedScope set it also issues the code (state code_issued);
+	// otherwise the state becomes authenticated.
+	AuthenticateAuthorization(ctx context.Context, id string, browserHash []byte, auth Authentication, now time.Time) (*Authorization, error)
+	// GrantAuthorization records consent on an authenticated authorization
+	// and issues its code (state code_issued).
+	GrantAuthorization(ctx context.Context, id string, browserHash []byte, granted Scopes, codeHash []byte, codeExpiresAt, now time.Time) (*Authorization, error)
+	// RejectAuthorization records that the person declined (state rejected);
+	// allowed from requested, challenged or authenticated.
+	RejectAuthorization(ctx context.Context, id string, browserHash []byte, now time.Time) (*Authorization, error)
+	// ResumeAuthorization signs a requested authorization in with an existing
+	// browser session (single sign-on): it records auth, whose Subject and
+	// Address come from the session, and becomes authenticated, or
+	// code_issued when auth.GrantedScope is set.
+	ResumeAuthorization(ctx context.Context, id string, browserHash []byte, auth Authentication, now time.Time) (*Authorization, error)
+
+	// ExchangeCode redeems a code: the authorization must be code_issued,
+	// its code unexpired at now, and client, redirect URI and PKCE challenge
+	// must all match. It then becomes exchanged with the given access token.
+	// On a mismatch it returns ErrNotFound and changes nothing, except that a
+	// code that was already exchanged revokes its authorization (RFC 6749
+	// section 4.1.2, RFC 9700 section 4.5) and returns ErrConflict.
+	ExchangeCode(ctx context.Context, ex CodeExchange, now time.Time) (*Authorization, error)
+
+	// Consents remembered by people.
+	SaveConsent(ctx context.Context, c Consent) error
+
+	// Signing keys, oldest first.
+	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
+	CreateSigningKey(ctx context.Context, k SigningKey) error
+
+	// DeleteExpired removes authorizations whose last token or step expired
+	// before cutoff, so tables stay bounded without an external janitor.
+	DeleteExpired(ctx context.Context, cutoff time.Time) (int64, error)
+
+	// Close releases the backend's resources.
+	Close() error
+}
