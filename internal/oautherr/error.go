@@ -1,0 +1,75 @@
+package oautherr
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// WithHint returns a copy of e whose Hint says what to fix. Catalogue entries
+// are shared, so handlers must derive, never modify.
+func (e *Error) WithHint(format string, args ...any) *Error {
+	c := *e
+	c.Hint = fmt.Sprintf(format, args...)
+	return &c
+}
+
+// Error implements the error interface with the wire description.
+func (e *Error) Error() string { return e.Code + ": " + e.FullDescription() }
+
+// Is makes errors.Is match any copy of the same catalogue entry.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code && t.Status == e.Status
+}
+
+// FullDescription is the error_description on the wire: the catalogue's
+// meaning followed by the hint (fosite's convention), so a developer reads
+// both what the code means and what to change.
+func (e *Error) FullDescription() string {
+	if e.Hint == "" {
+		return e.Description
+	}
+	return strings.TrimSpace(e.Description + " " + e.Hint)
+}
+
+// From returns err as a catalogue error: itself when it is one (or wraps
+// one), otherwise server_error. The original error is never shown to the
+// caller; handlers log it.
+func From(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return ErrServerError
+}
+
+// Body is the JSON error body of RFC 6749 section 5.2.
+type Body struct {
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description"`
+}
+
+// WriteJSON answers err as the JSON body of RFC 6749 section 5.2 with the
+// catalogue's status. Responses are never cached (section 5.1).
+func WriteJSON(w http.ResponseWriter, err error) {
+	e := From(err)
+	h := w.Header()
+	h.Set("Content-Type", "application/json;charset=UTF-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	w.WriteHeader(e.Status)
+	_ = json.NewEncoder(w).Encode(Body{Error: e.Code, ErrorDescription: e.FullDescription()})
+}
+
+// AddTo adds err to the parameters of an authorization error response (RFC
+// 6749 section 4.1.2.1): error and error_description. The caller adds state
+// and iss.
+func AddTo(params url.Values, err error) {
+	e := From(err)
+	params.Set("error", e.Code)
+	params.Set("error_description", e.FullDescription())
+}
