@@ -1,0 +1,104 @@
+// Package session keeps the browser's sign-in session and its binding
+// cookie. A session is a sealed cookie (no server-side row): it records who
+// signed in, with which wallet and message, so that a later authorization
+// request can skip the wallet step (single sign-on, prompt and max_age of
+// OpenID Connect Core section 3.1.2.1) without a database read.
+package session
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/sigil-oidc/sigil/internal/secret"
+)
+
+// Cookie names. The browser cookie binds login flows to this browser; the
+// session cookie remembers a completed sign-in.
+const (
+	BrowserCookie = "sigil_browser"
+	SessionCookie = "sigil_session"
+)
+
+// Session is one completed sign-in of a person in one browser.
+type Session struct {
+	// ID is the OpenID Connect "sid".
+	ID             string    `json:"sid"`
+	Subject        string    `json:"sub"`
+	Address        string    `json:"addr"`
+	AuthTime       time.Time `json:"auth_time"`
+	WalletTypeHint string    `json:"wth"`
+	Message        string    `json:"msg"`
+	Signature      string    `json:"sig"`
+}
+
+// Cookies reads and writes the cookies. Secure is set when the issuer is
+// https, so the development issuer on http://127.0.0.1 works too.
+type Cookies struct {
+	Keys     *secret.Keys
+	Secure   bool
+	Lifetime time.Duration
+}
+
+const sealPurpose = "session"
+
+// ErrNoSession reports that the browser has no valid session.
+var ErrNoSession = errors.New("no session")
+
+// Read returns the browser's session, or ErrNoSession.
+func (c *Cookies) Read(r *http.Request, now time.Time) (Session, error) {
+	ck, err := r.Cookie(SessionCookie)
+	if err != nil {
+		return Session{}, ErrNoSession
+	}
+	var s Session
+	if err := c.Keys.Open(sealPurpose, ck.Value, &s, now); err != nil {
+		return Session{}, ErrNoSession
+	}
+	return s, nil
+}
+
+// Write sets the session cookie.
+func (c *Cookies) Write(w http.ResponseWriter, s Session, now time.Time) error {
+	v, err := c.Keys.Seal(sealPurpose, s, c.Lifetime, now)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, c.cookie(SessionCookie, v, int(c.Lifetime/time.Second)))
+	return nil
+}
+
+// Clear removes the session cookie (logout).
+func (c *Cookies) Clear(w http.ResponseWriter) {
+	http.SetCookie(w, c.cookie(SessionCookie, "", -1))
+}
+
+// Browser returns the browser binding id, creating and setting one when the
+// browser has none. Flows store only its keyed hash.
+func (c *Cookies) Browser(w http.ResponseWriter, r *http.Request) string {
+	if ck, err := r.Cookie(BrowserCookie); err == nil && len(ck.Value) >= 43 {
+		return ck.Value
+	}
+	id := secret.RandomString(32)
+	// A browser id outlives any one flow; a year keeps it stable.
+	http.SetCookie(w, c.cookie(BrowserCookie, id, 365*24*3600))
+	return id
+}
+
+// BrowserHash returns the keyed hash of the request's browser cookie, or nil
+// when it has none.
+func (c *Cookies) BrowserHash(r *http.Request) []byte {
+	ck, err := r.Cookie(BrowserCookie)
+	if err != nil || ck.Value == "" {
+		return nil
+	}
+	return c.Keys.HashBrowser(ck.Value)
+}
+
+func (c *Cookies) cookie(name, value string, maxAge int) *http.Cookie {
+	// SameSite=Lax: the cookies travel on the top-level navigation back from
+	// the relying party to the authorization endpoint, but not on cross-site
+	// subrequests, which with the JSON-only login API closes CSRF.
+	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: c.Secure, SameSite: http.SameSiteLaxMode}
+}
