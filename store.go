@@ -67,6 +67,9 @@ type Store interface {
 
 	// Consents remembered by people.
 	SaveConsent(ctx context.Context, c Consent) error
+	// GetConsent returns the scopes subject granted clientID and asked to
+	// remember, or ErrNotFound.
+	GetConsent(ctx context.Context, subject, clientID string) (Scopes, error)
 
 	// Signing keys, oldest first.
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)

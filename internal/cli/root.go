@@ -1,0 +1,31 @@
+// Package cli is the sigil command line: serve, migrate and the admin
+// client commands. cmd/sigil only calls NewRootCommand.
+package cli
+
+import (
+	"log/slog"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// NewRootCommand returns the sigil command with its subcommands.
+func NewRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "sigil",
+		Short: "Sigil: sign in with a blockchain domain over OpenID Connect",
+		Long: "Sigil is an OpenID Connect provider: people sign in to websites with a blockchain domain\n" +
+			"(such as alice.crypto) by signing a message with the wallet that owns it.\n\n" +
+			"Start a development server with a demo:  sigil serve --dev",
+		SilenceUsage:  true,
+		SilenceErrors: false,
+	}
+	root.AddCommand(newServeCommand(), newMigrateCommand(), NewClientsCommand())
+	return root
+}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}

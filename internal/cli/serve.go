@@ -1,0 +1,316 @@
+package cli
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+
+	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/admin"
+	"github.com/sigil-oidc/sigil/internal/config"
+	"github.com/sigil-oidc/sigil/internal/domains/static"
+	"github.com/sigil-oidc/sigil/internal/keys"
+	"github.com/sigil-oidc/sigil/internal/login"
+	"github.com/sigil-oidc/sigil/internal/oauth"
+	"github.com/sigil-oidc/sigil/internal/oidc"
+	"github.com/sigil-oidc/sigil/internal/secret"
+	"github.com/sigil-oidc/sigil/internal/server"
+	"github.com/sigil-oidc/sigil/internal/session"
+	"github.com/sigil-oidc/sigil/web"
+)
+
+// Demo names used by --dev.
+const (
+	DemoClientID = "sigil-demo"
+	DemoDomain   = "alice.crypto"
+)
+
+// SupportedScopes are the scopes this version of Sigil understands.
+var SupportedScopes = []string{"openid", "wallet"}
+
+func newServeCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the OpenID Connect provider (public and admin listeners)",
+		Example: "  sigil serve --dev\n" +
+			"  sigil serve --issuer https://login.example.com --admin-token $TOKEN --domains domains.yaml",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Load(cmd.Flags(), os.Getenv)
+			if err != nil {
+				return err
+			}
+			if err := cfg.ValidateServe(); err != nil {
+				return err
+			}
+			return serve(cmd.Context(), cfg, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	config.RegisterFlags(cmd.Flags())
+	return cmd
+}
+
+// serve runs Sigil until ctx ends.
+func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) error {
+	log := newLogger(cfg.LogLevel, stderr)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	systemSecret, err := loadSystemSecret(cfg)
+	if err != nil {
+		return err
+	}
+	secrets, err := secret.Derive(systemSecret)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	signer, err := keys.Load(ctx, st, systemSecret)
+	if err != nil {
+		return err
+	}
+	issuer, _ := url.Parse(cfg.Issuer) // validated by config
+
+	var dev *devSetup
+	if cfg.Dev {
+		if dev, err = setUpDev(ctx, cfg, st); err != nil {
+			return fmt.Errorf("--dev: %w", err)
+		}
+	}
+	var resolver sigil.DomainResolver
+	switch {
+	case cfg.Domains != "":
+		if resolver, err = static.Load(cfg.Domains); err != nil {
+			return err
+		}
+	case dev != nil:
+		resolver = dev.registry
+	}
+
+	provider := &oauth.Provider{
+		Issuer:    issuer,
+		Store:     st,
+		Secrets:   secrets,
+		Signer:    signer,
+		Cookies:   &session.Cookies{Keys: secrets, Secure: issuer.Scheme == "https", Lifetime: oauth.DefaultLifetimes.Session},
+		Log:       log,
+		Now:       time.Now,
+		Lifetimes: oauth.DefaultLifetimes,
+	}
+	if provider.Pages, err = web.NewPages(); err != nil {
+		return err
+	}
+	public := &server.Public{
+		Provider: provider,
+		OIDC:     &oidc.Endpoints{Issuer: cfg.Issuer, Store: st, Secrets: secrets, Signer: signer, Log: log, Now: time.Now, Scopes: SupportedScopes},
+		Login:    &login.Handler{Provider: provider, Domains: resolver},
+	}
+	adminToken := cfg.AdminToken
+	if dev != nil {
+		public.Login.DevWalletKey = dev.walletKey
+		public.Demo = &web.DemoPage{Issuer: cfg.Issuer, ClientID: DemoClientID, RedirectURI: provider.Endpoint("/demo/callback"),
+			Scope: "openid wallet", Domain: DemoDomain}
+		if adminToken == "" {
+			adminToken = secret.RandomString(24)
+		}
+	}
+	adminMux := http.NewServeMux()
+	adminMux.Handle("/admin/", admin.NewHandler(st, admin.HashToken(adminToken), log))
+	adminMux.Handle("GET /metrics", promhttp.Handler())
+	adminMux.HandleFunc("GET /health/ready", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+
+	publicLn, err := net.Listen("tcp", cfg.PublicAddr)
+	if err != nil {
+		return fmt.Errorf("--public-addr: %w", err)
+	}
+	adminLn, err := net.Listen("tcp", cfg.AdminAddr)
+	if err != nil {
+		publicLn.Close()
+		return fmt.Errorf("--admin-addr: %w", err)
+	}
+	servers := []*http.Server{
+		newHTTPServer(public.Handler(), log),
+		newHTTPServer(server.Middleware(adminMux, log), log),
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- servers[0].Serve(publicLn) }()
+	go func() { errc <- servers[1].Serve(adminLn) }()
+	go janitor(ctx, st, log)
+
+	printBanner(stdout, cfg, adminLn.Addr().String(), adminToken, dev)
+	log.Info("sigil started", "issuer", cfg.Issuer, "public", publicLn.Addr().String(), "admin", adminLn.Addr().String())
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		_ = s.Shutdown(shutdownCtx)
+	}
+	log.Info("sigil stopped")
+	return nil
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// janitor deletes authorizations whose last use has expired, so tables stay
+// bounded without an external job (a standing complaint about Hydra).
+func janitor(ctx context.Context, st sigil.Store, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := st.DeleteExpired(ctx, time.Now())
+			if err != nil {
+				log.Error("delete expired authorizations", "err", err)
+			} else if n > 0 {
+				log.Info("deleted expired authorizations", "count", n)
+			}
+		}
+	}
+}
+
+// loadSystemSecret returns --system-secret, or the secret kept in the data
+// dir, generating it on first start.
+func loadSystemSecret(cfg *config.Config) ([]byte, error) {
+	if cfg.SystemSecret != "" {
+		return []byte(cfg.SystemSecret), nil
+	}
+	path := filepath.Join(cfg.DataDir, "system-secret")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		s := secret.RandomString(32)
+		if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("write system secret: %w", err)
+		}
+		return []byte(s), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read system secret: %w", err)
+	}
+	s := strings.TrimSpace(string(b))
+	if len(s) < secret.MinSystemSecretLen {
+		return nil, fmt.Errorf("%s holds a secret shorter than %d characters", path, secret.MinSystemSecretLen)
+	}
+	return []byte(s), nil
+}
+
+// devSetup is what --dev generated.
+type devSetup struct {
+	walletKey     string
+	walletAddress string
+	registry      *static.Registry
+}
+
+// setUpDev generates the development wallet (a key kept in the data dir), a
+// registry in which it owns the demo domain, and the public demo client.
+func setUpDev(ctx context.Context, cfg *config.Config, st sigil.Store) (*devSetup, error) {
+	key, err := loadOrCreateDevKey(filepath.Join(cfg.DataDir, "dev-wallet.key"))
+	if err != nil {
+		return nil, err
+	}
+	d := &devSetup{walletKey: "0x" + hex.EncodeToString(crypto.FromECDSA(key)), walletAddress: crypto.PubkeyToAddress(key.PublicKey).Hex()}
+	if cfg.Domains == "" {
+		d.registry, err = static.New(map[string]sigil.Domain{DemoDomain: {
+			Owner:   d.walletAddress,
+			Records: map[string]string{"crypto.ETH.address": d.walletAddress},
+		}})
+		if err != nil {
+			return nil, err
+		}
+	}
+	issuer := strings.TrimSuffix(cfg.Issuer, "/")
+	client := &sigil.Client{
+		ID:                      DemoClientID,
+		Name:                    "Sigil demo",
+		RedirectURIs:            []string{issuer + "/demo/callback"},
+		GrantTypes:              []string{"authorization_code"},
+		ResponseTypes:           []string{"code"},
+		Scope:                   sigil.Scopes{"openid", "wallet"},
+		TokenEndpointAuthMethod: sigil.AuthMethodNone,
+		CreatedAt:               time.Now(),
+		UpdatedAt:               time.Now(),
+	}
+	if _, err := st.GetClient(ctx, DemoClientID); errors.Is(err, sigil.ErrNotFound) {
+		err = st.CreateClient(ctx, client)
+		if err != nil {
+			return nil, fmt.Errorf("create demo client: %w", err)
+		}
+	} else if err != nil {
+		return nil, err
+	} else if err := st.UpdateClient(ctx, client); err != nil {
+		return nil, fmt.Errorf("update demo client: %w", err)
+	}
+	return d, nil
+}
+
+func loadOrCreateDevKey(path string) (*ecdsa.PrivateKey, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return crypto.HexToECDSA(strings.TrimPrefix(strings.TrimSpace(string(b)), "0x"))
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(crypto.FromECDSA(key))+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return key, nil
+}
+
+func printBanner(w io.Writer, cfg *config.Config, adminAddr, adminToken string, dev *devSetup) {
+	issuer := strings.TrimSuffix(cfg.Issuer, "/")
+	fmt.Fprintf(w, "Sigil is running.\n")
+	fmt.Fprintf(w, "  issuer:      %s\n", cfg.Issuer)
+	fmt.Fprintf(w, "  discovery:   %s/.well-known/openid-configuration\n", issuer)
+	fmt.Fprintf(w, "  admin API:   http://%s/admin/clients\n", adminAddr)
+	if dev != nil {
+		fmt.Fprintf(w, "\nDevelopment mode (never use in production):\n")
+		fmt.Fprintf(w, "  demo:        %s/demo  (sign in as %s with the development wallet)\n", issuer, DemoDomain)
+		fmt.Fprintf(w, "  dev wallet:  %s (key in %s)\n", dev.walletAddress, filepath.Join(cfg.DataDir, "dev-wallet.key"))
+		if cfg.AdminToken == "" {
+			fmt.Fprintf(w, "  admin token: %s  (new at every --dev start)\n", adminToken)
+			fmt.Fprintf(w, "  try:         SIGIL_ADMIN_TOKEN=%s sigil clients list\n", adminToken)
+		}
+	}
+}

@@ -1,0 +1,183 @@
+// Package config turns flags, environment variables and an optional YAML
+// file into one validated Config. A flag given on the command line wins over
+// its environment variable, which wins over the file, which wins over the
+// default, so an operator can keep a file and override one value.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the configuration of `sigil serve` and `sigil migrate`.
+type Config struct {
+	Issuer       string `yaml:"issuer"`
+	PublicAddr   string `yaml:"public_addr"`
+	AdminAddr    string `yaml:"admin_addr"`
+	DataDir      string `yaml:"data_dir"`
+	DSN          string `yaml:"dsn"`
+	AdminToken   string `yaml:"admin_token"`
+	Domains      string `yaml:"domains"`
+	SystemSecret string `yaml:"system_secret"`
+	LogLevel     string `yaml:"log_level"`
+	Dev          bool   `yaml:"dev"`
+}
+
+// option ties one setting to its flag, environment variable and field.
+type option struct {
+	flag, env, def, usage string
+	field                 func(*Config) *string
+}
+
+var options = []option{
+	{"issuer", "SIGIL_ISSUER", "http://127.0.0.1:4444", "issuer URL: the public base URL of Sigil", func(c *Config) *string { return &c.Issuer }},
+	{"public-addr", "SIGIL_PUBLIC_ADDR", "127.0.0.1:4444", "listen address of the public (OpenID Connect) endpoints", func(c *Config) *string { return &c.PublicAddr }},
+	{"admin-addr", "SIGIL_ADMIN_ADDR", "127.0.0.1:4445", "listen address of the admin API", func(c *Config) *string { return &c.AdminAddr }},
+	{"data-dir", "SIGIL_DATA_DIR", "sigil-data", "directory for the SQLite database, the system secret and --dev files", func(c *Config) *string { return &c.DataDir }},
+	{"dsn", "SIGIL_DSN", "", "database DSN (default: a SQLite file sigil.db in the data dir)", func(c *Config) *string { return &c.DSN }},
+	{"admin-token", "SIGIL_ADMIN_TOKEN", "", "bearer token of the admin API (generated under --dev)", func(c *Config) *string { return &c.AdminToken }},
+	{"domains", "SIGIL_DOMAINS", "", "static domain registry file (YAML)", func(c *Config) *string { return &c.Domains }},
+	{"system-secret", "SIGIL_SYSTEM_SECRET", "", "secret (32+ characters) that keys token hashes, cookies and key encryption (default: generated into <data-dir>/system-secret)", func(c *Config) *string { return &c.SystemSecret }},
+	{"log-level", "SIGIL_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(c *Config) *string { return &c.LogLevel }},
+}
+
+// RegisterFlags adds the configuration flags to fs.
+func RegisterFlags(fs *pflag.FlagSet) {
+	fs.String("config", "", "optional YAML config file (keys: "+keys()+")")
+	for _, o := range options {
+		fs.String(o.flag, o.def, o.usage+" (env "+o.env+")")
+	}
+	fs.Bool("dev", false, "development mode: generate what is missing and serve a demo at /demo (env SIGIL_DEV)")
+}
+
+func keys() string {
+	var ks []string
+	for _, o := range options {
+		ks = append(ks, strings.ReplaceAll(o.flag, "-", "_"))
+	}
+	return strings.Join(append(ks, "dev"), ", ")
+}
+
+// Load reads the configuration from fs (after parsing), the environment and
+// the config file named by --config, then validates it.
+func Load(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	for _, o := range options {
+		*o.field(c) = o.def
+	}
+	if path, _ := fs.GetString("config"); path != "" {
+		if err := c.loadFile(path); err != nil {
+			return nil, err
+		}
+	}
+	for _, o := range options {
+		if fs.Changed(o.flag) {
+			*o.field(c), _ = fs.GetString(o.flag)
+		} else if v := getenv(o.env); v != "" {
+			*o.field(c) = v
+		}
+	}
+	if fs.Changed("dev") {
+		c.Dev, _ = fs.GetBool("dev")
+	} else if v := getenv("SIGIL_DEV"); v != "" {
+		c.Dev = v == "1" || strings.EqualFold(v, "true")
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// loadFile reads the YAML file; unknown keys are an error so that a typo
+// does not silently keep a default.
+func (c *Config) loadFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	defer f.Close()
+	dec := yaml.NewDecoder(f)
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	return nil
+}
+
+// Validate checks the configuration and says what to fix.
+func (c *Config) Validate() error {
+	var errs []error
+	u, err := url.Parse(c.Issuer)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		errs = append(errs, fmt.Errorf("--issuer %q must be an absolute http(s) URL such as https://login.example.com", c.Issuer))
+	case u.RawQuery != "" || u.Fragment != "":
+		errs = append(errs, fmt.Errorf("--issuer %q must not have a query or fragment (OpenID Connect Discovery section 3)", c.Issuer))
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		errs = append(errs, fmt.Errorf("--issuer %q must use https unless it is a loopback address", c.Issuer))
+	}
+	for name, addr := range map[string]string{"--public-addr": c.PublicAddr, "--admin-addr": c.AdminAddr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			errs = append(errs, fmt.Errorf("%s %q must be host:port: %v", name, addr, err))
+		}
+	}
+	if c.PublicAddr == c.AdminAddr {
+		errs = append(errs, fmt.Errorf("--public-addr and --admin-addr are both %q; the admin API needs its own listener", c.PublicAddr))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("--data-dir must not be empty"))
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		errs = append(errs, errors.New("--admin-token must be at least 16 characters"))
+	}
+	if c.SystemSecret != "" && len(c.SystemSecret) < 32 {
+		errs = append(errs, errors.New("--system-secret must be at least 32 characters"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("--log-level %q must be debug, info, warn or error", c.LogLevel))
+	}
+	if strings.HasPrefix(c.DSN, "postgres://") || strings.HasPrefix(c.DSN, "postgresql://") {
+		errs = append(errs, errors.New("--dsn: PostgreSQL is not supported yet; leave --dsn empty for the embedded SQLite database"))
+	}
+	return errors.Join(errs...)
+}
+
+// ValidateServe adds the checks that only `sigil serve` needs: outside
+// --dev, nothing is generated, so the admin token and the domain source must
+// be given.
+func (c *Config) ValidateServe() error {
+	var errs []error
+	if c.AdminToken == "" && !c.Dev {
+		errs = append(errs, errors.New("--admin-token (or SIGIL_ADMIN_TOKEN) is required outside --dev"))
+	}
+	if c.Domains == "" && !c.Dev {
+		errs = append(errs, errors.New("--domains (or SIGIL_DOMAINS) must name a domain registry file outside --dev"))
+	}
+	return errors.Join(errs...)
+}
+
+// DatabaseDSN is the DSN to open: --dsn, or the SQLite file in the data dir.
+func (c *Config) DatabaseDSN() string {
+	if c.DSN != "" {
+		return c.DSN
+	}
+	return filepath.Join(c.DataDir, "sigil.db")
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

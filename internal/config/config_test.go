@@ -1,0 +1,94 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func load(t *testing.T, args []string, env map[string]string) (*Config, error) {
+	t.Helper()
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return Load(fs, func(k string) string { return env[k] })
+}
+
+func TestDefaultsUnderDev(t *testing.T) {
+	c, err := load(t, []string{"--dev"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != "http://127.0.0.1:4444" || c.PublicAddr != "127.0.0.1:4444" || c.AdminAddr != "127.0.0.1:4445" {
+		t.Fatalf("defaults %+v", c)
+	}
+	if c.DatabaseDSN() != filepath.Join("sigil-data", "sigil.db") {
+		t.Fatalf("dsn %q", c.DatabaseDSN())
+	}
+}
+
+func TestPrecedenceFlagEnvFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "sigil.yaml")
+	os.WriteFile(file, []byte("issuer: https://file.example\nadmin_token: file-token-0123456789\ndomains: d.yaml\npublic_addr: 127.0.0.1:1\n"), 0o600)
+	c, err := load(t, []string{"--config", file, "--public-addr", "127.0.0.1:3"},
+		map[string]string{"SIGIL_ISSUER": "https://env.example", "SIGIL_PUBLIC_ADDR": "127.0.0.1:2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != "https://env.example" || c.PublicAddr != "127.0.0.1:3" || c.AdminToken != "file-token-0123456789" {
+		t.Fatalf("precedence wrong: %+v", c)
+	}
+}
+
+func TestValidationMessages(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--dev", "--issuer", "ftp://x"}, "--issuer"},
+		{[]string{"--dev", "--issuer", "http://example.com"}, "must use https"},
+		{[]string{"--dev", "--public-addr", "nope"}, "--public-addr"},
+		{[]string{"--dev", "--admin-addr", "127.0.0.1:4444"}, "own listener"},
+		{[]string{"--dev", "--admin-token", "short"}, "at least 16"},
+		{[]string{"--dev", "--log-level", "loud"}, "--log-level"},
+		{[]string{"--dev", "--system-secret", "short"}, "at least 32"},
+		{[]string{"--dev", "--dsn", "postgres://x"}, "PostgreSQL"},
+	}
+	for _, tc := range cases {
+		_, err := load(t, tc.args, nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: err = %v, want it to mention %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestServeNeedsTokenAndDomainsOutsideDev(t *testing.T) {
+	c, err := load(t, []string{"--domains", "d.yaml"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ValidateServe(); err == nil || !strings.Contains(err.Error(), "--admin-token") {
+		t.Fatalf("err = %v", err)
+	}
+	c, _ = load(t, []string{"--admin-token", "0123456789abcdef"}, nil)
+	if err := c.ValidateServe(); err == nil || !strings.Contains(err.Error(), "--domains") {
+		t.Fatalf("err = %v", err)
+	}
+	c, _ = load(t, []string{"--dev"}, nil)
+	if err := c.ValidateServe(); err != nil {
+		t.Fatalf("dev: %v", err)
+	}
+}
+
+func TestUnknownFileKey(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "sigil.yaml")
+	os.WriteFile(file, []byte("isuer: https://x\n"), 0o600)
+	if _, err := load(t, []string{"--dev", "--config", file}, nil); err == nil || !strings.Contains(err.Error(), "isuer") {
+		t.Fatalf("err = %v", err)
+	}
+}

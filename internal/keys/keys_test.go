@@ -1,0 +1,406 @@
+package keys
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/sigil-oidc/sigil"
+)
+
+// memStore is an in-memory KeyStore for unit tests.
+type memStore struct {
+	mu   sync.Mutex
+	keys []sigil.SigningKey
+}
+
+func (m *memStore) ListSigningKeys(context.Context) ([]sigil.SigningKey, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]sigil.SigningKey(nil), m.keys...), nil
+}
+
+func (m *memStore) CreateSigningKey(_ context.Context, k sigil.SigningKey) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, old := range m.keys {
+		if old.ID == k.ID {
+			return sigil.ErrConflict
+		}
+	}
+	m.keys = append(m.keys, k)
+	return nil
+}
+
+var secret = []byte("0123456789abcdef0123456789abcdef")
+
+func mustLoad(t *testing.T, ks KeyStore, secret []byte) *Set {
+	t.Helper()
+	s, err := Load(context.Background(), ks, secret)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return s
+}
+
+func header(t *testing.T, token string) map[string]any {
+	t.Helper()
+	raw, err := base64.RawURLEncoding.DecodeString(strings.Split(token, ".")[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h map[string]any
+	if err := json.Unmarshal(raw, &h); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+func TestLoadCreatesFirstKeyThenReusesIt(t *testing.T) {
+	st := &memStore{}
+	s1 := mustLoad(t, st, secret)
+	if len(st.keys) != 1 {
+		t.Fatalf("store has %d keys after first Load, want 1", len(st.keys))
+	}
+	k := st.keys[0]
+	if k.Algorithm != "RS256" || k.ID == "" || k.CreatedAt.IsZero() {
+		t.Fatalf("stored key = %+v", k)
+	}
+
+	// The kid is the RFC 7638 thumbprint of the public key.
+	jwks := s1.PublicJWKS()
+	if len(jwks.Keys) != 1 || jwks.Keys[0].KeyID != k.ID {
+		t.Fatalf("JWKS = %+v, want the one key %q", jwks, k.ID)
+	}
+	tp, err := jwks.Keys[0].Thumbprint(crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := base64.RawURLEncoding.EncodeToString(tp); k.ID != want {
+		t.Errorf("kid = %q, want thumbprint %q", k.ID, want)
+	}
+	if bits := jwks.Keys[0].Key.(*rsa.PublicKey).N.BitLen(); bits != 2048 {
+		t.Errorf("key has %d bits, want 2048", bits)
+	}
+
+	// The stored form is sealed: it is not PKCS #8 DER (which starts with
+	// a SEQUENCE tag) and it opens to a key that parses.
+	if bytes.HasPrefix(k.Sealed, []byte{0x30, 0x82}) {
+		t.Error("stored key looks like plaintext DER")
+	}
+
+	s2 := mustLoad(t, st, secret)
+	if len(st.keys) != 1 {
+		t.Fatalf("store has %d keys after second Load, want 1", len(st.keys))
+	}
+	if got := s2.PublicJWKS().Keys[0].KeyID; got != k.ID {
+		t.Errorf("second Load kid = %q, want %q", got, k.ID)
+	}
+	// A token signed by one instance verifies on the other.
+	tok, err := s1.Sign(map[string]string{"sub": "alice.crypto"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.Verify(tok); err != nil {
+		t.Errorf("second Set does not verify first Set's token: %v", err)
+	}
+}
+
+func TestLoadWithDifferentSecretFails(t *testing.T) {
+	st := &memStore{}
+	mustLoad(t, st, secret)
+	_, err := Load(context.Background(), st, []byte("another secret entirely........."))
+	if err == nil {
+		t.Fatal("Load with a different secret succeeded")
+	}
+	kid := st.keys[0].ID
+	if !strings.Contains(err.Error(), kid) || !strings.Contains(err.Error(), "system secret") {
+		t.Errorf("error %q does not name kid %q and the system secret", err, kid)
+	}
+	if len(st.keys) != 1 {
+		t.Errorf("failed Load changed the store: %d keys", len(st.keys))
+	}
+}
+
+func TestLoadRejectsEmptySecret(t *testing.T) {
+	if _, err := Load(context.Background(), &memStore{}, nil); err == nil {
+		t.Fatal("Load with an empty secret succeeded")
+	}
+}
+
+func TestLoadRejectsUnknownAlgorithm(t *testing.T) {
+	k, err := generate(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.Algorithm = "ES256"
+	_, err = Load(context.Background(), &memStore{keys: []sigil.SigningKey{k}}, secret)
+	if err == nil || !strings.Contains(err.Error(), "ES256") {
+		t.Fatalf("Load with an ES256 key: err = %v", err)
+	}
+}
+
+func TestNewestKeySignsAndOlderKeysStillVerify(t *testing.T) {
+	older, err := generate(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer, err := generate(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	older.CreatedAt = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	newer.CreatedAt = older.CreatedAt.Add(time.Hour)
+
+	oldSet := mustLoad(t, &memStore{keys: []sigil.SigningKey{older}}, secret)
+	oldTok, err := oldSet.Sign(map[string]int{"n": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s := mustLoad(t, &memStore{keys: []sigil.SigningKey{older, newer}}, secret)
+	tok, err := s.Sign(map[string]int{"n": 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kid := header(t, tok)["kid"]; kid != newer.ID {
+		t.Errorf("signed with kid %v, want newest %q", kid, newer.ID)
+	}
+	if _, err := s.Verify(oldTok); err != nil {
+		t.Errorf("token from the older key does not verify: %v", err)
+	}
+	if n := len(s.PublicJWKS().Keys); n != 2 {
+		t.Errorf("JWKS has %d keys, want 2", n)
+	}
+}
+
+func TestSignVerifyRoundTrip(t *testing.T) {
+	s := mustLoad(t, &memStore{}, secret)
+	claims := map[string]any{"iss": "https://sigil.example", "sub": "alice.crypto", "aud": "client-1"}
+	tok, err := s.Sign(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(tok, "."); n != 2 {
+		t.Fatalf("token %q is not compact serialization", tok)
+	}
+	h := header(t, tok)
+	if h["alg"] != "RS256" || h["typ"] != "JWT" || h["kid"] != s.PublicJWKS().Keys[0].KeyID {
+		t.Errorf("header = %v", h)
+	}
+	payload, err := s.Verify(tok)
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(payload, &got); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range claims {
+		if got[k] != v {
+			t.Errorf("claim %s = %v, want %v", k, got[k], v)
+		}
+	}
+	if a := s.Algorithms(); len(a) != 1 || a[0] != "RS256" {
+		t.Errorf("Algorithms() = %v", a)
+	}
+}
+
+func TestPublicJWKSHasNoPrivateParts(t *testing.T) {
+	s := mustLoad(t, &memStore{}, secret)
+	jwks := s.PublicJWKS()
+	for _, k := range jwks.Keys {
+		if !k.IsPublic() {
+			t.Errorf("key %q is not public", k.KeyID)
+		}
+		if k.Algorithm != "RS256" || k.Use != "sig" || k.KeyID == "" {
+			t.Errorf("key = kid %q alg %q use %q", k.KeyID, k.Algorithm, k.Use)
+		}
+	}
+	raw, err := json.Marshal(jwks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range doc.Keys {
+		for _, private := range []string{"d", "p", "q", "dp", "dq", "qi"} {
+			if _, ok := k[private]; ok {
+				t.Errorf("JWKS JSON has private member %q: %s", private, raw)
+			}
+		}
+		if k["kty"] != "RSA" || k["n"] == nil || k["e"] == nil {
+			t.Errorf("JWKS key = %v", k)
+		}
+	}
+	// The returned set is a copy.
+	jwks.Keys[0].KeyID = "changed"
+	if s.PublicJWKS().Keys[0].KeyID == "changed" {
+		t.Error("mutating PublicJWKS result changed the Set")
+	}
+}
+
+func TestVerifyRejectsForeignKey(t *testing.T) {
+	s := mustLoad(t, &memStore{}, secret)
+	other := mustLoad(t, &memStore{}, secret)
+	tok, err := other.Sign(map[string]string{"sub": "mallory.crypto"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Verify(tok); err == nil {
+		t.Error("Verify accepted a token from a foreign key set")
+	}
+
+	// A foreign key that claims our kid fails on the signature.
+	foreign, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid := s.PublicJWKS().Keys[0].KeyID
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: foreign},
+		(&jose.SignerOptions{}).WithHeader("kid", kid).WithType("JWT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jws, err := signer.Sign([]byte(`{"sub":"mallory.crypto"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := jws.CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Verify(forged); err == nil {
+		t.Error("Verify accepted a token signed by a foreign key under our kid")
+	}
+}
+
+func TestVerifyRejectsOtherAlgorithms(t *testing.T) {
+	s := mustLoad(t, &memStore{}, secret)
+	kid := s.PublicJWKS().Keys[0].KeyID
+	payload := b64(`{"sub":"mallory.crypto"}`)
+
+	none := b64(`{"alg":"none","kid":"`+kid+`","typ":"JWT"}`) + "." + payload + "."
+	if _, err := s.Verify(none); err == nil {
+		t.Error(`Verify accepted alg "none"`)
+	}
+
+	// HS256 keyed with the public key, the classic RS/HS confusion.
+	pubJSON, err := json.Marshal(s.PublicJWKS().Keys[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	input := b64(`{"alg":"HS256","kid":"`+kid+`","typ":"JWT"}`) + "." + payload
+	mac := hmac.New(sha256.New, pubJSON)
+	mac.Write([]byte(input))
+	hs := input + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+	if _, err := s.Verify(hs); err == nil {
+		t.Error("Verify accepted an HS256 token")
+	}
+}
+
+func TestVerifyRejectsTampering(t *testing.T) {
+	s := mustLoad(t, &memStore{}, secret)
+	tok, err := s.Sign(map[string]string{"sub": "alice.crypto"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(tok, ".")
+	tampered := parts[0] + "." + b64(`{"sub":"mallory.crypto"}`) + "." + parts[2]
+	if _, err := s.Verify(tampered); err == nil {
+		t.Error("Verify accepted a tampered payload")
+	}
+	sig := []byte(parts[2])
+	if sig[0] == 'A' {
+		sig[0] = 'B'
+	} else {
+		sig[0] = 'A'
+	}
+	if _, err := s.Verify(parts[0] + "." + parts[1] + "." + string(sig)); err == nil {
+		t.Error("Verify accepted a tampered signature")
+	}
+	for _, bad := range []string{"", "a.b", "not a token", tok + "."} {
+		if _, err := s.Verify(bad); err == nil {
+			t.Errorf("Verify(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestSealOpen(t *testing.T) {
+	plain := []byte("a PKCS #8 key, say")
+	sealed, err := Seal(secret, "kid-1", plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sealed) != 12+len(plain)+16 {
+		t.Errorf("sealed length %d, want nonce + plaintext + tag = %d", len(sealed), 12+len(plain)+16)
+	}
+	got, err := Open(secret, "kid-1", sealed)
+	if err != nil || !bytes.Equal(got, plain) {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+	again, err := Seal(secret, "kid-1", plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(again, sealed) {
+		t.Error("two Seals of the same plaintext are equal; the nonce is not random")
+	}
+
+	if _, err := Open(secret, "kid-2", sealed); err == nil {
+		t.Error("Open with the wrong kid (AAD) succeeded")
+	}
+	if _, err := Open([]byte("wrong secret"), "kid-1", sealed); err == nil {
+		t.Error("Open with the wrong secret succeeded")
+	}
+	flipped := bytes.Clone(sealed)
+	flipped[len(flipped)-1] ^= 1
+	if _, err := Open(secret, "kid-1", flipped); err == nil {
+		t.Error("Open of altered data succeeded")
+	}
+	if _, err := Open(secret, "kid-1", sealed[:20]); err == nil {
+		t.Error("Open of truncated data succeeded")
+	}
+	if _, err := Seal(nil, "kid-1", plain); err == nil {
+		t.Error("Seal with an empty secret succeeded")
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	s := mustLoad(t, &memStore{}, secret)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok, err := s.Sign(map[string]int{"i": i})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if _, err := s.Verify(tok); err != nil {
+				t.Error(err)
+			}
+			_ = s.PublicJWKS()
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,405 @@
+// Package login is the sign-in and consent step of the authorization code
+// flow: the pages a person sees and the JSON login API under them, which
+// native apps and tests can drive too (docs/login-api.md).
+//
+// The person names a domain; Sigil looks up its owner and issues an EIP-4361
+// message naming the owner, the scopes, the flow and an expiry; the wallet
+// signs it (EIP-191); Sigil accepts the signature once, for that exact
+// message, before it expires, and only from the owner.
+package login
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/domains"
+	"github.com/sigil-oidc/sigil/internal/oauth"
+	"github.com/sigil-oidc/sigil/internal/oautherr"
+	"github.com/sigil-oidc/sigil/internal/siwe"
+)
+
+// Handler serves the login and consent pages and the login API.
+type Handler struct {
+	Provider *oauth.Provider
+	Domains  sigil.DomainResolver
+	// DevWalletKey, set only under --dev, is the private key of the
+	// development wallet that the login page offers.
+	DevWalletKey string
+}
+
+// Wallet type hints of Login with Unstoppable (the wallet_type_hint claim).
+var walletTypeHints = map[string]bool{"web3": true, "walletconnect": true, "coinbase-wallet": true}
+
+// ChallengeRequest is the body of POST /login/challenge.
+type ChallengeRequest struct {
+	Flow   string `json:"flow"`
+	Domain string `json:"domain"`
+}
+
+// ChallengeResponse is the answer of POST /login/challenge: the message the
+// domain's owner must sign.
+type ChallengeResponse struct {
+	Message   string    `json:"message"`
+	Address   string    `json:"address"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// VerifyRequest is the body of POST /login/verify.
+type VerifyRequest struct {
+	Flow           string `json:"flow"`
+	Signature      string `json:"signature"`
+	WalletTypeHint string `json:"wallet_type_hint"`
+}
+
+// ConsentRequest is the body of POST /consent/accept and /consent/reject.
+type ConsentRequest struct {
+	Flow       string   `json:"flow"`
+	GrantScope []string `json:"grant_scope"`
+	Remember   bool     `json:"remember"`
+}
+
+// Redirect is the answer of the steps that move the browser on.
+type Redirect struct {
+	RedirectTo string `json:"redirect_to"`
+}
+
+// Challenge serves POST /login/challenge.
+func (h *Handler) Challenge(w http.ResponseWriter, r *http.Request) {
+	var req ChallengeRequest
+	if !h.readJSON(w, r, &req) {
+		return
+	}
+	name, err := domains.NormalizeName(req.Domain)
+	if err != nil {
+		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The domain is not valid: %v.", err))
+		return
+	}
+	ctx := r.Context()
+	d, err := h.Domains.Resolve(ctx, name)
+	if err != nil {
+		h.fail(w, resolveError(name, err))
+		return
+	}
+	now := h.Provider.Now()
+	ch := sigil.Challenge{
+		Subject:   d.Name,
+		Address:   d.Owner,
+		Nonce:     newNonce(),
+		IssuedAt:  now.Truncate(time.Second),
+		ExpiresAt: now.Add(h.Provider.Lifetimes.Challenge).Truncate(time.Second),
+	}
+	a, err := h.Provider.Store.ChallengeAuthorization(ctx, req.Flow, h.Provider.Cookies.BrowserHash(r), ch, now)
+	if err != nil {
+		h.fail(w, h.flowError(ctx, req.Flow, r, err))
+		return
+	}
+	writeJSON(w, ChallengeResponse{Message: h.message(a).String(), Address: a.Address, ExpiresAt: a.ChallengeExpiresAt.UTC()})
+}
+
+// message rebuilds the sign-in message of a's challenge. It is a pure
+// function of stored fields, so the text Sigil verifies is exactly the text
+// it issued.
+func (h *Handler) message(a *sigil.Authorization) siwe.Message {
+	return siwe.Message{
+		Domain:         h.Provider.Issuer.Host,
+		Address:        a.Address,
+		Statement:      "I consent to giving access to: " + oauth.Bases(a.Scope).String(),
+		URI:            "uns:" + a.Subject,
+		Version:        "1",
+		ChainID:        1,
+		Nonce:          a.ChallengeNonce,
+		IssuedAt:       a.ChallengeIssuedAt.UTC(),
+		ExpirationTime: a.ChallengeExpiresAt.UTC(),
+		RequestID:      a.ID,
+	}
+}
+
+// Verify serves POST /login/verify.
+func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
+	var req VerifyRequest
+	if !h.readJSON(w, r, &req) {
+		return
+	}
+	if req.WalletTypeHint == "" {
+		req.WalletTypeHint = "web3"
+	}
+	if !walletTypeHints[req.WalletTypeHint] {
+		h.fail(w, oautherr.ErrInvalidRequest.WithHint("wallet_type_hint %q is not one of web3, walletconnect, coinbase-wallet.", req.WalletTypeHint))
+		return
+	}
+	ctx := r.Context()
+	now := h.Provider.Now()
+	a, err := h.flow(ctx, r, req.Flow, sigil.StateChallenged)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	if !now.Before(a.ChallengeExpiresAt) {
+		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The sign-in message expired at %s; request a new one with POST /login/challenge.", a.ChallengeExpiresAt.UTC().Format(time.RFC3339)))
+		return
+	}
+	msg := h.message(a).String()
+	if err := siwe.VerifySignature(msg, req.Signature, a.Address); err != nil {
+		if errors.Is(err, siwe.ErrInvalidSignature) {
+			h.fail(w, oautherr.ErrRequestUnauthorized.WithHint("The signature was not made by %s, the owner of %s; sign the message with that wallet.", a.Address, a.Subject))
+			return
+		}
+		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The signature is malformed: %v.", err))
+		return
+	}
+	// Ownership may have moved since the challenge; the signer must still own
+	// the domain now.
+	d, err := h.Domains.Resolve(ctx, a.Subject)
+	if err != nil {
+		h.fail(w, resolveError(a.Subject, err))
+		return
+	}
+	if d.Owner != a.Address {
+		h.fail(w, oautherr.ErrRequestUnauthorized.WithHint("%s is no longer owned by %s; sign in again.", a.Subject, a.Address))
+		return
+	}
+	auth := sigil.Authentication{
+		ChallengeNonce: a.ChallengeNonce,
+		Message:        msg,
+		Signature:      req.Signature,
+		WalletTypeHint: req.WalletTypeHint,
+		AuthTime:       now.Truncate(time.Second),
+		SessionID:      newSessionID(),
+	}
+	var code string
+	if granted, ok := oauth.RememberedGrant(a.Scope, a.RememberedScope); ok && !hasWord(a.Prompt, "consent") {
+		auth.GrantedScope = granted
+		code, auth.CodeHash, auth.CodeExpiresAt = h.Provider.NewCode()
+	}
+	updated, err := h.Provider.Store.AuthenticateAuthorization(ctx, a.ID, a.BrowserHash, auth, now)
+	if err != nil {
+		h.fail(w, h.flowError(ctx, a.ID, r, err))
+		return
+	}
+	if err := h.Provider.Cookies.Write(w, sessionOf(updated, auth), now); err != nil {
+		h.fail(w, fmt.Errorf("write session: %w", err))
+		return
+	}
+	to := h.Provider.Endpoint("/consent") + "?flow=" + a.ID
+	if code != "" {
+		if to, err = h.Provider.CodeURL(updated, code); err != nil {
+			h.fail(w, err)
+			return
+		}
+	}
+	writeJSON(w, Redirect{RedirectTo: to})
+}
+
+// Accept serves POST /consent/accept.
+func (h *Handler) Accept(w http.ResponseWriter, r *http.Request) {
+	var req ConsentRequest
+	if !h.readJSON(w, r, &req) {
+		return
+	}
+	ctx := r.Context()
+	a, err := h.flow(ctx, r, req.Flow, sigil.StateAuthenticated)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	granted, missing, unknown := oauth.GrantFromRequest(a.Scope, sigil.Scopes(req.GrantScope))
+	switch {
+	case unknown != "":
+		h.fail(w, oautherr.ErrInvalidScope.WithHint("grant_scope contains %q, which was not requested (requested: %q).", unknown, a.Scope.String()))
+		return
+	case missing != "":
+		h.fail(w, oautherr.ErrInvalidRequest.WithHint("grant_scope must include the required scope %q; only scopes ending in :optional may be declined (to decline everything, use /consent/reject).", missing))
+		return
+	}
+	now := h.Provider.Now()
+	code, codeHash, codeExp := h.Provider.NewCode()
+	updated, err := h.Provider.Store.GrantAuthorization(ctx, a.ID, a.BrowserHash, granted, codeHash, codeExp, now)
+	if err != nil {
+		h.fail(w, h.flowError(ctx, a.ID, r, err))
+		return
+	}
+	if req.Remember {
+		if err := h.Provider.Store.SaveConsent(ctx, sigil.Consent{Subject: a.Subject, ClientID: a.ClientID, Scope: granted, GrantedAt: now}); err != nil {
+			// The code is issued already; failing to remember only means the
+			// person is asked again next time.
+			h.Provider.Log.Error("save consent", "err", err)
+		}
+	}
+	to, err := h.Provider.CodeURL(updated, code)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	writeJSON(w, Redirect{RedirectTo: to})
+}
+
+// Reject serves POST /consent/reject: the person declines, and the client
+// gets access_denied.
+func (h *Handler) Reject(w http.ResponseWriter, r *http.Request) {
+	var req ConsentRequest
+	if !h.readJSON(w, r, &req) {
+		return
+	}
+	ctx := r.Context()
+	a, err := h.Provider.Store.RejectAuthorization(ctx, req.Flow, h.Provider.Cookies.BrowserHash(r), h.Provider.Now())
+	if err != nil {
+		h.fail(w, h.flowError(ctx, req.Flow, r, err))
+		return
+	}
+	to, err := h.Provider.ErrorURL(a, oautherr.ErrAccessDenied.WithHint("The person declined the request."))
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	writeJSON(w, Redirect{RedirectTo: to})
+}
+
+// flow reads the flow id and checks that it belongs to this browser, has not
+// expired, and is in state want.
+func (h *Handler) flow(ctx context.Context, r *http.Request, id string, want sigil.AuthorizationState) (*sigil.Authorization, error) {
+	if id == "" {
+		return nil, oautherr.ErrInvalidRequest.WithHint("The flow is missing; pass the flow id from the login page URL.")
+	}
+	a, err := h.Provider.Store.GetAuthorization(ctx, id)
+	if errors.Is(err, sigil.ErrNotFound) {
+		return nil, oautherr.ErrNotFound.WithHint("There is no sign-in flow %q; start again from the application.", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read flow: %w", err)
+	}
+	if err := h.checkFlow(r, a, want); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// checkFlow explains why a flow cannot take the next step, or returns nil.
+func (h *Handler) checkFlow(r *http.Request, a *sigil.Authorization, want sigil.AuthorizationState) error {
+	if !bytes.Equal(h.Provider.Cookies.BrowserHash(r), a.BrowserHash) {
+		return oautherr.ErrRequestForbidden.WithHint("This sign-in flow belongs to another browser (or cookies are blocked); start again from the application.")
+	}
+	if !h.Provider.Now().Before(a.ExpiresAt) {
+		return oautherr.ErrInvalidRequest.WithHint("This sign-in flow expired; start again from the application.")
+	}
+	if a.State == want || (want == sigil.StateRequested && a.State == sigil.StateChallenged) {
+		return nil
+	}
+	switch a.State {
+	case sigil.StateRequested:
+		return oautherr.ErrInvalidRequest.WithHint("No sign-in message was issued for this flow yet; call POST /login/challenge first.")
+	case sigil.StateChallenged:
+		return oautherr.ErrInvalidRequest.WithHint("This flow is waiting for a signature; call POST /login/verify first.")
+	case sigil.StateAuthenticated:
+		return oautherr.ErrInvalidRequest.WithHint("This flow is already signed in and waiting for consent.")
+	default:
+		return oautherr.ErrInvalidRequest.WithHint("This sign-in flow is already finished (%s); start again from the application.", a.State)
+	}
+}
+
+// flowError turns a failed conditional write into an error that says why,
+// reading the flow again (only on this failure path).
+func (h *Handler) flowError(ctx context.Context, id string, r *http.Request, err error) error {
+	switch {
+	case errors.Is(err, sigil.ErrNotFound):
+		return oautherr.ErrNotFound.WithHint("There is no sign-in flow %q; start again from the application.", id)
+	case errors.Is(err, sigil.ErrConflict):
+		a, gerr := h.Provider.Store.GetAuthorization(ctx, id)
+		if gerr != nil {
+			return oautherr.ErrInvalidRequest.WithHint("This sign-in flow can no longer take this step; start again from the application.")
+		}
+		if cerr := h.checkFlow(r, a, "-"); cerr != nil {
+			return cerr
+		}
+		return oautherr.ErrInvalidRequest.WithHint("This sign-in flow changed while the request was processed; try again.")
+	default:
+		return err
+	}
+}
+
+// resolveError maps a resolver failure to the catalogue.
+func resolveError(name string, err error) error {
+	switch {
+	case errors.Is(err, sigil.ErrDomainNotFound):
+		return oautherr.ErrNotFound.WithHint("The domain %s is not registered; check the spelling.", name)
+	case errors.Is(err, sigil.ErrResolverUnavailable):
+		return oautherr.ErrTemporarilyUnavailable.WithHint("The owner of %s could not be looked up right now; try again in a moment.", name)
+	default:
+		return fmt.Errorf("resolve %s: %w", name, err)
+	}
+}
+
+// readJSON decodes a JSON body. Requiring application/json is part of the
+// CSRF defence: a cross-site form cannot send it, and a cross-site script
+// would need a CORS preflight that Sigil never grants on these endpoints.
+func (h *Handler) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "application/json" {
+		h.fail(w, oautherr.ErrInvalidRequest.WithHint("Send a JSON body with Content-Type: application/json."))
+		return false
+	}
+	if origin := r.Header.Get("Origin"); origin != "" && origin != h.origin() {
+		h.fail(w, oautherr.ErrRequestForbidden.WithHint("Requests from origin %q are not allowed; the login API only answers Sigil's own pages.", origin))
+		return false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16<<10))
+	if err != nil {
+		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The body is too large or could not be read."))
+		return false
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The body is not valid JSON for this endpoint: %v.", err))
+		return false
+	}
+	return true
+}
+
+func (h *Handler) origin() string {
+	return h.Provider.Issuer.Scheme + "://" + h.Provider.Issuer.Host
+}
+
+// fail answers err as JSON; server errors are logged, never shown.
+func (h *Handler) fail(w http.ResponseWriter, err error) {
+	if e := oautherr.From(err); e.Status >= 500 && e.Code == oautherr.ErrServerError.Code {
+		h.Provider.Log.Error("login API failed", "err", err)
+	}
+	oautherr.WriteJSON(w, err)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// newNonce is the message nonce in Login with Unstoppable's form: 0x and 64
+// hex digits (256 bits).
+func newNonce() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return "0x" + hex.EncodeToString(b)
+}
+
+func newSessionID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func hasWord(s, word string) bool {
+	for _, f := range bytes.Fields([]byte(s)) {
+		if string(f) == word {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,162 @@
+package oidc
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/keys"
+	"github.com/sigil-oidc/sigil/internal/oautherr"
+	"github.com/sigil-oidc/sigil/internal/secret"
+)
+
+// Endpoints serves discovery, JWKS and userinfo.
+type Endpoints struct {
+	Issuer  string
+	Store   sigil.Store
+	Secrets *secret.Keys
+	Signer  *keys.Set
+	Log     *slog.Logger
+	Now     func() time.Time
+	// Scopes are the scopes Sigil supports, published as scopes_supported.
+	Scopes []string
+}
+
+// AccessTokenPrefix is the prefix of Sigil's access tokens; other strings
+// are rejected without a database read.
+const AccessTokenPrefix = "sigil_at_"
+
+// Discovery is the OpenID Provider Metadata (OpenID Connect Discovery 1.0
+// section 3, RFC 8414 section 2). It lists only what Sigil really supports.
+type Discovery struct {
+	Issuer                                     string   `json:"issuer"`
+	AuthorizationEndpoint                      string   `json:"authorization_endpoint"`
+	TokenEndpoint                              string   `json:"token_endpoint"`
+	UserinfoEndpoint                           string   `json:"userinfo_endpoint"`
+	JWKSURI                                    string   `json:"jwks_uri"`
+	ScopesSupported                            []string `json:"scopes_supported"`
+	ResponseTypesSupported                     []string `json:"response_types_supported"`
+	ResponseModesSupported                     []string `json:"response_modes_supported"`
+	GrantTypesSupported                        []string `json:"grant_types_supported"`
+	SubjectTypesSupported                      []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported           []string `json:"id_token_signing_alg_values_supported"`
+	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported"`
+	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
+	ClaimsSupported                            []string `json:"claims_supported"`
+	ACRValuesSupported                         []string `json:"acr_values_supported"`
+	PromptValuesSupported                      []string `json:"prompt_values_supported"`
+	ClaimsParameterSupported                   bool     `json:"claims_parameter_supported"`
+	RequestParameterSupported                  bool     `json:"request_parameter_supported"`
+	RequestURIParameterSupported               bool     `json:"request_uri_parameter_supported"`
+	AuthorizationResponseISSParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
+}
+
+// DiscoveryDocument builds the metadata for the issuer.
+func (e *Endpoints) DiscoveryDocument() Discovery {
+	base := strings.TrimSuffix(e.Issuer, "/")
+	return Discovery{
+		Issuer:                            e.Issuer,
+		AuthorizationEndpoint:             base + "/oauth2/auth",
+		TokenEndpoint:                     base + "/oauth2/token",
+		UserinfoEndpoint:                  base + "/userinfo",
+		JWKSURI:                           base + "/.well-known/jwks.json",
+		ScopesSupported:                   e.Scopes,
+		ResponseTypesSupported:            []string{"code"},
+		ResponseModesSupported:            []string{"query", "fragment", "form_post"},
+		GrantTypesSupported:               []string{"authorization_code"},
+		SubjectTypesSupported:             []string{"public"},
+		IDTokenSigningAlgValuesSupported:  e.Signer.Algorithms(),
+		TokenEndpointAuthMethodsSupported: []string{sigil.AuthMethodClientSecretBasic, sigil.AuthMethodClientSecretPost, sigil.AuthMethodNone},
+		CodeChallengeMethodsSupported:     []string{"S256", "plain"},
+		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "jti", "acr", "amr",
+			"wallet_address", "wallet_type_hint", "eip4361_message", "eip4361_signature"},
+		ACRValuesSupported:                         []string{ACR},
+		PromptValuesSupported:                      []string{"none", "login", "consent", "select_account"},
+		AuthorizationResponseISSParameterSupported: true,
+	}
+}
+
+// ServeDiscovery serves GET /.well-known/openid-configuration. The document
+// only changes with the configuration, so caches may keep it for a while.
+func (e *Endpoints) ServeDiscovery(w http.ResponseWriter, r *http.Request) {
+	writeCachedJSON(w, e.DiscoveryDocument(), "public, max-age=3600")
+}
+
+// ServeJWKS serves GET /.well-known/jwks.json. A short cache lets relying
+// parties pick up a new key soon after rotation.
+func (e *Endpoints) ServeJWKS(w http.ResponseWriter, r *http.Request) {
+	writeCachedJSON(w, e.Signer.PublicJWKS(), "public, max-age=300")
+}
+
+func writeCachedJSON(w http.ResponseWriter, v any, cacheControl string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", cacheControl)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// ServeUserinfo serves GET and POST /userinfo (OpenID Connect Core section
+// 5.3). The access token comes as a Bearer token (RFC 6750 section 2.1), as
+// the access_token form parameter of a POST (section 2.2), or, for
+// @uauth/js, as "Authorization: Basic <access token>": that client sends the
+// bare token under the Basic scheme.
+func (e *Endpoints) ServeUserinfo(w http.ResponseWriter, r *http.Request) {
+	token, err := accessTokenOf(r)
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="sigil"`)
+		oautherr.WriteJSON(w, err)
+		return
+	}
+	a, err := e.Store.GetAuthorizationByAccessToken(r.Context(), e.Secrets.HashToken(token), e.Now())
+	if err != nil {
+		if !errors.Is(err, sigil.ErrNotFound) {
+			e.Log.Error("userinfo lookup", "err", err)
+			oautherr.WriteJSON(w, oautherr.ErrServerError.WithHint("The access token could not be checked; try again."))
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="sigil", error="invalid_token"`)
+		oautherr.WriteJSON(w, oautherr.ErrTokenExpired.WithHint("The access token is unknown, expired or revoked; get a new one."))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(PersonClaims(a))
+}
+
+// accessTokenOf finds the access token of a userinfo request.
+func accessTokenOf(r *http.Request) (string, error) {
+	var token string
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, value, _ := strings.Cut(h, " ")
+		switch {
+		case strings.EqualFold(scheme, "Bearer"), strings.EqualFold(scheme, "Basic") && strings.HasPrefix(strings.TrimSpace(value), AccessTokenPrefix):
+			token = strings.TrimSpace(value)
+		default:
+			return "", oautherr.ErrRequestUnauthorized.WithHint("Send the access token as \"Authorization: Bearer <token>\".")
+		}
+	}
+	if r.Method == http.MethodPost {
+		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if ct == "application/x-www-form-urlencoded" {
+			r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
+			if err := r.ParseForm(); err == nil && r.PostForm.Get("access_token") != "" {
+				if token != "" {
+					// RFC 6750 section 2: one method per request.
+					return "", oautherr.ErrInvalidRequest.WithHint("The access token was sent both in the header and in the body; send it once.")
+				}
+				token = r.PostForm.Get("access_token")
+			}
+		}
+	}
+	if token == "" {
+		return "", oautherr.ErrRequestUnauthorized.WithHint("No access token was sent; send it as \"Authorization: Bearer <token>\".")
+	}
+	if !strings.HasPrefix(token, AccessTokenPrefix) {
+		return "", oautherr.ErrTokenExpired.WithHint("The access token is not one Sigil issued.")
+	}
+	return token, nil
+}

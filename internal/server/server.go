@@ -1,0 +1,134 @@
+// Package server assembles Sigil's HTTP handlers: the routes of the public
+// listener (OpenID Connect, login pages and API) and the admin listener, and
+// the middleware every request passes through (panic recovery, request ids,
+// access logs, security headers).
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/sigil-oidc/sigil/internal/login"
+	"github.com/sigil-oidc/sigil/internal/oauth"
+	"github.com/sigil-oidc/sigil/internal/oautherr"
+	"github.com/sigil-oidc/sigil/internal/oidc"
+	"github.com/sigil-oidc/sigil/web"
+)
+
+// Public holds what the public listener serves.
+type Public struct {
+	Provider *oauth.Provider
+	OIDC     *oidc.Endpoints
+	Login    *login.Handler
+	// Demo, when set (only under --dev), serves the demo relying party.
+	Demo *web.DemoPage
+}
+
+// Handler returns the public listener's handler. The routes read as a table
+// of the endpoints; each path that exists answers other methods with
+// invalid_request rather than a bare 405, so clients always get the
+// catalogue's JSON.
+func (s *Public) Handler() http.Handler {
+	mux := http.NewServeMux()
+	route := func(path string, methods map[string]http.HandlerFunc) {
+		allowed := ""
+		for m, h := range methods {
+			mux.HandleFunc(m+" "+path, h)
+			allowed += " " + m
+		}
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("Method %s is not allowed on %s; use%s.", r.Method, path, allowed))
+		})
+	}
+	p, o, l := s.Provider, s.OIDC, s.Login
+
+	route("/.well-known/openid-configuration", map[string]http.HandlerFunc{"GET": o.ServeDiscovery})
+	route("/.well-known/jwks.json", map[string]http.HandlerFunc{"GET": o.ServeJWKS})
+	route("/oauth2/auth", map[string]http.HandlerFunc{"GET": p.Authorize, "POST": p.Authorize})
+	route("/oauth2/token", map[string]http.HandlerFunc{"POST": p.Token})
+	route("/oauth2/form_post", map[string]http.HandlerFunc{"GET": p.FormPost})
+	route("/userinfo", map[string]http.HandlerFunc{"GET": o.ServeUserinfo, "POST": o.ServeUserinfo})
+
+	route("/login", map[string]http.HandlerFunc{"GET": l.LoginPage})
+	route("/login/challenge", map[string]http.HandlerFunc{"POST": l.Challenge})
+	route("/login/verify", map[string]http.HandlerFunc{"POST": l.Verify})
+	route("/consent", map[string]http.HandlerFunc{"GET": l.ConsentPage})
+	route("/consent/accept", map[string]http.HandlerFunc{"POST": l.Accept})
+	route("/consent/reject", map[string]http.HandlerFunc{"POST": l.Reject})
+
+	mux.Handle("GET /static/", http.StripPrefix("/static/", web.Static()))
+	mux.HandleFunc("GET /health/alive", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+
+	if s.Demo != nil {
+		demo := *s.Demo
+		mux.HandleFunc("GET /demo", func(w http.ResponseWriter, r *http.Request) { s.page(w, web.PageDemo, demo) })
+		mux.HandleFunc("GET /demo/callback", func(w http.ResponseWriter, r *http.Request) { s.page(w, web.PageDemoCallback, demo) })
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint("There is nothing at %s; see /.well-known/openid-configuration for the endpoints.", r.URL.Path))
+	})
+	return Middleware(mux, p.Log)
+}
+
+func (s *Public) page(w http.ResponseWriter, name string, data any) {
+	oauth.SetPageHeaders(w, "")
+	if err := s.Provider.Pages.Render(w, http.StatusOK, name, data); err != nil {
+		s.Provider.Log.Error("render page", "page", name, "err", err)
+	}
+}
+
+type ctxKey struct{}
+
+// RequestID returns the id Middleware gave the request, for logs.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(ctxKey{}).(string)
+	return id
+}
+
+// Middleware wraps h with what every request needs: a request id (echoed as
+// X-Request-Id), an access log line, nosniff, and recovery from panics as a
+// server_error answer instead of a dropped connection.
+func Middleware(h http.Handler, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id := hex.EncodeToString(b)
+		w.Header().Set("X-Request-Id", id)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			if v := recover(); v != nil {
+				log.Error("panic", "request_id", id, "path", r.URL.Path, "panic", v)
+				if !rec.wrote {
+					oautherr.WriteJSON(rec, oautherr.ErrServerError.WithHint("Request id %s.", id))
+				}
+			}
+			log.Debug("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+		}()
+		h.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), ctxKey{}, id)))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote {
+		s.status, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	s.wrote = true
+	return s.ResponseWriter.Write(b)
+}
