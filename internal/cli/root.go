@@ -3,8 +3,8 @@
 package cli
 
 import (
-	"log/slog"
 	"io"
+	"log/slog"
 
 	"github.com/spf13/cobra"
 )
