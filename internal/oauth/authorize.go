@@ -176,7 +176,8 @@ func (p *Provider) sessionUsable(req *AuthorizationRequest, s session.Session, n
 	if req.hasPrompt("login") || req.hasPrompt("select_account") {
 		return false
 	}
-	if req.MaxAge >= 0 && now.Unix()-s.AuthTime.Unix() > req.MaxAge {
+	// max_age=0 asks for a fresh sign-in every time, like prompt=login.
+	if req.MaxAge == 0 || (req.MaxAge > 0 && now.Unix()-s.AuthTime.Unix() > req.MaxAge) {
 		return false
 	}
 	if req.LoginHint != "" && !strings.EqualFold(req.LoginHint, s.Subject) {
