@@ -253,7 +253,7 @@ func (b *browser) redirectParams(redirectTo, mode string) url.Values {
 	}
 	switch mode {
 	case "fragment":
-		v, _ := url.ParseQuery(u.Fragment)
+		v, _ := url.ParseQuery(u.EscapedFragment())
 		return v
 	case "form_post":
 		resp, body := b.get(redirectTo)

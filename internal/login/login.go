@@ -19,6 +19,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/sigil-oidc/sigil"
@@ -36,6 +37,10 @@ type Handler struct {
 	// development wallet that the login page offers.
 	DevWalletKey string
 }
+
+// signatureFormat is a 65-byte secp256k1 signature in hex, as EIP-1193
+// personal_sign returns it.
+var signatureFormat = regexp.MustCompile(`^0x[0-9a-fA-F]{130}$`)
 
 // Wallet type hints of Login with Unstoppable (the wallet_type_hint claim).
 var walletTypeHints = map[string]bool{"web3": true, "walletconnect": true, "coinbase-wallet": true}
@@ -137,6 +142,10 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, oautherr.ErrInvalidRequest.WithHint("wallet_type_hint %q is not one of web3, walletconnect, coinbase-wallet.", req.WalletTypeHint))
 		return
 	}
+	if !signatureFormat.MatchString(req.Signature) {
+		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The signature must be 0x followed by 130 hex digits (65 bytes, as personal_sign returns)."))
+		return
+	}
 	ctx := r.Context()
 	now := h.Provider.Now()
 	a, err := h.flow(ctx, r, req.Flow, sigil.StateChallenged)
@@ -154,7 +163,7 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, oautherr.ErrRequestUnauthorized.WithHint("The signature was not made by %s, the owner of %s; sign the message with that wallet.", a.Address, a.Subject))
 			return
 		}
-		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The signature is malformed: %v.", err))
+		h.fail(w, fmt.Errorf("verify signature: %w", err))
 		return
 	}
 	// Ownership may have moved since the challenge; the signer must still own

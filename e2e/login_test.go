@@ -1,0 +1,192 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestLoginAPIErrors covers each way the login API refuses a step, and that
+// a refused step loses nothing: the flow still completes afterwards.
+func TestLoginAPIErrors(t *testing.T) {
+	in := startSigil(t)
+	id, _ := in.createClient(t, map[string]any{"redirect_uris": []string{testRedirect}, "scope": "openid wallet email"})
+	v := authParams(id)
+	v.Set("scope", "openid wallet email:optional")
+	b := newBrowser(t, in.Issuer)
+	flow := b.authorize(in.Issuer + "/oauth2/auth?" + v.Encode())
+
+	expect := func(t *testing.T, path string, body any, status int, code string) {
+		t.Helper()
+		st, out := b.api(path, body)
+		if st != status || out["error"] != code || out["error_description"] == "" {
+			t.Fatalf("%s %v: got %d %v, want %d %s", path, body, st, out, status, code)
+		}
+	}
+	t.Run("unknown domain", func(t *testing.T) {
+		expect(t, "/login/challenge", map[string]any{"flow": flow, "domain": "nobody.crypto"}, 404, "not_found")
+	})
+	t.Run("invalid domain", func(t *testing.T) {
+		expect(t, "/login/challenge", map[string]any{"flow": flow, "domain": "not a domain"}, 400, "invalid_request")
+	})
+	t.Run("unknown flow", func(t *testing.T) {
+		expect(t, "/login/challenge", map[string]any{"flow": "nope", "domain": "alice.crypto"}, 404, "not_found")
+	})
+	t.Run("verify before challenge", func(t *testing.T) {
+		expect(t, "/login/verify", map[string]any{"flow": flow, "signature": "0x" + strings.Repeat("ab", 65)}, 400, "invalid_request")
+	})
+	t.Run("another browser", func(t *testing.T) {
+		other := newBrowser(t, in.Issuer)
+		st, out := other.api("/login/challenge", map[string]any{"flow": flow, "domain": "alice.crypto"})
+		if st != 403 || out["error"] != "request_forbidden" {
+			t.Fatalf("got %d %v, want 403 request_forbidden", st, out)
+		}
+		if resp, page := other.get(in.Issuer + "/login?flow=" + flow); resp.StatusCode != 403 || !strings.Contains(page, "request_forbidden") {
+			t.Fatalf("login page in another browser: %d", resp.StatusCode)
+		}
+	})
+	t.Run("not JSON", func(t *testing.T) {
+		resp, err := b.client.Post(in.Issuer+"/login/challenge", "application/x-www-form-urlencoded", strings.NewReader("flow="+flow+"&domain=alice.crypto"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 400 {
+			t.Fatalf("form body accepted: %d", resp.StatusCode)
+		}
+	})
+	t.Run("cross-origin", func(t *testing.T) {
+		raw, _ := json.Marshal(map[string]any{"flow": flow, "domain": "alice.crypto"})
+		req, _ := http.NewRequest("POST", in.Issuer+"/login/challenge", bytes.NewReader(raw))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", "https://evil.example")
+		resp, err := b.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 403 {
+			t.Fatalf("cross-origin request: %d, want 403", resp.StatusCode)
+		}
+	})
+
+	st, ch := b.api("/login/challenge", map[string]any{"flow": flow, "domain": "alice.crypto"})
+	if st != 200 {
+		t.Fatalf("challenge %d %v", st, ch)
+	}
+	msg := ch["message"].(string)
+	t.Run("wrong wallet", func(t *testing.T) {
+		expect(t, "/login/verify", map[string]any{"flow": flow, "signature": sign(t, in.Bob, msg)}, 401, "request_unauthorized")
+	})
+	t.Run("signature of another message", func(t *testing.T) {
+		expect(t, "/login/verify", map[string]any{"flow": flow, "signature": sign(t, in.Alice, msg+" ")}, 401, "request_unauthorized")
+	})
+	t.Run("malformed signature", func(t *testing.T) {
+		expect(t, "/login/verify", map[string]any{"flow": flow, "signature": "0x1234"}, 400, "invalid_request")
+	})
+	t.Run("unknown wallet type", func(t *testing.T) {
+		expect(t, "/login/verify", map[string]any{"flow": flow, "signature": sign(t, in.Alice, msg), "wallet_type_hint": "paper"}, 400, "invalid_request")
+	})
+	t.Run("consent before sign-in", func(t *testing.T) {
+		expect(t, "/consent/accept", map[string]any{"flow": flow, "grant_scope": []string{"openid", "wallet"}}, 400, "invalid_request")
+	})
+
+	// After all that, the right signature still works, once.
+	sig := sign(t, in.Alice, msg)
+	st, out := b.api("/login/verify", map[string]any{"flow": flow, "signature": sig})
+	if st != 200 {
+		t.Fatalf("verify after refusals: %d %v", st, out)
+	}
+	t.Run("signature replayed", func(t *testing.T) {
+		expect(t, "/login/verify", map[string]any{"flow": flow, "signature": sig}, 400, "invalid_request")
+	})
+	t.Run("consent missing a required scope", func(t *testing.T) {
+		expect(t, "/consent/accept", map[string]any{"flow": flow, "grant_scope": []string{"openid"}}, 400, "invalid_request")
+	})
+	t.Run("consent with a scope never requested", func(t *testing.T) {
+		expect(t, "/consent/accept", map[string]any{"flow": flow, "grant_scope": []string{"openid", "wallet", "profile"}}, 400, "invalid_scope")
+	})
+	// Declining the optional scope: the token says what was granted.
+	st, acc := b.api("/consent/accept", map[string]any{"flow": flow, "grant_scope": []string{"openid", "wallet"}})
+	if st != 200 {
+		t.Fatalf("accept: %d %v", st, acc)
+	}
+	if p := b.redirectParams(acc["redirect_to"].(string), "query"); p.Get("code") == "" {
+		t.Fatalf("no code in %v", acc["redirect_to"])
+	}
+	t.Run("consent twice", func(t *testing.T) {
+		expect(t, "/consent/accept", map[string]any{"flow": flow, "grant_scope": []string{"openid", "wallet"}}, 400, "invalid_request")
+	})
+}
+
+// TestConsentRejectAndPromptNoneConsent: declining sends access_denied to
+// the client; prompt=none with a session but no remembered consent answers
+// consent_required.
+func TestConsentRejectAndPromptNoneConsent(t *testing.T) {
+	in := startSigil(t)
+	id, _ := in.createClient(t, map[string]any{"redirect_uris": []string{testRedirect}})
+	b := newBrowser(t, in.Issuer)
+	flow := b.authorize(in.Issuer + "/oauth2/auth?" + authParams(id).Encode())
+	if _, st, v := b.signIn(flow, "alice.crypto", in.Alice); st != 200 {
+		t.Fatalf("verify %d %v", st, v)
+	}
+	st, rej := b.api("/consent/reject", map[string]any{"flow": flow})
+	if st != 200 {
+		t.Fatalf("reject %d %v", st, rej)
+	}
+	p := b.redirectParams(rej["redirect_to"].(string), "query")
+	if p.Get("error") != "access_denied" || p.Get("state") != "state-0123456789" || p.Get("iss") != in.Issuer {
+		t.Fatalf("reject response %v", p)
+	}
+	v := authParams(id)
+	v.Set("prompt", "none")
+	resp, _ := b.get(in.Issuer + "/oauth2/auth?" + v.Encode())
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if loc.Query().Get("error") != "consent_required" {
+		t.Fatalf("prompt=none with session, no consent: %s", loc)
+	}
+}
+
+// TestAdminAPIThroughHTTP: the admin listener needs its token, and invalid
+// metadata is refused with the RFC 7591 codes.
+func TestAdminAPIThroughHTTP(t *testing.T) {
+	in := startSigil(t)
+	req, _ := http.NewRequest("GET", in.Admin+"/admin/clients", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]any
+	json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if resp.StatusCode != 401 || body["error"] != "request_unauthorized" {
+		t.Fatalf("admin without token: %d %v", resp.StatusCode, body)
+	}
+	for _, tc := range []struct {
+		meta map[string]any
+		code string
+	}{
+		{map[string]any{"redirect_uris": []string{"https://rp.example/cb#frag"}}, "invalid_redirect_uri"},
+		{map[string]any{"redirect_uris": []string{"http://rp.example/cb"}}, "invalid_redirect_uri"},
+		{map[string]any{"redirect_uris": []string{testRedirect}, "token_endpoint_auth_method": "private_key_jwt"}, "invalid_client_metadata"},
+	} {
+		st, raw := in.adminDo(t, "POST", "/admin/clients", tc.meta)
+		var out map[string]any
+		json.Unmarshal(raw, &out)
+		if st != 400 || out["error"] != tc.code {
+			t.Fatalf("%v: %d %s, want 400 %s", tc.meta, st, raw, tc.code)
+		}
+	}
+	// The public listener does not serve the admin API.
+	resp, err = http.Get(in.Issuer + "/admin/clients")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Fatalf("admin API on the public listener: %d", resp.StatusCode)
+	}
+}

@@ -1,0 +1,654 @@
+package admin
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/oautherr"
+)
+
+const testToken = "admin-token-for-tests-0123456789"
+
+type fixture struct {
+	h     http.Handler
+	store *fakeStore
+	logs  *bytes.Buffer
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	store := newFakeStore()
+	var logs bytes.Buffer
+	h := NewHandler(store, HashToken(testToken), slog.New(slog.NewTextHandler(&logs, nil)))
+	return &fixture{h: h, store: store, logs: &logs}
+}
+
+// do sends an authenticated request; a non-empty body is sent as JSON.
+func (f *fixture) do(t *testing.T, method, path, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	return f.doWith(t, method, path, body, map[string]string{"Authorization": "Bearer " + testToken})
+}
+
+func (f *fixture) doWith(t *testing.T, method, path, body string, headers map[string]string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, req)
+	return rec
+}
+
+func decodeMetadata(t *testing.T, rec *httptest.ResponseRecorder) *Metadata {
+	t.Helper()
+	var m Metadata
+	if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+		t.Fatalf("response is not metadata JSON: %v: %s", err, rec.Body)
+	}
+	return &m
+}
+
+// wantError checks a catalogue error answer: status, code, no-store, and
+// that the description contains every one of wants.
+func wantError(t *testing.T, rec *httptest.ResponseRecorder, e *oautherr.Error, wants ...string) oautherr.Body {
+	t.Helper()
+	if rec.Code != e.Status {
+		t.Errorf("status %d, want %d; body %s", rec.Code, e.Status, rec.Body)
+	}
+	if cc := rec.Header().Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store", cc)
+	}
+	var b oautherr.Body
+	if err := json.Unmarshal(rec.Body.Bytes(), &b); err != nil {
+		t.Fatalf("error body is not JSON: %v: %s", err, rec.Body)
+	}
+	if b.Error != e.Code {
+		t.Errorf("error %q, want %q (%s)", b.Error, e.Code, b.ErrorDescription)
+	}
+	for _, w := range wants {
+		if !strings.Contains(b.ErrorDescription, w) {
+			t.Errorf("error_description %q does not contain %q", b.ErrorDescription, w)
+		}
+	}
+	return b
+}
+
+func sha(s string) []byte {
+	sum := sha256.Sum256([]byte(s))
+	return sum[:]
+}
+
+const minimalBody = `{"redirect_uris":["https://app.example.com/callback"]}`
+
+func TestHashTokenIsSHA256(t *testing.T) {
+	got := HashToken("abc")
+	if !bytes.Equal(got[:], sha("abc")) {
+		t.Fatalf("HashToken(abc) = %x", got)
+	}
+}
+
+func TestAuthentication(t *testing.T) {
+	f := newFixture(t)
+	cases := []struct {
+		name    string
+		headers map[string]string
+	}{
+		{"no header", nil},
+		{"wrong token", map[string]string{"Authorization": "Bearer not-the-token"}},
+		{"empty bearer", map[string]string{"Authorization": "Bearer "}},
+		{"basic scheme", map[string]string{"Authorization": "Basic " + testToken}},
+		{"token without scheme", map[string]string{"Authorization": testToken}},
+		{"token prefix", map[string]string{"Authorization": "Bearer " + testToken[:len(testToken)-1]}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, route := range [][2]string{
+				{"GET", "/admin/clients"},
+				{"POST", "/admin/clients"},
+				{"DELETE", "/admin/clients/x"},
+				{"GET", "/no/such/route"},
+			} {
+				body := ""
+				if route[0] == "POST" {
+					body = minimalBody
+				}
+				rec := f.doWith(t, route[0], route[1], body, tc.headers)
+				wantError(t, rec, oautherr.ErrRequestUnauthorized)
+				if got := rec.Header().Get("WWW-Authenticate"); got != `Bearer realm="sigil-admin"` {
+					t.Errorf("%v: WWW-Authenticate %q", route, got)
+				}
+			}
+		})
+	}
+	if n := len(f.store.clients); n != 0 {
+		t.Fatalf("unauthenticated POST created %d clients", n)
+	}
+
+	// The right token passes, with the scheme in any case (RFC 9110 section 11.1).
+	for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
+		rec := f.doWith(t, "GET", "/admin/clients", "", map[string]string{"Authorization": scheme + " " + testToken})
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: status %d %s", scheme, rec.Code, rec.Body)
+		}
+		if rec.Header().Get("WWW-Authenticate") != "" {
+			t.Fatalf("WWW-Authenticate on a success")
+		}
+	}
+}
+
+func TestCreateConfidentialClient(t *testing.T) {
+	f := newFixture(t)
+	before := time.Now().Unix()
+	rec := f.do(t, "POST", "/admin/clients", minimalBody)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("status %d %s", rec.Code, rec.Body)
+	}
+	if rec.Header().Get("Cache-Control") != "no-store" {
+		t.Fatalf("Cache-Control %q", rec.Header().Get("Cache-Control"))
+	}
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	m := decodeMetadata(t, rec)
+	id, err := uuid.Parse(m.ClientID)
+	if err != nil || id.Version() != 4 || id.String() != m.ClientID {
+		t.Fatalf("client_id %q is not a canonical UUID v4 (%v)", m.ClientID, err)
+	}
+	if loc := rec.Header().Get("Location"); loc != "/admin/clients/"+m.ClientID {
+		t.Fatalf("Location %q", loc)
+	}
+	if m.ClientIDIssuedAt < before || m.ClientIDIssuedAt > time.Now().Unix() {
+		t.Fatalf("client_id_issued_at %d", m.ClientIDIssuedAt)
+	}
+	// Defaults of RFC 7591 section 2 and Sigil's default scope.
+	if fmt.Sprint(m.GrantTypes) != "[authorization_code]" || fmt.Sprint(m.ResponseTypes) != "[code]" ||
+		m.TokenEndpointAuthMethod != "client_secret_basic" || m.Scope != "openid wallet" || m.AllowPlainPKCE {
+		t.Fatalf("defaults not applied: %+v", m)
+	}
+	// 256-bit secret, base64url without padding: 43 characters.
+	if len(m.ClientSecret) != 43 || strings.ContainsAny(m.ClientSecret, "+/=") {
+		t.Fatalf("client_secret %q", m.ClientSecret)
+	}
+	if m.ClientSecretExpiresAt == nil || *m.ClientSecretExpiresAt != 0 {
+		t.Fatalf("client_secret_expires_at %v, want 0", m.ClientSecretExpiresAt)
+	}
+	if !strings.Contains(rec.Body.String(), `"client_secret_expires_at":0`) {
+		t.Fatalf("client_secret_expires_at not on the wire: %s", rec.Body)
+	}
+
+	stored := f.store.clients[m.ClientID]
+	if stored == nil {
+		t.Fatal("client not stored")
+	}
+	if !bytes.Equal(stored.SecretHash, sha(m.ClientSecret)) {
+		t.Fatalf("stored hash %x != sha256(secret)", stored.SecretHash)
+	}
+	if stored.Scope.String() != "openid wallet" || stored.CreatedAt.IsZero() || stored.UpdatedAt.IsZero() {
+		t.Fatalf("stored client %+v", stored)
+	}
+	if strings.Contains(f.logs.String(), m.ClientSecret) {
+		t.Fatal("the secret was logged")
+	}
+
+	// Shown only once: GET and list never carry it.
+	for _, path := range []string{"/admin/clients/" + m.ClientID, "/admin/clients"} {
+		rec := f.do(t, "GET", path, "")
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
+		}
+		body := rec.Body.String()
+		if strings.Contains(body, "client_secret\"") || strings.Contains(body, m.ClientSecret) ||
+			strings.Contains(body, "client_secret_expires_at") {
+			t.Fatalf("GET %s shows the secret: %s", path, body)
+		}
+	}
+
+	// A second client gets a different id and secret.
+	m2 := decodeMetadata(t, f.do(t, "POST", "/admin/clients", minimalBody))
+	if m2.ClientID == m.ClientID || m2.ClientSecret == m.ClientSecret {
+		t.Fatal("ids or secrets repeat")
+	}
+}
+
+func TestCreatePublicClientWithAllMetadata(t *testing.T) {
+	f := newFixture(t)
+	body := `{
+		"client_id": "my-spa.v1_~x",
+		"client_name": "My SPA",
+		"redirect_uris": ["https://app.example.com/cb", "http://127.0.0.1:8080/cb", "http://[::1]:9000/cb", "http://localhost/cb", "com.example.app:/oauth2redirect"],
+		"post_logout_redirect_uris": ["https://app.example.com/bye"],
+		"grant_types": ["authorization_code"],
+		"response_types": ["code"],
+		"scope": "openid wallet email openid",
+		"token_endpoint_auth_method": "none",
+		"logo_uri": "https://cdn.example.com/logo.png",
+		"client_uri": "https://example.com",
+		"policy_uri": "https://example.com/privacy",
+		"tos_uri": "http://localhost:3000/tos",
+		"allowed_cors_origins": ["https://app.example.com", "http://localhost:3000", "https://app.example.com:8443"],
+		"allow_plain_pkce": true,
+		"client_id_issued_at": 12345,
+		"client_secret_expires_at": 0
+	}`
+	rec := f.do(t, "POST", "/admin/clients", body)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("status %d %s", rec.Code, rec.Body)
+	}
+	m := decodeMetadata(t, rec)
+	if m.ClientSecret != "" || m.ClientSecretExpiresAt != nil || strings.Contains(rec.Body.String(), `"client_secret"`) {
+		t.Fatalf("public client got a secret: %s", rec.Body)
+	}
+	want := Metadata{
+		ClientID:                "my-spa.v1_~x",
+		ClientIDIssuedAt:        m.ClientIDIssuedAt,
+		ClientName:              "My SPA",
+		RedirectURIs:            []string{"https://app.example.com/cb", "http://127.0.0.1:8080/cb", "http://[::1]:9000/cb", "http://localhost/cb", "com.example.app:/oauth2redirect"},
+		PostLogoutRedirectURIs:  []string{"https://app.example.com/bye"},
+		GrantTypes:              []string{"authorization_code"},
+		ResponseTypes:           []string{"code"},
+		Scope:                   "openid wallet email",
+		TokenEndpointAuthMethod: "none",
+		LogoURI:                 "https://cdn.example.com/logo.png",
+		ClientURI:               "https://example.com",
+		PolicyURI:               "https://example.com/privacy",
+		TosURI:                  "http://localhost:3000/tos",
+		AllowedCORSOrigins:      []string{"https://app.example.com", "http://localhost:3000", "https://app.example.com:8443"},
+		AllowPlainPKCE:          true,
+	}
+	if got, exp := mustJSON(t, m), mustJSON(t, want); got != exp {
+		t.Fatalf("response\n got %s\nwant %s", got, exp)
+	}
+	if m.ClientIDIssuedAt == 12345 {
+		t.Fatal("client_id_issued_at was taken from the request")
+	}
+	stored := f.store.clients["my-spa.v1_~x"]
+	if stored == nil || len(stored.SecretHash) != 0 || !stored.Public() || !stored.AllowPlainPKCE {
+		t.Fatalf("stored %+v", stored)
+	}
+	// GET answers the same metadata.
+	got := decodeMetadata(t, f.do(t, "GET", "/admin/clients/my-spa.v1_~x", ""))
+	if mustJSON(t, got) != mustJSON(t, want) {
+		t.Fatalf("GET answers %s", mustJSON(t, got))
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestCreateDuplicateClientID(t *testing.T) {
+	f := newFixture(t)
+	body := `{"client_id":"dup-client","redirect_uris":["https://a.example/cb"]}`
+	if rec := f.do(t, "POST", "/admin/clients", body); rec.Code != http.StatusCreated {
+		t.Fatalf("first create: %d %s", rec.Code, rec.Body)
+	}
+	rec := f.do(t, "POST", "/admin/clients", body)
+	wantError(t, rec, oautherr.ErrInvalidClientMetadata, "client_id", `"dup-client"`, "already exists")
+}
+
+// TestValidation sends each kind of bad metadata through the handler and
+// checks the code and that the hint names the field and the bad value.
+func TestValidation(t *testing.T) {
+	const okRedirect = `"redirect_uris":["https://app.example.com/cb"]`
+	type tc struct {
+		name  string
+		body  string
+		err   *oautherr.Error
+		wants []string
+	}
+	redirect := func(name, uri string, wants ...string) tc {
+		return tc{name, fmt.Sprintf(`{"redirect_uris":[%q]}`, uri), oautherr.ErrInvalidRedirectURI, append([]string{"redirect_uris"}, wants...)}
+	}
+	meta := func(name, fields string, wants ...string) tc {
+		return tc{name, "{" + okRedirect + "," + fields + "}", oautherr.ErrInvalidClientMetadata, wants}
+	}
+	cases := []tc{
+		{"missing redirect_uris", `{}`, oautherr.ErrInvalidRedirectURI, []string{"redirect_uris", "required"}},
+		{"empty redirect_uris", `{"redirect_uris":[]}`, oautherr.ErrInvalidRedirectURI, []string{"redirect_uris", "required"}},
+		redirect("fragment", "https://app.example.com/cb#frag", `"https://app.example.com/cb#frag"`, "fragment"),
+		redirect("empty fragment", "https://app.example.com/cb#", `"https://app.example.com/cb#"`, "fragment"),
+		redirect("relative", "/callback", `"/callback"`, "absolute"),
+		redirect("no scheme", "app.example.com/cb", `"app.example.com/cb"`),
+		redirect("http non-loopback", "http://app.example.com/cb", `"http://app.example.com/cb"`, "https"),
+		redirect("http loopback lookalike", "http://localhost.evil.com/cb", `"http://localhost.evil.com/cb"`),
+		redirect("http 127 lookalike", "http://127.0.0.1.nip.io/cb", `"http://127.0.0.1.nip.io/cb"`),
+		redirect("javascript", "javascript:alert(1)", `"javascript:alert(1)"`, `"javascript"`),
+		redirect("javascript uppercase", "JavaScript:alert(1)", `"JavaScript:alert(1)"`, `"javascript"`),
+		redirect("data", "data:text/html,hi", `"data:text/html,hi"`, `"data"`),
+		redirect("file", "file:///etc/passwd", `"file:///etc/passwd"`, `"file"`),
+		redirect("vbscript", "vbscript:msgbox", `"vbscript:msgbox"`),
+		redirect("private scheme without dot", "myapp:/cb", `"myapp:/cb"`, "com.example.app"),
+		redirect("ftp", "ftp://files.example.com/cb", `"ftp://files.example.com/cb"`),
+		redirect("userinfo", "https://user:pw@app.example.com/cb", `"https://user:pw@app.example.com/cb"`, "userinfo"),
+		redirect("https without host", "https:///cb", `"https:///cb"`, "host"),
+		redirect("https opaque", "https:app.example.com", `"https:app.example.com"`, "host"),
+		redirect("space", "https://app.example.com/a b", "whitespace"),
+		redirect("empty string", "", "empty"),
+		{"duplicate redirect", `{"redirect_uris":["https://a.example/cb","https://a.example/cb"]}`, oautherr.ErrInvalidRedirectURI, []string{"redirect_uris", `"https://a.example/cb"`, "twice"}},
+		{"post logout http", `{` + okRedirect + `,"post_logout_redirect_uris":["http://app.example.com/bye"]}`, oautherr.ErrInvalidRedirectURI, []string{"post_logout_redirect_uris", `"http://app.example.com/bye"`}},
+		{"post logout fragment", `{` + okRedirect + `,"post_logout_redirect_uris":["https://app.example.com/bye#x"]}`, oautherr.ErrInvalidRedirectURI, []string{"post_logout_redirect_uris", "fragment"}},
+		{"post logout javascript", `{` + okRedirect + `,"post_logout_redirect_uris":["javascript:alert(1)"]}`, oautherr.ErrInvalidRedirectURI, []string{"post_logout_redirect_uris", `"javascript"`}},
+
+		meta("grant implicit", `"grant_types":["implicit"]`, "grant_types", `grant type "implicit" is not supported; supported: authorization_code`),
+		meta("grant refresh_token", `"grant_types":["authorization_code","refresh_token"]`, `grant type "refresh_token" is not supported; supported: authorization_code`),
+		meta("grant client_credentials", `"grant_types":["client_credentials"]`, `"client_credentials"`),
+		meta("response token", `"response_types":["token"]`, "response_types", `response type "token" is not supported; supported: code`),
+		meta("response code id_token", `"response_types":["code id_token"]`, `"code id_token"`),
+		meta("auth method jwt", `"token_endpoint_auth_method":"private_key_jwt"`, "token_endpoint_auth_method", `"private_key_jwt"`, "client_secret_basic"),
+		meta("auth method typo", `"token_endpoint_auth_method":"client_secret"`, "token_endpoint_auth_method", `"client_secret"`),
+		meta("scope without openid", `"scope":"wallet email"`, "scope", `"wallet email"`, "openid"),
+		meta("scope with quote", `"scope":"openid \"bad\""`, "scope", `bad`, "RFC 6749 section 3.3"),
+		meta("scope with backslash", `"scope":"openid a\\b"`, "scope", `"a\\b"`),
+		meta("scope with tab", `"scope":"openid\twallet"`, "scope", `"openid\twallet"`),
+		meta("scope non-ascii", `"scope":"openid wället"`, "scope", "wället"),
+		meta("logo http", `"logo_uri":"http://cdn.example.com/logo.png"`, "logo_uri", `"http://cdn.example.com/logo.png"`, "https"),
+		meta("logo javascript", `"logo_uri":"javascript:alert(1)"`, "logo_uri", `"javascript:alert(1)"`),
+		meta("client_uri relative", `"client_uri":"/about"`, "client_uri", `"/about"`),
+		meta("client_uri ftp", `"client_uri":"ftp://example.com"`, "client_uri", `"ftp://example.com"`),
+		meta("policy_uri data", `"policy_uri":"data:text/html,x"`, "policy_uri", `"data:text/html,x"`),
+		meta("tos_uri userinfo", `"tos_uri":"https://u:p@example.com/tos"`, "tos_uri", `"https://u:p@example.com/tos"`),
+		meta("tos_uri no host", `"tos_uri":"https:///tos"`, "tos_uri", `"https:///tos"`),
+		meta("cors path", `"allowed_cors_origins":["https://app.example.com/"]`, "allowed_cors_origins", `"https://app.example.com/"`),
+		meta("cors long path", `"allowed_cors_origins":["https://app.example.com/app"]`, "allowed_cors_origins", `"https://app.example.com/app"`),
+		meta("cors query", `"allowed_cors_origins":["https://app.example.com?x=1"]`, "allowed_cors_origins", `"https://app.example.com?x=1"`),
+		meta("cors fragment", `"allowed_cors_origins":["https://app.example.com#x"]`, "allowed_cors_origins", `"https://app.example.com#x"`),
+		meta("cors http", `"allowed_cors_origins":["http://app.example.com"]`, "allowed_cors_origins", `"http://app.example.com"`, "https"),
+		meta("cors no scheme", `"allowed_cors_origins":["app.example.com"]`, "allowed_cors_origins", `"app.example.com"`),
+		meta("cors wildcard", `"allowed_cors_origins":["*"]`, "allowed_cors_origins", `"*"`),
+		meta("cors uppercase", `"allowed_cors_origins":["https://App.Example.com"]`, "allowed_cors_origins", `"https://App.Example.com"`, "https://app.example.com"),
+		meta("cors default port", `"allowed_cors_origins":["https://app.example.com:443"]`, "allowed_cors_origins", `"https://app.example.com:443"`, "default port"),
+		meta("cors bad port", `"allowed_cors_origins":["https://app.example.com:99999"]`, "allowed_cors_origins", `"https://app.example.com:99999"`),
+		meta("cors userinfo", `"allowed_cors_origins":["https://u@app.example.com"]`, "allowed_cors_origins", `"https://u@app.example.com"`),
+		meta("cors duplicate", `"allowed_cors_origins":["https://a.example","https://a.example"]`, "allowed_cors_origins", `"https://a.example"`, "twice"),
+		meta("client_id short", `"client_id":"ab"`, "client_id", `"ab"`),
+		meta("client_id long", `"client_id":"`+strings.Repeat("a", 65)+`"`, "client_id", strings.Repeat("a", 65)),
+		meta("client_id slash", `"client_id":"a/b/c"`, "client_id", `"a/b/c"`),
+		meta("client_id space", `"client_id":"a b c"`, "client_id", `"a b c"`),
+		meta("client_id unicode", `"client_id":"clïent"`, "client_id", `"clïent"`),
+		meta("client_secret given", `"client_secret":"chosen-by-me"`, "client_secret", "the server issues secrets"),
+		meta("client_name control", `"client_name":"Bank\u0000Evil"`, "client_name", "control"),
+		meta("client_name too long", `"client_name":"`+strings.Repeat("n", 201)+`"`, "client_name", "201"),
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			rec := f.do(t, "POST", "/admin/clients", c.body)
+			wantError(t, rec, c.err, c.wants...)
+			if len(f.store.clients) != 0 {
+				t.Fatal("an invalid client was stored")
+			}
+		})
+	}
+}
+
+func TestRequestFormat(t *testing.T) {
+	f := newFixture(t)
+	auth := "Bearer " + testToken
+	cases := []struct {
+		name        string
+		contentType string
+		body        string
+		wants       []string
+	}{
+		{"malformed JSON", "application/json", `{"redirect_uris": [`, []string{"not valid"}},
+		{"not an object", "application/json", `["https://a.example/cb"]`, []string{"not valid"}},
+		{"wrong type", "application/json", `{"redirect_uris":"https://a.example/cb"}`, []string{"redirect_uris"}},
+		{"unknown field", "application/json", `{"redirect_uri":["https://a.example/cb"]}`, []string{`unknown field "redirect_uri"`}},
+		{"unknown field jwks", "application/json", `{"redirect_uris":["https://a.example/cb"],"jwks_uri":"https://a.example/jwks"}`, []string{`"jwks_uri"`}},
+		{"trailing data", "application/json", minimalBody + `{}`, []string{"after the JSON object"}},
+		{"empty body", "application/json", ``, []string{"empty"}},
+		{"text/plain", "text/plain", minimalBody, []string{"Content-Type", `"text/plain"`}},
+		{"form", "application/x-www-form-urlencoded", "redirect_uris=https://a.example/cb", []string{"Content-Type"}},
+		{"no content type", "", minimalBody, []string{"Content-Type"}},
+		{"too large", "application/json", `{"client_name":"` + strings.Repeat("x", maxBodyBytes) + `"}`, []string{"larger than 1048576 bytes"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, route := range [][2]string{{"POST", "/admin/clients"}, {"PUT", "/admin/clients/any-client"}} {
+				req := httptest.NewRequest(route[0], route[1], strings.NewReader(c.body))
+				req.Header.Set("Authorization", auth)
+				if c.contentType != "" {
+					req.Header.Set("Content-Type", c.contentType)
+				}
+				rec := httptest.NewRecorder()
+				f.h.ServeHTTP(rec, req)
+				wantError(t, rec, oautherr.ErrInvalidRequest, c.wants...)
+			}
+		})
+	}
+	// A charset parameter is fine.
+	req := httptest.NewRequest("POST", "/admin/clients", strings.NewReader(minimalBody))
+	req.Header.Set("Authorization", auth)
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("charset: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestListAndGet(t *testing.T) {
+	f := newFixture(t)
+	rec := f.do(t, "GET", "/admin/clients", "")
+	if rec.Code != http.StatusOK || strings.TrimSpace(rec.Body.String()) != `{"clients":[]}` {
+		t.Fatalf("empty list: %d %s", rec.Code, rec.Body)
+	}
+	if rec.Header().Get("Cache-Control") != "no-store" {
+		t.Fatal("list is cacheable")
+	}
+	a := decodeMetadata(t, f.do(t, "POST", "/admin/clients", `{"client_id":"client-a","client_name":"A","redirect_uris":["https://a.example/cb"]}`))
+	f.do(t, "POST", "/admin/clients", `{"client_id":"client-b","client_name":"B","redirect_uris":["https://b.example/cb"],"token_endpoint_auth_method":"none"}`)
+
+	rec = f.do(t, "GET", "/admin/clients", "")
+	var list struct {
+		Clients []Metadata `json:"clients"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Clients) != 2 || list.Clients[0].ClientID != "client-a" || list.Clients[1].ClientID != "client-b" ||
+		list.Clients[0].ClientName != "A" || list.Clients[1].TokenEndpointAuthMethod != "none" {
+		t.Fatalf("list %+v", list)
+	}
+	if strings.Contains(rec.Body.String(), `"client_secret"`) || strings.Contains(rec.Body.String(), a.ClientSecret) {
+		t.Fatalf("list shows a secret: %s", rec.Body)
+	}
+
+	rec = f.do(t, "GET", "/admin/clients/client-a", "")
+	if rec.Code != http.StatusOK || rec.Header().Get("Cache-Control") != "no-store" {
+		t.Fatalf("get: %d %v", rec.Code, rec.Header())
+	}
+	if m := decodeMetadata(t, rec); m.ClientID != "client-a" || m.RedirectURIs[0] != "https://a.example/cb" {
+		t.Fatalf("get %+v", m)
+	}
+
+	wantError(t, f.do(t, "GET", "/admin/clients/nope", ""), oautherr.ErrNotFound, `"nope"`)
+}
+
+func TestUnknownRoute(t *testing.T) {
+	f := newFixture(t)
+	wantError(t, f.do(t, "GET", "/admin/nothing", ""), oautherr.ErrNotFound, "/admin/nothing")
+	wantError(t, f.do(t, "PATCH", "/admin/clients/x", `{}`), oautherr.ErrNotFound, "PATCH")
+}
+
+func TestReplace(t *testing.T) {
+	f := newFixture(t)
+	created := decodeMetadata(t, f.do(t, "POST", "/admin/clients",
+		`{"client_id":"conf-1","client_name":"Old","redirect_uris":["https://a.example/cb"],"scope":"openid wallet email","logo_uri":"https://a.example/logo.png"}`))
+	oldHash := f.store.clients["conf-1"].SecretHash
+	createdAt := f.store.clients["conf-1"].CreatedAt
+
+	// Replace: omitted fields take their defaults; the secret is kept.
+	rec := f.do(t, "PUT", "/admin/clients/conf-1", `{"client_name":"New","redirect_uris":["https://b.example/cb"],"token_endpoint_auth_method":"client_secret_post"}`)
+	if rec.Code != http.StatusOK || rec.Header().Get("Cache-Control") != "no-store" {
+		t.Fatalf("put: %d %s", rec.Code, rec.Body)
+	}
+	m := decodeMetadata(t, rec)
+	if m.ClientID != "conf-1" || m.ClientName != "New" || m.RedirectURIs[0] != "https://b.example/cb" ||
+		m.Scope != "openid wallet" || m.LogoURI != "" || m.TokenEndpointAuthMethod != "client_secret_post" ||
+		m.ClientSecret != "" || m.ClientIDIssuedAt != created.ClientIDIssuedAt {
+		t.Fatalf("put answered %+v", m)
+	}
+	stored := f.store.clients["conf-1"]
+	if !bytes.Equal(stored.SecretHash, oldHash) || !bytes.Equal(stored.SecretHash, sha(created.ClientSecret)) {
+		t.Fatal("PUT changed the secret hash")
+	}
+	if !stored.CreatedAt.Equal(createdAt) || stored.UpdatedAt.Before(createdAt) {
+		t.Fatalf("timestamps %v %v", stored.CreatedAt, stored.UpdatedAt)
+	}
+
+	// client_id in the body: equal is fine, different is refused.
+	if rec := f.do(t, "PUT", "/admin/clients/conf-1", `{"client_id":"conf-1","redirect_uris":["https://b.example/cb"]}`); rec.Code != http.StatusOK {
+		t.Fatalf("matching client_id: %d %s", rec.Code, rec.Body)
+	}
+	wantError(t, f.do(t, "PUT", "/admin/clients/conf-1", `{"client_id":"other","redirect_uris":["https://b.example/cb"]}`),
+		oautherr.ErrInvalidClientMetadata, "client_id", `"other"`, `"conf-1"`)
+
+	// Same validation as create.
+	wantError(t, f.do(t, "PUT", "/admin/clients/conf-1", `{"redirect_uris":["http://b.example/cb"]}`), oautherr.ErrInvalidRedirectURI, "redirect_uris", `"http://b.example/cb"`)
+	wantError(t, f.do(t, "PUT", "/admin/clients/conf-1", `{"redirect_uris":["https://b.example/cb"],"token_endpoint_auth_method":"tls_client_auth"}`), oautherr.ErrInvalidClientMetadata, `"tls_client_auth"`)
+	if !bytes.Equal(f.store.clients["conf-1"].SecretHash, oldHash) {
+		t.Fatal("a refused PUT changed the client")
+	}
+
+	// Confidential -> public drops the hash.
+	rec = f.do(t, "PUT", "/admin/clients/conf-1", `{"redirect_uris":["https://b.example/cb"],"token_endpoint_auth_method":"none"}`)
+	if rec.Code != http.StatusOK || decodeMetadata(t, rec).ClientSecret != "" {
+		t.Fatalf("to public: %d %s", rec.Code, rec.Body)
+	}
+	if h := f.store.clients["conf-1"].SecretHash; len(h) != 0 {
+		t.Fatalf("public client kept hash %x", h)
+	}
+
+	// Public -> confidential issues a new secret, shown in this response only.
+	rec = f.do(t, "PUT", "/admin/clients/conf-1", `{"redirect_uris":["https://b.example/cb"],"token_endpoint_auth_method":"client_secret_basic"}`)
+	m = decodeMetadata(t, rec)
+	if rec.Code != http.StatusOK || len(m.ClientSecret) != 43 || m.ClientSecretExpiresAt == nil || *m.ClientSecretExpiresAt != 0 {
+		t.Fatalf("to confidential: %d %s", rec.Code, rec.Body)
+	}
+	if h := f.store.clients["conf-1"].SecretHash; !bytes.Equal(h, sha(m.ClientSecret)) || bytes.Equal(h, oldHash) {
+		t.Fatal("new secret not stored as its hash")
+	}
+	if body := f.do(t, "GET", "/admin/clients/conf-1", "").Body.String(); strings.Contains(body, m.ClientSecret) {
+		t.Fatal("GET shows the new secret")
+	}
+
+	wantError(t, f.do(t, "PUT", "/admin/clients/missing", minimalBody), oautherr.ErrNotFound, `"missing"`)
+	if _, ok := f.store.clients["missing"]; ok {
+		t.Fatal("PUT created a client")
+	}
+}
+
+func TestDelete(t *testing.T) {
+	f := newFixture(t)
+	f.do(t, "POST", "/admin/clients", `{"client_id":"to-delete","redirect_uris":["https://a.example/cb"]}`)
+	rec := f.do(t, "DELETE", "/admin/clients/to-delete", "")
+	if rec.Code != http.StatusNoContent || rec.Body.Len() != 0 {
+		t.Fatalf("delete: %d %q", rec.Code, rec.Body)
+	}
+	wantError(t, f.do(t, "GET", "/admin/clients/to-delete", ""), oautherr.ErrNotFound)
+	wantError(t, f.do(t, "DELETE", "/admin/clients/to-delete", ""), oautherr.ErrNotFound, `"to-delete"`)
+}
+
+func TestRotateSecret(t *testing.T) {
+	f := newFixture(t)
+	created := decodeMetadata(t, f.do(t, "POST", "/admin/clients", `{"client_id":"rot-1","redirect_uris":["https://a.example/cb"]}`))
+	oldHash := f.store.clients["rot-1"].SecretHash
+
+	rec := f.do(t, "POST", "/admin/clients/rot-1/secret", "")
+	if rec.Code != http.StatusOK || rec.Header().Get("Cache-Control") != "no-store" {
+		t.Fatalf("rotate: %d %s", rec.Code, rec.Body)
+	}
+	m := decodeMetadata(t, rec)
+	if m.ClientID != "rot-1" || len(m.ClientSecret) != 43 || m.ClientSecret == created.ClientSecret ||
+		m.ClientSecretExpiresAt == nil || *m.ClientSecretExpiresAt != 0 {
+		t.Fatalf("rotate answered %s", rec.Body)
+	}
+	newHash := f.store.clients["rot-1"].SecretHash
+	if bytes.Equal(newHash, oldHash) || !bytes.Equal(newHash, sha(m.ClientSecret)) {
+		t.Fatal("rotation did not replace the stored hash with sha256(new secret)")
+	}
+	if strings.Contains(f.logs.String(), m.ClientSecret) {
+		t.Fatal("the rotated secret was logged")
+	}
+	if body := f.do(t, "GET", "/admin/clients/rot-1", "").Body.String(); strings.Contains(body, m.ClientSecret) {
+		t.Fatal("GET shows the rotated secret")
+	}
+
+	f.do(t, "POST", "/admin/clients", `{"client_id":"pub-1","redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"none"}`)
+	wantError(t, f.do(t, "POST", "/admin/clients/pub-1/secret", ""), oautherr.ErrInvalidRequest,
+		`"pub-1"`, "public clients have no secret; set token_endpoint_auth_method first")
+	if h := f.store.clients["pub-1"].SecretHash; len(h) != 0 {
+		t.Fatal("public client got a hash")
+	}
+	wantError(t, f.do(t, "POST", "/admin/clients/nope/secret", ""), oautherr.ErrNotFound, `"nope"`)
+}
+
+func TestStoreFailuresAreNotLeaked(t *testing.T) {
+	f := newFixture(t)
+	f.do(t, "POST", "/admin/clients", `{"client_id":"exists","redirect_uris":["https://a.example/cb"]}`)
+	f.store.setFail(errDiskOnFire)
+	for _, r := range [][3]string{
+		{"POST", "/admin/clients", minimalBody},
+		{"GET", "/admin/clients", ""},
+		{"GET", "/admin/clients/exists", ""},
+		{"PUT", "/admin/clients/exists", minimalBody},
+		{"DELETE", "/admin/clients/exists", ""},
+		{"POST", "/admin/clients/exists/secret", ""},
+	} {
+		rec := f.do(t, r[0], r[1], r[2])
+		wantError(t, rec, oautherr.ErrServerError)
+		if strings.Contains(rec.Body.String(), "fire") || strings.Contains(rec.Body.String(), "/var/lib") {
+			t.Fatalf("%v leaked the Go error: %s", r, rec.Body)
+		}
+	}
+	if !strings.Contains(f.logs.String(), "disk on fire") {
+		t.Fatalf("store error not logged: %s", f.logs)
+	}
+}
+
+func TestValidateMetadataDefaultsAndNoMutation(t *testing.T) {
+	m := &Metadata{RedirectURIs: []string{"https://a.example/cb"}}
+	c, err := ValidateMetadata(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ID != "" || c.SecretHash != nil || !c.CreatedAt.IsZero() {
+		t.Fatalf("ValidateMetadata issued things: %+v", c)
+	}
+	if c.TokenEndpointAuthMethod != sigil.AuthMethodClientSecretBasic || c.Scope.String() != "openid wallet" ||
+		fmt.Sprint(c.GrantTypes) != "[authorization_code]" || fmt.Sprint(c.ResponseTypes) != "[code]" {
+		t.Fatalf("defaults %+v", c)
+	}
+	if m.GrantTypes != nil || m.Scope != "" || m.TokenEndpointAuthMethod != "" {
+		t.Fatalf("ValidateMetadata modified its input: %+v", m)
+	}
+	if _, err := ValidateMetadata(nil); err == nil {
+		t.Fatal("nil metadata accepted")
+	}
+	// Errors are catalogue errors usable with errors.Is.
+	_, err = ValidateMetadata(&Metadata{RedirectURIs: []string{"https://a.example/cb#x"}})
+	if oautherr.From(err).Code != "invalid_redirect_uri" {
+		t.Fatalf("got %v", err)
+	}
+}

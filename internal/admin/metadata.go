@@ -1,0 +1,433 @@
+package admin
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/oautherr"
+)
+
+// Defaults applied to omitted metadata, as RFC 7591 section 2 specifies for
+// grant_types, response_types and token_endpoint_auth_method. The default
+// scope is Sigil's: a client that says nothing asks for sign-in and the
+// wallet address, which is what Login with Unstoppable clients ask for.
+const (
+	DefaultGrantType    = "authorization_code"
+	DefaultResponseType = "code"
+	DefaultAuthMethod   = sigil.AuthMethodClientSecretBasic
+	DefaultScope        = "openid wallet"
+)
+
+// maxClientNameRunes bounds client_name, which is shown on the consent page.
+const maxClientNameRunes = 200
+
+// Metadata is the JSON of the admin API, both ways: the client metadata of
+// RFC 7591 section 2 in a registration request, and the client information
+// response of section 3.2.1 (the metadata plus client_id, client_id_issued_at
+// and, only when a secret was just issued, client_secret and
+// client_secret_expires_at).
+//
+// Sigil adds allow_plain_pkce. On input, client_id is optional (a random UUID
+// is issued when it is absent, as the hosted service did); client_id_issued_at
+// and client_secret_expires_at are read-only and ignored, so that a response
+// can be edited and sent back; client_secret is rejected, because the server
+// issues secrets.
+type Metadata struct {
+	ClientID         string `json:"client_id,omitempty"`
+	ClientIDIssuedAt int64  `json:"client_id_issued_at,omitempty"`
+	// ClientSecret appears only in the response that issued it.
+	ClientSecret string `json:"client_secret,omitempty"`
+	// ClientSecretExpiresAt is 0 (never expires, RFC 7591 section 3.2.1)
+	// whenever ClientSecret is set, and absent otherwise.
+	ClientSecretExpiresAt *int64 `json:"client_secret_expires_at,omitempty"`
+
+	ClientName              string   `json:"client_name,omitempty"`
+	RedirectURIs            []string `json:"redirect_uris"`
+	PostLogoutRedirectURIs  []string `json:"post_logout_redirect_uris,omitempty"`
+	GrantTypes              []string `json:"grant_types"`
+	ResponseTypes           []string `json:"response_types"`
+	Scope                   string   `json:"scope,omitempty"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method,omitempty"`
+	LogoURI                 string   `json:"logo_uri,omitempty"`
+	ClientURI               string   `json:"client_uri,omitempty"`
+	PolicyURI               string   `json:"policy_uri,omitempty"`
+	TosURI                  string   `json:"tos_uri,omitempty"`
+	AllowedCORSOrigins      []string `json:"allowed_cors_origins,omitempty"`
+	// AllowPlainPKCE lets the client use code_challenge_method=plain; off by
+	// default because RFC 9700 section 2.1.1 recommends S256.
+	AllowPlainPKCE bool `json:"allow_plain_pkce"`
+}
+
+// ValidateMetadata checks registration metadata against RFC 7591 and Sigil's
+// rules and returns the client it describes, with the section 2 defaults
+// filled in. It does not modify m. The returned client has no ID when m has
+// none (the caller issues one), no secret hash and no timestamps.
+//
+// Errors are catalogue errors: invalid_redirect_uri for redirect_uris and
+// post_logout_redirect_uris, invalid_client_metadata for everything else
+// (RFC 7591 section 3.2.2). Each hint names the field and the bad value.
+func ValidateMetadata(m *Metadata) (*sigil.Client, error) {
+	if m == nil {
+		return nil, oautherr.ErrInvalidRequest.WithHint("The request body must be a JSON object of client metadata.")
+	}
+	c := &sigil.Client{
+		ID:             m.ClientID,
+		Name:           m.ClientName,
+		AllowPlainPKCE: m.AllowPlainPKCE,
+	}
+	if m.ClientID != "" && !validClientID(m.ClientID) {
+		return nil, metadataErr("client_id %q is invalid: use 3 to 64 characters of A-Z, a-z, 0-9, '.', '_', '~' or '-', or omit it to get a random UUID.", m.ClientID)
+	}
+	if m.ClientSecret != "" {
+		return nil, metadataErr("client_secret cannot be set: the server issues secrets. Remove it from the request (rotate a secret with POST /admin/clients/{id}/secret).")
+	}
+	if err := checkClientName(m.ClientName); err != nil {
+		return nil, err
+	}
+
+	// grant_types and response_types (RFC 7591 section 2.1). Sigil implements
+	// the authorization code flow only, so the two are always consistent.
+	var err error
+	if c.GrantTypes, err = onlyAllowed("grant_types", "grant type", m.GrantTypes, DefaultGrantType); err != nil {
+		return nil, err
+	}
+	if c.ResponseTypes, err = onlyAllowed("response_types", "response type", m.ResponseTypes, DefaultResponseType); err != nil {
+		return nil, err
+	}
+
+	switch m.TokenEndpointAuthMethod {
+	case "":
+		c.TokenEndpointAuthMethod = DefaultAuthMethod
+	case sigil.AuthMethodNone, sigil.AuthMethodClientSecretBasic, sigil.AuthMethodClientSecretPost:
+		c.TokenEndpointAuthMethod = m.TokenEndpointAuthMethod
+	default:
+		return nil, metadataErr("token_endpoint_auth_method %q is not supported; supported: none, client_secret_basic, client_secret_post.", m.TokenEndpointAuthMethod)
+	}
+
+	if c.Scope, err = parseScope(m.Scope); err != nil {
+		return nil, err
+	}
+
+	// The authorization code grant redirects, so it needs at least one
+	// registered redirect URI (RFC 6749 section 3.1.2.2, RFC 7591 section 2).
+	if len(m.RedirectURIs) == 0 {
+		return nil, oautherr.ErrInvalidRedirectURI.WithHint("redirect_uris is required for the authorization_code grant: register at least one redirect URI.")
+	}
+	if c.RedirectURIs, err = checkRedirectURIs("redirect_uris", m.RedirectURIs); err != nil {
+		return nil, err
+	}
+	if c.PostLogoutRedirectURIs, err = checkRedirectURIs("post_logout_redirect_uris", m.PostLogoutRedirectURIs); err != nil {
+		return nil, err
+	}
+
+	for _, f := range []struct {
+		name string
+		in   string
+		out  *string
+	}{
+		{"logo_uri", m.LogoURI, &c.LogoURI},
+		{"client_uri", m.ClientURI, &c.ClientURI},
+		{"policy_uri", m.PolicyURI, &c.PolicyURI},
+		{"tos_uri", m.TosURI, &c.TosURI},
+	} {
+		if f.in == "" {
+			continue
+		}
+		if err := checkWebURL(f.name, f.in); err != nil {
+			return nil, err
+		}
+		*f.out = f.in
+	}
+
+	if c.AllowedCORSOrigins, err = checkOrigins(m.AllowedCORSOrigins); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// metadataFromClient renders a stored client as the response metadata,
+// without any secret.
+func metadataFromClient(c *sigil.Client) *Metadata {
+	m := &Metadata{
+		ClientID:                c.ID,
+		ClientName:              c.Name,
+		RedirectURIs:            nonNil(c.RedirectURIs),
+		PostLogoutRedirectURIs:  c.PostLogoutRedirectURIs,
+		GrantTypes:              nonNil(c.GrantTypes),
+		ResponseTypes:           nonNil(c.ResponseTypes),
+		Scope:                   c.Scope.String(),
+		TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
+		LogoURI:                 c.LogoURI,
+		ClientURI:               c.ClientURI,
+		PolicyURI:               c.PolicyURI,
+		TosURI:                  c.TosURI,
+		AllowedCORSOrigins:      c.AllowedCORSOrigins,
+		AllowPlainPKCE:          c.AllowPlainPKCE,
+	}
+	if !c.CreatedAt.IsZero() {
+		m.ClientIDIssuedAt = c.CreatedAt.Unix()
+	}
+	return m
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func metadataErr(format string, args ...any) error {
+	return oautherr.ErrInvalidClientMetadata.WithHint(format, args...)
+}
+
+func redirectErr(format string, args ...any) error {
+	return oautherr.ErrInvalidRedirectURI.WithHint(format, args...)
+}
+
+// validClientID: 3 to 64 RFC 3986 unreserved characters, so an id needs no
+// escaping in a URL path, a query or HTTP Basic credentials.
+func validClientID(id string) bool {
+	if len(id) < 3 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		b := id[i]
+		switch {
+		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9',
+			b == '.', b == '_', b == '~', b == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// checkClientName keeps the name printable: it is shown to people on the
+// consent page, where control characters could disguise it.
+func checkClientName(name string) error {
+	if !utf8.ValidString(name) {
+		return metadataErr("client_name must be valid UTF-8.")
+	}
+	if n := utf8.RuneCountInString(name); n > maxClientNameRunes {
+		return metadataErr("client_name is %d characters long; the limit is %d.", n, maxClientNameRunes)
+	}
+	if strings.ContainsFunc(name, unicode.IsControl) {
+		return metadataErr("client_name %q contains control characters.", name)
+	}
+	return nil
+}
+
+// onlyAllowed checks a list whose only supported value is allowed, returning
+// [allowed] for an empty list (the RFC 7591 section 2 default) and dropping
+// duplicates.
+func onlyAllowed(field, what string, values []string, allowed string) ([]string, error) {
+	for _, v := range values {
+		if v != allowed {
+			return nil, metadataErr("%s: %s %q is not supported; supported: %s.", field, what, v, allowed)
+		}
+	}
+	return []string{allowed}, nil
+}
+
+// parseScope checks the space-delimited scope (RFC 7591 section 2): every
+// token must be a scope-token of RFC 6749 section 3.3, and openid must be
+// among them because Sigil is an OpenID Connect provider (OpenID Connect Core
+// section 3.1.2.1).
+func parseScope(scope string) (sigil.Scopes, error) {
+	if strings.Trim(scope, " ") == "" {
+		return sigil.ParseScopes(DefaultScope), nil
+	}
+	for _, tok := range strings.Split(scope, " ") {
+		if tok == "" {
+			continue
+		}
+		if !validScopeToken(tok) {
+			return nil, metadataErr("scope: %q is not a valid scope token (RFC 6749 section 3.3: printable ASCII except space, '\"' and '\\'; separate tokens with single spaces).", tok)
+		}
+	}
+	scopes := sigil.ParseScopes(scope)
+	if !scopes.Has("openid") {
+		return nil, metadataErr("scope %q must include openid.", scope)
+	}
+	return scopes, nil
+}
+
+// validScopeToken: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
+func validScopeToken(tok string) bool {
+	for i := 0; i < len(tok); i++ {
+		b := tok[i]
+		if b < 0x21 || b > 0x7e || b == '"' || b == '\\' {
+			return false
+		}
+	}
+	return tok != ""
+}
+
+// dangerousSchemes are named in the error so an operator sees why a URI that
+// parses is still refused: they run code or read local data in the browser.
+var dangerousSchemes = map[string]bool{
+	"javascript": true, "data": true, "file": true, "vbscript": true,
+	"blob": true, "about": true, "filesystem": true,
+}
+
+// checkRedirectURIs validates redirection endpoints (used for redirect_uris
+// and post_logout_redirect_uris) and rejects duplicates. Each must be:
+//   - an absolute URI without a fragment (RFC 6749 section 3.1.2), without
+//     userinfo, whitespace or control characters;
+//   - https; or http to a loopback host only (RFC 8252 section 7.3, RFC 9700
+//     section 2.1: plain http elsewhere exposes the code); or a private-use
+//     scheme in reverse domain notation, containing a '.', for native apps
+//     (RFC 8252 section 7.1, e.g. com.example.app:/cb). This rule also keeps
+//     out javascript:, data:, file: and other schemes without a '.'.
+func checkRedirectURIs(field string, uris []string) ([]string, error) {
+	if len(uris) == 0 {
+		return nil, nil
+	}
+	seen := make(map[string]bool, len(uris))
+	out := make([]string, 0, len(uris))
+	for _, raw := range uris {
+		if err := checkRedirectURI(field, raw); err != nil {
+			return nil, err
+		}
+		if seen[raw] {
+			return nil, redirectErr("%s lists %q twice.", field, raw)
+		}
+		seen[raw] = true
+		out = append(out, raw)
+	}
+	return out, nil
+}
+
+func checkRedirectURI(field, raw string) error {
+	if raw == "" {
+		return redirectErr("%s contains an empty string.", field)
+	}
+	if strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return redirectErr("%s: %q contains whitespace or control characters.", field, raw)
+	}
+	if strings.Contains(raw, "#") {
+		return redirectErr("%s: %q has a fragment; redirection URIs must not include one (RFC 6749 section 3.1.2).", field, raw)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return redirectErr("%s: %q is not an absolute URI (RFC 6749 section 3.1.2).", field, raw)
+	}
+	if u.User != nil {
+		return redirectErr("%s: %q contains userinfo (user:password@); remove it.", field, raw)
+	}
+	scheme := u.Scheme // url.Parse lowercases it.
+	switch {
+	case dangerousSchemes[scheme]:
+		return redirectErr("%s: %q uses the scheme %q, which is never allowed.", field, raw, scheme)
+	case scheme == "https":
+		if u.Opaque != "" || u.Hostname() == "" {
+			return redirectErr("%s: %q has no host.", field, raw)
+		}
+	case scheme == "http":
+		if u.Opaque != "" || u.Hostname() == "" {
+			return redirectErr("%s: %q has no host.", field, raw)
+		}
+		if !isLoopback(u.Hostname()) {
+			return redirectErr("%s: %q uses http with a host that is not loopback; use https (http is allowed only for localhost, 127.0.0.1 and [::1]).", field, raw)
+		}
+	case strings.Contains(scheme, "."):
+		// Private-use URI scheme of a native app (RFC 8252 section 7.1).
+	default:
+		return redirectErr("%s: %q uses the scheme %q; use https, http on a loopback host, or a private-use scheme in reverse domain notation such as com.example.app:/callback (RFC 8252 section 7.1).", field, raw, scheme)
+	}
+	return nil
+}
+
+// isLoopback reports whether host (without brackets) names the local
+// machine, the only place plain http is acceptable (RFC 8252 section 7.3).
+func isLoopback(host string) bool {
+	return strings.EqualFold(host, "localhost") || host == "127.0.0.1" || host == "::1"
+}
+
+// checkWebURL validates logo_uri, client_uri, policy_uri and tos_uri (RFC
+// 7591 section 2): pages and images shown to people, so https (or http on a
+// loopback host, for development) with a host and no userinfo.
+func checkWebURL(field, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Opaque != "" || u.Hostname() == "" {
+		return metadataErr("%s %q is not an absolute URL with a host.", field, raw)
+	}
+	if strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return metadataErr("%s %q contains whitespace or control characters.", field, raw)
+	}
+	if u.User != nil {
+		return metadataErr("%s %q contains userinfo (user:password@); remove it.", field, raw)
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	default:
+		return metadataErr("%s %q must use https (http only for localhost, 127.0.0.1 and [::1]).", field, raw)
+	}
+	return nil
+}
+
+// checkOrigins validates allowed_cors_origins: each must be a serialized
+// origin (RFC 6454 section 6.2), scheme://host[:port] in lowercase with no
+// default port, path, query or fragment, exactly as browsers send it in the
+// Origin header, so that the CORS check can compare strings. https, or http
+// on a loopback host.
+func checkOrigins(origins []string) ([]string, error) {
+	if len(origins) == 0 {
+		return nil, nil
+	}
+	seen := make(map[string]bool, len(origins))
+	out := make([]string, 0, len(origins))
+	for _, raw := range origins {
+		if err := checkOrigin(raw); err != nil {
+			return nil, err
+		}
+		if seen[raw] {
+			return nil, metadataErr("allowed_cors_origins lists %q twice.", raw)
+		}
+		seen[raw] = true
+		out = append(out, raw)
+	}
+	return out, nil
+}
+
+func checkOrigin(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Opaque != "" || u.Hostname() == "" {
+		return metadataErr("allowed_cors_origins: %q is not an origin; write scheme://host[:port], e.g. https://app.example.com.", raw)
+	}
+	if u.User != nil || u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#") {
+		return metadataErr("allowed_cors_origins: %q must be scheme://host[:port] with no userinfo, path (not even '/'), query or fragment.", raw)
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	default:
+		return metadataErr("allowed_cors_origins: %q must use https (http only for localhost, 127.0.0.1 and [::1]).", raw)
+	}
+	if port := u.Port(); port != "" || strings.HasSuffix(u.Host, ":") {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
+			return metadataErr("allowed_cors_origins: %q has an invalid port.", raw)
+		}
+		if (u.Scheme == "https" && n == 443) || (u.Scheme == "http" && n == 80) {
+			return metadataErr("allowed_cors_origins: %q names the default port; browsers omit it, write %s://%s.", raw, u.Scheme, hostForURL(u.Hostname()))
+		}
+	}
+	if want := strings.ToLower(raw); raw != want {
+		return metadataErr("allowed_cors_origins: %q must be lowercase as browsers send it: %s.", raw, want)
+	}
+	return nil
+}
+
+func hostForURL(host string) string {
+	if strings.Contains(host, ":") {
+		return "[" + host + "]"
+	}
+	return host
+}

@@ -1,0 +1,397 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sigil-oidc/sigil/internal/admin"
+	"github.com/sigil-oidc/sigil/internal/oautherr"
+)
+
+// Environment variables read by the clients command when the matching flag
+// is not given. The token is best passed this way: command-line arguments are
+// visible to other users of the machine (ps, /proc), the environment is not.
+const (
+	EnvAdminURL   = "SIGIL_ADMIN_URL"
+	EnvAdminToken = "SIGIL_ADMIN_TOKEN"
+)
+
+// DefaultAdminURL is where `sigil serve` listens for the admin API unless
+// configured otherwise: loopback only, so the API is not exposed by default.
+const DefaultAdminURL = "http://127.0.0.1:4445"
+
+// maxResponseBytes bounds what the CLI reads from the admin API.
+const maxResponseBytes = 16 << 20
+
+// clientsOptions are the persistent flags shared by every clients subcommand.
+type clientsOptions struct {
+	adminURL string
+	token    string
+	json     bool
+	http     *http.Client
+}
+
+// NewClientsCommand returns `clients`, the command-line front end of the
+// admin API (package admin): create, list, get, delete and rotate-secret.
+// It talks HTTP to a running server rather than opening the database, so it
+// works the same against a local or a remote Sigil and goes through the same
+// validation as any other admin API call.
+//
+// API errors are returned from RunE as "<code>: <error_description>"; the
+// command's error prefix is "error:", so cobra prints
+// "error: <code>: <error_description>" and the process exits non-zero.
+func NewClientsCommand() *cobra.Command {
+	o := &clientsOptions{http: &http.Client{Timeout: 30 * time.Second}}
+	cmd := &cobra.Command{
+		Use:   "clients",
+		Short: "Register and manage OAuth clients (relying parties) through the admin API",
+		Long: `Register and manage OAuth clients (relying parties) through Sigil's admin API.
+
+The commands talk to a running server at --admin-url (env ` + EnvAdminURL + `,
+default ` + DefaultAdminURL + `) and authenticate with the admin token
+(--admin-token or, better, env ` + EnvAdminToken + `). Client metadata follows
+RFC 7591; client secrets are shown once, when they are issued.`,
+		Args: cobra.NoArgs,
+	}
+	cmd.SetErrPrefix("error:")
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&o.adminURL, "admin-url", DefaultAdminURL, "base URL of the admin API (env "+EnvAdminURL+")")
+	pf.StringVar(&o.token, "admin-token", "", "admin API token (env "+EnvAdminToken+", preferred: flags are visible in the process list)")
+	pf.BoolVar(&o.json, "json", false, "print the raw JSON response instead of a summary")
+
+	cmd.AddCommand(
+		newClientsCreateCommand(o),
+		newClientsListCommand(o),
+		newClientsGetCommand(o),
+		newClientsDeleteCommand(o),
+		newClientsRotateSecretCommand(o),
+	)
+	return cmd
+}
+
+func newClientsCreateCommand(o *clientsOptions) *cobra.Command {
+	var m admin.Metadata
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "Register a client and print its client_id (and secret, once)",
+		Long: `Register a client. Omitted settings take the RFC 7591 defaults: grant type
+authorization_code, response type code, token endpoint auth method
+client_secret_basic, scope "openid wallet". Confidential clients get a
+secret, printed once: store it, it cannot be read back (rotate-secret issues
+a new one).`,
+		Example: `  sigil clients create --name "My App" --redirect-uri https://app.example.com/callback
+  sigil clients create --name "My SPA" --auth-method none \
+      --redirect-uri https://spa.example.com/cb --cors-origin https://spa.example.com`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			raw, err := o.do(cmd, http.MethodPost, "", "", &m)
+			if err != nil {
+				return err
+			}
+			return o.print(cmd, raw, func(w io.Writer) error {
+				c, err := decodeMetadata(raw)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "Created client %s.\n\n", c.ClientID)
+				printClient(w, c)
+				printSecret(w, c)
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&m.ClientID, "id", "", "client_id to use (3-64 of A-Z a-z 0-9 . _ ~ -); default: a random UUID")
+	f.StringVar(&m.ClientName, "name", "", "client_name shown to people on the consent page")
+	f.StringArrayVar(&m.RedirectURIs, "redirect-uri", nil, "redirect URI, matched exactly (repeatable; at least one required)")
+	f.StringArrayVar(&m.PostLogoutRedirectURIs, "post-logout-redirect-uri", nil, "post-logout redirect URI (repeatable)")
+	f.StringArrayVar(&m.GrantTypes, "grant-type", nil, "grant type (repeatable; default authorization_code)")
+	f.StringArrayVar(&m.ResponseTypes, "response-type", nil, "response type (repeatable; default code)")
+	f.StringVar(&m.Scope, "scope", "", `space-separated scopes the client may request; must include openid (default "openid wallet")`)
+	f.StringVar(&m.TokenEndpointAuthMethod, "auth-method", "", "token endpoint auth method: none, client_secret_basic (default) or client_secret_post")
+	f.StringVar(&m.LogoURI, "logo-uri", "", "https URL of the client's logo")
+	f.StringVar(&m.ClientURI, "client-uri", "", "https URL of the client's home page")
+	f.StringVar(&m.PolicyURI, "policy-uri", "", "https URL of the client's privacy policy")
+	f.StringVar(&m.TosURI, "tos-uri", "", "https URL of the client's terms of service")
+	f.StringArrayVar(&m.AllowedCORSOrigins, "cors-origin", nil, "origin allowed to call the token and userinfo endpoints from a browser, e.g. https://app.example.com (repeatable)")
+	f.BoolVar(&m.AllowPlainPKCE, "allow-plain-pkce", false, "allow code_challenge_method=plain (not recommended: RFC 9700 section 2.1.1)")
+	return cmd
+}
+
+func newClientsListCommand(o *clientsOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List registered clients",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			raw, err := o.do(cmd, http.MethodGet, "", "", nil)
+			if err != nil {
+				return err
+			}
+			return o.print(cmd, raw, func(w io.Writer) error {
+				var list struct {
+					Clients []admin.Metadata `json:"clients"`
+				}
+				if err := json.Unmarshal(raw, &list); err != nil {
+					return fmt.Errorf("the admin API answered something that is not a client list: %w", err)
+				}
+				if len(list.Clients) == 0 {
+					fmt.Fprintln(w, "No clients registered.")
+					return nil
+				}
+				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "CLIENT_ID\tNAME\tAUTH METHOD\tREDIRECT URIS")
+				for _, c := range list.Clients {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ClientID, orDash(c.ClientName), c.TokenEndpointAuthMethod, strings.Join(c.RedirectURIs, ", "))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+}
+
+func newClientsGetCommand(o *clientsOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "get CLIENT_ID",
+		Short: "Show a client's metadata (never its secret)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			raw, err := o.do(cmd, http.MethodGet, args[0], "", nil)
+			if err != nil {
+				return err
+			}
+			return o.print(cmd, raw, func(w io.Writer) error {
+				c, err := decodeMetadata(raw)
+				if err != nil {
+					return err
+				}
+				printClient(w, c)
+				return nil
+			})
+		},
+	}
+}
+
+func newClientsDeleteCommand(o *clientsOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete CLIENT_ID",
+		Short: "Delete a client; its codes and tokens stop working",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			raw, err := o.do(cmd, http.MethodDelete, args[0], "", nil)
+			if err != nil {
+				return err
+			}
+			// 204 has no body: --json prints nothing, as the API answered.
+			return o.print(cmd, raw, func(w io.Writer) error {
+				fmt.Fprintf(w, "Deleted client %s.\n", args[0])
+				return nil
+			})
+		},
+	}
+}
+
+func newClientsRotateSecretCommand(o *clientsOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rotate-secret CLIENT_ID",
+		Short: "Issue a new client secret; the old one stops working at once",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			raw, err := o.do(cmd, http.MethodPost, args[0], "/secret", nil)
+			if err != nil {
+				return err
+			}
+			return o.print(cmd, raw, func(w io.Writer) error {
+				c, err := decodeMetadata(raw)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "Rotated the secret of client %s; the old secret no longer works.\n\n", c.ClientID)
+				fmt.Fprintf(w, "%-28s%s\n", "client_id:", c.ClientID)
+				printSecret(w, c)
+				return nil
+			})
+		},
+	}
+}
+
+// apiError is an error answered by the admin API (RFC 6749 section 5.2 body).
+type apiError struct {
+	Code        string
+	Description string
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Description }
+
+// resolve applies the environment to flags not given on the command line and
+// checks them. Usage is silenced from here on: flags and arguments parsed,
+// so any later error is not a usage mistake.
+func (o *clientsOptions) resolve(cmd *cobra.Command) (*url.URL, error) {
+	cmd.SilenceUsage = true
+	if !cmd.Flags().Changed("admin-url") {
+		if v := os.Getenv(EnvAdminURL); v != "" {
+			o.adminURL = v
+		}
+	}
+	if !cmd.Flags().Changed("admin-token") {
+		if v := os.Getenv(EnvAdminToken); v != "" {
+			o.token = v
+		}
+	}
+	if strings.TrimSpace(o.token) == "" {
+		return nil, fmt.Errorf("no admin token: set %s (or pass --admin-token) to the token the server's admin API was configured with", EnvAdminToken)
+	}
+	base, err := url.Parse(o.adminURL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("admin URL %q is not an http(s) URL such as %s (set --admin-url or %s)", o.adminURL, DefaultAdminURL, EnvAdminURL)
+	}
+	return base, nil
+}
+
+// do calls the admin API: method on /admin/clients, or on
+// /admin/clients/<id><suffix> when id is set, with body as JSON (when not
+// nil). It returns the raw response body of a 2xx answer, or
+// the API's error as an *apiError.
+func (o *clientsOptions) do(cmd *cobra.Command, method, id, suffix string, body any) ([]byte, error) {
+	base, err := o.resolve(cmd)
+	if err != nil {
+		return nil, err
+	}
+	// Keep any path prefix of the admin URL (a reverse proxy may mount the
+	// API below one) and escape the client id as one path segment.
+	p := strings.TrimRight(base.EscapedPath(), "/") + "/admin/clients"
+	if id != "" {
+		p += "/" + url.PathEscape(id) + suffix
+	}
+	target := base.Scheme + "://" + base.Host + p
+
+	var reader io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		reader = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(cmd.Context(), method, target, reader)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+o.token)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := o.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach the admin API at %s: %w", base.Redacted(), err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return nil, fmt.Errorf("reading the admin API's answer: %w", err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		var e oautherr.Body
+		if json.Unmarshal(raw, &e) == nil && e.Error != "" {
+			return nil, &apiError{Code: e.Error, Description: e.ErrorDescription}
+		}
+		return nil, fmt.Errorf("the admin API at %s answered %s without an error body; is --admin-url right?", base.Redacted(), resp.Status)
+	}
+	return raw, nil
+}
+
+// print writes the raw JSON answer with --json, else the summary.
+func (o *clientsOptions) print(cmd *cobra.Command, raw []byte, summary func(io.Writer) error) error {
+	w := cmd.OutOrStdout()
+	if o.json {
+		if len(raw) == 0 {
+			return nil
+		}
+		if _, err := w.Write(raw); err != nil {
+			return err
+		}
+		if !bytes.HasSuffix(raw, []byte("\n")) {
+			_, err := io.WriteString(w, "\n")
+			return err
+		}
+		return nil
+	}
+	return summary(w)
+}
+
+func decodeMetadata(raw []byte) (*admin.Metadata, error) {
+	var m admin.Metadata
+	if err := json.Unmarshal(raw, &m); err != nil || m.ClientID == "" {
+		return nil, errors.New("the admin API answered something that is not client metadata")
+	}
+	return &m, nil
+}
+
+// printClient writes the metadata as aligned "field: value" lines, using the
+// RFC 7591 names so they can be matched to the API and the documentation.
+func printClient(w io.Writer, c *admin.Metadata) {
+	line := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(w, "%-28s%s\n", k+":", v)
+		}
+	}
+	list := func(k string, vs []string) {
+		for i, v := range vs {
+			if i == 0 {
+				line(k, v)
+			} else {
+				fmt.Fprintf(w, "%-28s%s\n", "", v)
+			}
+		}
+	}
+	line("client_id", c.ClientID)
+	line("client_name", c.ClientName)
+	if c.ClientIDIssuedAt != 0 {
+		line("client_id_issued_at", time.Unix(c.ClientIDIssuedAt, 0).UTC().Format(time.RFC3339))
+	}
+	line("token_endpoint_auth_method", c.TokenEndpointAuthMethod)
+	list("redirect_uris", c.RedirectURIs)
+	list("post_logout_redirect_uris", c.PostLogoutRedirectURIs)
+	line("grant_types", strings.Join(c.GrantTypes, " "))
+	line("response_types", strings.Join(c.ResponseTypes, " "))
+	line("scope", c.Scope)
+	line("logo_uri", c.LogoURI)
+	line("client_uri", c.ClientURI)
+	line("policy_uri", c.PolicyURI)
+	line("tos_uri", c.TosURI)
+	list("allowed_cors_origins", c.AllowedCORSOrigins)
+	if c.AllowPlainPKCE {
+		line("allow_plain_pkce", "true")
+	}
+}
+
+// printSecret writes a just-issued secret with the warning that it will not
+// be shown again (the server keeps only its hash).
+func printSecret(w io.Writer, c *admin.Metadata) {
+	if c.ClientSecret == "" {
+		fmt.Fprintln(w, "\nThis is a public client (token_endpoint_auth_method none): it has no secret.")
+		return
+	}
+	fmt.Fprintf(w, "%-28s%s\n", "client_secret:", c.ClientSecret)
+	fmt.Fprintf(w, "\nWARNING: the client secret is shown only once; Sigil stores only its hash.\n"+
+		"Store it now. If it is lost, issue a new one with: sigil clients rotate-secret %s\n", c.ClientID)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
