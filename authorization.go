@@ -121,8 +121,10 @@ type CodeExchange struct {
 	CodeHash    []byte
 	ClientID    string
 	RedirectURI string
-	// CodeChallenge is the challenge the verifier maps to under the stored
-	// method: S256(verifier) and the verifier itself for plain.
+	// S256Challenge and PlainChallenge are what the verifier maps to under
+	// each method: S256(verifier), and the verifier itself. The stored
+	// method picks the one that must equal the stored challenge; without
+	// PKCE (no method, no challenge) PlainChallenge must be empty.
 	S256Challenge  string
 	PlainChallenge string
 

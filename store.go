@@ -19,10 +19,13 @@ type Store interface {
 	GetClient(ctx context.Context, id string) (*Client, error)
 	ListClients(ctx context.Context) ([]*Client, error)
 	UpdateClient(ctx context.Context, c *Client) error
+	// DeleteClient also deletes the client's authorizations (so their
+	// tokens stop working) and consents.
 	DeleteClient(ctx context.Context, id string) error
 
 	// CreateAuthorization stores a validated authorization request (state
-	// requested).
+	// requested). An existing id is ErrConflict, an unknown client
+	// ErrNotFound.
 	CreateAuthorization(ctx context.Context, a *Authorization) error
 	// GetAuthorization reads an authorization by flow id, with
 	// RememberedScope (for its client and subject) and the client's name and
@@ -40,7 +43,7 @@ type Store interface {
 	// authorization (without the fields filled on read).
 	ChallengeAuthorization(ctx context.Context, id string, browserHash []byte, ch Challenge, now time.Time) (*Authorization, error)
 	// AuthenticateAuthorization records a verified signature on an
-	// authorization that is challenged with ch.ChallengeNonce, bound to
+	// authorization that is challenged with auth.ChallengeNonce, bound to
 	// browserHash, and whose challenge has not expired at now. With
 	// auth.GrantedScope set it also issues the code (state code_issued);
 	// otherwise the state becomes authenticated.
@@ -76,7 +79,9 @@ type Store interface {
 	CreateSigningKey(ctx context.Context, k SigningKey) error
 
 	// DeleteExpired removes authorizations whose last token or step expired
-	// before cutoff, so tables stay bounded without an external janitor.
+	// before cutoff, so tables stay bounded without an external janitor:
+	// those with max(ExpiresAt, CodeExpiresAt, AccessTokenExpiresAt) <
+	// cutoff, unset times not counting. It returns how many it removed.
 	DeleteExpired(ctx context.Context, cutoff time.Time) (int64, error)
 
 	// Close releases the backend's resources.

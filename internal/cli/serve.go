@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
@@ -132,6 +133,7 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 			adminToken = secret.RandomString(24)
 		}
 	}
+	registerMetrics(st)
 	adminMux := http.NewServeMux()
 	adminMux.Handle("/admin/", admin.NewHandler(st, admin.HashToken(adminToken), log))
 	adminMux.Handle("GET /metrics", promhttp.Handler())
@@ -172,6 +174,19 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	}
 	log.Info("sigil stopped")
 	return nil
+}
+
+// registerMetrics publishes the store's statement counter, the unit of the
+// performance budget (docs/benchmarks.md), as sigil_store_statements_total.
+func registerMetrics(st any) {
+	counter, ok := st.(interface{ Statements() uint64 })
+	if !ok {
+		return
+	}
+	_ = prometheus.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "sigil_store_statements_total",
+		Help: "SQL statements sent to the database since start.",
+	}, func() float64 { return float64(counter.Statements()) }))
 }
 
 func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {

@@ -1,0 +1,295 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/sigil-oidc/sigil"
+)
+
+// CreateAuthorization inserts a (state requested). Every other field is
+// stored as given, so a record round-trips whole; a.State must be empty or
+// requested. ExpiresAt is required: it bounds the login steps and lets
+// DeleteExpired reclaim the row. An existing id is sigil.ErrConflict and an
+// unknown client sigil.ErrNotFound.
+func (s *Store) CreateAuthorization(ctx context.Context, a *sigil.Authorization) error {
+	if a.State != "" && a.State != sigil.StateRequested {
+		return fmt.Errorf("%s: create authorization %q: state %s, want %s", s.dialect.Name, a.ID, a.State, sigil.StateRequested)
+	}
+	if a.ExpiresAt.IsZero() {
+		return fmt.Errorf("%s: create authorization %q: ExpiresAt is required", s.dialect.Name, a.ID)
+	}
+	args := authorizationArgs(a)
+	if _, err := s.exec(ctx, s.q.createAuthorization, args...); err != nil {
+		return s.writeErr("create authorization "+a.ID, err)
+	}
+	return nil
+}
+
+// GetAuthorization reads an authorization with one SELECT that also joins
+// its client (name, logo) and the consent its subject gave that client.
+func (s *Store) GetAuthorization(ctx context.Context, id string) (*sigil.Authorization, error) {
+	var (
+		r                      authorizationRow
+		name, logo, remembered sql.NullString
+	)
+	err := s.queryRow(ctx, s.q.getAuthorization, id).Scan(append(r.dest(), &name, &logo, &remembered)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%s: authorization %q: %w", s.dialect.Name, id, sigil.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: get authorization %q: %w", s.dialect.Name, id, err)
+	}
+	a := r.authorization()
+	a.ClientName = name.String
+	a.ClientLogoURI = logo.String
+	a.RememberedScope = sigil.ParseScopes(remembered.String)
+	return a, nil
+}
+
+// GetAuthorizationByAccessToken reads the exchanged authorization whose
+// access token hashes to hash and is unexpired at now. Revoked, expired and
+// unknown tokens are all sigil.ErrNotFound. The fields filled on read by
+// GetAuthorization are left empty.
+func (s *Store) GetAuthorizationByAccessToken(ctx context.Context, hash []byte, now time.Time) (*sigil.Authorization, error) {
+	if len(hash) == 0 {
+		return nil, fmt.Errorf("%s: access token: %w", s.dialect.Name, sigil.ErrNotFound)
+	}
+	var r authorizationRow
+	err := s.queryRow(ctx, s.q.getByAccessToken, hash, now.UnixMilli()).Scan(r.dest()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%s: access token: %w", s.dialect.Name, sigil.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: access token: %w", s.dialect.Name, err)
+	}
+	return r.authorization(), nil
+}
+
+// ChallengeAuthorization records a sign-in challenge; see sigil.Store.
+func (s *Store) ChallengeAuthorization(ctx context.Context, id string, browserHash []byte, ch sigil.Challenge, now time.Time) (*sigil.Authorization, error) {
+	if ch.Nonce == "" || ch.ExpiresAt.IsZero() {
+		return nil, fmt.Errorf("%s: challenge authorization %q: Nonce and ExpiresAt are required", s.dialect.Name, id)
+	}
+	return s.transition(ctx, id, browserHash, now, s.q.challenge, challengeFrom, nil,
+		[]any{ch.Subject, ch.Address, ch.Nonce, millis(ch.IssuedAt), millis(ch.ExpiresAt)})
+}
+
+// AuthenticateAuthorization records a verified signature and, with
+// auth.GrantedScope set, the code too; see sigil.Store.
+func (s *Store) AuthenticateAuthorization(ctx context.Context, id string, browserHash []byte, auth sigil.Authentication, now time.Time) (*sigil.Authorization, error) {
+	state, err := s.signInState(id, auth)
+	if err != nil {
+		return nil, err
+	}
+	return s.transition(ctx, id, browserHash, now, s.q.authenticate, authenticateFrom, &auth.ChallengeNonce,
+		append([]any{string(state)}, signInArgs(auth)...), auth.ChallengeNonce, now.UnixMilli())
+}
+
+// GrantAuthorization records consent and issues the code; see sigil.Store.
+func (s *Store) GrantAuthorization(ctx context.Context, id string, browserHash []byte, granted sigil.Scopes, codeHash []byte, codeExpiresAt, now time.Time) (*sigil.Authorization, error) {
+	if len(codeHash) == 0 || codeExpiresAt.IsZero() {
+		return nil, fmt.Errorf("%s: grant authorization %q: code hash and expiry are required", s.dialect.Name, id)
+	}
+	return s.transition(ctx, id, browserHash, now, s.q.grant, grantFrom, nil,
+		[]any{granted.String(), codeHash, codeExpiresAt.UnixMilli()})
+}
+
+// RejectAuthorization records that the person declined; see sigil.Store.
+func (s *Store) RejectAuthorization(ctx context.Context, id string, browserHash []byte, now time.Time) (*sigil.Authorization, error) {
+	return s.transition(ctx, id, browserHash, now, s.q.reject, rejectFrom, nil, nil)
+}
+
+// ResumeAuthorization signs a requested authorization in from an existing
+// session; see sigil.Store.
+func (s *Store) ResumeAuthorization(ctx context.Context, id string, browserHash []byte, auth sigil.Authentication, now time.Time) (*sigil.Authorization, error) {
+	if auth.Subject == "" {
+		return nil, fmt.Errorf("%s: resume authorization %q: Subject is required", s.dialect.Name, id)
+	}
+	state, err := s.signInState(id, auth)
+	if err != nil {
+		return nil, err
+	}
+	return s.transition(ctx, id, browserHash, now, s.q.resume, resumeFrom, nil,
+		append([]any{string(state), auth.Subject, auth.Address}, signInArgs(auth)...))
+}
+
+// ExchangeCode redeems a code with one conditional UPDATE; see sigil.Store.
+// When it matches nothing, a second UPDATE revokes the authorization if its
+// code was already exchanged (a replay, RFC 9700 section 4.5): from then on
+// its access token no longer reads.
+func (s *Store) ExchangeCode(ctx context.Context, ex sigil.CodeExchange, now time.Time) (*sigil.Authorization, error) {
+	if len(ex.AccessTokenHash) == 0 || ex.AccessTokenExpiresAt.IsZero() {
+		return nil, fmt.Errorf("%s: exchange code: access token hash and expiry are required", s.dialect.Name)
+	}
+	if len(ex.CodeHash) == 0 {
+		return nil, fmt.Errorf("%s: code: %w", s.dialect.Name, sigil.ErrNotFound)
+	}
+	var r authorizationRow
+	err := s.queryRow(ctx, s.q.exchange,
+		ex.AccessTokenHash, ex.AccessTokenExpiresAt.UnixMilli(),
+		ex.CodeHash, ex.ClientID, ex.RedirectURI, now.UnixMilli(),
+		ex.S256Challenge, ex.PlainChallenge,
+	).Scan(r.dest()...)
+	if err == nil {
+		return r.authorization(), nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, s.writeErr("exchange code", err)
+	}
+
+	var id string
+	err = s.queryRow(ctx, s.q.revokeReplayed, ex.CodeHash).Scan(&id)
+	switch {
+	case err == nil:
+		return nil, fmt.Errorf("%s: code of authorization %q replayed, authorization revoked: %w", s.dialect.Name, id, sigil.ErrConflict)
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("%s: code: %w", s.dialect.Name, sigil.ErrNotFound)
+	default:
+		return nil, fmt.Errorf("%s: exchange code: %w", s.dialect.Name, err)
+	}
+}
+
+// The states each transition accepts, as its UPDATE names them; explain uses
+// them to word the conflict.
+var (
+	challengeFrom    = []sigil.AuthorizationState{sigil.StateRequested, sigil.StateChallenged}
+	authenticateFrom = []sigil.AuthorizationState{sigil.StateChallenged}
+	grantFrom        = []sigil.AuthorizationState{sigil.StateAuthenticated}
+	rejectFrom       = []sigil.AuthorizationState{sigil.StateRequested, sigil.StateChallenged, sigil.StateAuthenticated}
+	resumeFrom       = []sigil.AuthorizationState{sigil.StateRequested}
+)
+
+// transition runs one conditional UPDATE ... RETURNING: its parameters are
+// set (the SET clause), then id, browserHash and now (the WHERE clause every
+// transition shares), then extra (authenticate's nonce and challenge
+// expiry). When it matches nothing, explain tells why.
+func (s *Store) transition(ctx context.Context, id string, browserHash []byte, now time.Time,
+	query string, from []sigil.AuthorizationState, nonce *string, set []any, extra ...any) (*sigil.Authorization, error) {
+	args := append(append(set, id, blob(browserHash), now.UnixMilli()), extra...)
+	var r authorizationRow
+	err := s.queryRow(ctx, query, args...).Scan(r.dest()...)
+	if err == nil {
+		return r.authorization(), nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, s.writeErr("authorization "+id, err)
+	}
+	return nil, s.explain(ctx, id, browserHash, now, from, nonce)
+}
+
+// explain reads why a conditional write matched nothing: no such
+// authorization (ErrNotFound), or one not in the state, browser, time or
+// challenge the write required (ErrConflict).
+func (s *Store) explain(ctx context.Context, id string, browserHash []byte, now time.Time,
+	from []sigil.AuthorizationState, nonce *string) error {
+	var (
+		state     string
+		bound     []byte
+		expires   int64
+		chNonce   string
+		chExpires sql.NullInt64
+	)
+	err := s.queryRow(ctx, s.q.explain, id).Scan(&state, &bound, &expires, &chNonce, &chExpires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: authorization %q: %w", s.dialect.Name, id, sigil.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: authorization %q: %w", s.dialect.Name, id, err)
+	}
+	var why string
+	ms := now.UnixMilli()
+	switch {
+	case !slices.Contains(from, sigil.AuthorizationState(state)):
+		why = fmt.Sprintf("is %s, want one of %v", state, from)
+	case len(bound) == 0 || !bytes.Equal(bound, browserHash):
+		why = "is bound to another browser"
+	case expires <= ms:
+		why = "has expired"
+	case nonce != nil && chNonce != *nonce:
+		why = "has another challenge nonce"
+	case nonce != nil && (!chExpires.Valid || chExpires.Int64 <= ms):
+		why = "has an expired challenge"
+	default:
+		why = "changed concurrently"
+	}
+	return fmt.Errorf("%s: authorization %q %s: %w", s.dialect.Name, id, why, sigil.ErrConflict)
+}
+
+// signInState is the state a sign-in moves to: code_issued when it carries
+// remembered consent, authenticated otherwise.
+func (s *Store) signInState(id string, auth sigil.Authentication) (sigil.AuthorizationState, error) {
+	if len(auth.GrantedScope) == 0 {
+		return sigil.StateAuthenticated, nil
+	}
+	if len(auth.CodeHash) == 0 || auth.CodeExpiresAt.IsZero() {
+		return "", fmt.Errorf("%s: authorization %q: GrantedScope needs CodeHash and CodeExpiresAt", s.dialect.Name, id)
+	}
+	return sigil.StateCodeIssued, nil
+}
+
+// signInArgs are the SET parameters a sign-in shares between authenticate
+// and resume, in the order of the signIn fragment of buildQueries.
+func signInArgs(auth sigil.Authentication) []any {
+	return []any{
+		auth.Message, auth.Signature, auth.WalletTypeHint, millis(auth.AuthTime), auth.SessionID,
+		auth.GrantedScope.String(), blob(auth.CodeHash), millis(auth.CodeExpiresAt),
+	}
+}
+
+func authorizationArgs(a *sigil.Authorization) []any {
+	return []any{
+		a.ID, blob(a.BrowserHash), a.ClientID, string(sigil.StateRequested),
+		a.RedirectURI, a.ResponseMode, a.Scope.String(), a.OAuthState, a.Nonce,
+		a.CodeChallenge, a.CodeChallengeMethod, a.Prompt, a.MaxAge,
+		a.LoginHint, millis(a.RequestedAt), millis(a.ExpiresAt),
+		a.Subject, a.Address, a.ChallengeNonce, millis(a.ChallengeIssuedAt),
+		millis(a.ChallengeExpiresAt), a.Message, a.Signature, a.WalletTypeHint,
+		millis(a.AuthTime), a.SessionID,
+		a.GrantedScope.String(), blob(a.CodeHash), millis(a.CodeExpiresAt),
+		blob(a.AccessTokenHash), millis(a.AccessTokenExpiresAt),
+	}
+}
+
+// authorizationRow receives the authorizationColumns of one row.
+type authorizationRow struct {
+	a                                                 sigil.Authorization
+	state, scope, granted                             string
+	requested, expires, chIssued, chExpires, authTime sql.NullInt64
+	codeExpires, tokenExpires                         sql.NullInt64
+}
+
+func (r *authorizationRow) dest() []any {
+	a := &r.a
+	return []any{
+		&a.ID, &a.BrowserHash, &a.ClientID, &r.state,
+		&a.RedirectURI, &a.ResponseMode, &r.scope, &a.OAuthState, &a.Nonce,
+		&a.CodeChallenge, &a.CodeChallengeMethod, &a.Prompt, &a.MaxAge,
+		&a.LoginHint, &r.requested, &r.expires,
+		&a.Subject, &a.Address, &a.ChallengeNonce, &r.chIssued,
+		&r.chExpires, &a.Message, &a.Signature, &a.WalletTypeHint,
+		&r.authTime, &a.SessionID,
+		&r.granted, &a.CodeHash, &r.codeExpires,
+		&a.AccessTokenHash, &r.tokenExpires,
+	}
+}
+
+func (r *authorizationRow) authorization() *sigil.Authorization {
+	a := r.a
+	a.State = sigil.AuthorizationState(r.state)
+	a.Scope = sigil.ParseScopes(r.scope)
+	a.GrantedScope = sigil.ParseScopes(r.granted)
+	a.RequestedAt = fromMillis(r.requested)
+	a.ExpiresAt = fromMillis(r.expires)
+	a.ChallengeIssuedAt = fromMillis(r.chIssued)
+	a.ChallengeExpiresAt = fromMillis(r.chExpires)
+	a.AuthTime = fromMillis(r.authTime)
+	a.CodeExpiresAt = fromMillis(r.codeExpires)
+	a.AccessTokenExpiresAt = fromMillis(r.tokenExpires)
+	return &a
+}

@@ -1,0 +1,58 @@
+package sqlstore
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Dialect is what differs between the SQL databases Store runs on. The
+// statements themselves are shared: they use only SQL that SQLite (3.35 and
+// later) and PostgreSQL both accept, including UPDATE ... RETURNING and
+// INSERT ... ON CONFLICT ... DO UPDATE. What is left is how bind parameters
+// are spelled and how each driver reports a broken constraint, which the
+// Store maps to sigil.ErrConflict and sigil.ErrNotFound.
+type Dialect struct {
+	// Name names the database in error messages ("sqlite", "postgres").
+	Name string
+	// Placeholder spells the n-th bind parameter, counting from 1. Nil means
+	// "?" for every parameter (SQLite); PostgreSQL wants Numbered ("$1").
+	Placeholder func(n int) string
+	// IsUniqueViolation reports whether err is a broken PRIMARY KEY or UNIQUE
+	// constraint: an id or hash that already exists (ErrConflict).
+	IsUniqueViolation func(err error) bool
+	// IsForeignKeyViolation reports whether err is a broken FOREIGN KEY
+	// constraint: a row naming a client that does not exist (ErrNotFound).
+	IsForeignKeyViolation func(err error) bool
+}
+
+// Numbered is the Placeholder of PostgreSQL: $1, $2, ...
+func Numbered(n int) string { return "$" + strconv.Itoa(n) }
+
+// rebind rewrites the "?" parameters of a statement into the dialect's
+// spelling. It runs once per statement when the Store is built, never per
+// call. The shared statements contain no "?" inside string literals, which is
+// what makes this plain scan correct.
+func (d Dialect) rebind(query string) string {
+	if d.Placeholder == nil {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString(d.Placeholder(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (d Dialect) uniqueViolation(err error) bool {
+	return err != nil && d.IsUniqueViolation != nil && d.IsUniqueViolation(err)
+}
+
+func (d Dialect) foreignKeyViolation(err error) bool {
+	return err != nil && d.IsForeignKeyViolation != nil && d.IsForeignKeyViolation(err)
+}

@@ -1,0 +1,96 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sigil-oidc/sigil"
+)
+
+// SaveConsent remembers that c.Subject granted c.Scope to c.ClientID,
+// replacing an earlier decision, in one INSERT ... ON CONFLICT DO UPDATE. An
+// unknown client is sigil.ErrNotFound.
+func (s *Store) SaveConsent(ctx context.Context, c sigil.Consent) error {
+	if c.Subject == "" {
+		return fmt.Errorf("%s: save consent: Subject is required", s.dialect.Name)
+	}
+	_, err := s.exec(ctx, s.q.saveConsent, c.ClientID, c.Subject, c.Scope.String(), millis(c.GrantedAt))
+	if err != nil {
+		return s.writeErr("save consent", err)
+	}
+	return nil
+}
+
+// GetConsent reads the scopes subject granted clientID and asked to remember,
+// or sigil.ErrNotFound. The scopes read back as stored, possibly empty.
+func (s *Store) GetConsent(ctx context.Context, subject, clientID string) (sigil.Scopes, error) {
+	var scope string
+	err := s.queryRow(ctx, s.q.getConsent, clientID, subject).Scan(&scope)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%s: consent of %q for client %q: %w", s.dialect.Name, subject, clientID, sigil.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: get consent: %w", s.dialect.Name, err)
+	}
+	return sigil.ParseScopes(scope), nil
+}
+
+// ListSigningKeys returns every signing key, oldest first (ties by id), and
+// an empty slice when there is none.
+func (s *Store) ListSigningKeys(ctx context.Context) ([]sigil.SigningKey, error) {
+	rows, err := s.query(ctx, s.q.listSigningKeys)
+	if err != nil {
+		return nil, fmt.Errorf("%s: list signing keys: %w", s.dialect.Name, err)
+	}
+	defer rows.Close()
+	out := []sigil.SigningKey{}
+	for rows.Next() {
+		var (
+			k       sigil.SigningKey
+			created sql.NullInt64
+		)
+		if err := rows.Scan(&k.ID, &k.Algorithm, &k.Sealed, &created); err != nil {
+			return nil, fmt.Errorf("%s: list signing keys: %w", s.dialect.Name, err)
+		}
+		k.CreatedAt = fromMillis(created)
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: list signing keys: %w", s.dialect.Name, err)
+	}
+	return out, nil
+}
+
+// CreateSigningKey stores k; an existing id is sigil.ErrConflict. CreatedAt
+// is required, since it orders the keys.
+func (s *Store) CreateSigningKey(ctx context.Context, k sigil.SigningKey) error {
+	if k.CreatedAt.IsZero() || len(k.Sealed) == 0 {
+		return fmt.Errorf("%s: create signing key %q: CreatedAt and Sealed are required", s.dialect.Name, k.ID)
+	}
+	if _, err := s.exec(ctx, s.q.createSigningKey, k.ID, k.Algorithm, k.Sealed, k.CreatedAt.UnixMilli()); err != nil {
+		return s.writeErr("create signing key "+k.ID, err)
+	}
+	return nil
+}
+
+// DeleteExpired deletes, in one DELETE, every authorization that is over by
+// cutoff: ExpiresAt, and CodeExpiresAt and AccessTokenExpiresAt where set,
+// are all before cutoff. Equivalently max(ExpiresAt, CodeExpiresAt,
+// AccessTokenExpiresAt) < cutoff, written without GREATEST/MAX because SQLite
+// and PostgreSQL disagree on how those treat NULL. It returns how many rows
+// went.
+func (s *Store) DeleteExpired(ctx context.Context, cutoff time.Time) (int64, error) {
+	ms := cutoff.UnixMilli()
+	res, err := s.exec(ctx, s.q.deleteExpired, ms, ms, ms)
+	if err != nil {
+		return 0, fmt.Errorf("%s: delete expired: %w", s.dialect.Name, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("%s: delete expired: %w", s.dialect.Name, err)
+	}
+	return n, nil
+}

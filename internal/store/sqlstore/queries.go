@@ -1,0 +1,128 @@
+package sqlstore
+
+import "strings"
+
+// clientColumns are the columns of the clients table in the order
+// clientArgs writes them and scanClient reads them.
+var clientColumns = []string{
+	"id", "secret_hash", "name", "redirect_uris", "post_logout_redirect_uris",
+	"grant_types", "response_types", "scope", "token_endpoint_auth_method",
+	"logo_uri", "client_uri", "policy_uri", "tos_uri", "allowed_cors_origins",
+	"allow_plain_pkce", "created_at", "updated_at",
+}
+
+// authorizationColumns are the columns of the authorizations table in the
+// order authorizationArgs writes them and authorizationRow reads them.
+var authorizationColumns = []string{
+	"id", "browser_hash", "client_id", "state",
+	"redirect_uri", "response_mode", "scope", "oauth_state", "nonce",
+	"code_challenge", "code_challenge_method", "prompt", "max_age",
+	"login_hint", "requested_at", "expires_at",
+	"subject", "address", "challenge_nonce", "challenge_issued_at",
+	"challenge_expires_at", "message", "signature", "wallet_type_hint",
+	"auth_time", "session_id",
+	"granted_scope", "code_hash", "code_expires_at",
+	"access_token_hash", "access_token_expires_at",
+}
+
+// queries holds every statement the Store sends, already rebound to the
+// dialect's placeholders. Each Store method sends exactly one of them on its
+// success path.
+type queries struct {
+	createClient, getClient, listClients, updateClient, deleteClient string
+
+	createAuthorization, getAuthorization, getByAccessToken  string
+	challenge, authenticate, grant, reject, resume, exchange string
+	// explain and revokeReplayed run only on failure paths, to tell
+	// ErrNotFound from ErrConflict and to revoke a replayed code.
+	explain, revokeReplayed string
+
+	saveConsent, getConsent           string
+	createSigningKey, listSigningKeys string
+	deleteExpired                     string
+}
+
+func buildQueries(d Dialect) queries {
+	clientCols := strings.Join(clientColumns, ", ")
+	authCols := strings.Join(authorizationColumns, ", ")
+	qualified := make([]string, len(authorizationColumns))
+	for i, c := range authorizationColumns {
+		qualified[i] = "a." + c
+	}
+	authColsA := strings.Join(qualified, ", ")
+
+	var clientSet []string
+	for _, c := range clientColumns[1:] {
+		clientSet = append(clientSet, c+" = ?")
+	}
+
+	// transition builds a conditional write: one UPDATE that names the
+	// states it expects, the browser it is bound to and the flow's expiry,
+	// and returns the updated row.
+	transition := func(set, from, extra string) string {
+		return "UPDATE authorizations SET " + set +
+			" WHERE id = ? AND state IN (" + from + ") AND browser_hash = ? AND expires_at > ?" + extra +
+			" RETURNING " + authCols
+	}
+	signIn := "message = ?, signature = ?, wallet_type_hint = ?, auth_time = ?, session_id = ?, " +
+		"granted_scope = ?, code_hash = ?, code_expires_at = ?"
+
+	q := queries{
+		createClient: "INSERT INTO clients (" + clientCols + ") VALUES (" + params(len(clientColumns)) + ")",
+		getClient:    "SELECT " + clientCols + " FROM clients WHERE id = ?",
+		listClients:  "SELECT " + clientCols + " FROM clients ORDER BY id",
+		updateClient: "UPDATE clients SET " + strings.Join(clientSet, ", ") + " WHERE id = ?",
+		deleteClient: "DELETE FROM clients WHERE id = ?",
+
+		createAuthorization: "INSERT INTO authorizations (" + authCols + ") VALUES (" + params(len(authorizationColumns)) + ")",
+		getAuthorization: "SELECT " + authColsA + ", c.name, c.logo_uri, cs.scope" +
+			" FROM authorizations a" +
+			" LEFT JOIN clients c ON c.id = a.client_id" +
+			" LEFT JOIN consents cs ON cs.client_id = a.client_id AND cs.subject = a.subject" +
+			" WHERE a.id = ?",
+		getByAccessToken: "SELECT " + authCols + " FROM authorizations" +
+			" WHERE access_token_hash = ? AND state = 'exchanged' AND access_token_expires_at > ?",
+
+		challenge: transition(
+			"state = 'challenged', subject = ?, address = ?, challenge_nonce = ?, challenge_issued_at = ?, challenge_expires_at = ?",
+			"'requested', 'challenged'", ""),
+		authenticate: transition("state = ?, "+signIn, "'challenged'",
+			" AND challenge_nonce = ? AND challenge_expires_at > ?"),
+		grant: transition("state = 'code_issued', granted_scope = ?, code_hash = ?, code_expires_at = ?",
+			"'authenticated'", ""),
+		reject: transition("state = 'rejected'", "'requested', 'challenged', 'authenticated'", ""),
+		resume: transition("state = ?, subject = ?, address = ?, "+signIn, "'requested'", ""),
+		exchange: "UPDATE authorizations SET state = 'exchanged', access_token_hash = ?, access_token_expires_at = ?" +
+			" WHERE code_hash = ? AND client_id = ? AND redirect_uri = ? AND state = 'code_issued' AND code_expires_at > ?" +
+			" AND code_challenge = CASE code_challenge_method WHEN 'S256' THEN ? ELSE ? END" +
+			" RETURNING " + authCols,
+
+		explain: "SELECT state, browser_hash, expires_at, challenge_nonce, challenge_expires_at FROM authorizations WHERE id = ?",
+		revokeReplayed: "UPDATE authorizations SET state = 'revoked'" +
+			" WHERE code_hash = ? AND state IN ('exchanged', 'revoked') RETURNING id",
+
+		saveConsent: "INSERT INTO consents (client_id, subject, scope, granted_at) VALUES (?, ?, ?, ?)" +
+			" ON CONFLICT (client_id, subject) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",
+		getConsent:       "SELECT scope FROM consents WHERE client_id = ? AND subject = ?",
+		createSigningKey: "INSERT INTO signing_keys (id, algorithm, sealed, created_at) VALUES (?, ?, ?, ?)",
+		listSigningKeys:  "SELECT id, algorithm, sealed, created_at FROM signing_keys ORDER BY created_at, id",
+		deleteExpired: "DELETE FROM authorizations WHERE expires_at < ?" +
+			" AND (code_expires_at IS NULL OR code_expires_at < ?)" +
+			" AND (access_token_expires_at IS NULL OR access_token_expires_at < ?)",
+	}
+	for _, p := range []*string{
+		&q.createClient, &q.getClient, &q.listClients, &q.updateClient, &q.deleteClient,
+		&q.createAuthorization, &q.getAuthorization, &q.getByAccessToken,
+		&q.challenge, &q.authenticate, &q.grant, &q.reject, &q.resume, &q.exchange,
+		&q.explain, &q.revokeReplayed,
+		&q.saveConsent, &q.getConsent, &q.createSigningKey, &q.listSigningKeys, &q.deleteExpired,
+	} {
+		*p = d.rebind(*p)
+	}
+	return q
+}
+
+// params returns n comma-separated "?" parameters.
+func params(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}

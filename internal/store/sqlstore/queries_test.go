@@ -1,0 +1,94 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite"
+)
+
+// allQueries lists every statement of q by field name.
+func allQueries(q queries) map[string]string {
+	out := map[string]string{}
+	v := reflect.ValueOf(q)
+	for i := range v.NumField() {
+		out[v.Type().Field(i).Name] = v.Field(i).String()
+	}
+	return out
+}
+
+// TestNumberedPlaceholders checks the rebinding PostgreSQL will rely on: no
+// "?" is left and the $n run from 1 without gaps.
+func TestNumberedPlaceholders(t *testing.T) {
+	plain := allQueries(buildQueries(Dialect{}))
+	for name, q := range allQueries(buildQueries(Dialect{Placeholder: Numbered})) {
+		if q == "" {
+			t.Errorf("%s is empty", name)
+		}
+		if strings.Contains(q, "?") {
+			t.Errorf("%s keeps a ?: %s", name, q)
+		}
+		n := strings.Count(plain[name], "?")
+		for i := 1; i <= n; i++ {
+			if !strings.Contains(q, "$"+strconv.Itoa(i)) {
+				t.Errorf("%s lacks $%d: %s", name, i, q)
+			}
+		}
+		if strings.Contains(q, "$"+strconv.Itoa(n+1)) {
+			t.Errorf("%s has more than %d parameters: %s", name, n, q)
+		}
+	}
+}
+
+// TestLookupsUseIndexes guards the performance contract on SQLite, with the
+// sqlite package's migrations: every lookup and conditional write searches
+// an index; none scans the authorizations table.
+func TestLookupsUseIndexes(t *testing.T) {
+	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "plan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("../sqlite/migrations"), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Up(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Only the two listings read whole (small) tables.
+	scans := map[string]bool{"listClients": true, "listSigningKeys": true}
+	for name, q := range allQueries(buildQueries(Dialect{})) {
+		args := make([]any, strings.Count(q, "?"))
+		for i := range args {
+			args[i] = int64(1)
+		}
+		rows, err := db.Query("EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		for _, step := range plan {
+			if strings.HasPrefix(step, "SCAN") && !scans[name] {
+				t.Errorf("%s scans a table: %q", name, plan)
+			}
+		}
+		t.Logf("%s: %q", name, plan)
+	}
+}

@@ -1,0 +1,136 @@
+// Package sqlstore implements sigil.Store over database/sql, once, for every
+// SQL database Sigil supports: the sqlite package opens it on SQLite and the
+// postgres package on PostgreSQL, each with its own Dialect and migrations.
+//
+// Every method sends one SQL statement on its success path, so a whole login
+// flow costs a handful of statements (see Statements). Transitions of an
+// Authorization are single conditional writes, UPDATE ... WHERE <expected
+// state> ... RETURNING, which is also what makes each step single use without
+// transactions or locks: of two racing writers the database lets exactly one
+// match. Only when such a write matches nothing does the Store spend a second
+// statement to tell sigil.ErrNotFound from sigil.ErrConflict.
+//
+// Storage conventions, shared by every dialect's schema: times are BIGINT
+// Unix milliseconds (UTC), with NULL for the zero time.Time; scopes are
+// space-separated TEXT (scope tokens cannot contain spaces, RFC 6749 section
+// 3.3); other string lists are JSON arrays in TEXT; hashes are BLOB/BYTEA,
+// with NULL for an empty hash so that unique indexes skip them.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/sigil-oidc/sigil"
+)
+
+// Store is a sigil.Store over a database/sql handle. It is safe for
+// concurrent use.
+type Store struct {
+	db      *sql.DB
+	dialect Dialect
+	q       queries
+	// statements counts every statement sent, for Statements.
+	statements atomic.Uint64
+}
+
+var _ sigil.Store = (*Store)(nil)
+
+// New returns a Store over db, which must already hold the schema (see the
+// migrations of the sqlite and postgres packages). The Store owns db from
+// then on: Close closes it.
+func New(db *sql.DB, d Dialect) *Store {
+	return &Store{db: db, dialect: d, q: buildQueries(d)}
+}
+
+// Statements reports how many SQL statements the Store has sent since it was
+// built, failure paths included. It is the unit of Sigil's performance
+// budget (a whole login flow in at most eight statements), which benchmarks
+// and the conformance suite check through the optional interface
+// interface{ Statements() uint64 }, so that it stays out of sigil.Store.
+func (s *Store) Statements() uint64 { return s.statements.Load() }
+
+// Close closes the database handle.
+func (s *Store) Close() error { return s.db.Close() }
+
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s.statements.Add(1)
+	return s.db.ExecContext(ctx, query, args...)
+}
+
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s.statements.Add(1)
+	return s.db.QueryContext(ctx, query, args...)
+}
+
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	s.statements.Add(1)
+	return s.db.QueryRowContext(ctx, query, args...)
+}
+
+// writeErr maps a failed write to the sigil errors: a broken unique
+// constraint is ErrConflict and a missing referenced client is ErrNotFound.
+// The driver error stays wrapped too, for logs.
+func (s *Store) writeErr(what string, err error) error {
+	switch {
+	case s.dialect.uniqueViolation(err):
+		return fmt.Errorf("%s: %s: %w (%w)", s.dialect.Name, what, sigil.ErrConflict, err)
+	case s.dialect.foreignKeyViolation(err):
+		return fmt.Errorf("%s: %s: client %w (%w)", s.dialect.Name, what, sigil.ErrNotFound, err)
+	default:
+		return fmt.Errorf("%s: %s: %w", s.dialect.Name, what, err)
+	}
+}
+
+// millis encodes a time as Unix milliseconds, and the zero time as NULL.
+func millis(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// fromMillis decodes what millis encoded, in UTC.
+func fromMillis(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(n.Int64).UTC()
+}
+
+// blob encodes a hash, with NULL for an empty one: unique indexes then skip
+// authorizations that have no code or token yet.
+func blob(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// jsonList encodes a string list as a JSON array ("[]" when empty).
+func jsonList(l []string) string {
+	if len(l) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(l) // a []string always marshals
+	return string(b)
+}
+
+// parseList decodes what jsonList encoded; an empty list reads as nil.
+func parseList(s string) ([]string, error) {
+	var l []string
+	if s == "" {
+		return nil, nil
+	}
+	if err := json.Unmarshal([]byte(s), &l); err != nil {
+		return nil, err
+	}
+	if len(l) == 0 {
+		return nil, nil
+	}
+	return l, nil
+}
