@@ -1,0 +1,88 @@
+package oauth
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/sigil-oidc/sigil"
+)
+
+func TestMatchRedirectURI(t *testing.T) {
+	registered := []string{"https://rp.example/cb", "http://127.0.0.1:8080/cb", "http://[::1]/cb?x=1", "com.example.app:/oauth"}
+	cases := []struct {
+		uri  string
+		want bool
+	}{
+		{"https://rp.example/cb", true},
+		{"https://rp.example/cb/", false},
+		{"https://rp.example/CB", false},
+		{"https://RP.example/cb", false},
+		{"https://rp.example/cb?x=1", false},
+		{"https://rp.example:443/cb", false},
+		{"http://rp.example/cb", false},
+		{"http://127.0.0.1:8080/cb", true},
+		{"http://127.0.0.1:51234/cb", true}, // RFC 8252 section 7.3: any port
+		{"http://127.0.0.1/cb", true},
+		{"http://127.0.0.1:51234/cb2", false},
+		{"http://127.0.0.1:51234/cb?y=2", false},
+		{"http://127.0.0.2:8080/cb", false},
+		{"http://localhost:8080/cb", false}, // a different host than registered
+		{"http://user@127.0.0.1:8080/cb", false},
+		{"https://127.0.0.1:8080/cb", false},
+		{"http://[::1]:9000/cb?x=1", true},
+		{"http://[::1]:9000/cb", false},
+		{"com.example.app:/oauth", true},
+		{"com.example.app:/other", false},
+	}
+	for _, tc := range cases {
+		if got := matchRedirectURI(registered, tc.uri); got != tc.want {
+			t.Errorf("matchRedirectURI(%q) = %v, want %v", tc.uri, got, tc.want)
+		}
+	}
+}
+
+func TestScopeGrammar(t *testing.T) {
+	req := sigil.Scopes{"openid", "wallet", "email:optional", "profile:optional"}
+	granted, missing, unknown := GrantFromRequest(req, sigil.Scopes{"openid", "wallet", "email:optional"})
+	if missing != "" || unknown != "" || granted.String() != "email openid wallet" {
+		t.Fatalf("granted %v missing %q unknown %q", granted, missing, unknown)
+	}
+	if _, missing, _ := GrantFromRequest(req, sigil.Scopes{"openid"}); missing != "wallet" {
+		t.Fatalf("missing required scope not reported: %q", missing)
+	}
+	if _, _, unknown := GrantFromRequest(req, sigil.Scopes{"openid", "wallet", "badges"}); unknown != "badges" {
+		t.Fatalf("unrequested scope not reported: %q", unknown)
+	}
+	if _, _, unknown := GrantFromRequest(req, sigil.Scopes{"openid", "wallet", "email"}); unknown != "email" {
+		t.Fatal("granting email when email:optional was requested must name it as requested")
+	}
+
+	if _, ok := RememberedGrant(req, nil); ok {
+		t.Fatal("no remembered consent covers nothing")
+	}
+	if _, ok := RememberedGrant(req, sigil.Scopes{"openid", "wallet", "email"}); ok {
+		t.Fatal("profile was never granted; the person must be asked")
+	}
+	g, ok := RememberedGrant(sigil.Scopes{"wallet", "openid"}, sigil.Scopes{"openid", "wallet", "email"})
+	if !ok || g.String() != "openid wallet" {
+		t.Fatalf("remembered grant %v %v", g, ok)
+	}
+}
+
+func TestResponseURLModes(t *testing.T) {
+	p := &Provider{Issuer: &url.URL{Scheme: "https", Host: "id.example"}}
+	u, err := p.responseURL("https://rp.example/cb?keep=1", ModeQuery, "st-12345678", url.Values{"code": {"c"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, _ := url.Parse(u)
+	q := parsed.Query()
+	if q.Get("keep") != "1" || q.Get("code") != "c" || q.Get("state") != "st-12345678" || q.Get("iss") != "https://id.example" {
+		t.Fatalf("query response %s", u)
+	}
+	u, _ = p.responseURL("https://rp.example/cb", ModeFragment, "", url.Values{"code": {"c"}})
+	if !strings.HasPrefix(u, "https://rp.example/cb#") || strings.Contains(u, "state=") || !strings.Contains(u, "iss=https%3A%2F%2Fid.example") {
+		t.Fatalf("fragment response %s", u)
+	}
+}
