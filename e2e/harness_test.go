@@ -78,6 +78,20 @@ func startSigil(t *testing.T, extraArgs ...string) *instance {
 	if in.Bob, err = crypto.GenerateKey(); err != nil {
 		t.Fatal(err)
 	}
+	return run(t, in, extraArgs...)
+}
+
+// restartOn starts another sigil on the data dir (and keys) of in.
+func restartOn(t *testing.T, in *instance) *instance {
+	t.Helper()
+	again := *in
+	return run(t, &again)
+}
+
+func filepathGlob(dir, pattern string) ([]string, error) { return filepath.Glob(filepath.Join(dir, pattern)) }
+
+func run(t *testing.T, in *instance, extraArgs ...string) *instance {
+	t.Helper()
 	registry := filepath.Join(in.DataDir, "domains.yaml")
 	yaml := fmt.Sprintf("domains:\n  Alice.Crypto:\n    owner: %q\n    records:\n      crypto.ETH.address: %q\n  bob.crypto:\n    owner: %q\n",
 		strings.ToLower(addr(in.Alice)), addr(in.Alice), addr(in.Bob))

@@ -1,0 +1,404 @@
+// Package web is Sigil's browser front end: the HTML pages a person sees while
+// signing in (login, consent, errors, the form post response, sign-out) and
+// the static files those pages load (CSS, plain ES modules, images).
+//
+// Everything is embedded in the binary. The pages are html/template files
+// that share one layout; NewPages parses them once, and Pages.Render writes
+// one with its data. Static serves the files under static/, which every page
+// links as /static/..., so the caller mounts it there:
+//
+//	mux.Handle("GET /static/", http.StripPrefix("/static/", web.Static()))
+//
+// The pages hold no inline script, inline style or event-handler attribute,
+// so they work under Sigil's strict Content-Security-Policy
+// (script-src 'self'; style-src 'self'). Data reaches the scripts through
+// data-* attributes. The scripts drive Sigil's JSON login API (POST
+// /login/challenge, /login/verify, /consent/accept, /consent/reject) and the
+// person's browser wallet (EIP-1193, found through EIP-6963).
+//
+// Under --dev the login page can also carry a development wallet
+// (static/js/devwallet.js, with the secp256k1 code in static/js/secp256k1.js)
+// and Sigil can serve a demo relying party (PageDemo, PageDemoCallback).
+//
+// What the handlers must provide for the pages to work:
+//
+//   - The JSON API on the same origin, under these exact paths, reading
+//     Content-Type: application/json bodies and answering JSON; errors as
+//     non-2xx {"error": code, "error_description": text}:
+//     POST /login/challenge {flow, domain} -> {message, address, expires_at};
+//     POST /login/verify {flow, signature, wallet_type_hint} -> {redirect_to};
+//     POST /consent/accept {flow, grant_scope, remember} -> {redirect_to};
+//     POST /consent/reject {flow} -> {redirect_to}.
+//     /login/challenge may be called again in the same flow (another domain,
+//     an expired message, or a retry after a failed verify): the new
+//     challenge replaces the old one.
+//   - The static files at /static/ (see Static).
+//   - The Content-Security-Policy, with the relying party's origin in
+//     form-action on the form post page.
+//   - For the demo: a public client (token_endpoint_auth_method none) whose
+//     redirect URI is DemoPage.RedirectURI, and Issuer + "/oauth2/auth",
+//     "/oauth2/token" and "/userinfo" on the same origin as the demo page
+//     (connect-src 'self').
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+)
+
+//go:embed templates static
+var files embed.FS
+
+// Page names for Pages.Render, each with the type of data it takes.
+const (
+	// PageLogin takes a LoginPage.
+	PageLogin = "login.html"
+	// PageConsent takes a ConsentPage.
+	PageConsent = "consent.html"
+	// PageError takes an ErrorPage.
+	PageError = "error.html"
+	// PageFormPost takes a FormPostPage.
+	PageFormPost = "form_post.html"
+	// PageDemo takes a DemoPage.
+	PageDemo = "demo.html"
+	// PageDemoCallback takes a DemoPage too (Domain is not used).
+	PageDemoCallback = "demo_callback.html"
+	// PageLoggedOut takes a LoggedOutPage (or nil).
+	PageLoggedOut = "logged_out.html"
+)
+
+// pageNames lists every page NewPages parses.
+var pageNames = []string{
+	PageLogin, PageConsent, PageError, PageFormPost, PageDemo, PageDemoCallback, PageLoggedOut,
+}
+
+// Scope is one requested scope as the login and consent pages show it.
+type Scope struct {
+	// Name is the scope exactly as the client requested it, including an
+	// ":optional" suffix. The consent page sends it back as is in grant_scope.
+	Name string
+	// Description is the human text (see ScopeDescription).
+	Description string
+	// Optional marks a scope the person may leave out (requested with the
+	// ":optional" suffix). Required scopes cannot be unchecked.
+	Optional bool
+}
+
+// LoginPage is the data of PageLogin: step one of signing in, where the
+// person names a domain and signs a message with the wallet that owns it.
+type LoginPage struct {
+	// FlowID is the login flow id that the page sends as "flow" in every API call.
+	FlowID string
+	// ClientName, ClientLogoURI and ClientURI describe the relying party.
+	// The logo and link are left out when empty.
+	ClientName    string
+	ClientLogoURI string
+	ClientURI     string
+	// LoginHint pre-fills the domain field.
+	LoginHint string
+	// Scopes are the requested scopes, listed read-only.
+	Scopes []Scope
+	// DevWallet adds the development wallet (only under --dev).
+	DevWallet bool
+	// DevWalletKey is the development wallet's private key as 0x hex. It is
+	// written into the page, so it must only ever be a throwaway test key, and
+	// it is rendered only when DevWallet is true.
+	DevWalletKey string
+}
+
+// ConsentPage is the data of PageConsent: the person has signed in and
+// decides which scopes the relying party gets.
+type ConsentPage struct {
+	FlowID        string
+	ClientName    string
+	ClientLogoURI string
+	ClientURI     string
+	PolicyURI     string
+	TosURI        string
+	// Subject is the domain signing in ("alice.crypto").
+	Subject string
+	// Address is the domain owner's address (EIP-55).
+	Address string
+	Scopes  []Scope
+}
+
+// ErrorPage is the data of PageError, shown when Sigil cannot send the person
+// back to the relying party (for example an unknown client or a redirect URI
+// that is not registered). It never links back to the relying party.
+type ErrorPage struct {
+	// Status is the HTTP status (also written as the response status by the caller).
+	Status int
+	// Error is the OAuth 2.0 error code ("invalid_request").
+	Error string
+	// Description is the human explanation.
+	Description string
+	// Hint is an optional suggestion of what to do next.
+	Hint string
+}
+
+// FormPostPage is the data of PageFormPost, the OAuth 2.0 Form Post Response
+// Mode: a form that posts Params to Action and submits itself.
+type FormPostPage struct {
+	// Action is the redirect URI. It must be an http or https URL:
+	// html/template replaces any other scheme with "#ZgotmplZ".
+	Action string
+	Params []Param
+}
+
+// Param is one hidden form field of a FormPostPage.
+type Param struct {
+	Name, Value string
+}
+
+// DemoPage is the data of PageDemo and PageDemoCallback, the demo relying
+// party that Sigil serves under --dev.
+type DemoPage struct {
+	// Issuer is Sigil's issuer URL; the demo calls Issuer + "/oauth2/auth",
+	// Issuer + "/oauth2/token" and Issuer + "/userinfo".
+	Issuer string
+	// ClientID is the demo's public client (token_endpoint_auth_method none).
+	ClientID string
+	// RedirectURI is Issuer + "/demo/callback".
+	RedirectURI string
+	// Scope is the space-separated scope the demo requests.
+	Scope string
+	// Domain pre-fills the domain to sign in with (sent as login_hint).
+	Domain string
+}
+
+// LoggedOutPage is the data of PageLoggedOut. It has no fields.
+type LoggedOutPage struct{}
+
+// scopeDescriptions are the human texts of the scopes Sigil knows.
+var scopeDescriptions = map[string]string{
+	"openid":         "Confirm that you own your domain and sign you in with it",
+	"wallet":         "See the wallet address that owns your domain",
+	"email":          "See the email address recorded on your domain",
+	"profile":        "See the profile recorded on your domain (name, avatar, website)",
+	"social":         "See the social accounts linked to your domain",
+	"humanity_check": "See whether your domain has passed a proof-of-personhood check",
+	"badges":         "See the badges your domain holds",
+	"offline_access": "Stay connected while you are away (keep access until you revoke it)",
+}
+
+// OptionalSuffix marks a scope the person may decline ("email:optional").
+const OptionalSuffix = ":optional"
+
+// ScopeDescription returns the human text for a scope: for openid, wallet,
+// email, profile, social, humanity_check, badges and offline_access a
+// sentence, for any other scope its name. An ":optional" suffix is stripped
+// before the lookup.
+func ScopeDescription(scope string) string {
+	name := strings.TrimSuffix(scope, OptionalSuffix)
+	if d, ok := scopeDescriptions[name]; ok {
+		return d
+	}
+	return name
+}
+
+// ScopesOf turns requested scope names into Scopes for the pages: Optional is
+// set for names with the ":optional" suffix (which Name keeps), Description
+// comes from ScopeDescription.
+func ScopesOf(names []string) []Scope {
+	out := make([]Scope, 0, len(names))
+	for _, n := range names {
+		out = append(out, Scope{
+			Name:        n,
+			Description: ScopeDescription(n),
+			Optional:    strings.HasSuffix(n, OptionalSuffix),
+		})
+	}
+	return out
+}
+
+// Pages holds the parsed page templates. It is safe for concurrent use.
+type Pages struct {
+	pages map[string]*template.Template
+}
+
+// NewPages parses every page template (each with the shared layout) once.
+// It fails only if the embedded templates are broken.
+func NewPages() (*Pages, error) {
+	funcs := template.FuncMap{
+		"asset":        assetURL,
+		"scopeName":    func(s string) string { return strings.TrimSuffix(s, OptionalSuffix) },
+		"hostOf":       hostOf,
+		"statusText":   http.StatusText,
+		"shortAddress": shortAddress,
+		"initial":      initial,
+	}
+	p := &Pages{pages: make(map[string]*template.Template, len(pageNames))}
+	for _, name := range pageNames {
+		t, err := template.New(name).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse %s: %w", name, err)
+		}
+		p.pages[name] = t
+	}
+	return p, nil
+}
+
+// Render writes the page name with data as the response, with the given HTTP
+// status (0 means 200). It renders into a buffer first, so when the template
+// fails nothing has been written and the caller can still send an error.
+//
+// It sets Content-Type: text/html; charset=utf-8 and
+// X-Content-Type-Options: nosniff, and Cache-Control: no-store unless the
+// caller already set a Cache-Control (pages carry flow ids and codes). It does
+// not set the Content-Security-Policy: the caller does.
+func (p *Pages) Render(w http.ResponseWriter, status int, name string, data any) error {
+	t, ok := p.pages[name]
+	if !ok {
+		return fmt.Errorf("web: unknown page %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	if status == 0 {
+		status = http.StatusOK
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-store")
+	}
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// staticFile is one embedded static file, ready to serve.
+type staticFile struct {
+	data        []byte
+	contentType string
+	etag        string
+	version     string
+}
+
+// staticFiles maps a path under static/ ("js/login.js") to its file. It is
+// built once at init from the embedded files.
+var staticFiles = loadStatic()
+
+// contentTypes fixes the types of the files Sigil ships, so that they do not
+// depend on the machine's MIME tables.
+var contentTypes = map[string]string{
+	".js":   "text/javascript; charset=utf-8",
+	".mjs":  "text/javascript; charset=utf-8",
+	".css":  "text/css; charset=utf-8",
+	".svg":  "image/svg+xml",
+	".png":  "image/png",
+	".ico":  "image/x-icon",
+	".json": "application/json",
+	".txt":  "text/plain; charset=utf-8",
+}
+
+func loadStatic() map[string]staticFile {
+	out := map[string]staticFile{}
+	err := fs.WalkDir(files, "static", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := files.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		ext := path.Ext(name)
+		ct, ok := contentTypes[ext]
+		if !ok {
+			if ct = mime.TypeByExtension(ext); ct == "" {
+				ct = "application/octet-stream"
+			}
+		}
+		sum := sha256.Sum256(data)
+		version := hex.EncodeToString(sum[:6])
+		out[strings.TrimPrefix(name, "static/")] = staticFile{
+			data:        data,
+			contentType: ct,
+			etag:        `"` + version + `"`,
+			version:     version,
+		}
+		return nil
+	})
+	if err != nil {
+		panic("web: reading embedded static files: " + err.Error())
+	}
+	return out
+}
+
+// Static serves the embedded static files. Mount it at /static/ with
+// http.StripPrefix("/static/", web.Static()). It answers GET and HEAD with
+// Cache-Control: public, max-age=3600, a fixed Content-Type per extension
+// (.js is text/javascript), an ETag (conditional requests get 304), and 404
+// for anything that is not a file (directories are not listed).
+func Static() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
+		f, ok := staticFiles[name]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", f.contentType)
+		h.Set("Cache-Control", "public, max-age=3600")
+		h.Set("ETag", f.etag)
+		h.Set("X-Content-Type-Options", "nosniff")
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(f.data))
+	})
+}
+
+// assetURL is the template function "asset": the URL of a static file with a
+// content version, so a new release is not hidden by browser caches. It
+// fails (and so fails the render) for a file that does not exist.
+func assetURL(name string) (string, error) {
+	f, ok := staticFiles[name]
+	if !ok {
+		return "", fmt.Errorf("web: no static file %q", name)
+	}
+	return "/static/" + name + "?v=" + f.version, nil
+}
+
+// hostOf is the template function "hostOf": the host of a URL for link
+// text, or the URL itself when it has none.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	return u.Host
+}
+
+// shortAddress is the template function "shortAddress": 0x1234…abcd.
+func shortAddress(a string) string {
+	if len(a) <= 12 {
+		return a
+	}
+	return a[:6] + "…" + a[len(a)-4:]
+}
+
+// initial is the template function "initial": the first letter of a name,
+// upper-cased, for the placeholder of a missing logo ("?" for none).
+func initial(name string) string {
+	for _, r := range strings.TrimSpace(name) {
+		return strings.ToUpper(string(r))
+	}
+	return "?"
+}
