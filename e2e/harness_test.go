@@ -88,7 +88,9 @@ func restartOn(t *testing.T, in *instance) *instance {
 	return run(t, &again)
 }
 
-func filepathGlob(dir, pattern string) ([]string, error) { return filepath.Glob(filepath.Join(dir, pattern)) }
+func filepathGlob(dir, pattern string) ([]string, error) {
+	return filepath.Glob(filepath.Join(dir, pattern))
+}
 
 func run(t *testing.T, in *instance, extraArgs ...string) *instance {
 	t.Helper()
