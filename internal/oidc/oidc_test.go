@@ -1,0 +1,78 @@
+package oidc
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sigil-oidc/sigil"
+)
+
+func TestAtHash(t *testing.T) {
+	sum := sha256.Sum256([]byte("sigil_at_x"))
+	if got, want := AtHash("sigil_at_x"), base64.RawURLEncoding.EncodeToString(sum[:16]); got != want {
+		t.Fatalf("at_hash %s, want %s", got, want)
+	}
+}
+
+func TestClaimsFollowGrantedScope(t *testing.T) {
+	a := &sigil.Authorization{ClientID: "c", Subject: "alice.crypto", Address: "0xAb", GrantedScope: sigil.Scopes{"openid"},
+		Message: "m", Signature: "s", WalletTypeHint: "web3", AuthTime: time.Unix(100, 0), SessionID: "sid"}
+	c := IDTokenClaims("https://id.example", a, "sigil_at_x", time.Unix(200, 0), time.Hour)
+	if c["sub"] != "alice.crypto" || c["aud"] != "c" || c["exp"] != int64(3800) || c["auth_time"] != int64(100) || c["sid"] != "sid" {
+		t.Fatalf("claims %v", c)
+	}
+	if _, ok := c["nonce"]; ok {
+		t.Fatal("nonce claim without a nonce in the request")
+	}
+	if _, ok := c["wallet_address"]; ok {
+		t.Fatal("wallet claims without the wallet scope")
+	}
+	a.GrantedScope = sigil.Scopes{"openid", "wallet"}
+	a.Nonce = "n-12345678"
+	c = IDTokenClaims("https://id.example", a, "", time.Unix(200, 0), time.Hour)
+	if c["wallet_address"] != "0xAb" || c["eip4361_message"] != "m" || c["nonce"] != "n-12345678" {
+		t.Fatalf("claims %v", c)
+	}
+	if _, ok := c["at_hash"]; ok {
+		t.Fatal("at_hash without an access token")
+	}
+	if amr := c["amr"].([]string); amr[1] != "v1.sig.ethereum.0xAb" {
+		t.Fatalf("amr %v", amr)
+	}
+}
+
+func TestAccessTokenOf(t *testing.T) {
+	cases := []struct {
+		method, auth, body, want, code string
+	}{
+		{"GET", "Bearer sigil_at_a", "", "sigil_at_a", ""},
+		{"GET", "bearer sigil_at_a", "", "sigil_at_a", ""},
+		{"GET", "Basic sigil_at_a", "", "sigil_at_a", ""}, // @uauth/js
+		{"GET", "Basic dXNlcjpwYXNz", "", "", "request_unauthorized"},
+		{"GET", "", "", "", "request_unauthorized"},
+		{"POST", "", "access_token=sigil_at_b", "sigil_at_b", ""},
+		{"POST", "Bearer sigil_at_a", "access_token=sigil_at_b", "", "invalid_request"},
+		{"GET", "Bearer other", "", "", "invalid_token"},
+	}
+	for _, tc := range cases {
+		r := httptest.NewRequest(tc.method, "/userinfo", strings.NewReader(tc.body))
+		if tc.body != "" {
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		if tc.auth != "" {
+			r.Header.Set("Authorization", tc.auth)
+		}
+		got, err := accessTokenOf(r)
+		code := ""
+		if err != nil {
+			code = strings.SplitN(err.Error(), ":", 2)[0]
+		}
+		if got != tc.want || code != tc.code {
+			t.Errorf("%s %q %q: got %q %q, want %q %q", tc.method, tc.auth, tc.body, got, code, tc.want, tc.code)
+		}
+	}
+}
