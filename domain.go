@@ -31,3 +31,22 @@ type DomainResolver interface {
 	// ErrResolverUnavailable when the answer could not be had.
 	Resolve(ctx context.Context, name string) (Domain, error)
 }
+
+// ReverseResolver finds the domains an address points back to (UNS reverse
+// records), so a person who connects a wallet need not type the domain.
+type ReverseResolver interface {
+	// Reverse returns the domains whose reverse record names address, in
+	// order of preference, or none. Unavailability wraps
+	// ErrResolverUnavailable.
+	Reverse(ctx context.Context, address string) ([]string, error)
+}
+
+// ContractWallets verifies signatures of domain owners that are contracts
+// (a Safe, for example), which can only sign through EIP-1271.
+type ContractWallets interface {
+	// IsValidSignature calls EIP-1271 isValidSignature(hash, signature) on
+	// the contract at address and reports whether it returned the magic
+	// value 0x1626ba7e. An address without code is not valid (false, nil).
+	// Unavailability wraps ErrResolverUnavailable.
+	IsValidSignature(ctx context.Context, address string, hash [32]byte, signature []byte) (bool, error)
+}
