@@ -68,6 +68,10 @@ type Authorization struct {
 	WalletTypeHint     string
 	AuthTime           time.Time
 	SessionID          string
+	// Records is the domain's records at sign-in, the source of the
+	// per-scope claims (email, profile, social, ...). Only the keys Sigil
+	// maps to claims are kept.
+	Records map[string]string
 
 	// Consent and the code.
 	GrantedScope  Scopes
@@ -77,6 +81,13 @@ type Authorization struct {
 	// Tokens issued from the code.
 	AccessTokenHash      []byte
 	AccessTokenExpiresAt time.Time
+	// RefreshFamily names the chain of refresh tokens of this
+	// authorization (only with the offline scopes). Each refresh rotates
+	// RefreshTokenHash; presenting an older token of the family is reuse
+	// and revokes the whole authorization (RFC 9700 section 4.14.2).
+	RefreshFamily         string
+	RefreshTokenHash      []byte
+	RefreshTokenExpiresAt time.Time
 
 	// RememberedScope is filled on read: the scopes the subject has already
 	// granted this client and asked Sigil to remember (nil when none).
@@ -109,6 +120,7 @@ type Authentication struct {
 	WalletTypeHint string
 	AuthTime       time.Time
 	SessionID      string
+	Records        map[string]string
 	GrantedScope   Scopes
 	CodeHash       []byte
 	CodeExpiresAt  time.Time
@@ -130,6 +142,25 @@ type CodeExchange struct {
 
 	AccessTokenHash      []byte
 	AccessTokenExpiresAt time.Time
+	// The first refresh token, when the offline scopes were granted
+	// (all three empty otherwise).
+	RefreshFamily         string
+	RefreshTokenHash      []byte
+	RefreshTokenExpiresAt time.Time
+}
+
+// RefreshExchange is what the token endpoint presents to redeem a refresh
+// token: the family and hash of the presented token, the authenticated
+// client, and the rotated tokens to store in the same write.
+type RefreshExchange struct {
+	Family    string
+	TokenHash []byte
+	ClientID  string
+
+	NewRefreshTokenHash      []byte
+	NewRefreshTokenExpiresAt time.Time
+	AccessTokenHash          []byte
+	AccessTokenExpiresAt     time.Time
 }
 
 // Consent is a decision a person asked Sigil to remember: subject granted

@@ -68,6 +68,20 @@ type Store interface {
 	// section 4.1.2, RFC 9700 section 4.5) and returns ErrConflict.
 	ExchangeCode(ctx context.Context, ex CodeExchange, now time.Time) (*Authorization, error)
 
+	// RefreshAuthorization redeems a refresh token: the authorization with
+	// ex.Family must be exchanged, belong to ex.ClientID, hold ex.TokenHash
+	// as its current refresh token, unexpired at now. It rotates the refresh
+	// token and the access token in the same write. A token of the family
+	// that is not the current one is reuse: the authorization is revoked and
+	// ErrConflict returned. Anything else is ErrNotFound.
+	RefreshAuthorization(ctx context.Context, ex RefreshExchange, now time.Time) (*Authorization, error)
+	// RevokeToken revokes the authorization whose access or refresh token
+	// hashes to hash, if it belongs to clientID (RFC 7009 section 2.1: a
+	// refresh token revokes the whole grant, and so does an access token
+	// here, since one authorization holds both). Unknown tokens are not an
+	// error (section 2.2).
+	RevokeToken(ctx context.Context, hash []byte, clientID string) error
+
 	// Consents remembered by people.
 	SaveConsent(ctx context.Context, c Consent) error
 	// GetConsent returns the scopes subject granted clientID and asked to
