@@ -156,6 +156,9 @@ type RefreshExchange struct {
 	Family    string
 	TokenHash []byte
 	ClientID  string
+	// Scope, when not empty, must equal the granted scope (both as stored:
+	// sorted, space-separated); a refresh never changes the scope.
+	Scope string
 
 	NewRefreshTokenHash      []byte
 	NewRefreshTokenExpiresAt time.Time

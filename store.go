@@ -71,7 +71,8 @@ type Store interface {
 	// RefreshAuthorization redeems a refresh token: the authorization with
 	// ex.Family must be exchanged, belong to ex.ClientID, hold ex.TokenHash
 	// as its current refresh token, unexpired at now. It rotates the refresh
-	// token and the access token in the same write. A token of the family
+	// token and the access token in the same write; a non-empty ex.Scope
+	// must equal the granted scope. A token of the family
 	// that is not the current one is reuse: the authorization is revoked and
 	// ErrConflict returned. Anything else is ErrNotFound.
 	RefreshAuthorization(ctx context.Context, ex RefreshExchange, now time.Time) (*Authorization, error)
@@ -94,8 +95,8 @@ type Store interface {
 
 	// DeleteExpired removes authorizations whose last token or step expired
 	// before cutoff, so tables stay bounded without an external janitor:
-	// those with max(ExpiresAt, CodeExpiresAt, AccessTokenExpiresAt) <
-	// cutoff, unset times not counting. It returns how many it removed.
+	// those with max(ExpiresAt, CodeExpiresAt, AccessTokenExpiresAt,
+	// RefreshTokenExpiresAt) < cutoff, unset times not counting. It returns how many it removed.
 	DeleteExpired(ctx context.Context, cutoff time.Time) (int64, error)
 
 	// Close releases the backend's resources.

@@ -95,7 +95,9 @@ func filepathGlob(dir, pattern string) ([]string, error) {
 func run(t *testing.T, in *instance, extraArgs ...string) *instance {
 	t.Helper()
 	registry := filepath.Join(in.DataDir, "domains.yaml")
-	yaml := fmt.Sprintf("domains:\n  Alice.Crypto:\n    owner: %q\n    records:\n      crypto.ETH.address: %q\n  bob.crypto:\n    owner: %q\n",
+	yaml := fmt.Sprintf("domains:\n  Alice.Crypto:\n    owner: %q\n    records:\n      crypto.ETH.address: %q\n"+
+		"      whois.email.value: alice@example.com\n      profile.name: Alice Liddell\n      social.twitter.username: alice\n"+
+		"      social.discord.username: alice#1865\n  bob.crypto:\n    owner: %q\n",
 		strings.ToLower(addr(in.Alice)), addr(in.Alice), addr(in.Bob))
 	if err := os.WriteFile(registry, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)

@@ -177,8 +177,13 @@ type DemoPage struct {
 	Domain string
 }
 
-// LoggedOutPage is the data of PageLoggedOut. It has no fields.
-type LoggedOutPage struct{}
+// LoggedOutPage is the data of PageLoggedOut. With Confirm set it asks the
+// person to confirm signing out (a logout request without id_token_hint
+// could come from any site), posting CSRF back.
+type LoggedOutPage struct {
+	Confirm bool
+	CSRF    string
+}
 
 // scopeDescriptions are the human texts of the scopes Sigil knows.
 var scopeDescriptions = map[string]string{

@@ -350,7 +350,7 @@ func TestValidation(t *testing.T) {
 		{"post logout javascript", `{` + okRedirect + `,"post_logout_redirect_uris":["javascript:alert(1)"]}`, oautherr.ErrInvalidRedirectURI, []string{"post_logout_redirect_uris", `"javascript"`}},
 
 		meta("grant implicit", `"grant_types":["implicit"]`, "grant_types", `grant type "implicit" is not supported; supported: authorization_code`),
-		meta("grant refresh_token", `"grant_types":["authorization_code","refresh_token"]`, `grant type "refresh_token" is not supported; supported: authorization_code`),
+		meta("grant refresh_token alone", `"grant_types":["refresh_token"]`, "grant_types", "needs authorization_code"),
 		meta("grant client_credentials", `"grant_types":["client_credentials"]`, `"client_credentials"`),
 		meta("response token", `"response_types":["token"]`, "response_types", `response type "token" is not supported; supported: code`),
 		meta("response code id_token", `"response_types":["code id_token"]`, `"code id_token"`),

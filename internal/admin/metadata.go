@@ -89,10 +89,12 @@ func ValidateMetadata(m *Metadata) (*sigil.Client, error) {
 		return nil, err
 	}
 
-	// grant_types and response_types (RFC 7591 section 2.1). Sigil implements
-	// the authorization code flow only, so the two are always consistent.
+	// grant_types and response_types (RFC 7591 section 2.1). Sigil
+	// implements the authorization code flow and refresh tokens; the
+	// authorization code grant is always there, because refresh tokens
+	// only come from it.
 	var err error
-	if c.GrantTypes, err = onlyAllowed("grant_types", "grant type", m.GrantTypes, DefaultGrantType); err != nil {
+	if c.GrantTypes, err = grantTypes(m.GrantTypes); err != nil {
 		return nil, err
 	}
 	if c.ResponseTypes, err = onlyAllowed("response_types", "response type", m.ResponseTypes, DefaultResponseType); err != nil {
@@ -220,6 +222,36 @@ func checkClientName(name string) error {
 		return metadataErr("client_name %q contains control characters.", name)
 	}
 	return nil
+}
+
+// grantTypes checks grant_types: authorization_code, optionally with
+// refresh_token (RFC 7591 section 2.1).
+func grantTypes(values []string) ([]string, error) {
+	out := []string{DefaultGrantType}
+	for _, v := range values {
+		switch v {
+		case DefaultGrantType:
+		case "refresh_token":
+			if len(out) == 1 {
+				out = append(out, v)
+			}
+		default:
+			return nil, metadataErr("grant_types: grant type %q is not supported; supported: authorization_code, refresh_token.", v)
+		}
+	}
+	if len(values) > 0 && !contains(values, DefaultGrantType) {
+		return nil, metadataErr("grant_types: refresh_token needs authorization_code too; register both.")
+	}
+	return out, nil
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
 }
 
 // onlyAllowed checks a list whose only supported value is allowed, returning

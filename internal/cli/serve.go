@@ -29,6 +29,7 @@ import (
 	"github.com/sigil-oidc/sigil/internal/login"
 	"github.com/sigil-oidc/sigil/internal/oauth"
 	"github.com/sigil-oidc/sigil/internal/oidc"
+	"github.com/sigil-oidc/sigil/internal/scope"
 	"github.com/sigil-oidc/sigil/internal/secret"
 	"github.com/sigil-oidc/sigil/internal/server"
 	"github.com/sigil-oidc/sigil/internal/session"
@@ -40,9 +41,6 @@ const (
 	DemoClientID = "sigil-demo"
 	DemoDomain   = "alice.crypto"
 )
-
-// SupportedScopes are the scopes this version of Sigil understands.
-var SupportedScopes = []string{"openid", "wallet"}
 
 func newServeCommand() *cobra.Command {
 	cmd := &cobra.Command{
@@ -115,14 +113,17 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		Log:       log,
 		Now:       time.Now,
 		Lifetimes: oauth.DefaultLifetimes,
+		Domains:   resolver,
 	}
 	if provider.Pages, err = web.NewPages(); err != nil {
 		return err
 	}
 	public := &server.Public{
 		Provider: provider,
-		OIDC:     &oidc.Endpoints{Issuer: cfg.Issuer, Store: st, Secrets: secrets, Signer: signer, Log: log, Now: time.Now, Scopes: SupportedScopes},
-		Login:    &login.Handler{Provider: provider, Domains: resolver},
+		OIDC: &oidc.Endpoints{Issuer: cfg.Issuer, Store: st, Secrets: secrets, Signer: signer, Log: log, Now: time.Now,
+			Scopes: scope.Supported(), Domains: resolver},
+		Login: &login.Handler{Provider: provider, Domains: resolver},
+		CORS:  &server.CORS{Store: st, TTL: 30 * time.Second},
 	}
 	adminToken := cfg.AdminToken
 	if dev != nil {

@@ -26,6 +26,8 @@ import (
 	"github.com/sigil-oidc/sigil/internal/domains"
 	"github.com/sigil-oidc/sigil/internal/oauth"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
+	"github.com/sigil-oidc/sigil/internal/oidc"
+	"github.com/sigil-oidc/sigil/internal/scope"
 	"github.com/sigil-oidc/sigil/internal/siwe"
 )
 
@@ -38,9 +40,15 @@ type Handler struct {
 	DevWalletKey string
 }
 
-// signatureFormat is a 65-byte secp256k1 signature in hex, as EIP-1193
-// personal_sign returns it.
-var signatureFormat = regexp.MustCompile(`^0x[0-9a-fA-F]{130}$`)
+// signatureFormat is a signature in hex: 65 bytes from an ordinary account
+// (EIP-191 personal_sign), or whatever a contract wallet's EIP-1271 check
+// accepts (a Safe concatenates its owners' signatures), up to 4 KiB.
+var signatureFormat = regexp.MustCompile(`^0x[0-9a-fA-F]+$`)
+
+func wellFormedSignature(s string) bool {
+	n := len(s) - 2
+	return signatureFormat.MatchString(s) && n%2 == 0 && n >= 130 && n <= 8192
+}
 
 // Wallet type hints of Login with Unstoppable (the wallet_type_hint claim).
 var walletTypeHints = map[string]bool{"web3": true, "walletconnect": true, "coinbase-wallet": true}
@@ -118,7 +126,7 @@ func (h *Handler) message(a *sigil.Authorization) siwe.Message {
 	return siwe.Message{
 		Domain:         h.Provider.Issuer.Host,
 		Address:        a.Address,
-		Statement:      "I consent to giving access to: " + oauth.Bases(a.Scope).String(),
+		Statement:      "I consent to giving access to: " + scope.Statement(a.Scope),
 		URI:            "uns:" + a.Subject,
 		Version:        "1",
 		ChainID:        1,
@@ -142,8 +150,8 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, oautherr.ErrInvalidRequest.WithHint("wallet_type_hint %q is not one of web3, walletconnect, coinbase-wallet.", req.WalletTypeHint))
 		return
 	}
-	if !signatureFormat.MatchString(req.Signature) {
-		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The signature must be 0x followed by 130 hex digits (65 bytes, as personal_sign returns)."))
+	if !wellFormedSignature(req.Signature) {
+		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The signature must be 0x followed by an even number of hex digits, at least 130 (65 bytes, as personal_sign returns)."))
 		return
 	}
 	ctx := r.Context()
@@ -158,12 +166,12 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg := h.message(a).String()
-	if err := siwe.VerifySignature(msg, req.Signature, a.Address); err != nil {
+	if err := h.verifySignature(ctx, msg, req.Signature, a.Address); err != nil {
 		if errors.Is(err, siwe.ErrInvalidSignature) {
 			h.fail(w, oautherr.ErrRequestUnauthorized.WithHint("The signature was not made by %s, the owner of %s; sign the message with that wallet.", a.Address, a.Subject))
 			return
 		}
-		h.fail(w, fmt.Errorf("verify signature: %w", err))
+		h.fail(w, resolveError(a.Subject, err))
 		return
 	}
 	// Ownership may have moved since the challenge; the signer must still own
@@ -184,9 +192,10 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		WalletTypeHint: req.WalletTypeHint,
 		AuthTime:       now.Truncate(time.Second),
 		SessionID:      newSessionID(),
+		Records:        oidc.ClaimRecords(d.Records),
 	}
 	var code string
-	if granted, ok := oauth.RememberedGrant(a.Scope, a.RememberedScope); ok && !hasWord(a.Prompt, "consent") {
+	if granted, ok := scope.Remembered(a.Scope, a.RememberedScope); ok && !hasWord(a.Prompt, "consent") {
 		auth.GrantedScope = granted
 		code, auth.CodeHash, auth.CodeExpiresAt = h.Provider.NewCode()
 	}
@@ -209,6 +218,76 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, Redirect{RedirectTo: to})
 }
 
+// verifySignature checks that owner signed msg: EIP-191 recovery for an
+// ordinary account, and when that fails and the owner is a contract wallet,
+// EIP-1271 isValidSignature on the EIP-191 hash of the message (how Safe and
+// similar wallets answer personal_sign).
+func (h *Handler) verifySignature(ctx context.Context, msg, signature, owner string) error {
+	err := siwe.VerifySignature(msg, signature, owner)
+	if err == nil || !errors.Is(err, siwe.ErrInvalidSignature) {
+		return err
+	}
+	wallets, ok := h.Domains.(sigil.ContractWallets)
+	if !ok {
+		return err
+	}
+	sig, derr := hex.DecodeString(signature[2:])
+	if derr != nil {
+		return err
+	}
+	valid, cerr := wallets.IsValidSignature(ctx, owner, siwe.Hash(msg), sig)
+	if cerr != nil {
+		return cerr
+	}
+	if !valid {
+		return err
+	}
+	return nil
+}
+
+// ReverseRequest is the body of POST /login/reverse.
+type ReverseRequest struct {
+	Flow    string `json:"flow"`
+	Address string `json:"address"`
+}
+
+// ReverseResponse lists the domains an address points back to.
+type ReverseResponse struct {
+	Domains []string `json:"domains"`
+}
+
+// Reverse serves POST /login/reverse: after a person connects a wallet, the
+// login page offers the domains whose reverse record names it, so typing the
+// domain is optional. It needs a live flow of this browser, so it is no
+// open lookup service.
+func (h *Handler) Reverse(w http.ResponseWriter, r *http.Request) {
+	var req ReverseRequest
+	if !h.readJSON(w, r, &req) {
+		return
+	}
+	address, err := domains.NormalizeAddress(req.Address)
+	if err != nil {
+		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The address is not valid: %v.", err))
+		return
+	}
+	if _, err := h.flow(r.Context(), r, req.Flow, sigil.StateRequested); err != nil {
+		h.fail(w, err)
+		return
+	}
+	out := ReverseResponse{Domains: []string{}}
+	if rr, ok := h.Domains.(sigil.ReverseResolver); ok {
+		names, err := rr.Reverse(r.Context(), address)
+		if err != nil {
+			h.fail(w, resolveError(address, err))
+			return
+		}
+		if names != nil {
+			out.Domains = names
+		}
+	}
+	writeJSON(w, out)
+}
+
 // Accept serves POST /consent/accept.
 func (h *Handler) Accept(w http.ResponseWriter, r *http.Request) {
 	var req ConsentRequest
@@ -221,7 +300,7 @@ func (h *Handler) Accept(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	granted, missing, unknown := oauth.GrantFromRequest(a.Scope, sigil.Scopes(req.GrantScope))
+	granted, missing, unknown := scope.Grant(a.Scope, sigil.Scopes(req.GrantScope))
 	switch {
 	case unknown != "":
 		h.fail(w, oautherr.ErrInvalidScope.WithHint("grant_scope contains %q, which was not requested (requested: %q).", unknown, a.Scope.String()))

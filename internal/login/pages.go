@@ -8,6 +8,7 @@ import (
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/oauth"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
+	"github.com/sigil-oidc/sigil/internal/scope"
 	"github.com/sigil-oidc/sigil/internal/session"
 	"github.com/sigil-oidc/sigil/web"
 )
@@ -91,7 +92,7 @@ func displayName(a *sigil.Authorization) string {
 func scopeViews(scopes sigil.Scopes) []web.Scope {
 	out := make([]web.Scope, 0, len(scopes))
 	for _, s := range scopes {
-		out = append(out, web.Scope{Name: s, Description: web.ScopeDescription(s), Optional: oauth.IsOptional(s)})
+		out = append(out, web.Scope{Name: s, Description: web.ScopeDescription(s), Optional: scope.IsOptional(s)})
 	}
 	return out
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
+	"github.com/sigil-oidc/sigil/internal/oidc"
+	"github.com/sigil-oidc/sigil/internal/scope"
 	"github.com/sigil-oidc/sigil/internal/secret"
 	"github.com/sigil-oidc/sigil/internal/session"
 )
@@ -127,11 +129,30 @@ func (p *Provider) Authorize(w http.ResponseWriter, r *http.Request) {
 		fail(oautherr.ErrServerError.WithHint("The authorization could not be stored; try again."))
 		return
 	}
+	var records map[string]string
+	if usable {
+		// The session is only as good as the ownership behind it: a domain
+		// that moved to another wallet since sign-in needs a new signature.
+		d, err := p.Domains.Resolve(r.Context(), sess.Subject)
+		switch {
+		case errors.Is(err, sigil.ErrResolverUnavailable):
+			fail(oautherr.ErrTemporarilyUnavailable.WithHint("The owner of %s could not be looked up right now; try again in a moment.", sess.Subject))
+			return
+		case err != nil || d.Owner != sess.Address:
+			usable = false
+		default:
+			records = d.Records
+		}
+	}
 	if !usable {
+		if req.hasPrompt("none") {
+			fail(oautherr.ErrLoginRequired.WithHint("prompt=none was requested but the person's session at Sigil is no longer valid; send the request without prompt=none."))
+			return
+		}
 		http.Redirect(w, r, p.endpoint("/login")+"?flow="+url.QueryEscape(a.ID), http.StatusSeeOther)
 		return
 	}
-	to, err := p.resumeSession(r.Context(), a, sess, req)
+	to, err := p.resumeSession(r.Context(), a, sess, req, records)
 	if err != nil {
 		fail(err)
 		return
@@ -142,7 +163,7 @@ func (p *Provider) Authorize(w http.ResponseWriter, r *http.Request) {
 // resumeSession signs a in with the browser's session (single sign-on) and
 // returns where the browser goes next: straight back to the client when the
 // person's consent is remembered, else the consent page.
-func (p *Provider) resumeSession(ctx context.Context, a *sigil.Authorization, s session.Session, req *AuthorizationRequest) (string, error) {
+func (p *Provider) resumeSession(ctx context.Context, a *sigil.Authorization, s session.Session, req *AuthorizationRequest, records map[string]string) (string, error) {
 	remembered, err := p.Store.GetConsent(ctx, s.Subject, a.ClientID)
 	if err != nil && !errors.Is(err, sigil.ErrNotFound) {
 		return "", fmt.Errorf("read consent: %w", err)
@@ -150,9 +171,10 @@ func (p *Provider) resumeSession(ctx context.Context, a *sigil.Authorization, s 
 	auth := sigil.Authentication{
 		Subject: s.Subject, Address: s.Address, Message: s.Message, Signature: s.Signature,
 		WalletTypeHint: s.WalletTypeHint, AuthTime: s.AuthTime, SessionID: s.ID,
+		Records: oidc.ClaimRecords(records),
 	}
 	var code string
-	if granted, ok := RememberedGrant(a.Scope, remembered); ok && !req.hasPrompt("consent") {
+	if granted, ok := scope.Remembered(a.Scope, remembered); ok && !req.hasPrompt("consent") {
 		auth.GrantedScope = granted
 		code, auth.CodeHash, auth.CodeExpiresAt = p.NewCode()
 	} else if req.hasPrompt("none") {
@@ -283,16 +305,8 @@ func (p *Provider) validateAuthorizationRequest(params url.Values, client *sigil
 	}
 
 	req.Scope = sigil.ParseScopes(params.Get("scope"))
-	if !req.Scope.Has("openid") {
-		return nil, oautherr.ErrInvalidScope.WithHint("The scope must include openid; Sigil is an OpenID Connect provider.")
-	}
-	for _, s := range req.Scope {
-		if IsOptional(s) && req.Scope.Has(BaseScope(s)) {
-			return nil, oautherr.ErrInvalidScope.WithHint("Scope %q is requested both as required and as optional; request one of them.", BaseScope(s))
-		}
-		if !clientAllows(client, s) {
-			return nil, oautherr.ErrInvalidScope.WithHint("Scope %q is not registered for client %q (registered: %q).", s, client.ID, client.Scope.String())
-		}
+	if hint := scope.Validate(req.Scope, client.Scope); hint != "" {
+		return nil, oautherr.ErrInvalidScope.WithHint("%s", hint)
 	}
 
 	// PKCE is mandatory (RFC 9700 section 2.1.1): every code is bound to a

@@ -4,8 +4,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/sigil-oidc/sigil"
 )
 
 func TestMatchRedirectURI(t *testing.T) {
@@ -39,34 +37,6 @@ func TestMatchRedirectURI(t *testing.T) {
 		if got := matchRedirectURI(registered, tc.uri); got != tc.want {
 			t.Errorf("matchRedirectURI(%q) = %v, want %v", tc.uri, got, tc.want)
 		}
-	}
-}
-
-func TestScopeGrammar(t *testing.T) {
-	req := sigil.Scopes{"openid", "wallet", "email:optional", "profile:optional"}
-	granted, missing, unknown := GrantFromRequest(req, sigil.Scopes{"openid", "wallet", "email:optional"})
-	if missing != "" || unknown != "" || granted.String() != "email openid wallet" {
-		t.Fatalf("granted %v missing %q unknown %q", granted, missing, unknown)
-	}
-	if _, missing, _ := GrantFromRequest(req, sigil.Scopes{"openid"}); missing != "wallet" {
-		t.Fatalf("missing required scope not reported: %q", missing)
-	}
-	if _, _, unknown := GrantFromRequest(req, sigil.Scopes{"openid", "wallet", "badges"}); unknown != "badges" {
-		t.Fatalf("unrequested scope not reported: %q", unknown)
-	}
-	if _, _, unknown := GrantFromRequest(req, sigil.Scopes{"openid", "wallet", "email"}); unknown != "email" {
-		t.Fatal("granting email when email:optional was requested must name it as requested")
-	}
-
-	if _, ok := RememberedGrant(req, nil); ok {
-		t.Fatal("no remembered consent covers nothing")
-	}
-	if _, ok := RememberedGrant(req, sigil.Scopes{"openid", "wallet", "email"}); ok {
-		t.Fatal("profile was never granted; the person must be asked")
-	}
-	g, ok := RememberedGrant(sigil.Scopes{"wallet", "openid"}, sigil.Scopes{"openid", "wallet", "email"})
-	if !ok || g.String() != "openid wallet" {
-		t.Fatalf("remembered grant %v %v", g, ok)
 	}
 }
 

@@ -34,17 +34,21 @@ type Lifetimes struct {
 	Code        time.Duration
 	AccessToken time.Duration
 	IDToken     time.Duration
-	Session     time.Duration
+	// RefreshToken is the lifetime of each refresh token; every refresh
+	// issues a new one.
+	RefreshToken time.Duration
+	Session      time.Duration
 }
 
 // DefaultLifetimes are used when the configuration sets none.
 var DefaultLifetimes = Lifetimes{
-	Flow:        30 * time.Minute,
-	Challenge:   10 * time.Minute,
-	Code:        10 * time.Minute,
-	AccessToken: time.Hour,
-	IDToken:     time.Hour,
-	Session:     24 * time.Hour,
+	Flow:         30 * time.Minute,
+	Challenge:    10 * time.Minute,
+	Code:         10 * time.Minute,
+	AccessToken:  time.Hour,
+	IDToken:      time.Hour,
+	RefreshToken: 720 * time.Hour,
+	Session:      24 * time.Hour,
 }
 
 // Provider is the authorization server: what every endpoint shares.
@@ -59,6 +63,9 @@ type Provider struct {
 	Log       *slog.Logger
 	Now       func() time.Time
 	Lifetimes Lifetimes
+	// Domains answers who owns a domain; single sign-on reads the records
+	// again through it.
+	Domains sigil.DomainResolver
 }
 
 // IssuerString is the issuer as it appears in tokens and responses.

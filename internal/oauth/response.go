@@ -141,6 +141,9 @@ func SetPageHeaders(w http.ResponseWriter, formAction string) {
 	}
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; form-action "+fa+"; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
+	// The @uauth/js popup flow polls the popup's location; any other
+	// opener policy on a page the popup passes through would sever it.
+	h.Set("Cross-Origin-Opener-Policy", "unsafe-none")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
 }

@@ -11,11 +11,14 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
 	"github.com/sigil-oidc/sigil/internal/oidc"
+	"github.com/sigil-oidc/sigil/internal/scope"
 	"github.com/sigil-oidc/sigil/internal/secret"
 )
 
@@ -27,11 +30,24 @@ type TokenResponse struct {
 	ExpiresIn   int64  `json:"expires_in"`
 	Scope       string `json:"scope"`
 	IDToken     string `json:"id_token,omitempty"`
+	// RefreshToken is issued when the offline scopes were granted to a
+	// client registered for the refresh_token grant.
+	RefreshToken string `json:"refresh_token,omitempty"`
 }
+
+// RefreshTokenPrefix starts a refresh token: sigil_rt_<family>.<secret>. The
+// family names the authorization's chain of refresh tokens, so that an old
+// token presented again is recognised as reuse (RFC 9700 section 4.14.2).
+const RefreshTokenPrefix = "sigil_rt_"
 
 // Token serves POST /oauth2/token.
 func (p *Provider) Token(w http.ResponseWriter, r *http.Request) {
-	resp, err := p.token(r)
+	resp, client, err := p.token(r)
+	// CORS: the origin passed the check for some client; the token
+	// endpoint also requires that it is this client's.
+	if origin := r.Header.Get("Origin"); origin != "" && client != nil && !contains(client.AllowedCORSOrigins, origin) {
+		w.Header().Del("Access-Control-Allow-Origin")
+	}
 	if err != nil {
 		e := oautherr.From(err)
 		if e.Status >= 500 {
@@ -52,33 +68,37 @@ func (p *Provider) Token(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(resp)
 }
 
-func (p *Provider) token(r *http.Request) (*TokenResponse, error) {
+func (p *Provider) token(r *http.Request) (*TokenResponse, *sigil.Client, error) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "application/x-www-form-urlencoded" {
-		return nil, oautherr.ErrInvalidRequest.WithHint("The token request must be a form (application/x-www-form-urlencoded), RFC 6749 section 4.1.3.")
+		return nil, nil, oautherr.ErrInvalidRequest.WithHint("The token request must be a form (application/x-www-form-urlencoded), RFC 6749 section 4.1.3.")
 	}
 	r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		return nil, oautherr.ErrInvalidRequest.WithHint("The form body could not be parsed.")
+		return nil, nil, oautherr.ErrInvalidRequest.WithHint("The form body could not be parsed.")
 	}
 	form := r.PostForm
 	for k, v := range form {
 		if len(v) > 1 {
-			return nil, oautherr.ErrInvalidRequest.WithHint("Parameter %q is included more than once.", k)
+			return nil, nil, oautherr.ErrInvalidRequest.WithHint("Parameter %q is included more than once.", k)
 		}
 	}
 	client, err := p.authenticateClient(r.Context(), r, form)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var resp *TokenResponse
 	switch gt := form.Get("grant_type"); gt {
 	case "authorization_code":
-		return p.exchangeCode(r.Context(), client, form)
+		resp, err = p.exchangeCode(r.Context(), client, form)
+	case "refresh_token":
+		resp, err = p.refresh(r.Context(), client, form)
 	case "":
-		return nil, oautherr.ErrInvalidRequest.WithHint("The grant_type parameter is missing.")
+		err = oautherr.ErrInvalidRequest.WithHint("The grant_type parameter is missing.")
 	default:
-		return nil, oautherr.ErrUnsupportedGrantType.WithHint("grant_type %q is not supported; use authorization_code.", gt)
+		err = oautherr.ErrUnsupportedGrantType.WithHint("grant_type %q is not supported; use authorization_code or refresh_token.", gt)
 	}
+	return resp, client, err
 }
 
 // exchangeCode redeems an authorization code (RFC 6749 section 4.1.3). The
@@ -109,7 +129,7 @@ func (p *Provider) exchangeCode(ctx context.Context, client *sigil.Client, form 
 	sum := sha256.Sum256([]byte(verifier))
 	now := p.Now()
 	accessToken := secret.NewToken(AccessTokenPrefix)
-	a, err := p.Store.ExchangeCode(ctx, sigil.CodeExchange{
+	ex := sigil.CodeExchange{
 		CodeHash:             p.Secrets.HashToken(code),
 		ClientID:             client.ID,
 		RedirectURI:          redirectURI,
@@ -117,7 +137,19 @@ func (p *Provider) exchangeCode(ctx context.Context, client *sigil.Client, form 
 		PlainChallenge:       verifier,
 		AccessTokenHash:      p.Secrets.HashToken(accessToken),
 		AccessTokenExpiresAt: now.Add(p.Lifetimes.AccessToken),
-	}, now)
+	}
+	// Whether the offline scopes were granted is only known from the
+	// stored authorization, which this single write returns; so a refresh
+	// token is prepared for every client that may have one, and handed out
+	// only when the offline scopes were granted (its hash, stored either
+	// way, is then never presented: nobody has the token).
+	var refreshToken string
+	if contains(client.GrantTypes, "refresh_token") {
+		refreshToken, ex.RefreshFamily = newRefreshToken()
+		ex.RefreshTokenHash = p.Secrets.HashToken(refreshToken)
+		ex.RefreshTokenExpiresAt = now.Add(p.Lifetimes.RefreshToken)
+	}
+	a, err := p.Store.ExchangeCode(ctx, ex, now)
 	switch {
 	case errors.Is(err, sigil.ErrConflict):
 		p.Log.Warn("authorization code replayed; its tokens are revoked", "client_id", client.ID)
@@ -127,17 +159,85 @@ func (p *Provider) exchangeCode(ctx context.Context, client *sigil.Client, form 
 	case err != nil:
 		return nil, fmt.Errorf("exchange code: %w", err)
 	}
+	if refreshToken != "" && !scope.GrantsRefreshToken(a.GrantedScope) {
+		refreshToken = ""
+	}
+	return p.tokenResponse(a, accessToken, refreshToken, now)
+}
+
+// tokenResponse signs the ID token and assembles the answer.
+func (p *Provider) tokenResponse(a *sigil.Authorization, accessToken, refreshToken string, now time.Time) (*TokenResponse, error) {
 	idToken, err := p.Signer.Sign(oidc.IDTokenClaims(p.IssuerString(), a, accessToken, now, p.Lifetimes.IDToken))
 	if err != nil {
 		return nil, fmt.Errorf("sign id token: %w", err)
 	}
 	return &TokenResponse{
-		AccessToken: accessToken,
-		TokenType:   "Bearer",
-		ExpiresIn:   int64(p.Lifetimes.AccessToken.Seconds()),
-		Scope:       a.GrantedScope.String(),
-		IDToken:     idToken,
+		AccessToken:  accessToken,
+		TokenType:    "Bearer",
+		ExpiresIn:    int64(p.Lifetimes.AccessToken.Seconds()),
+		Scope:        a.GrantedScope.String(),
+		IDToken:      idToken,
+		RefreshToken: refreshToken,
 	}, nil
+}
+
+// newRefreshToken returns a refresh token of a new family.
+func newRefreshToken() (token, family string) {
+	family = secret.RandomString(16)
+	return RefreshTokenPrefix + family + "." + secret.RandomString(32), family
+}
+
+// refresh redeems a refresh token (RFC 6749 section 6). Each use rotates it
+// (RFC 9700 section 4.14.2): the old one dies, and presenting it again
+// revokes the whole authorization, which defeats a stolen token whichever
+// of thief and owner uses it second. The new ID token keeps the original
+// auth_time (OpenID Connect Core section 12.2).
+func (p *Provider) refresh(ctx context.Context, client *sigil.Client, form url.Values) (*TokenResponse, error) {
+	if !contains(client.GrantTypes, "refresh_token") {
+		return nil, oautherr.ErrUnauthorizedClient.WithHint("Client %q is not registered for the refresh_token grant.", client.ID)
+	}
+	token := form.Get("refresh_token")
+	if token == "" {
+		return nil, oautherr.ErrInvalidRequest.WithHint("The refresh_token parameter is missing.")
+	}
+	family, _, ok := strings.Cut(strings.TrimPrefix(token, RefreshTokenPrefix), ".")
+	if !strings.HasPrefix(token, RefreshTokenPrefix) || !ok || family == "" {
+		return nil, oautherr.ErrInvalidGrant.WithHint("The refresh token is not one Sigil issued.")
+	}
+	// A refresh never changes the scope (RFC 6749 section 6 allows
+	// narrowing; Sigil keeps one scope per authorization). The store
+	// compares it in the same write, so a mismatch costs nothing extra.
+	var scopeParam string
+	if s := form.Get("scope"); s != "" {
+		ss := sigil.ParseScopes(s)
+		sort.Strings(ss)
+		scopeParam = ss.String()
+	}
+	now := p.Now()
+	accessToken := secret.NewToken(AccessTokenPrefix)
+	newRefresh := RefreshTokenPrefix + family + "." + secret.RandomString(32)
+	a, err := p.Store.RefreshAuthorization(ctx, sigil.RefreshExchange{
+		Family:                   family,
+		TokenHash:                p.Secrets.HashToken(token),
+		ClientID:                 client.ID,
+		NewRefreshTokenHash:      p.Secrets.HashToken(newRefresh),
+		NewRefreshTokenExpiresAt: now.Add(p.Lifetimes.RefreshToken),
+		AccessTokenHash:          p.Secrets.HashToken(accessToken),
+		AccessTokenExpiresAt:     now.Add(p.Lifetimes.AccessToken),
+		Scope:                    scopeParam,
+	}, now)
+	switch {
+	case errors.Is(err, sigil.ErrNotFound) && scopeParam != "":
+		return nil, oautherr.ErrInvalidGrant.WithHint("The refresh token is invalid, expired or revoked, or the scope %q differs from the granted one; a refresh keeps the granted scope, so omit the scope parameter.", scopeParam)
+	case errors.Is(err, sigil.ErrConflict):
+		p.Log.Warn("refresh token reused; the authorization is revoked", "client_id", client.ID)
+		return nil, oautherr.ErrInvalidGrant.WithHint("The refresh token was already used; every token of this authorization is now revoked (RFC 9700 section 4.14.2). Sign in again.")
+	case errors.Is(err, sigil.ErrNotFound):
+		return nil, oautherr.ErrInvalidGrant.WithHint("The refresh token is invalid, expired, revoked, or was issued to another client.")
+	case err != nil:
+		return nil, fmt.Errorf("refresh: %w", err)
+	}
+	return p.tokenResponse(a, accessToken, newRefresh, now)
 }
 
 // authenticateClient authenticates the client with the method it registered

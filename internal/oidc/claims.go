@@ -6,10 +6,14 @@ package oidc
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/scope"
 	"github.com/sigil-oidc/sigil/internal/secret"
+	"github.com/sigil-oidc/sigil/internal/siwe"
 )
 
 // ACR is the Authentication Context Class Reference of a wallet signature,
@@ -46,20 +50,136 @@ func IDTokenClaims(issuer string, a *sigil.Authorization, accessToken string, no
 }
 
 // PersonClaims returns the claims about the person that both the ID token
-// and userinfo carry, limited to the granted scopes.
+// and userinfo carry, limited to the granted scopes. A claim whose data is
+// missing (no such record on the domain) is left out, never invented.
 func PersonClaims(a *sigil.Authorization) map[string]any {
+	amr := AMR(a.Address)
+	proof := Proof(a)
 	c := map[string]any{
-		"sub": a.Subject,
-		"acr": ACR,
-		"amr": AMR(a.Address),
+		"sub":   a.Subject,
+		"acr":   ACR,
+		"amr":   amr,
+		"proof": map[string]any{amr[1]: proof},
+		// @uauth/js getAuthorizationAccount() looks the amr address up
+		// here, comparing strings exactly: both use the EIP-55 form.
+		"verified_addresses": []map[string]any{{"address": a.Address, "symbol": "ETH", "proof": proof}},
 	}
-	if a.GrantedScope.Has("wallet") {
+	if scope.Covers(a.GrantedScope, scope.Wallet) {
 		c["wallet_address"] = a.Address
 		c["wallet_type_hint"] = a.WalletTypeHint
 		c["eip4361_message"] = a.Message
 		c["eip4361_signature"] = a.Signature
 	}
+	for _, m := range RecordClaims {
+		if v := a.Records[m.Record]; v != "" && scope.Covers(a.GrantedScope, m.Scope) {
+			if m.Decode != nil {
+				c[m.Claim] = m.Decode(v)
+			} else {
+				c[m.Claim] = v
+			}
+		}
+	}
+	if _, ok := c["email"]; ok {
+		// Sigil reads the address from the domain's records; it has not
+		// verified that the person receives mail there.
+		c["email_verified"] = false
+	}
 	return c
+}
+
+// Proof is the sign-in proof of Login with Unstoppable: the signed message,
+// its signature, and the message's template parameters, so a relying party
+// can check the signature itself.
+func Proof(a *sigil.Authorization) map[string]any {
+	params := map[string]any{"address": a.Address, "chainId": "1", "chainName": "ETH", "version": "1"}
+	if m, err := siwe.Parse(a.Message); err == nil {
+		params["domain"] = m.Domain
+		params["issuedAt"] = m.IssuedAt.UTC().Format(time.RFC3339)
+		params["nonce"] = m.Nonce
+		params["statement"] = m.Statement
+		params["uri"] = m.URI
+		params["expirationTime"] = m.ExpirationTime.UTC().Format(time.RFC3339)
+		params["requestId"] = m.RequestID
+		params["chainId"] = strconv.FormatInt(m.ChainID, 10)
+	}
+	return map[string]any{
+		"message":   a.Message,
+		"signature": a.Signature,
+		"type":      "onchain",
+		"template":  map[string]any{"format": ProofFormat, "params": params},
+	}
+}
+
+// ProofFormat is the EIP-4361 layout of the signed message with its
+// parameters as {{placeholders}}.
+const ProofFormat = "{{domain}} wants you to sign in with your Ethereum account:\n{{address}}\n\n{{statement}}\n\n" +
+	"URI: {{uri}}\nVersion: {{version}}\nChain ID: {{chainId}}\nNonce: {{nonce}}\nIssued At: {{issuedAt}}\n" +
+	"Expiration Time: {{expirationTime}}\nRequest ID: {{requestId}}"
+
+// RecordClaim maps one domain record to one claim, released under a scope.
+type RecordClaim struct {
+	Scope  string
+	Claim  string
+	Record string
+	// Decode turns the record's text into the claim's value (nil: as is).
+	Decode func(string) any
+}
+
+// RecordClaims is the documented mapping of domain records to claims
+// (docs/integrate-uauth.md). UNS standard keys (resolver-keys.json of
+// @unstoppabledomains/uns) are used where one exists; the others are
+// Sigil's keys, in the same dotted style.
+var RecordClaims = []RecordClaim{
+	{Scope: "email", Claim: "email", Record: "whois.email.value"},
+	{Scope: "profile:name", Claim: "name", Record: "profile.name"},
+	{Scope: "profile:picture", Claim: "picture", Record: "social.picture.value"},
+	{Scope: "profile:uri", Claim: "website", Record: "profile.uri"},
+	{Scope: "profile:ipfs_website", Claim: "ipfs_website", Record: "ipfs.html.value"},
+	{Scope: "profile:location", Claim: "location", Record: "profile.location"},
+	{Scope: "profile:bio", Claim: "bio", Record: "profile.bio"},
+	{Scope: "profile:phone", Claim: "phone_number", Record: "profile.phone"},
+	{Scope: "social:twitter", Claim: "twitter", Record: "social.twitter.username"},
+	{Scope: "social:reddit", Claim: "reddit", Record: "social.reddit.username"},
+	{Scope: "social:youtube", Claim: "youtube", Record: "social.youtube.username"},
+	{Scope: "social:discord", Claim: "discord", Record: "social.discord.username"},
+	{Scope: "social:telegram", Claim: "telegram", Record: "social.telegram.username"},
+	{Scope: "humanity_check", Claim: "humanity_check_id", Record: "humanity_check.id"},
+	{Scope: "badges", Claim: "badges", Record: "profile.badges", Decode: splitList},
+}
+
+// RecordKeys returns the record keys the claims need, for resolvers to
+// fetch and for the authorization's records snapshot.
+func RecordKeys() []string {
+	keys := make([]string, 0, len(RecordClaims))
+	for _, m := range RecordClaims {
+		keys = append(keys, m.Record)
+	}
+	return keys
+}
+
+// ClaimRecords keeps only the records the claims need.
+func ClaimRecords(records map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range RecordClaims {
+		if v := records[m.Record]; v != "" {
+			out[m.Record] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// splitList reads a comma-separated record as a list.
+func splitList(s string) any {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // AtHash is the at_hash of an RS256 ID token: the left half of SHA-256 of

@@ -25,6 +25,8 @@ type Endpoints struct {
 	Now     func() time.Time
 	// Scopes are the scopes Sigil supports, published as scopes_supported.
 	Scopes []string
+	// Domains answers which domains Sigil serves (WebFinger).
+	Domains sigil.DomainResolver
 }
 
 // AccessTokenPrefix is the prefix of Sigil's access tokens; other strings
@@ -39,6 +41,8 @@ type Discovery struct {
 	TokenEndpoint                              string   `json:"token_endpoint"`
 	UserinfoEndpoint                           string   `json:"userinfo_endpoint"`
 	JWKSURI                                    string   `json:"jwks_uri"`
+	EndSessionEndpoint                         string   `json:"end_session_endpoint"`
+	RevocationEndpoint                         string   `json:"revocation_endpoint"`
 	ScopesSupported                            []string `json:"scopes_supported"`
 	ResponseTypesSupported                     []string `json:"response_types_supported"`
 	ResponseModesSupported                     []string `json:"response_modes_supported"`
@@ -60,25 +64,35 @@ type Discovery struct {
 func (e *Endpoints) DiscoveryDocument() Discovery {
 	base := strings.TrimSuffix(e.Issuer, "/")
 	return Discovery{
-		Issuer:                            e.Issuer,
-		AuthorizationEndpoint:             base + "/oauth2/auth",
-		TokenEndpoint:                     base + "/oauth2/token",
-		UserinfoEndpoint:                  base + "/userinfo",
-		JWKSURI:                           base + "/.well-known/jwks.json",
-		ScopesSupported:                   e.Scopes,
-		ResponseTypesSupported:            []string{"code"},
-		ResponseModesSupported:            []string{"query", "fragment", "form_post"},
-		GrantTypesSupported:               []string{"authorization_code"},
-		SubjectTypesSupported:             []string{"public"},
-		IDTokenSigningAlgValuesSupported:  e.Signer.Algorithms(),
-		TokenEndpointAuthMethodsSupported: []string{sigil.AuthMethodClientSecretBasic, sigil.AuthMethodClientSecretPost, sigil.AuthMethodNone},
-		CodeChallengeMethodsSupported:     []string{"S256", "plain"},
-		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "jti", "acr", "amr",
-			"wallet_address", "wallet_type_hint", "eip4361_message", "eip4361_signature"},
+		Issuer:                                     e.Issuer,
+		AuthorizationEndpoint:                      base + "/oauth2/auth",
+		TokenEndpoint:                              base + "/oauth2/token",
+		UserinfoEndpoint:                           base + "/userinfo",
+		JWKSURI:                                    base + "/.well-known/jwks.json",
+		EndSessionEndpoint:                         base + "/oauth2/sessions/logout",
+		RevocationEndpoint:                         base + "/oauth2/revoke",
+		ScopesSupported:                            e.Scopes,
+		ResponseTypesSupported:                     []string{"code"},
+		ResponseModesSupported:                     []string{"query", "fragment", "form_post"},
+		GrantTypesSupported:                        []string{"authorization_code", "refresh_token"},
+		SubjectTypesSupported:                      []string{"public"},
+		IDTokenSigningAlgValuesSupported:           e.Signer.Algorithms(),
+		TokenEndpointAuthMethodsSupported:          []string{sigil.AuthMethodClientSecretBasic, sigil.AuthMethodClientSecretPost, sigil.AuthMethodNone},
+		CodeChallengeMethodsSupported:              []string{"S256", "plain"},
+		ClaimsSupported:                            claimsSupported(),
 		ACRValuesSupported:                         []string{ACR},
 		PromptValuesSupported:                      []string{"none", "login", "consent", "select_account"},
 		AuthorizationResponseISSParameterSupported: true,
 	}
+}
+
+func claimsSupported() []string {
+	c := []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "jti", "acr", "amr",
+		"proof", "verified_addresses", "wallet_address", "wallet_type_hint", "eip4361_message", "eip4361_signature", "email_verified"}
+	for _, m := range RecordClaims {
+		c = append(c, m.Claim)
+	}
+	return c
 }
 
 // ServeDiscovery serves GET /.well-known/openid-configuration. The document

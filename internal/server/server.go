@@ -27,6 +27,8 @@ type Public struct {
 	Login    *login.Handler
 	// Demo, when set (only under --dev), serves the demo relying party.
 	Demo *web.DemoPage
+	// CORS decides which browser origins may call which endpoints.
+	CORS *CORS
 }
 
 // Handler returns the public listener's handler. The routes read as a table
@@ -47,16 +49,23 @@ func (s *Public) Handler() http.Handler {
 	}
 	p, o, l := s.Provider, s.OIDC, s.Login
 
-	route("/.well-known/openid-configuration", map[string]http.HandlerFunc{"GET": o.ServeDiscovery})
-	route("/.well-known/jwks.json", map[string]http.HandlerFunc{"GET": o.ServeJWKS})
+	cors := s.CORS
+	route("/.well-known/openid-configuration", map[string]http.HandlerFunc{"GET": cors.Public(o.ServeDiscovery), "OPTIONS": cors.Public(o.ServeDiscovery)})
+	route("/.well-known/jwks.json", map[string]http.HandlerFunc{"GET": cors.Public(o.ServeJWKS), "OPTIONS": cors.Public(o.ServeJWKS)})
+	route("/.well-known/webfinger", map[string]http.HandlerFunc{"GET": cors.Public(o.ServeWebFinger), "OPTIONS": cors.Public(o.ServeWebFinger)})
+	// Never CORS on the authorization endpoint: it is a navigation.
 	route("/oauth2/auth", map[string]http.HandlerFunc{"GET": p.Authorize, "POST": p.Authorize})
-	route("/oauth2/token", map[string]http.HandlerFunc{"POST": p.Token})
+	route("/oauth2/token", map[string]http.HandlerFunc{"POST": cors.Clients(p.Token), "OPTIONS": cors.Clients(p.Token)})
+	route("/oauth2/revoke", map[string]http.HandlerFunc{"POST": cors.Clients(p.Revoke), "OPTIONS": cors.Clients(p.Revoke)})
 	route("/oauth2/form_post", map[string]http.HandlerFunc{"GET": p.FormPost})
-	route("/userinfo", map[string]http.HandlerFunc{"GET": o.ServeUserinfo, "POST": o.ServeUserinfo})
+	route("/oauth2/sessions/logout", map[string]http.HandlerFunc{"GET": p.Logout, "POST": p.Logout})
+	userinfo := cors.Clients(o.ServeUserinfo)
+	route("/userinfo", map[string]http.HandlerFunc{"GET": userinfo, "POST": userinfo, "OPTIONS": userinfo})
 
 	route("/login", map[string]http.HandlerFunc{"GET": l.LoginPage})
 	route("/login/challenge", map[string]http.HandlerFunc{"POST": l.Challenge})
 	route("/login/verify", map[string]http.HandlerFunc{"POST": l.Verify})
+	route("/login/reverse", map[string]http.HandlerFunc{"POST": l.Reverse})
 	route("/consent", map[string]http.HandlerFunc{"GET": l.ConsentPage})
 	route("/consent/accept", map[string]http.HandlerFunc{"POST": l.Accept})
 	route("/consent/reject", map[string]http.HandlerFunc{"POST": l.Reject})

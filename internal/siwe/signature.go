@@ -125,3 +125,12 @@ func decodeSignature(signature string) ([]byte, error) {
 	}
 	return sig, nil
 }
+
+// Hash is the EIP-191 personal_sign hash of message: keccak256 of
+// "\x19Ethereum Signed Message:\n" + len(message) + message. Contract wallets
+// check their EIP-1271 signatures against it.
+func Hash(message string) [32]byte {
+	var h [32]byte
+	copy(h[:], accounts.TextHash([]byte(message)))
+	return h
+}

@@ -45,7 +45,10 @@ func (s *Store) GetAuthorization(ctx context.Context, id string) (*sigil.Authori
 	if err != nil {
 		return nil, fmt.Errorf("%s: get authorization %q: %w", s.dialect.Name, id, err)
 	}
-	a := r.authorization()
+	a, err := s.decode(&r)
+	if err != nil {
+		return nil, err
+	}
 	a.ClientName = name.String
 	a.ClientLogoURI = logo.String
 	a.RememberedScope = sigil.ParseScopes(remembered.String)
@@ -68,7 +71,7 @@ func (s *Store) GetAuthorizationByAccessToken(ctx context.Context, hash []byte, 
 	if err != nil {
 		return nil, fmt.Errorf("%s: access token: %w", s.dialect.Name, err)
 	}
-	return r.authorization(), nil
+	return s.decode(&r)
 }
 
 // ChallengeAuthorization records a sign-in challenge; see sigil.Store.
@@ -120,12 +123,17 @@ func (s *Store) ResumeAuthorization(ctx context.Context, id string, browserHash 
 }
 
 // ExchangeCode redeems a code with one conditional UPDATE; see sigil.Store.
-// When it matches nothing, a second UPDATE revokes the authorization if its
-// code was already exchanged (a replay, RFC 9700 section 4.5): from then on
-// its access token no longer reads.
+// The same UPDATE stores the first refresh token when ex carries one: its
+// family, hash and expiry are all set or all empty. When it matches nothing,
+// a second UPDATE revokes the authorization if its code was already
+// exchanged (a replay, RFC 9700 section 4.5): from then on its access token
+// no longer reads and its refresh token no longer refreshes.
 func (s *Store) ExchangeCode(ctx context.Context, ex sigil.CodeExchange, now time.Time) (*sigil.Authorization, error) {
 	if len(ex.AccessTokenHash) == 0 || ex.AccessTokenExpiresAt.IsZero() {
 		return nil, fmt.Errorf("%s: exchange code: access token hash and expiry are required", s.dialect.Name)
+	}
+	if refresh := ex.RefreshFamily != ""; refresh != (len(ex.RefreshTokenHash) > 0) || refresh != !ex.RefreshTokenExpiresAt.IsZero() {
+		return nil, fmt.Errorf("%s: exchange code: refresh family, hash and expiry must be set together", s.dialect.Name)
 	}
 	if len(ex.CodeHash) == 0 {
 		return nil, fmt.Errorf("%s: code: %w", s.dialect.Name, sigil.ErrNotFound)
@@ -133,11 +141,12 @@ func (s *Store) ExchangeCode(ctx context.Context, ex sigil.CodeExchange, now tim
 	var r authorizationRow
 	err := s.queryRow(ctx, s.q.exchange,
 		ex.AccessTokenHash, ex.AccessTokenExpiresAt.UnixMilli(),
+		text(ex.RefreshFamily), blob(ex.RefreshTokenHash), millis(ex.RefreshTokenExpiresAt),
 		ex.CodeHash, ex.ClientID, ex.RedirectURI, now.UnixMilli(),
 		ex.S256Challenge, ex.PlainChallenge,
 	).Scan(r.dest()...)
 	if err == nil {
-		return r.authorization(), nil
+		return s.decode(&r)
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, s.writeErr("exchange code", err)
@@ -153,6 +162,64 @@ func (s *Store) ExchangeCode(ctx context.Context, ex sigil.CodeExchange, now tim
 	default:
 		return nil, fmt.Errorf("%s: exchange code: %w", s.dialect.Name, err)
 	}
+}
+
+// RefreshAuthorization rotates the refresh and access tokens with one
+// conditional UPDATE; see sigil.Store. A non-empty ex.Scope must equal the
+// stored granted scope as a string, in the same UPDATE. When it matches
+// nothing, a second UPDATE revokes the authorization if ex.Family is live,
+// belongs to ex.ClientID and holds another refresh token than the one
+// presented: the presented token is then an older one of the family, reused
+// (RFC 9700 section 4.14.2), and the result is sigil.ErrConflict. An expired
+// current token, a current token with another scope, a token of a revoked
+// family, another client's family and an unknown family are all
+// sigil.ErrNotFound and change nothing.
+func (s *Store) RefreshAuthorization(ctx context.Context, ex sigil.RefreshExchange, now time.Time) (*sigil.Authorization, error) {
+	if len(ex.NewRefreshTokenHash) == 0 || ex.NewRefreshTokenExpiresAt.IsZero() ||
+		len(ex.AccessTokenHash) == 0 || ex.AccessTokenExpiresAt.IsZero() {
+		return nil, fmt.Errorf("%s: refresh: new refresh and access token hashes and expiries are required", s.dialect.Name)
+	}
+	if ex.Family == "" || len(ex.TokenHash) == 0 {
+		return nil, fmt.Errorf("%s: refresh token: %w", s.dialect.Name, sigil.ErrNotFound)
+	}
+	var r authorizationRow
+	err := s.queryRow(ctx, s.q.refresh,
+		ex.NewRefreshTokenHash, ex.NewRefreshTokenExpiresAt.UnixMilli(),
+		ex.AccessTokenHash, ex.AccessTokenExpiresAt.UnixMilli(),
+		ex.Family, ex.TokenHash, ex.ClientID, now.UnixMilli(), text(ex.Scope),
+	).Scan(r.dest()...)
+	if err == nil {
+		return s.decode(&r)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, s.writeErr("refresh", err)
+	}
+
+	var id string
+	err = s.queryRow(ctx, s.q.revokeReused, ex.Family, ex.ClientID, ex.TokenHash).Scan(&id)
+	switch {
+	case err == nil:
+		return nil, fmt.Errorf("%s: refresh token of authorization %q reused, authorization revoked: %w", s.dialect.Name, id, sigil.ErrConflict)
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("%s: refresh token: %w", s.dialect.Name, sigil.ErrNotFound)
+	default:
+		return nil, fmt.Errorf("%s: refresh: %w", s.dialect.Name, err)
+	}
+}
+
+// RevokeToken revokes, with one UPDATE, the exchanged authorization of
+// clientID whose current access or refresh token hashes to hash; see
+// sigil.Store. A token that matches nothing (unknown, another client's,
+// already revoked, or a rotated-out one) is not an error (RFC 7009 section
+// 2.2).
+func (s *Store) RevokeToken(ctx context.Context, hash []byte, clientID string) error {
+	if len(hash) == 0 {
+		return nil
+	}
+	if _, err := s.exec(ctx, s.q.revokeToken, hash, hash, clientID); err != nil {
+		return fmt.Errorf("%s: revoke token: %w", s.dialect.Name, err)
+	}
+	return nil
 }
 
 // The states each transition accepts, as its UPDATE names them; explain uses
@@ -175,7 +242,7 @@ func (s *Store) transition(ctx context.Context, id string, browserHash []byte, n
 	var r authorizationRow
 	err := s.queryRow(ctx, query, args...).Scan(r.dest()...)
 	if err == nil {
-		return r.authorization(), nil
+		return s.decode(&r)
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, s.writeErr("authorization "+id, err)
@@ -237,7 +304,7 @@ func (s *Store) signInState(id string, auth sigil.Authentication) (sigil.Authori
 // and resume, in the order of the signIn fragment of buildQueries.
 func signInArgs(auth sigil.Authentication) []any {
 	return []any{
-		auth.Message, auth.Signature, auth.WalletTypeHint, millis(auth.AuthTime), auth.SessionID,
+		auth.Message, auth.Signature, auth.WalletTypeHint, millis(auth.AuthTime), auth.SessionID, jsonMap(auth.Records),
 		auth.GrantedScope.String(), blob(auth.CodeHash), millis(auth.CodeExpiresAt),
 	}
 }
@@ -250,10 +317,20 @@ func authorizationArgs(a *sigil.Authorization) []any {
 		a.LoginHint, millis(a.RequestedAt), millis(a.ExpiresAt),
 		a.Subject, a.Address, a.ChallengeNonce, millis(a.ChallengeIssuedAt),
 		millis(a.ChallengeExpiresAt), a.Message, a.Signature, a.WalletTypeHint,
-		millis(a.AuthTime), a.SessionID,
+		millis(a.AuthTime), a.SessionID, jsonMap(a.Records),
 		a.GrantedScope.String(), blob(a.CodeHash), millis(a.CodeExpiresAt),
 		blob(a.AccessTokenHash), millis(a.AccessTokenExpiresAt),
+		text(a.RefreshFamily), blob(a.RefreshTokenHash), millis(a.RefreshTokenExpiresAt),
 	}
+}
+
+// decode decodes a scanned row, naming the database in an error.
+func (s *Store) decode(r *authorizationRow) (*sigil.Authorization, error) {
+	a, err := r.authorization()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.dialect.Name, err)
+	}
+	return a, nil
 }
 
 // authorizationRow receives the authorizationColumns of one row.
@@ -261,7 +338,8 @@ type authorizationRow struct {
 	a                                                 sigil.Authorization
 	state, scope, granted                             string
 	requested, expires, chIssued, chExpires, authTime sql.NullInt64
-	codeExpires, tokenExpires                         sql.NullInt64
+	codeExpires, tokenExpires, refreshExpires         sql.NullInt64
+	records, family                                   sql.NullString
 }
 
 func (r *authorizationRow) dest() []any {
@@ -273,14 +351,23 @@ func (r *authorizationRow) dest() []any {
 		&a.LoginHint, &r.requested, &r.expires,
 		&a.Subject, &a.Address, &a.ChallengeNonce, &r.chIssued,
 		&r.chExpires, &a.Message, &a.Signature, &a.WalletTypeHint,
-		&r.authTime, &a.SessionID,
+		&r.authTime, &a.SessionID, &r.records,
 		&r.granted, &a.CodeHash, &r.codeExpires,
 		&a.AccessTokenHash, &r.tokenExpires,
+		&r.family, &a.RefreshTokenHash, &r.refreshExpires,
 	}
 }
 
-func (r *authorizationRow) authorization() *sigil.Authorization {
+// authorization decodes the row; only stored records that are not a JSON
+// object of strings fail.
+func (r *authorizationRow) authorization() (*sigil.Authorization, error) {
 	a := r.a
+	records, err := parseMap(r.records)
+	if err != nil {
+		return nil, fmt.Errorf("authorization %q: records: %w", a.ID, err)
+	}
+	a.Records = records
+	a.RefreshFamily = r.family.String
 	a.State = sigil.AuthorizationState(r.state)
 	a.Scope = sigil.ParseScopes(r.scope)
 	a.GrantedScope = sigil.ParseScopes(r.granted)
@@ -291,5 +378,6 @@ func (r *authorizationRow) authorization() *sigil.Authorization {
 	a.AuthTime = fromMillis(r.authTime)
 	a.CodeExpiresAt = fromMillis(r.codeExpires)
 	a.AccessTokenExpiresAt = fromMillis(r.tokenExpires)
-	return &a
+	a.RefreshTokenExpiresAt = fromMillis(r.refreshExpires)
+	return &a, nil
 }

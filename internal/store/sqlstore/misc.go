@@ -77,14 +77,15 @@ func (s *Store) CreateSigningKey(ctx context.Context, k sigil.SigningKey) error 
 }
 
 // DeleteExpired deletes, in one DELETE, every authorization that is over by
-// cutoff: ExpiresAt, and CodeExpiresAt and AccessTokenExpiresAt where set,
-// are all before cutoff. Equivalently max(ExpiresAt, CodeExpiresAt,
-// AccessTokenExpiresAt) < cutoff, written without GREATEST/MAX because SQLite
-// and PostgreSQL disagree on how those treat NULL. It returns how many rows
-// went.
+// cutoff: ExpiresAt, and CodeExpiresAt, AccessTokenExpiresAt and
+// RefreshTokenExpiresAt where set, are all before cutoff, so a live refresh
+// token keeps its authorization. Equivalently max(ExpiresAt, CodeExpiresAt,
+// AccessTokenExpiresAt, RefreshTokenExpiresAt) < cutoff, written without
+// GREATEST/MAX because SQLite and PostgreSQL disagree on how those treat
+// NULL. It returns how many rows went.
 func (s *Store) DeleteExpired(ctx context.Context, cutoff time.Time) (int64, error) {
 	ms := cutoff.UnixMilli()
-	res, err := s.exec(ctx, s.q.deleteExpired, ms, ms, ms)
+	res, err := s.exec(ctx, s.q.deleteExpired, ms, ms, ms, ms)
 	if err != nil {
 		return 0, fmt.Errorf("%s: delete expired: %w", s.dialect.Name, err)
 	}

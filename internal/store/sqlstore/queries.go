@@ -20,9 +20,10 @@ var authorizationColumns = []string{
 	"login_hint", "requested_at", "expires_at",
 	"subject", "address", "challenge_nonce", "challenge_issued_at",
 	"challenge_expires_at", "message", "signature", "wallet_type_hint",
-	"auth_time", "session_id",
+	"auth_time", "session_id", "records",
 	"granted_scope", "code_hash", "code_expires_at",
 	"access_token_hash", "access_token_expires_at",
+	"refresh_family", "refresh_token_hash", "refresh_token_expires_at",
 }
 
 // queries holds every statement the Store sends, already rebound to the
@@ -33,9 +34,11 @@ type queries struct {
 
 	createAuthorization, getAuthorization, getByAccessToken  string
 	challenge, authenticate, grant, reject, resume, exchange string
-	// explain and revokeReplayed run only on failure paths, to tell
-	// ErrNotFound from ErrConflict and to revoke a replayed code.
-	explain, revokeReplayed string
+	refresh, revokeToken                                     string
+	// explain, revokeReplayed and revokeReused run only on failure paths,
+	// to tell ErrNotFound from ErrConflict and to revoke a replayed code or
+	// a reused refresh token's authorization.
+	explain, revokeReplayed, revokeReused string
 
 	saveConsent, getConsent           string
 	createSigningKey, listSigningKeys string
@@ -64,7 +67,7 @@ func buildQueries(d Dialect) queries {
 			" WHERE id = ? AND state IN (" + from + ") AND browser_hash = ? AND expires_at > ?" + extra +
 			" RETURNING " + authCols
 	}
-	signIn := "message = ?, signature = ?, wallet_type_hint = ?, auth_time = ?, session_id = ?, " +
+	signIn := "message = ?, signature = ?, wallet_type_hint = ?, auth_time = ?, session_id = ?, records = ?, " +
 		"granted_scope = ?, code_hash = ?, code_expires_at = ?"
 
 	q := queries{
@@ -92,14 +95,31 @@ func buildQueries(d Dialect) queries {
 			"'authenticated'", ""),
 		reject: transition("state = 'rejected'", "'requested', 'challenged', 'authenticated'", ""),
 		resume: transition("state = ?, subject = ?, address = ?, "+signIn, "'requested'", ""),
-		exchange: "UPDATE authorizations SET state = 'exchanged', access_token_hash = ?, access_token_expires_at = ?" +
+		exchange: "UPDATE authorizations SET state = 'exchanged', access_token_hash = ?, access_token_expires_at = ?," +
+			" refresh_family = ?, refresh_token_hash = ?, refresh_token_expires_at = ?" +
 			" WHERE code_hash = ? AND client_id = ? AND redirect_uri = ? AND state = 'code_issued' AND code_expires_at > ?" +
 			" AND code_challenge = CASE code_challenge_method WHEN 'S256' THEN ? ELSE ? END" +
 			" RETURNING " + authCols,
+		// refresh rotates both tokens of an exchanged authorization whose
+		// current, unexpired refresh token is the one presented. A NULL
+		// scope matches any granted scope; COALESCE, rather than "? = ''",
+		// lets PostgreSQL type the parameter from the column.
+		refresh: "UPDATE authorizations SET refresh_token_hash = ?, refresh_token_expires_at = ?," +
+			" access_token_hash = ?, access_token_expires_at = ?" +
+			" WHERE refresh_family = ? AND refresh_token_hash = ? AND client_id = ? AND state = 'exchanged'" +
+			" AND refresh_token_expires_at > ? AND granted_scope = COALESCE(?, granted_scope)" +
+			" RETURNING " + authCols,
+		revokeToken: "UPDATE authorizations SET state = 'revoked'" +
+			" WHERE (access_token_hash = ? OR refresh_token_hash = ?) AND client_id = ? AND state = 'exchanged'",
 
 		explain: "SELECT state, browser_hash, expires_at, challenge_nonce, challenge_expires_at FROM authorizations WHERE id = ?",
 		revokeReplayed: "UPDATE authorizations SET state = 'revoked'" +
 			" WHERE code_hash = ? AND state IN ('exchanged', 'revoked') RETURNING id",
+		// revokeReused matches only when the presented token is not the
+		// current one, so an expired current token revokes nothing.
+		revokeReused: "UPDATE authorizations SET state = 'revoked'" +
+			" WHERE refresh_family = ? AND client_id = ? AND state = 'exchanged' AND refresh_token_hash <> ?" +
+			" RETURNING id",
 
 		saveConsent: "INSERT INTO consents (client_id, subject, scope, granted_at) VALUES (?, ?, ?, ?)" +
 			" ON CONFLICT (client_id, subject) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",
@@ -108,13 +128,15 @@ func buildQueries(d Dialect) queries {
 		listSigningKeys:  "SELECT id, algorithm, sealed, created_at FROM signing_keys ORDER BY created_at, id",
 		deleteExpired: "DELETE FROM authorizations WHERE expires_at < ?" +
 			" AND (code_expires_at IS NULL OR code_expires_at < ?)" +
-			" AND (access_token_expires_at IS NULL OR access_token_expires_at < ?)",
+			" AND (access_token_expires_at IS NULL OR access_token_expires_at < ?)" +
+			" AND (refresh_token_expires_at IS NULL OR refresh_token_expires_at < ?)",
 	}
 	for _, p := range []*string{
 		&q.createClient, &q.getClient, &q.listClients, &q.updateClient, &q.deleteClient,
 		&q.createAuthorization, &q.getAuthorization, &q.getByAccessToken,
 		&q.challenge, &q.authenticate, &q.grant, &q.reject, &q.resume, &q.exchange,
-		&q.explain, &q.revokeReplayed,
+		&q.refresh, &q.revokeToken,
+		&q.explain, &q.revokeReplayed, &q.revokeReused,
 		&q.saveConsent, &q.getConsent, &q.createSigningKey, &q.listSigningKeys, &q.deleteExpired,
 	} {
 		*p = d.rebind(*p)

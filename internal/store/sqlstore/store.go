@@ -13,8 +13,10 @@
 // Storage conventions, shared by every dialect's schema: times are BIGINT
 // Unix milliseconds (UTC), with NULL for the zero time.Time; scopes are
 // space-separated TEXT (scope tokens cannot contain spaces, RFC 6749 section
-// 3.3); other string lists are JSON arrays in TEXT; hashes are BLOB/BYTEA,
-// with NULL for an empty hash so that unique indexes skip them.
+// 3.3); other string lists are JSON arrays in TEXT, and string maps JSON
+// objects in TEXT (NULL when empty); hashes are BLOB/BYTEA, with NULL for an
+// empty hash so that unique indexes skip them, and so are other lookup keys
+// such as a refresh token family.
 package sqlstore
 
 import (
@@ -109,6 +111,40 @@ func blob(b []byte) any {
 		return nil
 	}
 	return b
+}
+
+// text encodes a lookup key, with NULL for an empty one, for the same reason
+// as blob.
+func text(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// jsonMap encodes a string map as a JSON object, and an empty one as NULL.
+func jsonMap(m map[string]string) any {
+	if len(m) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(m) // a map[string]string always marshals
+	return string(b)
+}
+
+// parseMap decodes what jsonMap encoded; NULL and an empty object read as
+// nil.
+func parseMap(s sql.NullString) (map[string]string, error) {
+	if !s.Valid || s.String == "" {
+		return nil, nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal([]byte(s.String), &m); err != nil {
+		return nil, err
+	}
+	if len(m) == 0 {
+		return nil, nil
+	}
+	return m, nil
 }
 
 // jsonList encodes a string list as a JSON array ("[]" when empty).

@@ -1,7 +1,8 @@
 // Package storetest is the conformance suite of sigil.Store. Every backend
 // runs it from its own tests, so callers can rely on exactly what it checks
 // whichever database sits underneath: single use of every step, browser
-// binding, expiry, code replay revocation, and the statement budget.
+// binding, expiry, code replay revocation, refresh token rotation and reuse
+// revocation, token revocation, and the statement budget.
 package storetest
 
 import (
@@ -9,6 +10,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"sync"
@@ -56,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) sigil.Store) {
 		t.Run("GrantOnlyFromAuthenticated", s.grantOnlyFromAuthenticated)
 		t.Run("Reject", s.reject)
 		t.Run("Resume", s.resume)
+		t.Run("Records", s.records)
 		t.Run("TransitionsOnMissing", s.transitionsOnMissing)
 	})
 	t.Run("ExchangeCode", func(t *testing.T) {
@@ -65,6 +69,22 @@ func Run(t *testing.T, open func(t *testing.T) sigil.Store) {
 		t.Run("NoPKCE", s.exchangeNoPKCE)
 		t.Run("AccessTokenExpiry", s.accessTokenExpiry)
 		t.Run("Concurrent", s.exchangeConcurrent)
+		t.Run("RefreshToken", s.exchangeRefreshToken)
+	})
+	t.Run("RefreshAuthorization", func(t *testing.T) {
+		t.Run("Rotate", s.refreshRotate)
+		t.Run("Reuse", s.refreshReuse)
+		t.Run("WrongClient", s.refreshWrongClient)
+		t.Run("Expired", s.refreshExpired)
+		t.Run("Scope", s.refreshScope)
+		t.Run("UnknownFamily", s.refreshUnknownFamily)
+		t.Run("Revoked", s.refreshRevoked)
+		t.Run("Concurrent", s.refreshConcurrent)
+	})
+	t.Run("RevokeToken", func(t *testing.T) {
+		t.Run("ByAccessToken", func(t *testing.T) { s.revokeToken(t, false) })
+		t.Run("ByRefreshToken", func(t *testing.T) { s.revokeToken(t, true) })
+		t.Run("Unknown", s.revokeUnknown)
 	})
 	t.Run("Consents", func(t *testing.T) {
 		t.Run("SaveAndGet", s.consentSaveAndGet)
@@ -88,6 +108,7 @@ const (
 	challengeTTL = 5 * time.Minute
 	codeTTL      = time.Minute
 	tokenTTL     = time.Hour
+	refreshTTL   = 30 * 24 * time.Hour
 )
 
 func hash(s string) []byte {
@@ -205,6 +226,47 @@ func exchangeFor(a *sigil.Authorization, code []byte, now time.Time) sigil.CodeE
 	}
 }
 
+// withRefresh adds the first refresh token (number 0) of family to ex, as
+// an exchange that granted the offline scopes does.
+func withRefresh(ex sigil.CodeExchange, family string, now time.Time) sigil.CodeExchange {
+	ex.RefreshFamily = family
+	ex.RefreshTokenHash = refreshHash(family, 0)
+	ex.RefreshTokenExpiresAt = now.Add(refreshTTL)
+	return ex
+}
+
+// refreshHash is the hash of refresh token n of family.
+func refreshHash(family string, n int) []byte {
+	return hash(fmt.Sprintf("refresh %s #%d", family, n))
+}
+
+// refreshFor presents refresh token n of family for client at now, rotating
+// to token n+1 and a new access token.
+func refreshFor(family, client string, n int, now time.Time) sigil.RefreshExchange {
+	return sigil.RefreshExchange{
+		Family:                   family,
+		TokenHash:                refreshHash(family, n),
+		ClientID:                 client,
+		NewRefreshTokenHash:      refreshHash(family, n+1),
+		NewRefreshTokenExpiresAt: now.Add(refreshTTL),
+		AccessTokenHash:          hash(fmt.Sprintf("access %s #%d", family, n+1)),
+		AccessTokenExpiresAt:     now.Add(tokenTTL),
+	}
+}
+
+// refreshable moves a to exchanged at exchangeNow with refresh token 0 of
+// the family "family-"+a.ID, and returns the exchange and its result.
+func refreshable(t *testing.T, st sigil.Store, a *sigil.Authorization) (sigil.CodeExchange, *sigil.Authorization) {
+	t.Helper()
+	code := codeIssued(t, st, a)
+	ex := withRefresh(exchangeFor(a, code, exchangeNow), "family-"+a.ID, exchangeNow)
+	got, err := st.ExchangeCode(context.Background(), ex, exchangeNow)
+	if err != nil {
+		t.Fatalf("ExchangeCode(with refresh token): %v", err)
+	}
+	return ex, got
+}
+
 // challenged moves a to challenged at t0+1m and returns the challenge.
 func challenged(t *testing.T, st sigil.Store, a *sigil.Authorization) sigil.Challenge {
 	t.Helper()
@@ -260,8 +322,8 @@ func wantState(t *testing.T, st sigil.Store, id string, want sigil.Authorization
 }
 
 // equalFields compares two structs (or pointers to them) field by field,
-// reporting each difference. Times compare with Equal, and an empty slice
-// equals a nil one.
+// reporting each difference. Times compare with Equal, and an empty slice or
+// map equals a nil one.
 func equalFields(t *testing.T, what string, got, want any) {
 	t.Helper()
 	gv, wv := reflect.Indirect(reflect.ValueOf(got)), reflect.Indirect(reflect.ValueOf(want))
@@ -274,7 +336,7 @@ func equalFields(t *testing.T, what string, got, want any) {
 			if !gt.Equal(wt) {
 				t.Errorf("%s.%s = %v, want %v", what, name, gt, wt)
 			}
-		case g.Kind() == reflect.Slice && g.Len() == 0 && w.Len() == 0:
+		case (g.Kind() == reflect.Slice || g.Kind() == reflect.Map) && g.Len() == 0 && w.Len() == 0:
 		default:
 			if !reflect.DeepEqual(g.Interface(), w.Interface()) {
 				t.Errorf("%s.%s = %#v, want %#v", what, name, g.Interface(), w.Interface())
@@ -462,11 +524,17 @@ func fullAuthorization(client *sigil.Client) *sigil.Authorization {
 		WalletTypeHint:       "walletconnect",
 		AuthTime:             t0.Add(2 * time.Second),
 		SessionID:            "sid",
+		Records:              map[string]string{"email": "alice@example.com", "name": "Alice Ångström 🦊"},
 		GrantedScope:         sigil.Scopes{"openid", "email"},
 		CodeHash:             hash("code"),
 		CodeExpiresAt:        t0.Add(codeTTL),
 		AccessTokenHash:      hash("token"),
 		AccessTokenExpiresAt: t0.Add(tokenTTL),
+		// Family, hash and expiry are all set, and none of them equals
+		// another field, so a column mix-up shows.
+		RefreshFamily:         "family",
+		RefreshTokenHash:      hash("refresh"),
+		RefreshTokenExpiresAt: t0.Add(refreshTTL),
 	}
 }
 
@@ -502,6 +570,7 @@ func (s suite) authMinimalRoundTrip(t *testing.T) {
 	for name, tm := range map[string]time.Time{
 		"ChallengeIssuedAt": got.ChallengeIssuedAt, "ChallengeExpiresAt": got.ChallengeExpiresAt,
 		"AuthTime": got.AuthTime, "CodeExpiresAt": got.CodeExpiresAt, "AccessTokenExpiresAt": got.AccessTokenExpiresAt,
+		"RefreshTokenExpiresAt": got.RefreshTokenExpiresAt,
 	} {
 		if !tm.IsZero() {
 			t.Errorf("%s = %v, want the zero time", name, tm)
@@ -509,6 +578,9 @@ func (s suite) authMinimalRoundTrip(t *testing.T) {
 	}
 	if got.CodeHash != nil || got.AccessTokenHash != nil || got.RememberedScope != nil {
 		t.Errorf("unset fields read as CodeHash %x, AccessTokenHash %x, RememberedScope %v", got.CodeHash, got.AccessTokenHash, got.RememberedScope)
+	}
+	if len(got.Records) != 0 || got.RefreshFamily != "" || got.RefreshTokenHash != nil {
+		t.Errorf("unset fields read as Records %v, RefreshFamily %q, RefreshTokenHash %x", got.Records, got.RefreshFamily, got.RefreshTokenHash)
 	}
 }
 
@@ -597,13 +669,14 @@ func (s suite) authHappyPath(t *testing.T) {
 	now = t0.Add(2 * time.Minute)
 	auth := authenticationFor(a, ch, now)
 	auth.Subject, auth.Address = "ignored.crypto", "0xignored"
+	auth.Records = map[string]string{"email": "alice@example.com", "url": "https://alice.example"}
 	got, err = st.AuthenticateAuthorization(ctx, a.ID, a.BrowserHash, auth, now)
 	if err != nil {
 		t.Fatalf("AuthenticateAuthorization: %v", err)
 	}
 	want.State = sigil.StateAuthenticated
 	want.Message, want.Signature, want.WalletTypeHint = auth.Message, auth.Signature, auth.WalletTypeHint
-	want.AuthTime, want.SessionID = auth.AuthTime, auth.SessionID
+	want.AuthTime, want.SessionID, want.Records = auth.AuthTime, auth.SessionID, auth.Records
 	equalFields(t, "authenticated", got, &want)
 	wantState(t, st, a.ID, sigil.StateAuthenticated)
 
@@ -619,13 +692,14 @@ func (s suite) authHappyPath(t *testing.T) {
 	wantState(t, st, a.ID, sigil.StateCodeIssued)
 
 	now = exchangeNow
-	ex := exchangeFor(a, code, now)
+	ex := withRefresh(exchangeFor(a, code, now), "family", now)
 	got, err = st.ExchangeCode(ctx, ex, now)
 	if err != nil {
 		t.Fatalf("ExchangeCode: %v", err)
 	}
 	want.State = sigil.StateExchanged
 	want.AccessTokenHash, want.AccessTokenExpiresAt = ex.AccessTokenHash, ex.AccessTokenExpiresAt
+	want.RefreshFamily, want.RefreshTokenHash, want.RefreshTokenExpiresAt = ex.RefreshFamily, ex.RefreshTokenHash, ex.RefreshTokenExpiresAt
 	equalFields(t, "exchanged", got, &want)
 	wantState(t, st, a.ID, sigil.StateExchanged)
 
@@ -936,6 +1010,89 @@ func (s suite) resume(t *testing.T) {
 	wantState(t, st, d.ID, sigil.StateChallenged)
 }
 
+// records checks that Records round-trip through both sign-ins and every
+// later step: nil and empty read back empty, and values keep their bytes.
+func (s suite) records(t *testing.T) {
+	st := s.open(t)
+	ctx := context.Background()
+	c := mustClient(t, st, "rp")
+	full := map[string]string{
+		"email":       "alice@example.com",
+		"name":        "Zoë Ålander 東京 🦊",
+		"description": "line one\nline \"two\" <b>&amp;</b> \\ \u00e9\u0301",
+		"url":         "https://alice.example/?q=1&r=2",
+		"empty":       "",
+	}
+	same := func(what string, got *sigil.Authorization, want map[string]string) {
+		t.Helper()
+		// maps.Equal treats nil and empty alike, and tells {"empty": ""}
+		// from both.
+		if !maps.Equal(got.Records, want) {
+			t.Errorf("%s: Records = %q, want %q", what, got.Records, want)
+		}
+	}
+	stored := func(id string) *sigil.Authorization {
+		t.Helper()
+		got, err := st.GetAuthorization(ctx, id)
+		if err != nil {
+			t.Fatalf("GetAuthorization(%s): %v", id, err)
+		}
+		return got
+	}
+	for name, records := range map[string]map[string]string{"nil": nil, "empty": {}, "full": full} {
+		t.Run(name, func(t *testing.T) {
+			a := newRequest("authenticated-"+name, c)
+			mustCreate(t, st, a)
+			ch := challenged(t, st, a)
+			now := t0.Add(2 * time.Minute)
+			auth := authenticationFor(a, ch, now)
+			auth.Records = records
+			got, err := st.AuthenticateAuthorization(ctx, a.ID, a.BrowserHash, auth, now)
+			if err != nil {
+				t.Fatalf("AuthenticateAuthorization: %v", err)
+			}
+			same("AuthenticateAuthorization", got, records)
+			same("GetAuthorization(authenticated)", stored(a.ID), records)
+
+			// Later steps keep them.
+			now = t0.Add(3 * time.Minute)
+			code := hash("code-" + a.ID)
+			if got, err = st.GrantAuthorization(ctx, a.ID, a.BrowserHash, a.Scope, code, now.Add(codeTTL), now); err != nil {
+				t.Fatalf("GrantAuthorization: %v", err)
+			}
+			same("GrantAuthorization", got, records)
+			ex := withRefresh(exchangeFor(a, code, exchangeNow), "family-"+a.ID, exchangeNow)
+			if got, err = st.ExchangeCode(ctx, ex, exchangeNow); err != nil {
+				t.Fatalf("ExchangeCode: %v", err)
+			}
+			same("ExchangeCode", got, records)
+			if got, err = st.GetAuthorizationByAccessToken(ctx, ex.AccessTokenHash, exchangeNow); err != nil {
+				t.Fatalf("GetAuthorizationByAccessToken: %v", err)
+			}
+			same("GetAuthorizationByAccessToken", got, records)
+			if got, err = st.RefreshAuthorization(ctx, refreshFor(ex.RefreshFamily, a.ClientID, 0, exchangeNow), exchangeNow); err != nil {
+				t.Fatalf("RefreshAuthorization: %v", err)
+			}
+			same("RefreshAuthorization", got, records)
+
+			b := newRequest("resumed-"+name, c)
+			mustCreate(t, st, b)
+			resumed := sigil.Authentication{
+				Subject:   "alice.crypto",
+				Address:   "0x00000000000000000000000000000000000A11CE",
+				AuthTime:  t0.Add(-time.Hour),
+				SessionID: "session",
+				Records:   records,
+			}
+			if got, err = st.ResumeAuthorization(ctx, b.ID, b.BrowserHash, resumed, t0.Add(time.Minute)); err != nil {
+				t.Fatalf("ResumeAuthorization: %v", err)
+			}
+			same("ResumeAuthorization", got, records)
+			same("GetAuthorization(resumed)", stored(b.ID), records)
+		})
+	}
+}
+
 func (s suite) transitionsOnMissing(t *testing.T) {
 	st := s.open(t)
 	ctx := context.Background()
@@ -1136,6 +1293,396 @@ func (s suite) exchangeConcurrent(t *testing.T) {
 	}
 }
 
+// exchangeRefreshToken checks that ExchangeCode stores the first refresh
+// token when given one, and leaves all three fields empty otherwise.
+func (s suite) exchangeRefreshToken(t *testing.T) {
+	st := s.open(t)
+	ctx := context.Background()
+	c := mustClient(t, st, "rp")
+	get := func(id string) *sigil.Authorization {
+		t.Helper()
+		got, err := st.GetAuthorization(ctx, id)
+		if err != nil {
+			t.Fatalf("GetAuthorization(%s): %v", id, err)
+		}
+		return got
+	}
+
+	a := newRequest("online", c)
+	mustCreate(t, st, a)
+	code := codeIssued(t, st, a)
+	got, err := st.ExchangeCode(ctx, exchangeFor(a, code, exchangeNow), exchangeNow)
+	if err != nil {
+		t.Fatalf("ExchangeCode(without refresh token): %v", err)
+	}
+	for what, got := range map[string]*sigil.Authorization{"returned": got, "stored": get(a.ID)} {
+		if got.RefreshFamily != "" || got.RefreshTokenHash != nil || !got.RefreshTokenExpiresAt.IsZero() {
+			t.Errorf("%s without refresh token: family %q, hash %x, expiry %v", what, got.RefreshFamily, got.RefreshTokenHash, got.RefreshTokenExpiresAt)
+		}
+	}
+	// Such an authorization has no family a refresh could name.
+	_, err = st.RefreshAuthorization(ctx, refreshFor("", a.ClientID, 0, exchangeNow), exchangeNow)
+	wantErr(t, "RefreshAuthorization(no family)", err, sigil.ErrNotFound)
+	wantState(t, st, a.ID, sigil.StateExchanged)
+
+	b := newRequest("offline", c)
+	mustCreate(t, st, b)
+	code = codeIssued(t, st, b)
+	ex := withRefresh(exchangeFor(b, code, exchangeNow), "family-offline", exchangeNow)
+	// Family, hash and expiry go together; a partial set is refused and
+	// leaves the code unused.
+	for name, mutate := range map[string]func(*sigil.CodeExchange){
+		"no family": func(ex *sigil.CodeExchange) { ex.RefreshFamily = "" },
+		"no hash":   func(ex *sigil.CodeExchange) { ex.RefreshTokenHash = nil },
+		"no expiry": func(ex *sigil.CodeExchange) { ex.RefreshTokenExpiresAt = time.Time{} },
+	} {
+		partial := ex
+		mutate(&partial)
+		if _, err := st.ExchangeCode(ctx, partial, exchangeNow); err == nil {
+			t.Errorf("ExchangeCode(refresh token with %s) succeeded", name)
+		}
+	}
+	wantState(t, st, b.ID, sigil.StateCodeIssued)
+	got, err = st.ExchangeCode(ctx, ex, exchangeNow)
+	if err != nil {
+		t.Fatalf("ExchangeCode(with refresh token): %v", err)
+	}
+	for what, got := range map[string]*sigil.Authorization{"returned": got, "stored": get(b.ID)} {
+		if got.RefreshFamily != ex.RefreshFamily || string(got.RefreshTokenHash) != string(ex.RefreshTokenHash) ||
+			!got.RefreshTokenExpiresAt.Equal(ex.RefreshTokenExpiresAt) ||
+			string(got.AccessTokenHash) != string(ex.AccessTokenHash) || got.State != sigil.StateExchanged {
+			t.Errorf("%s with refresh token: %s, family %q, hash %x, expiry %v", what, got.State, got.RefreshFamily, got.RefreshTokenHash, got.RefreshTokenExpiresAt)
+		}
+	}
+}
+
+// RefreshAuthorization.
+
+// refreshRotate checks a refresh: both tokens rotate in the same write and
+// nothing else changes; the old access token stops working and the new
+// refresh token refreshes in turn.
+func (s suite) refreshRotate(t *testing.T) {
+	st, a := s.setup(t)
+	ctx := context.Background()
+	ex, exchanged := refreshable(t, st, a)
+	// The access token has expired; the refresh token has not.
+	now := exchangeNow.Add(2 * tokenTTL)
+	r := refreshFor(ex.RefreshFamily, a.ClientID, 0, now)
+	got, err := st.RefreshAuthorization(ctx, r, now)
+	if err != nil {
+		t.Fatalf("RefreshAuthorization: %v", err)
+	}
+	want := *exchanged
+	want.RefreshTokenHash, want.RefreshTokenExpiresAt = r.NewRefreshTokenHash, r.NewRefreshTokenExpiresAt
+	want.AccessTokenHash, want.AccessTokenExpiresAt = r.AccessTokenHash, r.AccessTokenExpiresAt
+	equalFields(t, "refreshed", got, &want)
+	stored, err := st.GetAuthorization(ctx, a.ID)
+	if err != nil {
+		t.Fatalf("GetAuthorization: %v", err)
+	}
+	stored.ClientName, stored.ClientLogoURI, stored.RememberedScope = "", "", nil
+	equalFields(t, "stored after refresh", stored, &want)
+
+	if _, err := st.GetAuthorizationByAccessToken(ctx, r.AccessTokenHash, now); err != nil {
+		t.Errorf("GetAuthorizationByAccessToken(new access token): %v", err)
+	}
+	// The old access token is gone even before its own expiry.
+	_, err = st.GetAuthorizationByAccessToken(ctx, ex.AccessTokenHash, exchangeNow)
+	wantErr(t, "GetAuthorizationByAccessToken(old access token)", err, sigil.ErrNotFound)
+
+	now = now.Add(time.Hour)
+	r2 := refreshFor(ex.RefreshFamily, a.ClientID, 1, now)
+	got, err = st.RefreshAuthorization(ctx, r2, now)
+	if err != nil {
+		t.Fatalf("RefreshAuthorization(new refresh token): %v", err)
+	}
+	if string(got.RefreshTokenHash) != string(r2.NewRefreshTokenHash) || string(got.AccessTokenHash) != string(r2.AccessTokenHash) ||
+		!got.RefreshTokenExpiresAt.Equal(r2.NewRefreshTokenExpiresAt) || got.State != sigil.StateExchanged {
+		t.Errorf("second refresh: %s, refresh %x, access %x", got.State, got.RefreshTokenHash, got.AccessTokenHash)
+	}
+	_, err = st.GetAuthorizationByAccessToken(ctx, r.AccessTokenHash, now)
+	wantErr(t, "GetAuthorizationByAccessToken(access token of the first refresh)", err, sigil.ErrNotFound)
+}
+
+// refreshReuse checks RFC 9700 section 4.14.2: presenting a refresh token
+// that was already rotated out revokes the authorization, so the tokens the
+// rightful refresh produced stop working too.
+func (s suite) refreshReuse(t *testing.T) {
+	st, a := s.setup(t)
+	ctx := context.Background()
+	ex, _ := refreshable(t, st, a)
+	now := exchangeNow.Add(time.Minute)
+	r := refreshFor(ex.RefreshFamily, a.ClientID, 0, now)
+	if _, err := st.RefreshAuthorization(ctx, r, now); err != nil {
+		t.Fatalf("RefreshAuthorization: %v", err)
+	}
+
+	now = now.Add(time.Second)
+	replay := refreshFor(ex.RefreshFamily, a.ClientID, 0, now)
+	replay.NewRefreshTokenHash, replay.AccessTokenHash = hash("replayed refresh"), hash("replayed access")
+	_, err := st.RefreshAuthorization(ctx, replay, now)
+	wantErr(t, "RefreshAuthorization(reused token)", err, sigil.ErrConflict)
+	wantState(t, st, a.ID, sigil.StateRevoked)
+
+	for name, h := range map[string][]byte{"rightful": r.AccessTokenHash, "replayed": replay.AccessTokenHash} {
+		_, err = st.GetAuthorizationByAccessToken(ctx, h, now)
+		wantErr(t, "GetAuthorizationByAccessToken("+name+" access token)", err, sigil.ErrNotFound)
+	}
+	// Once revoked, the family answers every token with ErrNotFound, the
+	// reused one included: there is nothing left to revoke.
+	_, err = st.RefreshAuthorization(ctx, refreshFor(ex.RefreshFamily, a.ClientID, 1, now), now)
+	wantErr(t, "RefreshAuthorization(rightful token of the revoked family)", err, sigil.ErrNotFound)
+	_, err = st.RefreshAuthorization(ctx, replay, now)
+	wantErr(t, "RefreshAuthorization(reused token of the revoked family)", err, sigil.ErrNotFound)
+	got, err := st.GetAuthorization(ctx, a.ID)
+	if err != nil {
+		t.Fatalf("GetAuthorization: %v", err)
+	}
+	if string(got.RefreshTokenHash) != string(r.NewRefreshTokenHash) {
+		t.Errorf("the reuse stored its refresh token %x", got.RefreshTokenHash)
+	}
+}
+
+// refreshWrongClient checks that another client can neither refresh nor,
+// with an old token, revoke a family.
+func (s suite) refreshWrongClient(t *testing.T) {
+	st, a := s.setup(t)
+	ctx := context.Background()
+	mustClient(t, st, "other")
+	ex, _ := refreshable(t, st, a)
+	now := exchangeNow.Add(time.Minute)
+	_, err := st.RefreshAuthorization(ctx, refreshFor(ex.RefreshFamily, "other", 0, now), now)
+	wantErr(t, "RefreshAuthorization(current token, other client)", err, sigil.ErrNotFound)
+	wantState(t, st, a.ID, sigil.StateExchanged)
+	if _, err := st.GetAuthorizationByAccessToken(ctx, ex.AccessTokenHash, now); err != nil {
+		t.Errorf("GetAuthorizationByAccessToken after another client's refresh: %v", err)
+	}
+
+	r := refreshFor(ex.RefreshFamily, a.ClientID, 0, now)
+	if _, err := st.RefreshAuthorization(ctx, r, now); err != nil {
+		t.Fatalf("RefreshAuthorization: %v", err)
+	}
+	_, err = st.RefreshAuthorization(ctx, refreshFor(ex.RefreshFamily, "other", 0, now), now)
+	wantErr(t, "RefreshAuthorization(old token, other client)", err, sigil.ErrNotFound)
+	wantState(t, st, a.ID, sigil.StateExchanged)
+	if _, err := st.RefreshAuthorization(ctx, refreshFor(ex.RefreshFamily, a.ClientID, 1, now), now); err != nil {
+		t.Errorf("RefreshAuthorization after another client's attempts: %v", err)
+	}
+}
+
+// refreshExpired checks that an expired current refresh token is refused
+// without revoking: it is not reuse.
+func (s suite) refreshExpired(t *testing.T) {
+	st, a := s.setup(t)
+	ctx := context.Background()
+	ex, _ := refreshable(t, st, a)
+	for _, now := range []time.Time{ex.RefreshTokenExpiresAt, ex.RefreshTokenExpiresAt.Add(time.Hour)} {
+		_, err := st.RefreshAuthorization(ctx, refreshFor(ex.RefreshFamily, a.ClientID, 0, now), now)
+		wantErr(t, "RefreshAuthorization(expired)", err, sigil.ErrNotFound)
+		wantState(t, st, a.ID, sigil.StateExchanged)
+	}
+	now := ex.RefreshTokenExpiresAt.Add(-time.Second)
+	if _, err := st.RefreshAuthorization(ctx, refreshFor(ex.RefreshFamily, a.ClientID, 0, now), now); err != nil {
+		t.Errorf("RefreshAuthorization just before expiry: %v", err)
+	}
+}
+
+// refreshScope checks that a refresh naming a scope must name the granted
+// one (as stored), and that a mismatch revokes nothing.
+func (s suite) refreshScope(t *testing.T) {
+	st, a := s.setup(t)
+	ctx := context.Background()
+	ex, exchanged := refreshable(t, st, a)
+	now := exchangeNow.Add(time.Minute)
+	for _, scope := range []sigil.Scopes{{"openid"}, {"email", "openid", "profile"}, {"offline_access"}} {
+		r := refreshFor(ex.RefreshFamily, a.ClientID, 0, now)
+		r.Scope = scope.String()
+		_, err := st.RefreshAuthorization(ctx, r, now)
+		wantErr(t, "RefreshAuthorization(scope "+r.Scope+")", err, sigil.ErrNotFound)
+	}
+	wantState(t, st, a.ID, sigil.StateExchanged)
+	r := refreshFor(ex.RefreshFamily, a.ClientID, 0, now)
+	r.Scope = exchanged.GrantedScope.String()
+	if _, err := st.RefreshAuthorization(ctx, r, now); err != nil {
+		t.Fatalf("RefreshAuthorization(granted scope %q): %v", r.Scope, err)
+	}
+	now = now.Add(time.Minute)
+	if _, err := st.RefreshAuthorization(ctx, refreshFor(ex.RefreshFamily, a.ClientID, 1, now), now); err != nil {
+		t.Errorf("RefreshAuthorization(no scope): %v", err)
+	}
+}
+
+// refreshUnknownFamily checks that a family nobody holds is ErrNotFound,
+// and that an empty token hash neither refreshes nor revokes a live family.
+func (s suite) refreshUnknownFamily(t *testing.T) {
+	st, a := s.setup(t)
+	ctx := context.Background()
+	ex, _ := refreshable(t, st, a)
+	now := exchangeNow.Add(time.Minute)
+	for name, mutate := range map[string]func(*sigil.RefreshExchange){
+		"unknown family":        func(r *sigil.RefreshExchange) { r.Family = "family-unknown" },
+		"empty family":          func(r *sigil.RefreshExchange) { r.Family = "" },
+		"empty token hash":      func(r *sigil.RefreshExchange) { r.TokenHash = nil },
+		"family's other case":   func(r *sigil.RefreshExchange) { r.Family = "FAMILY-" + a.ID },
+		"access token as token": func(r *sigil.RefreshExchange) { r.Family = "family-unknown"; r.TokenHash = ex.AccessTokenHash },
+	} {
+		r := refreshFor(ex.RefreshFamily, a.ClientID, 0, now)
+		mutate(&r)
+		_, err := st.RefreshAuthorization(ctx, r, now)
+		wantErr(t, "RefreshAuthorization("+name+")", err, sigil.ErrNotFound)
+	}
+	wantState(t, st, a.ID, sigil.StateExchanged)
+	if _, err := st.RefreshAuthorization(ctx, refreshFor(ex.RefreshFamily, a.ClientID, 0, now), now); err != nil {
+		t.Errorf("RefreshAuthorization after unknown families: %v", err)
+	}
+}
+
+// refreshRevoked checks that the current refresh token of a revoked
+// authorization is ErrNotFound, whether RevokeToken or a replayed code
+// revoked it.
+func (s suite) refreshRevoked(t *testing.T) {
+	st := s.open(t)
+	ctx := context.Background()
+	c := mustClient(t, st, "rp")
+	now := exchangeNow.Add(time.Minute)
+
+	a := newRequest("revoked", c)
+	mustCreate(t, st, a)
+	ex, _ := refreshable(t, st, a)
+	if err := st.RevokeToken(ctx, ex.RefreshTokenHash, c.ID); err != nil {
+		t.Fatalf("RevokeToken: %v", err)
+	}
+	_, err := st.RefreshAuthorization(ctx, refreshFor(ex.RefreshFamily, c.ID, 0, now), now)
+	wantErr(t, "RefreshAuthorization(revoked by RevokeToken)", err, sigil.ErrNotFound)
+	wantState(t, st, a.ID, sigil.StateRevoked)
+
+	b := newRequest("replayed", c)
+	mustCreate(t, st, b)
+	ex, _ = refreshable(t, st, b)
+	_, err = st.ExchangeCode(ctx, exchangeFor(b, ex.CodeHash, exchangeNow), exchangeNow)
+	wantErr(t, "replayed ExchangeCode", err, sigil.ErrConflict)
+	_, err = st.RefreshAuthorization(ctx, refreshFor(ex.RefreshFamily, c.ID, 0, now), now)
+	wantErr(t, "RefreshAuthorization(revoked by code replay)", err, sigil.ErrNotFound)
+	wantState(t, st, b.ID, sigil.StateRevoked)
+}
+
+// refreshConcurrent races 16 refreshes of the same token: exactly one
+// rotates. To the store the others are reuse of a token that is no longer
+// current, and RFC 9700 section 4.14.2 gives it no way to tell a client's
+// retry from an attacker's replay, so the family is revoked, the winner's
+// new tokens with it. The first loser to look revokes (ErrConflict); losers
+// that look after it find a revoked family (ErrNotFound).
+func (s suite) refreshConcurrent(t *testing.T) {
+	st, a := s.setup(t)
+	ex, _ := refreshable(t, st, a)
+	now := exchangeNow.Add(time.Minute)
+	const n = 16
+	var (
+		wg    sync.WaitGroup
+		start = make(chan struct{})
+		errs  = make([]error, n)
+		ins   = make([]sigil.RefreshExchange, n)
+	)
+	for i := range n {
+		ins[i] = refreshFor(ex.RefreshFamily, a.ClientID, 0, now)
+		ins[i].NewRefreshTokenHash = hash(fmt.Sprintf("racing refresh %d", i))
+		ins[i].AccessTokenHash = hash(fmt.Sprintf("racing access %d", i))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, errs[i] = st.RefreshAuthorization(context.Background(), ins[i], now)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	won, conflicts := -1, 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			if won >= 0 {
+				t.Errorf("RefreshAuthorization #%d and #%d both succeeded", won, i)
+			}
+			won = i
+		case errors.Is(err, sigil.ErrConflict):
+			conflicts++
+		case errors.Is(err, sigil.ErrNotFound):
+		default:
+			t.Errorf("RefreshAuthorization #%d: %v, want success, ErrConflict or ErrNotFound", i, err)
+		}
+	}
+	if won < 0 {
+		t.Fatalf("none of %d racing RefreshAuthorization calls succeeded, want exactly 1", n)
+	}
+	if conflicts == 0 {
+		t.Errorf("no racing RefreshAuthorization call reported reuse (ErrConflict)")
+	}
+	wantState(t, st, a.ID, sigil.StateRevoked)
+	_, err := st.GetAuthorizationByAccessToken(context.Background(), ins[won].AccessTokenHash, now)
+	wantErr(t, "GetAuthorizationByAccessToken(winner's token)", err, sigil.ErrNotFound)
+}
+
+// RevokeToken.
+
+// revokeToken checks RFC 7009 revocation by the access or the refresh
+// token: only the owning client revokes, and then both tokens stop working.
+func (s suite) revokeToken(t *testing.T, byRefresh bool) {
+	st, a := s.setup(t)
+	ctx := context.Background()
+	mustClient(t, st, "other")
+	ex, _ := refreshable(t, st, a)
+	now := exchangeNow.Add(time.Minute)
+	token := ex.AccessTokenHash
+	if byRefresh {
+		token = ex.RefreshTokenHash
+	}
+
+	if err := st.RevokeToken(ctx, token, "other"); err != nil {
+		t.Errorf("RevokeToken(other client): %v, want no error", err)
+	}
+	wantState(t, st, a.ID, sigil.StateExchanged)
+	if _, err := st.GetAuthorizationByAccessToken(ctx, ex.AccessTokenHash, now); err != nil {
+		t.Errorf("GetAuthorizationByAccessToken after another client's revocation: %v", err)
+	}
+
+	if err := st.RevokeToken(ctx, token, a.ClientID); err != nil {
+		t.Fatalf("RevokeToken: %v", err)
+	}
+	wantState(t, st, a.ID, sigil.StateRevoked)
+	_, err := st.GetAuthorizationByAccessToken(ctx, ex.AccessTokenHash, now)
+	wantErr(t, "GetAuthorizationByAccessToken(revoked)", err, sigil.ErrNotFound)
+	_, err = st.RefreshAuthorization(ctx, refreshFor(ex.RefreshFamily, a.ClientID, 0, now), now)
+	wantErr(t, "RefreshAuthorization(revoked)", err, sigil.ErrNotFound)
+	if err := st.RevokeToken(ctx, token, a.ClientID); err != nil {
+		t.Errorf("second RevokeToken: %v, want no error", err)
+	}
+	wantState(t, st, a.ID, sigil.StateRevoked)
+}
+
+// revokeUnknown checks that tokens that name nothing revocable are not an
+// error and change nothing: unknown hashes, and a code, which is no token.
+func (s suite) revokeUnknown(t *testing.T) {
+	st := s.open(t)
+	ctx := context.Background()
+	c := mustClient(t, st, "rp")
+	a := newRequest("exchanged", c)
+	mustCreate(t, st, a)
+	ex, _ := refreshable(t, st, a)
+	b := newRequest("issued", c)
+	mustCreate(t, st, b)
+	code := codeIssued(t, st, b)
+	for name, h := range map[string][]byte{"unknown": hash("unknown"), "empty": nil, "code": code, "used code": ex.CodeHash} {
+		if err := st.RevokeToken(ctx, h, c.ID); err != nil {
+			t.Errorf("RevokeToken(%s): %v, want no error", name, err)
+		}
+	}
+	wantState(t, st, a.ID, sigil.StateExchanged)
+	wantState(t, st, b.ID, sigil.StateCodeIssued)
+	if _, err := st.GetAuthorizationByAccessToken(ctx, ex.AccessTokenHash, exchangeNow); err != nil {
+		t.Errorf("GetAuthorizationByAccessToken after unknown revocations: %v", err)
+	}
+}
+
 func (s suite) consentSaveAndGet(t *testing.T) {
 	st := s.open(t)
 	ctx := context.Background()
@@ -1201,21 +1748,27 @@ func (s suite) deleteExpired(t *testing.T) {
 	c := mustClient(t, st, "rp")
 	cutoff := t0.Add(24 * time.Hour)
 	before, after := cutoff.Add(-time.Second), cutoff.Add(time.Second)
-	type times struct{ flow, code, token time.Time }
+	type times struct{ flow, code, token, refresh time.Time }
 	cases := map[string]struct {
 		times
 		deleted bool
 	}{
 		"flow over, nothing issued":        {times{flow: before}, true},
-		"all over":                         {times{before, before, before}, true},
+		"all over":                         {times{flow: before, code: before, token: before}, true},
+		"all over, refresh token too":      {times{before, before, before, before}, true},
 		"code over, never exchanged":       {times{flow: before, code: before}, true},
 		"flow ends at cutoff":              {times{flow: cutoff}, false},
 		"flow running":                     {times{flow: after}, false},
 		"code still valid":                 {times{flow: before, code: after}, false},
-		"token still valid":                {times{before, before, after}, false},
-		"token expires at cutoff":          {times{before, before, cutoff}, false},
+		"token still valid":                {times{flow: before, code: before, token: after}, false},
+		"token expires at cutoff":          {times{flow: before, code: before, token: cutoff}, false},
 		"token valid, odd code expiry":     {times{flow: before, code: after, token: before}, false},
-		"flow over long ago, token active": {times{t0, t0, after}, false},
+		"flow over long ago, token active": {times{flow: t0, code: t0, token: after}, false},
+		// A live refresh token keeps its authorization, though its access
+		// token is long over: the client may still refresh.
+		"refresh token still valid":       {times{t0, t0, t0, after}, false},
+		"refresh token expires at cutoff": {times{before, before, before, cutoff}, false},
+		"refresh over, token valid":       {times{before, before, after, before}, false},
 	}
 	want := int64(0)
 	for name, tc := range cases {
@@ -1226,6 +1779,9 @@ func (s suite) deleteExpired(t *testing.T) {
 		}
 		if !tc.token.IsZero() {
 			a.AccessTokenHash, a.AccessTokenExpiresAt = hash("token "+name), tc.token
+		}
+		if !tc.refresh.IsZero() {
+			a.RefreshFamily, a.RefreshTokenHash, a.RefreshTokenExpiresAt = "family "+name, hash("refresh "+name), tc.refresh
 		}
 		mustCreate(t, st, a)
 		if tc.deleted {
@@ -1258,7 +1814,8 @@ func (s suite) deleteExpired(t *testing.T) {
 
 // statements checks the performance budget: a whole login flow, from the
 // authorization request to the token response, is 8 statements, one per
-// Store call.
+// Store call; a refresh and a revocation are one statement each, and a
+// refresh that fails at most two.
 func (s suite) statements(t *testing.T) {
 	st := s.open(t)
 	counter, ok := st.(StatementCounter)
@@ -1274,7 +1831,7 @@ func (s suite) statements(t *testing.T) {
 	ch := challengeFor(a, 0, t0.Add(time.Minute))
 	auth := authenticationFor(a, ch, t0.Add(2*time.Minute))
 	code := hash("code")
-	ex := exchangeFor(a, code, exchangeNow)
+	ex := withRefresh(exchangeFor(a, code, exchangeNow), "family", exchangeNow)
 
 	total := counter.Statements()
 	step := func(name string, call func() error) {
@@ -1307,5 +1864,21 @@ func (s suite) statements(t *testing.T) {
 	step("ExchangeCode", func() error { _, err := st.ExchangeCode(ctx, ex, exchangeNow); return err })
 	if n := counter.Statements() - total; n != 8 {
 		t.Errorf("login flow sent %d statements, want 8", n)
+	}
+
+	later := exchangeNow.Add(2 * tokenTTL)
+	refresh := refreshFor(ex.RefreshFamily, c.ID, 0, later)
+	step("RefreshAuthorization", func() error { _, err := st.RefreshAuthorization(ctx, refresh, later); return err })
+	step("RevokeToken", func() error { return st.RevokeToken(ctx, refresh.NewRefreshTokenHash, c.ID) })
+	step("RevokeToken(unknown)", func() error { return st.RevokeToken(ctx, hash("unknown"), c.ID) })
+	for name, n := range map[string]int{"current token of a revoked family": 1, "reused token": 0} {
+		before := counter.Statements()
+		_, err := st.RefreshAuthorization(ctx, refreshFor(ex.RefreshFamily, c.ID, n, later), later)
+		if err == nil {
+			t.Fatalf("RefreshAuthorization(%s) succeeded", name)
+		}
+		if n := counter.Statements() - before; n > 2 {
+			t.Errorf("failed RefreshAuthorization(%s) sent %d statements, want at most 2", name, n)
+		}
 	}
 }
