@@ -8,129 +8,63 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"regexp"
-	"slices"
-	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/admin"
+	"github.com/sigil-oidc/sigil/internal/store/sqlite"
 )
 
 const cliToken = "cli-test-admin-token"
 
-// memStore is an in-memory sigil.Store for the client methods only (the
-// admin API uses no others); it copies on read and write like a database.
-type memStore struct {
+// failingStore is the real SQLite store whose ListClients can be made to
+// fail, to see how the CLI reports a server error.
+type failingStore struct {
 	sigil.Store
-	mu      sync.Mutex
-	clients map[string]*sigil.Client
-	fail    error
+	fail error
 }
 
-func cloneClient(c *sigil.Client) *sigil.Client {
-	d := *c
-	d.SecretHash = slices.Clone(c.SecretHash)
-	d.RedirectURIs = slices.Clone(c.RedirectURIs)
-	d.PostLogoutRedirectURIs = slices.Clone(c.PostLogoutRedirectURIs)
-	d.GrantTypes = slices.Clone(c.GrantTypes)
-	d.ResponseTypes = slices.Clone(c.ResponseTypes)
-	d.Scope = slices.Clone(c.Scope)
-	d.AllowedCORSOrigins = slices.Clone(c.AllowedCORSOrigins)
-	return &d
-}
-
-func (s *memStore) CreateClient(_ context.Context, c *sigil.Client) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.fail != nil {
-		return s.fail
-	}
-	if _, ok := s.clients[c.ID]; ok {
-		return sigil.ErrConflict
-	}
-	s.clients[c.ID] = cloneClient(c)
-	return nil
-}
-
-func (s *memStore) GetClient(_ context.Context, id string) (*sigil.Client, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *failingStore) ListClients(ctx context.Context) ([]*sigil.Client, error) {
 	if s.fail != nil {
 		return nil, s.fail
 	}
-	c, ok := s.clients[id]
-	if !ok {
-		return nil, sigil.ErrNotFound
-	}
-	return cloneClient(c), nil
+	return s.Store.ListClients(ctx)
 }
 
-func (s *memStore) ListClients(context.Context) ([]*sigil.Client, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.fail != nil {
-		return nil, s.fail
+// client reads a stored client, nil when there is none.
+func (s *failingStore) client(id string) *sigil.Client {
+	c, err := s.Store.GetClient(context.Background(), id)
+	if err != nil {
+		return nil
 	}
-	var out []*sigil.Client
-	for _, c := range s.clients {
-		out = append(out, cloneClient(c))
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
-}
-
-func (s *memStore) UpdateClient(_ context.Context, c *sigil.Client) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.fail != nil {
-		return s.fail
-	}
-	if _, ok := s.clients[c.ID]; !ok {
-		return sigil.ErrNotFound
-	}
-	s.clients[c.ID] = cloneClient(c)
-	return nil
-}
-
-func (s *memStore) DeleteClient(_ context.Context, id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.fail != nil {
-		return s.fail
-	}
-	if _, ok := s.clients[id]; !ok {
-		return sigil.ErrNotFound
-	}
-	delete(s.clients, id)
-	return nil
-}
-
-func (s *memStore) client(id string) *sigil.Client {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c := s.clients[id]; c != nil {
-		return cloneClient(c)
-	}
-	return nil
+	return c
 }
 
 type testAPI struct {
 	url      string
-	store    *memStore
+	store    *failingStore
 	requests atomic.Int64
 }
 
-// newTestAPI serves the real admin handler on an in-memory store and clears
+// newTestAPI serves the real admin handler on a real SQLite store and clears
 // the environment so a developer's SIGIL_ADMIN_* variables cannot leak in.
 func newTestAPI(t *testing.T) *testAPI {
 	t.Helper()
 	t.Setenv(EnvAdminURL, "")
 	t.Setenv(EnvAdminToken, "")
-	api := &testAPI{store: &memStore{clients: map[string]*sigil.Client{}}}
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cli.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	api := &testAPI{store: &failingStore{Store: st}}
 	h := admin.NewHandler(api.store, admin.HashToken(cliToken), nil)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		api.requests.Add(1)
