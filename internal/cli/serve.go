@@ -25,6 +25,7 @@ import (
 	"github.com/sigil-oidc/sigil/internal/admin"
 	"github.com/sigil-oidc/sigil/internal/config"
 	"github.com/sigil-oidc/sigil/internal/domains/static"
+	"github.com/sigil-oidc/sigil/internal/domains/uns"
 	"github.com/sigil-oidc/sigil/internal/keys"
 	"github.com/sigil-oidc/sigil/internal/login"
 	"github.com/sigil-oidc/sigil/internal/oauth"
@@ -96,6 +97,13 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	}
 	var resolver sigil.DomainResolver
 	switch {
+	case cfg.Domains == config.DomainsUNS:
+		r, err := uns.New(ctx, unsConfig(cfg))
+		if err != nil {
+			return fmt.Errorf("--domains uns: %w", err)
+		}
+		defer r.Close()
+		resolver = r
 	case cfg.Domains != "":
 		if resolver, err = static.Load(cfg.Domains); err != nil {
 			return err
@@ -175,6 +183,20 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	}
 	log.Info("sigil stopped")
 	return nil
+}
+
+// unsConfig is the on-chain resolver's configuration: L1 always, L2 when
+// its RPC URL is set; the records the claims need are fetched with every
+// look-up.
+func unsConfig(cfg *config.Config) uns.Config {
+	c := uns.Config{
+		L1:         uns.Network{Name: "l1", RPCURL: cfg.UNSL1RPC, ProxyReader: cfg.UNSL1ProxyReader},
+		RecordKeys: oidc.RecordKeys(),
+	}
+	if cfg.UNSL2RPC != "" {
+		c.L2 = &uns.Network{Name: "l2", RPCURL: cfg.UNSL2RPC, ProxyReader: cfg.UNSL2ProxyReader}
+	}
+	return c
 }
 
 // registerMetrics publishes the store's statement counter, the unit of the

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -27,8 +28,13 @@ type Config struct {
 	AdminToken   string `yaml:"admin_token"`
 	Domains      string `yaml:"domains"`
 	SystemSecret string `yaml:"system_secret"`
-	LogLevel     string `yaml:"log_level"`
-	Dev          bool   `yaml:"dev"`
+	// The UNS networks read when Domains is "uns".
+	UNSL1RPC         string `yaml:"uns_l1_rpc"`
+	UNSL1ProxyReader string `yaml:"uns_l1_proxy_reader"`
+	UNSL2RPC         string `yaml:"uns_l2_rpc"`
+	UNSL2ProxyReader string `yaml:"uns_l2_proxy_reader"`
+	LogLevel         string `yaml:"log_level"`
+	Dev              bool   `yaml:"dev"`
 }
 
 // option ties one setting to its flag, environment variable and field.
@@ -44,7 +50,11 @@ var options = []option{
 	{"data-dir", "SIGIL_DATA_DIR", "sigil-data", "directory for the SQLite database, the system secret and --dev files", func(c *Config) *string { return &c.DataDir }},
 	{"dsn", "SIGIL_DSN", "", "database DSN (default: a SQLite file sigil.db in the data dir)", func(c *Config) *string { return &c.DSN }},
 	{"admin-token", "SIGIL_ADMIN_TOKEN", "", "bearer token of the admin API (generated under --dev)", func(c *Config) *string { return &c.AdminToken }},
-	{"domains", "SIGIL_DOMAINS", "", "static domain registry file (YAML)", func(c *Config) *string { return &c.Domains }},
+	{"domains", "SIGIL_DOMAINS", "", "where domain ownership comes from: a static registry file (YAML), or \"uns\" for the chain (see --uns-*)", func(c *Config) *string { return &c.Domains }},
+	{"uns-l1-rpc", "SIGIL_UNS_L1_RPC", "", "with --domains uns: Ethereum JSON-RPC URL of the L1 network (mainnet)", func(c *Config) *string { return &c.UNSL1RPC }},
+	{"uns-l1-proxy-reader", "SIGIL_UNS_L1_PROXY_READER", "0x578853aa776Eef10CeE6c4dd2B5862bdcE767A8B", "UNS ProxyReader address on L1 (default: mainnet's)", func(c *Config) *string { return &c.UNSL1ProxyReader }},
+	{"uns-l2-rpc", "SIGIL_UNS_L2_RPC", "", "with --domains uns: JSON-RPC URL of the L2 network (Polygon); its non-zero owner wins; empty reads L1 only", func(c *Config) *string { return &c.UNSL2RPC }},
+	{"uns-l2-proxy-reader", "SIGIL_UNS_L2_PROXY_READER", "0x91EDd8708062bd4233f4Dd0FCE15A7cb4d500091", "UNS ProxyReader address on L2 (default: Polygon's)", func(c *Config) *string { return &c.UNSL2ProxyReader }},
 	{"system-secret", "SIGIL_SYSTEM_SECRET", "", "secret (32+ characters) that keys token hashes, cookies and key encryption (default: generated into <data-dir>/system-secret)", func(c *Config) *string { return &c.SystemSecret }},
 	{"log-level", "SIGIL_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(c *Config) *string { return &c.LogLevel }},
 }
@@ -138,6 +148,21 @@ func (c *Config) Validate() error {
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		errs = append(errs, errors.New("--admin-token must be at least 16 characters"))
 	}
+	if c.Domains == DomainsUNS {
+		if c.UNSL1RPC == "" {
+			errs = append(errs, errors.New("--domains uns needs --uns-l1-rpc (or SIGIL_UNS_L1_RPC): the JSON-RPC URL of an Ethereum node"))
+		}
+		for name, v := range map[string]string{"--uns-l1-rpc": c.UNSL1RPC, "--uns-l2-rpc": c.UNSL2RPC} {
+			if u, err := url.Parse(v); v != "" && (err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "ws" && u.Scheme != "wss")) {
+				errs = append(errs, fmt.Errorf("%s %q must be an http(s) or ws(s) URL", name, v))
+			}
+		}
+		for name, v := range map[string]string{"--uns-l1-proxy-reader": c.UNSL1ProxyReader, "--uns-l2-proxy-reader": c.UNSL2ProxyReader} {
+			if !hexAddress.MatchString(v) {
+				errs = append(errs, fmt.Errorf("%s %q must be a contract address (0x and 40 hex digits)", name, v))
+			}
+		}
+	}
 	if c.SystemSecret != "" && len(c.SystemSecret) < 32 {
 		errs = append(errs, errors.New("--system-secret must be at least 32 characters"))
 	}
@@ -165,6 +190,11 @@ func (c *Config) ValidateServe() error {
 	}
 	return errors.Join(errs...)
 }
+
+// DomainsUNS is the --domains value that reads ownership from the chain.
+const DomainsUNS = "uns"
+
+var hexAddress = regexp.MustCompile(`^0x[0-9a-fA-F]{40}$`)
 
 // DatabaseDSN is the DSN to open: --dsn, or the SQLite file in the data dir.
 func (c *Config) DatabaseDSN() string {

@@ -58,6 +58,9 @@ func TestValidationMessages(t *testing.T) {
 		{[]string{"--dev", "--log-level", "loud"}, "--log-level"},
 		{[]string{"--dev", "--system-secret", "short"}, "at least 32"},
 		{[]string{"--dev", "--dsn", "postgres://x"}, "PostgreSQL"},
+		{[]string{"--dev", "--domains", "uns"}, "--uns-l1-rpc"},
+		{[]string{"--dev", "--domains", "uns", "--uns-l1-rpc", "localhost:8545"}, "--uns-l1-rpc"},
+		{[]string{"--dev", "--domains", "uns", "--uns-l1-rpc", "http://127.0.0.1:8545", "--uns-l1-proxy-reader", "0x12"}, "--uns-l1-proxy-reader"},
 	}
 	for _, tc := range cases {
 		_, err := load(t, tc.args, nil)
@@ -82,6 +85,16 @@ func TestServeNeedsTokenAndDomainsOutsideDev(t *testing.T) {
 	c, _ = load(t, []string{"--dev"}, nil)
 	if err := c.ValidateServe(); err != nil {
 		t.Fatalf("dev: %v", err)
+	}
+}
+
+func TestUNSDefaults(t *testing.T) {
+	c, err := load(t, []string{"--dev", "--domains", "uns", "--uns-l1-rpc", "http://127.0.0.1:8545"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.UNSL1ProxyReader != "0x578853aa776Eef10CeE6c4dd2B5862bdcE767A8B" || c.UNSL2ProxyReader != "0x91EDd8708062bd4233f4Dd0FCE15A7cb4d500091" || c.UNSL2RPC != "" {
+		t.Fatalf("UNS defaults %+v", c)
 	}
 }
 
