@@ -45,8 +45,11 @@ type ReverseResolver interface {
 // (a Safe, for example), which can only sign through EIP-1271.
 type ContractWallets interface {
 	// IsValidSignature calls EIP-1271 isValidSignature(hash, signature) on
-	// the contract at address and reports whether it returned the magic
-	// value 0x1626ba7e. An address without code is not valid (false, nil).
-	// Unavailability wraps ErrResolverUnavailable.
-	IsValidSignature(ctx context.Context, address string, hash [32]byte, signature []byte) (bool, error)
+	// the contract at address that owns domain, on the network where the
+	// domain lives, and reports whether it returned the magic value
+	// 0x1626ba7e. The domain matters: the same address may hold another
+	// contract on another chain, one that approves anything. An address
+	// without code is not valid (false, nil). Unavailability wraps
+	// ErrResolverUnavailable.
+	IsValidSignature(ctx context.Context, domain, address string, hash [32]byte, signature []byte) (bool, error)
 }

@@ -65,8 +65,8 @@ func TestDevMode(t *testing.T) {
 	public, admin := freeAddr(t), freeAddr(t)
 	issuer := "http://" + public
 	cmd := exec.Command(sigilBin, "serve", "--dev", "--data-dir", dir, "--issuer", issuer, "--public-addr", public, "--admin-addr", admin)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,6 +95,12 @@ func filepathGlob(dir, pattern string) ([]string, error) {
 
 func run(t *testing.T, in *instance, extraArgs ...string) *instance {
 	t.Helper()
+	return runWith(t, in, append([]string{"--domains", writeRegistry(t, in)}, extraArgs...))
+}
+
+// writeRegistry writes the static registry of alice.crypto and bob.crypto.
+func writeRegistry(t *testing.T, in *instance) string {
+	t.Helper()
 	registry := filepath.Join(in.DataDir, "domains.yaml")
 	yaml := fmt.Sprintf("domains:\n  Alice.Crypto:\n    owner: %q\n    records:\n      crypto.ETH.address: %q\n"+
 		"      whois.email.value: alice@example.com\n      profile.name: Alice Liddell\n      social.twitter.username: alice\n"+
@@ -102,13 +109,20 @@ func run(t *testing.T, in *instance, extraArgs ...string) *instance {
 	if err := os.WriteFile(registry, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return registry
+}
+
+// runWith starts sigil serve on in's data dir with args (which name the
+// domain source).
+func runWith(t *testing.T, in *instance, extraArgs []string) *instance {
+	t.Helper()
 	public, admin := freeAddr(t), freeAddr(t)
 	in.Issuer, in.Admin = "http://"+public, "http://"+admin
 	args := append([]string{"serve", "--issuer", in.Issuer, "--public-addr", public, "--admin-addr", admin,
-		"--data-dir", in.DataDir, "--admin-token", in.AdminToken, "--domains", registry}, extraArgs...)
+		"--data-dir", in.DataDir, "--admin-token", in.AdminToken}, extraArgs...)
 	cmd := exec.Command(sigilBin, args...)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -133,6 +147,24 @@ func run(t *testing.T, in *instance, extraArgs ...string) *instance {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// syncBuffer collects a process's output while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func addr(k *ecdsa.PrivateKey) string { return crypto.PubkeyToAddress(k.PublicKey).Hex() }

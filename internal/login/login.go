@@ -166,7 +166,7 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg := h.message(a).String()
-	if err := h.verifySignature(ctx, msg, req.Signature, a.Address); err != nil {
+	if err := h.verifySignature(ctx, a.Subject, msg, req.Signature, a.Address); err != nil {
 		if errors.Is(err, siwe.ErrInvalidSignature) {
 			h.fail(w, oautherr.ErrRequestUnauthorized.WithHint("The signature was not made by %s, the owner of %s; sign the message with that wallet.", a.Address, a.Subject))
 			return
@@ -222,7 +222,7 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 // ordinary account, and when that fails and the owner is a contract wallet,
 // EIP-1271 isValidSignature on the EIP-191 hash of the message (how Safe and
 // similar wallets answer personal_sign).
-func (h *Handler) verifySignature(ctx context.Context, msg, signature, owner string) error {
+func (h *Handler) verifySignature(ctx context.Context, domain, msg, signature, owner string) error {
 	err := siwe.VerifySignature(msg, signature, owner)
 	if err == nil || !errors.Is(err, siwe.ErrInvalidSignature) {
 		return err
@@ -235,7 +235,7 @@ func (h *Handler) verifySignature(ctx context.Context, msg, signature, owner str
 	if derr != nil {
 		return err
 	}
-	valid, cerr := wallets.IsValidSignature(ctx, owner, siwe.Hash(msg), sig)
+	valid, cerr := wallets.IsValidSignature(ctx, domain, owner, siwe.Hash(msg), sig)
 	if cerr != nil {
 		return cerr
 	}

@@ -47,10 +47,13 @@ func From(err error) *Error {
 	return ErrServerError
 }
 
-// Body is the JSON error body of RFC 6749 section 5.2.
+// Body is the JSON error body of RFC 6749 section 5.2. ErrorHint repeats
+// the hint alone, as fosite's error_hint does, for pages that show people
+// only what happened to them.
 type Body struct {
 	Error            string `json:"error"`
 	ErrorDescription string `json:"error_description"`
+	ErrorHint        string `json:"error_hint,omitempty"`
 }
 
 // WriteJSON answers err as the JSON body of RFC 6749 section 5.2 with the
@@ -62,7 +65,7 @@ func WriteJSON(w http.ResponseWriter, err error) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
 	w.WriteHeader(e.Status)
-	_ = json.NewEncoder(w).Encode(Body{Error: e.Code, ErrorDescription: e.FullDescription()})
+	_ = json.NewEncoder(w).Encode(Body{Error: e.Code, ErrorDescription: e.FullDescription(), ErrorHint: e.Hint})
 }
 
 // AddTo adds err to the parameters of an authorization error response (RFC

@@ -12,7 +12,7 @@ func Markdown() string {
 	b.WriteString("# Error codes\n\n")
 	b.WriteString("<!-- Generated from internal/oautherr/catalogue.go by `go test ./internal/oautherr -update`. Do not edit. -->\n\n")
 	b.WriteString("Every error Sigil answers is one of these codes. JSON endpoints answer\n")
-	b.WriteString("`{\"error\": \"<code>\", \"error_description\": \"<description> <hint>\"}` with the status below;\n")
+	b.WriteString("`{\"error\": \"<code>\", \"error_description\": \"<description> <hint>\", \"error_hint\": \"<hint>\"}` with the status below;\n")
 	b.WriteString("the authorization endpoint sends `error`, `error_description`, `state` and `iss` back to the\n")
 	b.WriteString("client's redirect URI, except when the client or redirect URI cannot be trusted, where it shows\n")
 	b.WriteString("an error page instead (never an open redirect). The description always ends with a hint that\n")

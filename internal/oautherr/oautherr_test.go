@@ -116,6 +116,9 @@ func TestWriteJSON(t *testing.T) {
 		!strings.HasPrefix(body.ErrorDescription, ErrInvalidScope.Description) {
 		t.Fatalf("body %+v", body)
 	}
+	if body.ErrorHint != `Scope "email" is not allowed for client "abc".` {
+		t.Fatalf("error_hint %q", body.ErrorHint)
+	}
 	if ErrInvalidScope.Hint != "" {
 		t.Fatal("WithHint modified the catalogue entry")
 	}

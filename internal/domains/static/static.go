@@ -72,7 +72,10 @@ type Registry struct {
 	names   []string                // sorted
 }
 
-var _ sigil.DomainResolver = (*Registry)(nil)
+var (
+	_ sigil.DomainResolver  = (*Registry)(nil)
+	_ sigil.ReverseResolver = (*Registry)(nil)
+)
 
 // Load reads the registry file at path. Every name is normalized with
 // domains.NormalizeName and every owner with domains.NormalizeAddress.
@@ -318,4 +321,21 @@ func Write(path string, domains map[string]sigil.Domain) error {
 		return fmt.Errorf("static registry: %w", err)
 	}
 	return nil
+}
+
+// Reverse lists the domains address owns, sorted. A static registry has no
+// reverse records, so ownership is the answer: the login page can offer a
+// connected wallet's domains just as on chain.
+func (r *Registry) Reverse(_ context.Context, address string) ([]string, error) {
+	owner, err := domains.NormalizeAddress(address)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, name := range r.names {
+		if r.domains[name].Owner == owner {
+			out = append(out, name)
+		}
+	}
+	return out, nil
 }

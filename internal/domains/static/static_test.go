@@ -310,3 +310,24 @@ func TestConcurrentResolve(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestReverseListsOwnedDomains(t *testing.T) {
+	owner := "0x8ba1f109551bD432803012645Ac136ddd64DBA72"
+	r, err := New(map[string]sigil.Domain{
+		"b.crypto": {Owner: owner}, "a.crypto": {Owner: owner},
+		"c.crypto": {Owner: "0x000000000000000000000000000000000000dEaD"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Reverse(context.Background(), strings.ToLower(owner))
+	if err != nil || strings.Join(got, ",") != "a.crypto,b.crypto" {
+		t.Fatalf("Reverse = %v, %v", got, err)
+	}
+	if got, _ := r.Reverse(context.Background(), "0x0000000000000000000000000000000000000001"); len(got) != 0 {
+		t.Fatalf("an address owning nothing: %v", got)
+	}
+	if _, err := r.Reverse(context.Background(), "nope"); err == nil {
+		t.Fatal("a malformed address must fail")
+	}
+}

@@ -2,6 +2,11 @@
 // answers with a sign-in message (EIP-4361) and the domain's owner address,
 // (2) the person picks a browser wallet, (3) the wallet signs the message and
 // Sigil verifies the signature, then sends the browser on.
+//
+// Instead of typing the domain, the person may connect a wallet first: Sigil
+// looks up the domains whose reverse record names the wallet's account
+// (POST /login/reverse) and the page lists them as buttons; choosing one
+// continues with it, and with that wallet.
 
 import { startDiscovery } from './wallets.js';
 import { ApiError, clearError, navigate, postJSON, setBusy, setStatus, shortAddress, showError } from './ui.js';
@@ -28,6 +33,9 @@ function walletError(err, stage, walletName) {
   const code = err && typeof err === 'object' ? (err.code ?? (err.error && err.error.code)) : undefined;
   switch (code) {
     case 4001:
+      if (stage === 'find') {
+        return new UiError('You declined the connection request. Press “Connect a wallet to find your domains” to try again, or type your domain.', 'user_rejected (4001)');
+      }
       return stage === 'connect'
         ? new UiError('You declined the connection request. Press “Try again” and approve it in your wallet.', 'user_rejected (4001)')
         : new UiError('You declined the signature request. Press “Try again” to sign.', 'user_rejected (4001)');
@@ -64,6 +72,11 @@ function init(root) {
   const signButton = root.querySelector('#sign');
   const otherWalletButton = root.querySelector('#other-wallet');
   const messageBox = root.querySelector('#message');
+  const findButton = root.querySelector('#find');
+  const found = root.querySelector('#found');
+  const foundTitle = root.querySelector('#found-title');
+  const foundList = root.querySelector('#found-list');
+  const foundNone = root.querySelector('#found-none');
 
   const discovery = startDiscovery(window);
 
@@ -73,6 +86,16 @@ function init(root) {
   let current = 'domain';
   let busy = false;
   let leaving = false;
+  // mode is 'sign' (choosing a wallet to sign with) or 'find' (choosing a
+  // wallet whose domains to list). preferred is the wallet connected to find
+  // the domains: signing uses it without asking again.
+  let mode = 'sign';
+  let preferred = null;
+
+  function setMode(next) {
+    mode = next;
+    for (const el of root.querySelectorAll('[data-mode]')) el.hidden = el.dataset.mode !== next;
+  }
 
   function show(step, focusHeading = true) {
     current = step;
@@ -226,6 +249,10 @@ function init(root) {
       button.disabled = busy;
       button.addEventListener('click', () =>
         run(async () => {
+          if (mode === 'find') {
+            await findDomains(w);
+            return;
+          }
           wallet = w;
           show('sign');
           await signIn();
@@ -242,8 +269,16 @@ function init(root) {
   }
 
   async function chooseWallet() {
+    setMode('sign');
     setStatus(status, 'Looking for your wallet…');
     wallets = await discovery.list();
+    const kept = preferred && wallets.find((w) => w.id === preferred.id);
+    if (kept) {
+      wallet = kept;
+      show('sign');
+      await signIn();
+      return;
+    }
     if (wallets.length === 1) {
       wallet = wallets[0];
       show('sign');
@@ -259,26 +294,115 @@ function init(root) {
     show('wallet');
   }
 
+  async function continueWith(value) {
+    const domain = value.trim().toLowerCase().replace(/\.$/, '');
+    if (!domain) {
+      domainInput.setAttribute('aria-invalid', 'true');
+      throw new UiError('Enter your domain, for example alice.crypto.', 'missing_domain');
+    }
+    try {
+      await requestChallenge(domain);
+    } catch (err) {
+      if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
+        domainInput.setAttribute('aria-invalid', 'true');
+      }
+      throw err;
+    }
+    domainInput.removeAttribute('aria-invalid');
+    await chooseWallet();
+  }
+
   domainForm.addEventListener('submit', (event) => {
     event.preventDefault();
-    run(async () => {
-      const domain = domainInput.value.trim().toLowerCase().replace(/\.$/, '');
-      if (!domain) {
-        domainInput.setAttribute('aria-invalid', 'true');
-        throw new UiError('Enter your domain, for example alice.crypto.', 'missing_domain');
-      }
-      try {
-        await requestChallenge(domain);
-      } catch (err) {
-        if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
-          domainInput.setAttribute('aria-invalid', 'true');
-        }
-        throw err;
-      }
-      domainInput.removeAttribute('aria-invalid');
-      await chooseWallet();
-    });
+    run(() => continueWith(domainInput.value));
   });
+
+  // findDomains connects wallet w and lists the domains that point back to
+  // its account.
+  async function findDomains(w) {
+    wallet = w;
+    setStatus(status, `Waiting for your wallet… Approve the connection in ${w.name}.`);
+    let accounts;
+    try {
+      accounts = await w.provider.request({ method: 'eth_requestAccounts' });
+    } catch (err) {
+      throw walletError(err, 'find', w.name);
+    }
+    const account = Array.isArray(accounts) ? accounts.find((a) => typeof a === 'string' && /^0x[0-9a-fA-F]{40}$/.test(a)) : undefined;
+    if (!account) {
+      throw new UiError(`${w.name} did not share an account. Unlock it and try again.`, 'no_account');
+    }
+    setStatus(status, `Looking up the domains of ${shortAddress(account)}…`);
+    const data = await postJSON('/login/reverse', { flow, address: account });
+    if (!data || !Array.isArray(data.domains) || !data.domains.every((d) => typeof d === 'string')) {
+      throw new ApiError('invalid_response', 'Sigil sent a list of domains this page cannot read.');
+    }
+    preferred = w;
+    setMode('sign');
+    show('domain', false);
+    renderFound(account, data.domains);
+  }
+
+  function renderFound(account, domains) {
+    const items = domains.map((d) => {
+      const li = document.createElement('li');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'domain-choice';
+      button.dataset.domain = d;
+      const name = document.createElement('span');
+      name.className = 'domain-name';
+      name.textContent = d;
+      const action = document.createElement('span');
+      action.className = 'domain-action';
+      action.setAttribute('aria-hidden', 'true');
+      action.textContent = 'Continue →';
+      button.append(name, action);
+      button.setAttribute('aria-label', `Continue as ${d}`);
+      button.addEventListener('click', () => {
+        domainInput.value = d;
+        run(() => continueWith(d));
+      });
+      li.append(button);
+      return li;
+    });
+    foundList.replaceChildren(...items);
+    foundNone.hidden = domains.length > 0;
+    foundTitle.textContent =
+      domains.length === 0
+        ? `No domain found for ${shortAddress(account)}`
+        : `${domains.length === 1 ? 'Your domain' : 'Your domains'} (${shortAddress(account)})`;
+    found.hidden = false;
+    setStatus(
+      status,
+      domains.length === 0 ? '' : `${domains.length} ${domains.length === 1 ? 'domain' : 'domains'} found. Choose one to continue.`,
+    );
+    foundTitle.focus();
+  }
+
+  findButton.addEventListener('click', () =>
+    run(async () => {
+      found.hidden = true;
+      setMode('find');
+      setStatus(status, 'Looking for your wallet…');
+      wallets = await discovery.list();
+      if (wallets.length === 0) {
+        setMode('sign');
+        throw new UiError('No wallet found: install a browser wallet such as MetaMask and try again, or type your domain above.', 'no_wallet');
+      }
+      if (wallets.length === 1) {
+        try {
+          await findDomains(wallets[0]);
+        } finally {
+          setMode('sign');
+        }
+        return;
+      }
+      renderWallets();
+      setStatus(status, `${wallets.length} wallets found. Choose the one to connect.`);
+      show('wallet');
+    }),
+  );
 
   rescanButton.addEventListener('click', () =>
     run(async () => {
@@ -316,6 +440,7 @@ function init(root) {
   for (const button of root.querySelectorAll('[data-action="restart"]')) {
     button.addEventListener('click', () => {
       if (busy) return;
+      setMode('sign');
       clearError(errorRegion);
       setStatus(status, '');
       signButton.textContent = 'Sign with your wallet';

@@ -35,7 +35,9 @@ export async function postJSON(path, body) {
 
 /**
  * readJSON reads a fetch response as JSON and turns an OAuth-style error
- * answer ({error, error_description}) into an ApiError.
+ * answer ({error, error_description, error_hint}) into an ApiError. People
+ * see the hint, which says what happened to them, when there is one; the
+ * description adds the code's generic meaning for developers.
  */
 export async function readJSON(response) {
   let data = null;
@@ -47,7 +49,9 @@ export async function readJSON(response) {
   if (!response.ok) {
     const code = data && typeof data.error === 'string' ? data.error : `http_${response.status}`;
     const description =
-      data && typeof data.error_description === 'string' && data.error_description
+      data && typeof data.error_hint === 'string' && data.error_hint
+        ? data.error_hint
+        : data && typeof data.error_description === 'string' && data.error_description
         ? data.error_description
         : `The server answered with HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}.`;
     throw new ApiError(code, description, response.status);

@@ -1,0 +1,140 @@
+// What a person sees when signing in goes wrong, and that the page lets
+// them recover: a wallet that does not own the domain, a signature by
+// another key, an unregistered domain, a declined signature, and flows
+// that belong to another browser, do not exist or are finished.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  alertText, allow, backAtRP, enterDomain, expectConsentPage, expectLoginPage, settle, shortAddress, startRedirectLogin,
+} from '../lib/flows.mjs';
+import { setup } from '../lib/harness.mjs';
+
+let world;
+before(async () => { world = await setup(); }, { timeout: 180_000 });
+after(async () => { await world?.close(); });
+
+/** open starts a redirect login from the app; the browser is on Sigil's login page. */
+async function open(t, contextOptions = {}, loginOptions = {}) {
+  const client = await world.client();
+  const ctx = await world.context(t, contextOptions);
+  await world.openRP(ctx.page, client);
+  await startRedirectLogin(world, ctx.page, loginOptions);
+  return { ...ctx, client };
+}
+
+/** finish allows on the consent page and has the app complete the login. */
+async function finish(page) {
+  await expectConsentPage(page, world.issuer);
+  const back = backAtRP(world, page);
+  await allow(page);
+  await back;
+  return settle(page.evaluate(() => window.rp.loginCallback()));
+}
+
+test('a wallet that does not own the domain: the page names the owner; the right key then succeeds', { timeout: 90_000 }, async (t) => {
+  const { page, wallet } = await open(t, { key: 'stranger' });
+  const alice = world.keys.alice.address;
+  const stranger = world.keys.stranger.address;
+  await enterDomain(page, 'alice.crypto');
+
+  const text = await alertText(page);
+  assert.equal(
+    text,
+    `This wallet (${shortAddress(stranger)}) does not own alice.crypto; switch to the owner account ${shortAddress(alice)} and try again. Error code: wrong_account`,
+  );
+  // The sign step names the owner in full, and nothing was signed.
+  await page.getByRole('heading', { name: 'Step 3 of 3 Sign the message' }).waitFor();
+  assert.equal(await page.locator('#step-sign [data-show="owner"]').innerText(), alice);
+  assert.equal(wallet.signed.length, 0);
+
+  wallet.use('alice');
+  await page.getByRole('button', { name: 'Try again' }).click();
+  const res = await finish(page);
+  assert.equal(res.error, undefined, `loginCallback rejected: ${res.error}`);
+  assert.equal(res.value.idToken.sub, 'alice.crypto');
+  assert.equal(res.value.idToken.wallet_address, alice);
+});
+
+test('a signature by another key than the owner: Sigil refuses it, visibly', { timeout: 90_000 }, async (t) => {
+  const { page, wallet } = await open(t);
+  wallet.signWith = 'stranger';
+  await enterDomain(page, 'alice.crypto');
+  const text = await alertText(page);
+  assert.equal(
+    text,
+    `The request could not be authorized. The signature was not made by ${world.keys.alice.address}, the owner of alice.crypto; sign the message with that wallet. Error code: request_unauthorized`,
+  );
+  assert.equal(wallet.signed.length, 1);
+
+  // The same page recovers with a fresh message.
+  wallet.signWith = null;
+  await page.getByRole('button', { name: 'Try again' }).click();
+  const res = await finish(page);
+  assert.equal(res.error, undefined, `loginCallback rejected: ${res.error}`);
+  assert.equal(wallet.signed.length, 2);
+  assert.notEqual(wallet.signed[0], wallet.signed[1], 'the retry signed the same message again');
+});
+
+test('an unregistered domain: a visible error, and the person can correct it', { timeout: 90_000 }, async (t) => {
+  const { page, wallet } = await open(t);
+  await enterDomain(page, 'nobody.crypto');
+  assert.equal(await alertText(page), 'Could not find the requested resource(s). The domain nobody.crypto is not registered; check the spelling. Error code: not_found');
+  const input = page.getByRole('textbox', { name: 'Your domain' });
+  assert.equal(await input.getAttribute('aria-invalid'), 'true');
+  assert.ok(await input.isVisible(), 'the domain step is no longer shown');
+  assert.deepEqual(wallet.requests, [], 'the wallet was asked although the domain is unknown');
+
+  await enterDomain(page, 'alice.crypto');
+  const res = await finish(page);
+  assert.equal(res.error, undefined, `loginCallback rejected: ${res.error}`);
+  assert.equal(res.value.idToken.sub, 'alice.crypto');
+});
+
+test('a declined signature: a visible error, then signing succeeds', { timeout: 90_000 }, async (t) => {
+  const { page, wallet } = await open(t);
+  wallet.decline();
+  await enterDomain(page, 'alice.crypto');
+  assert.equal(await alertText(page), 'You declined the signature request. Press “Try again” to sign. Error code: user_rejected (4001)');
+  assert.equal(wallet.signed.length, 0);
+
+  wallet.sign();
+  await page.getByRole('button', { name: 'Try again' }).click();
+  const res = await finish(page);
+  assert.equal(res.error, undefined, `loginCallback rejected: ${res.error}`);
+});
+
+test('a flow opened in another browser: an error page, no way back to the app', { timeout: 90_000 }, async (t) => {
+  const { page } = await open(t);
+  const loginURL = page.url();
+  const other = await world.context(t);
+  const resp = await other.page.goto(loginURL);
+  assert.equal(resp.status(), 403);
+  await other.page.getByRole('heading', { level: 1, name: 'Sign-in could not continue' }).waitFor();
+  const body = await other.page.locator('main').innerText();
+  assert.match(body, /Error 403 · Forbidden · request_forbidden/);
+  assert.match(body, /This sign-in flow belongs to another browser \(or cookies are blocked\); start again from the application\./);
+  assert.equal(await other.page.locator(`a[href^="${world.rp.origin}"]`).count(), 0, 'the error page links to the app');
+  // The flow still works in its own browser.
+  await enterDomain(page, 'alice.crypto');
+  const res = await finish(page);
+  assert.equal(res.error, undefined, `loginCallback rejected: ${res.error}`);
+});
+
+test('an unknown flow and a finished flow: error pages that say why', { timeout: 90_000 }, async (t) => {
+  const { page } = await open(t);
+  const loginURL = page.url();
+  await enterDomain(page, 'alice.crypto');
+  const res = await finish(page);
+  assert.equal(res.error, undefined, `loginCallback rejected: ${res.error}`);
+
+  // Back to the finished flow's login page.
+  let resp = await page.goto(loginURL);
+  assert.equal(resp.status(), 400);
+  await page.getByRole('heading', { level: 1, name: 'Sign-in could not continue' }).waitFor();
+  assert.match(await page.locator('main').innerText(), /This sign-in flow is already finished \(\w+\); start again from the application\./);
+
+  resp = await page.goto(`${world.issuer}/login?flow=no-such-flow`);
+  assert.equal(resp.status(), 404);
+  assert.match(await page.locator('main').innerText(), /There is no sign-in flow "no-such-flow"; start again from the application\./);
+});
