@@ -63,7 +63,7 @@ test('a signature by another key than the owner: Sigil refuses it, visibly', { t
   const text = await alertText(page);
   assert.equal(
     text,
-    `The request could not be authorized. The signature was not made by ${world.keys.alice.address}, the owner of alice.crypto; sign the message with that wallet. Error code: request_unauthorized`,
+    `The signature was not made by ${world.keys.alice.address}, the owner of alice.crypto; sign the message with that wallet. Error code: request_unauthorized`,
   );
   assert.equal(wallet.signed.length, 1);
 
@@ -79,7 +79,7 @@ test('a signature by another key than the owner: Sigil refuses it, visibly', { t
 test('an unregistered domain: a visible error, and the person can correct it', { timeout: 90_000 }, async (t) => {
   const { page, wallet } = await open(t);
   await enterDomain(page, 'nobody.crypto');
-  assert.equal(await alertText(page), 'Could not find the requested resource(s). The domain nobody.crypto is not registered; check the spelling. Error code: not_found');
+  assert.equal(await alertText(page), 'The domain nobody.crypto is not registered; check the spelling. Error code: not_found');
   const input = page.getByRole('textbox', { name: 'Your domain' });
   assert.equal(await input.getAttribute('aria-invalid'), 'true');
   assert.ok(await input.isVisible(), 'the domain step is no longer shown');
