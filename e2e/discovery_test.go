@@ -90,3 +90,34 @@ func TestKeysSurviveRestart(t *testing.T) {
 		t.Fatalf("kid changed across restart: %v -> %v", kid(before), kid(after))
 	}
 }
+
+// TestPageSecurityHeaders: every page Sigil shows keeps the @uauth/js popup
+// working (Cross-Origin-Opener-Policy unsafe-none) while refusing to be
+// framed (frame-ancestors, X-Frame-Options), loads nothing third-party, and
+// leaks nothing through the referrer.
+func TestPageSecurityHeaders(t *testing.T) {
+	in := startSigil(t)
+	id, _ := in.createClient(t, map[string]any{"redirect_uris": []string{testRedirect}})
+	b := newBrowser(t, in.Issuer)
+	flow := b.authorize(in.Issuer + "/oauth2/auth?" + authParams(id).Encode())
+	pages := map[string]string{
+		"login":      in.Issuer + "/login?flow=" + flow,
+		"error page": in.Issuer + "/oauth2/auth?client_id=nope",
+		"logout":     in.Issuer + "/oauth2/sessions/logout",
+	}
+	for name, u := range pages {
+		resp, _ := b.get(u)
+		h := resp.Header
+		csp := h.Get("Content-Security-Policy")
+		if h.Get("Cross-Origin-Opener-Policy") != "unsafe-none" || h.Get("X-Frame-Options") != "DENY" ||
+			!strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "default-src 'none'") ||
+			!strings.Contains(csp, "script-src 'self'") || h.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("%s: headers %v", name, h)
+		}
+	}
+	// The authorization endpoint's redirects must be 303 (RFC 9700 section 4.12).
+	resp, _ := b.get(in.Issuer + "/oauth2/auth?" + authParams(id).Encode())
+	if resp.StatusCode != 303 {
+		t.Fatalf("authorization redirect %d, want 303", resp.StatusCode)
+	}
+}

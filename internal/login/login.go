@@ -420,7 +420,7 @@ func resolveError(name string, err error) error {
 	case errors.Is(err, sigil.ErrDomainNotFound):
 		return oautherr.ErrNotFound.WithHint("The domain %s is not registered; check the spelling.", name)
 	case errors.Is(err, sigil.ErrResolverUnavailable):
-		return oautherr.ErrTemporarilyUnavailable.WithHint("The owner of %s could not be looked up right now; try again in a moment.", name)
+		return fmt.Errorf("%w (%w)", oautherr.ErrTemporarilyUnavailable.WithHint("The owner of %s could not be looked up right now; try again in a moment.", name), err)
 	default:
 		return fmt.Errorf("resolve %s: %w", name, err)
 	}
@@ -457,7 +457,12 @@ func (h *Handler) origin() string {
 
 // fail answers err as JSON; server errors are logged, never shown.
 func (h *Handler) fail(w http.ResponseWriter, err error) {
-	if e := oautherr.From(err); e.Status >= 500 && e.Code == oautherr.ErrServerError.Code {
+	switch e := oautherr.From(err); {
+	case e.Status == http.StatusServiceUnavailable:
+		// An outage of the chain node: the person can retry, operators
+		// need to know.
+		h.Provider.Log.Warn("login API: domain source unavailable", "err", err)
+	case e.Status >= 500:
 		h.Provider.Log.Error("login API failed", "err", err)
 	}
 	oautherr.WriteJSON(w, err)

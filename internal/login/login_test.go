@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,24 @@ import (
 	"github.com/sigil-oidc/sigil/web"
 )
 
+// lockedBuffer is a log the server writes while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.buf.Bytes())
+}
+
 // resolverFunc is a fake resolver, enough to produce resolver failures.
 type resolverFunc func(name string) (sigil.Domain, error)
 
@@ -33,6 +52,12 @@ func (f resolverFunc) Resolve(_ context.Context, name string) (sigil.Domain, err
 // newTestServer serves the authorization endpoint and the login API over a
 // real SQLite store, with the given resolver.
 func newTestServer(t *testing.T, resolver sigil.DomainResolver) (*httptest.Server, *http.Client) {
+	srv, c, _ := newLoggedTestServer(t, resolver)
+	return srv, c
+}
+
+// newLoggedTestServer is newTestServer that also returns the server's log.
+func newLoggedTestServer(t *testing.T, resolver sigil.DomainResolver) (*httptest.Server, *http.Client, *lockedBuffer) {
 	t.Helper()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
@@ -59,13 +84,14 @@ func newTestServer(t *testing.T, resolver sigil.DomainResolver) (*httptest.Serve
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	issuer, _ := url.Parse(srv.URL)
+	logs := &lockedBuffer{}
 	p := &oauth.Provider{Issuer: issuer, Store: st, Secrets: secrets, Signer: signer, Pages: pages,
-		Cookies: &session.Cookies{Keys: secrets, Lifetime: time.Hour}, Log: slog.New(slog.DiscardHandler), Now: time.Now, Lifetimes: oauth.DefaultLifetimes}
+		Cookies: &session.Cookies{Keys: secrets, Lifetime: time.Hour}, Log: slog.New(slog.NewTextHandler(logs, nil)), Now: time.Now, Lifetimes: oauth.DefaultLifetimes}
 	h := &Handler{Provider: p, Domains: resolver}
 	mux.HandleFunc("GET /oauth2/auth", p.Authorize)
 	mux.HandleFunc("POST /login/challenge", h.Challenge)
 	jar, _ := cookiejar.New(nil)
-	return srv, &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return srv, &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, logs
 }
 
 func startFlow(t *testing.T, srv *httptest.Server, c *http.Client) string {
@@ -103,7 +129,7 @@ func challenge(t *testing.T, srv *httptest.Server, c *http.Client, flow string) 
 func TestResolverOutageIsTemporarilyUnavailable(t *testing.T) {
 	down := true
 	owner := "0x8ba1f109551bD432803012645Ac136ddd64DBA72"
-	srv, c := newTestServer(t, resolverFunc(func(name string) (sigil.Domain, error) {
+	srv, c, logs := newLoggedTestServer(t, resolverFunc(func(name string) (sigil.Domain, error) {
 		if down {
 			return sigil.Domain{}, fmt.Errorf("rpc: %w", sigil.ErrResolverUnavailable)
 		}
@@ -113,6 +139,12 @@ func TestResolverOutageIsTemporarilyUnavailable(t *testing.T) {
 	st, body := challenge(t, srv, c, flow)
 	if st != http.StatusServiceUnavailable || body["error"] != "temporarily_unavailable" || body["error_description"] == "" {
 		t.Fatalf("got %d %v", st, body)
+	}
+	if !bytes.Contains(logs.Bytes(), []byte("level=WARN")) || !bytes.Contains(logs.Bytes(), []byte("rpc: domain resolver unavailable")) {
+		t.Fatalf("the outage is not logged with its cause:\n%s", logs.Bytes())
+	}
+	if bytes.Contains([]byte(body["error_description"]), []byte("rpc")) {
+		t.Fatal("the cause leaked to the person")
 	}
 	down = false
 	if st, body := challenge(t, srv, c, flow); st != 200 || body["address"] != owner {

@@ -136,6 +136,7 @@ func (p *Provider) Authorize(w http.ResponseWriter, r *http.Request) {
 		d, err := p.Domains.Resolve(r.Context(), sess.Subject)
 		switch {
 		case errors.Is(err, sigil.ErrResolverUnavailable):
+			p.Log.Warn("authorize: domain source unavailable", "domain", sess.Subject, "err", err)
 			fail(oautherr.ErrTemporarilyUnavailable.WithHint("The owner of %s could not be looked up right now; try again in a moment.", sess.Subject))
 			return
 		case err != nil || d.Owner != sess.Address:
