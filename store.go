@@ -62,7 +62,9 @@ type Store interface {
 
 	// ExchangeCode redeems a code: the authorization must be code_issued,
 	// its code unexpired at now, and client, redirect URI and PKCE challenge
-	// must all match. It then becomes exchanged with the given access token.
+	// must all match. It then becomes exchanged with the given access token,
+	// and with the given refresh token only when the granted scope includes
+	// offline or offline_access (the returned RefreshFamily says whether).
 	// On a mismatch it returns ErrNotFound and changes nothing, except that a
 	// code that was already exchanged revokes its authorization (RFC 6749
 	// section 4.1.2, RFC 9700 section 4.5) and returns ErrConflict.

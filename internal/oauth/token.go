@@ -18,7 +18,6 @@ import (
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
 	"github.com/sigil-oidc/sigil/internal/oidc"
-	"github.com/sigil-oidc/sigil/internal/scope"
 	"github.com/sigil-oidc/sigil/internal/secret"
 )
 
@@ -140,9 +139,8 @@ func (p *Provider) exchangeCode(ctx context.Context, client *sigil.Client, form 
 	}
 	// Whether the offline scopes were granted is only known from the
 	// stored authorization, which this single write returns; so a refresh
-	// token is prepared for every client that may have one, and handed out
-	// only when the offline scopes were granted (its hash, stored either
-	// way, is then never presented: nobody has the token).
+	// token is prepared for every client that may have one, and the store
+	// keeps it only for an offline grant.
 	var refreshToken string
 	if contains(client.GrantTypes, "refresh_token") {
 		refreshToken, ex.RefreshFamily = newRefreshToken()
@@ -159,7 +157,7 @@ func (p *Provider) exchangeCode(ctx context.Context, client *sigil.Client, form 
 	case err != nil:
 		return nil, fmt.Errorf("exchange code: %w", err)
 	}
-	if refreshToken != "" && !scope.GrantsRefreshToken(a.GrantedScope) {
+	if a.RefreshFamily == "" { // the offline scopes were not granted
 		refreshToken = ""
 	}
 	return p.tokenResponse(a, accessToken, refreshToken, now)

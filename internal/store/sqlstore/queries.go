@@ -45,6 +45,10 @@ type queries struct {
 	deleteExpired                     string
 }
 
+// offline is true when granted_scope (space-separated) holds offline or
+// offline_access, the scopes that grant a refresh token.
+const offline = "(' ' || granted_scope || ' ' LIKE '% offline %' OR ' ' || granted_scope || ' ' LIKE '% offline\\_access %' ESCAPE '\\')"
+
 func buildQueries(d Dialect) queries {
 	clientCols := strings.Join(clientColumns, ", ")
 	authCols := strings.Join(authorizationColumns, ", ")
@@ -95,8 +99,14 @@ func buildQueries(d Dialect) queries {
 			"'authenticated'", ""),
 		reject: transition("state = 'rejected'", "'requested', 'challenged', 'authenticated'", ""),
 		resume: transition("state = ?, subject = ?, address = ?, "+signIn, "'requested'", ""),
+		// exchange keeps the refresh token only when the offline scopes
+		// were granted (sigil.Store.ExchangeCode): the token endpoint cannot
+		// know the grant before this one write, and a row holding an unusable
+		// refresh token would outlive its access token by weeks.
 		exchange: "UPDATE authorizations SET state = 'exchanged', access_token_hash = ?, access_token_expires_at = ?," +
-			" refresh_family = ?, refresh_token_hash = ?, refresh_token_expires_at = ?" +
+			" refresh_family = CASE WHEN " + offline + " THEN ? END," +
+			" refresh_token_hash = CASE WHEN " + offline + " THEN ? END," +
+			" refresh_token_expires_at = CASE WHEN " + offline + " THEN ? END" +
 			" WHERE code_hash = ? AND client_id = ? AND redirect_uri = ? AND state = 'code_issued' AND code_expires_at > ?" +
 			" AND code_challenge = CASE code_challenge_method WHEN 'S256' THEN ? ELSE ? END" +
 			" RETURNING " + authCols,

@@ -163,7 +163,7 @@ func newRequest(id string, client *sigil.Client) *sigil.Authorization {
 		State:               sigil.StateRequested,
 		RedirectURI:         client.RedirectURIs[0],
 		ResponseMode:        "query",
-		Scope:               sigil.Scopes{"openid", "profile"},
+		Scope:               sigil.Scopes{"openid", "profile", "offline_access"},
 		OAuthState:          "state-" + id,
 		Nonce:               "nonce-" + id,
 		CodeChallenge:       s256(verifier(id)),
@@ -682,12 +682,12 @@ func (s suite) authHappyPath(t *testing.T) {
 
 	now = t0.Add(3 * time.Minute)
 	code := hash("code")
-	got, err = st.GrantAuthorization(ctx, a.ID, a.BrowserHash, sigil.Scopes{"openid"}, code, now.Add(codeTTL), now)
+	got, err = st.GrantAuthorization(ctx, a.ID, a.BrowserHash, sigil.Scopes{"offline_access", "openid"}, code, now.Add(codeTTL), now)
 	if err != nil {
 		t.Fatalf("GrantAuthorization: %v", err)
 	}
 	want.State = sigil.StateCodeIssued
-	want.GrantedScope, want.CodeHash, want.CodeExpiresAt = sigil.Scopes{"openid"}, code, now.Add(codeTTL)
+	want.GrantedScope, want.CodeHash, want.CodeExpiresAt = sigil.Scopes{"offline_access", "openid"}, code, now.Add(codeTTL)
 	equalFields(t, "code issued", got, &want)
 	wantState(t, st, a.ID, sigil.StateCodeIssued)
 
@@ -1352,6 +1352,28 @@ func (s suite) exchangeRefreshToken(t *testing.T) {
 			!got.RefreshTokenExpiresAt.Equal(ex.RefreshTokenExpiresAt) ||
 			string(got.AccessTokenHash) != string(ex.AccessTokenHash) || got.State != sigil.StateExchanged {
 			t.Errorf("%s with refresh token: %s, family %q, hash %x, expiry %v", what, got.State, got.RefreshFamily, got.RefreshTokenHash, got.RefreshTokenExpiresAt)
+		}
+	}
+
+	// A refresh token is kept only for a grant of offline or
+	// offline_access: offered for another grant, it is dropped, and the
+	// row does not outlive its access token.
+	for granted, keep := range map[string]bool{"openid profile": false, "offline openid": true, "offline_access openid": true, "offline_accessory openid": false} {
+		g := newRequest("grant "+granted, c)
+		g.Scope = sigil.ParseScopes(granted)
+		mustCreate(t, st, g)
+		authenticated(t, st, g)
+		now := t0.Add(3 * time.Minute)
+		code := hash("code-" + g.ID)
+		if _, err := st.GrantAuthorization(ctx, g.ID, g.BrowserHash, g.Scope, code, now.Add(codeTTL), now); err != nil {
+			t.Fatalf("GrantAuthorization(%s): %v", granted, err)
+		}
+		got, err := st.ExchangeCode(ctx, withRefresh(exchangeFor(g, code, exchangeNow), "family-"+g.ID, exchangeNow), exchangeNow)
+		if err != nil {
+			t.Fatalf("ExchangeCode(granted %q): %v", granted, err)
+		}
+		if kept := got.RefreshFamily != "" && got.RefreshTokenHash != nil && !got.RefreshTokenExpiresAt.IsZero(); kept != keep {
+			t.Errorf("granted %q: refresh token kept = %v, want %v", granted, kept, keep)
 		}
 	}
 }
