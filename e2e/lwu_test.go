@@ -332,3 +332,16 @@ func TestWebFinger(t *testing.T) {
 		t.Fatalf("following the record: %d %v", st, jrd)
 	}
 }
+
+// TestNoRefreshTokenWithoutOffline: a client registered for refresh tokens
+// gets none unless the offline scopes were granted.
+func TestNoRefreshTokenWithoutOffline(t *testing.T) {
+	in := startSigil(t)
+	id, secret := in.createClient(t, map[string]any{"redirect_uris": []string{testRedirect}, "scope": "openid wallet offline_access",
+		"grant_types": []string{"authorization_code", "refresh_token"}})
+	code, verifier, _ := codeFor(t, in, id, []string{"openid", "wallet"})
+	st, tok, _ := postToken(t, in, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {testRedirect}, "code_verifier": {verifier}}, id, secret)
+	if st != 200 || tok["refresh_token"] != nil {
+		t.Fatalf("online grant: %d %v", st, tok)
+	}
+}
