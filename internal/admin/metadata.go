@@ -2,6 +2,7 @@ package admin
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -239,19 +240,10 @@ func grantTypes(values []string) ([]string, error) {
 			return nil, metadataErr("grant_types: grant type %q is not supported; supported: authorization_code, refresh_token.", v)
 		}
 	}
-	if len(values) > 0 && !contains(values, DefaultGrantType) {
+	if len(values) > 0 && !slices.Contains(values, DefaultGrantType) {
 		return nil, metadataErr("grant_types: refresh_token needs authorization_code too; register both.")
 	}
 	return out, nil
-}
-
-func contains(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }
 
 // onlyAllowed checks a list whose only supported value is allowed, returning

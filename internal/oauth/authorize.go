@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,14 +51,7 @@ type AuthorizationRequest struct {
 }
 
 // hasPrompt reports whether the prompt parameter contains v.
-func (r *AuthorizationRequest) hasPrompt(v string) bool {
-	for _, p := range r.Prompt {
-		if p == v {
-			return true
-		}
-	}
-	return false
-}
+func (r *AuthorizationRequest) hasPrompt(v string) bool { return slices.Contains(r.Prompt, v) }
 
 // Authorize serves GET and POST /oauth2/auth (OpenID Connect Core section
 // 3.1.2.1 requires both). It validates the request, then either sends the
@@ -220,24 +214,36 @@ func authorizeParams(r *http.Request) (url.Values, error) {
 	case http.MethodGet:
 		params = r.URL.Query()
 	case http.MethodPost:
-		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if ct != "application/x-www-form-urlencoded" {
-			return nil, oautherr.ErrInvalidRequest.WithHint("A POST to the authorization endpoint must be application/x-www-form-urlencoded.")
-		}
-		r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
-		if err := r.ParseForm(); err != nil {
-			return nil, oautherr.ErrInvalidRequest.WithHint("The form body could not be parsed.")
-		}
-		params = r.PostForm
+		return parseForm(r, "A POST to the authorization endpoint")
 	default:
 		return nil, oautherr.ErrInvalidRequest.WithHint("Use GET or POST.")
 	}
+	return params, single(params)
+}
+
+// parseForm reads a form body (application/x-www-form-urlencoded, at most
+// 64 KiB) whose parameters each appear once (RFC 6749 section 3.1). what
+// names the request in the error.
+func parseForm(r *http.Request, what string) (url.Values, error) {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "application/x-www-form-urlencoded" {
+		return nil, oautherr.ErrInvalidRequest.WithHint("%s must be a form (application/x-www-form-urlencoded).", what)
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		return nil, oautherr.ErrInvalidRequest.WithHint("The form body could not be parsed.")
+	}
+	return r.PostForm, single(r.PostForm)
+}
+
+// single rejects a parameter given more than once (RFC 6749 section 3.1).
+func single(params url.Values) error {
 	for k, v := range params {
 		if len(v) > 1 {
-			return nil, oautherr.ErrInvalidRequest.WithHint("Parameter %q is included more than once.", k)
+			return oautherr.ErrInvalidRequest.WithHint("Parameter %q is included more than once.", k)
 		}
 	}
-	return params, nil
+	return nil
 }
 
 // clientAndRedirectURI identifies the client and the redirect URI. Errors
@@ -282,7 +288,7 @@ func (p *Provider) validateAuthorizationRequest(params url.Values, client *sigil
 	}
 	switch rt := params.Get("response_type"); rt {
 	case "code":
-		if !contains(client.ResponseTypes, "code") {
+		if !slices.Contains(client.ResponseTypes, "code") {
 			return nil, oautherr.ErrUnauthorizedClient.WithHint("Client %q is not registered for response_type=code.", client.ID)
 		}
 	case "":
@@ -378,13 +384,4 @@ func (p *Provider) idTokenHintSubject(token string) (string, error) {
 		return "", errors.New("not our ID token")
 	}
 	return claims.Sub, nil
-}
-
-func contains(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
@@ -57,7 +58,7 @@ func (p *Provider) Logout(w http.ResponseWriter, r *http.Request) {
 	redirect := params.Get("post_logout_redirect_uri")
 	if redirect != "" {
 		client, err := p.Store.GetClient(r.Context(), clientID)
-		if errors.Is(err, sigil.ErrNotFound) || (err == nil && !contains(client.PostLogoutRedirectURIs, redirect)) {
+		if errors.Is(err, sigil.ErrNotFound) || (err == nil && !slices.Contains(client.PostLogoutRedirectURIs, redirect)) {
 			p.ErrorPage(w, r, oautherr.ErrInvalidRequest.WithHint("The post_logout_redirect_uri %q is not registered for the client; register it exactly.", redirect))
 			return
 		}

@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"fmt"
-	"mime"
 	"net/http"
 
 	"github.com/sigil-oidc/sigil/internal/oautherr"
@@ -25,19 +24,15 @@ func (p *Provider) Revoke(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Provider) revoke(r *http.Request) error {
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct != "application/x-www-form-urlencoded" {
-		return oautherr.ErrInvalidRequest.WithHint("The revocation request must be a form (application/x-www-form-urlencoded), RFC 7009 section 2.1.")
-	}
-	r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		return oautherr.ErrInvalidRequest.WithHint("The form body could not be parsed.")
-	}
-	client, err := p.authenticateClient(r.Context(), r, r.PostForm)
+	form, err := parseForm(r, "The revocation request (RFC 7009 section 2.1)")
 	if err != nil {
 		return err
 	}
-	token := r.PostForm.Get("token")
+	client, err := p.authenticateClient(r.Context(), r, form)
+	if err != nil {
+		return err
+	}
+	token := form.Get("token")
 	if token == "" {
 		return oautherr.ErrInvalidRequest.WithHint("The token parameter is missing.")
 	}

@@ -8,9 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -44,7 +44,7 @@ func (p *Provider) Token(w http.ResponseWriter, r *http.Request) {
 	resp, client, err := p.token(r)
 	// CORS: the origin passed the check for some client; the token
 	// endpoint also requires that it is this client's.
-	if origin := r.Header.Get("Origin"); origin != "" && client != nil && !contains(client.AllowedCORSOrigins, origin) {
+	if origin := r.Header.Get("Origin"); origin != "" && client != nil && !slices.Contains(client.AllowedCORSOrigins, origin) {
 		w.Header().Del("Access-Control-Allow-Origin")
 	}
 	if err != nil {
@@ -68,19 +68,9 @@ func (p *Provider) Token(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Provider) token(r *http.Request) (*TokenResponse, *sigil.Client, error) {
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct != "application/x-www-form-urlencoded" {
-		return nil, nil, oautherr.ErrInvalidRequest.WithHint("The token request must be a form (application/x-www-form-urlencoded), RFC 6749 section 4.1.3.")
-	}
-	r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		return nil, nil, oautherr.ErrInvalidRequest.WithHint("The form body could not be parsed.")
-	}
-	form := r.PostForm
-	for k, v := range form {
-		if len(v) > 1 {
-			return nil, nil, oautherr.ErrInvalidRequest.WithHint("Parameter %q is included more than once.", k)
-		}
+	form, err := parseForm(r, "The token request (RFC 6749 section 4.1.3)")
+	if err != nil {
+		return nil, nil, err
 	}
 	client, err := p.authenticateClient(r.Context(), r, form)
 	if err != nil {
@@ -104,7 +94,7 @@ func (p *Provider) token(r *http.Request) (*TokenResponse, *sigil.Client, error)
 // store matches code, client, redirect URI and PKCE verifier in one
 // conditional write, so a code works once and only for its client.
 func (p *Provider) exchangeCode(ctx context.Context, client *sigil.Client, form url.Values) (*TokenResponse, error) {
-	if !contains(client.GrantTypes, "authorization_code") {
+	if !slices.Contains(client.GrantTypes, "authorization_code") {
 		return nil, oautherr.ErrUnauthorizedClient.WithHint("Client %q is not registered for the authorization_code grant.", client.ID)
 	}
 	code := form.Get("code")
@@ -142,7 +132,7 @@ func (p *Provider) exchangeCode(ctx context.Context, client *sigil.Client, form 
 	// token is prepared for every client that may have one, and the store
 	// keeps it only for an offline grant.
 	var refreshToken string
-	if contains(client.GrantTypes, "refresh_token") {
+	if slices.Contains(client.GrantTypes, "refresh_token") {
 		refreshToken, ex.RefreshFamily = newRefreshToken()
 		ex.RefreshTokenHash = p.Secrets.HashToken(refreshToken)
 		ex.RefreshTokenExpiresAt = now.Add(p.Lifetimes.RefreshToken)
@@ -191,7 +181,7 @@ func newRefreshToken() (token, family string) {
 // of thief and owner uses it second. The new ID token keeps the original
 // auth_time (OpenID Connect Core section 12.2).
 func (p *Provider) refresh(ctx context.Context, client *sigil.Client, form url.Values) (*TokenResponse, error) {
-	if !contains(client.GrantTypes, "refresh_token") {
+	if !slices.Contains(client.GrantTypes, "refresh_token") {
 		return nil, oautherr.ErrUnauthorizedClient.WithHint("Client %q is not registered for the refresh_token grant.", client.ID)
 	}
 	token := form.Get("refresh_token")

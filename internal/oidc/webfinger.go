@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/sigil-oidc/sigil"
@@ -67,7 +68,7 @@ func (e *Endpoints) ServeWebFinger(w http.ResponseWriter, r *http.Request) {
 	}
 	jrd := JRD{Subject: resource, Links: []Link{}}
 	// RFC 7033 section 4.3: rel filters the links; without rel, all.
-	if rels := q["rel"]; len(rels) == 0 || contains(rels, IssuerRel) {
+	if rels := q["rel"]; len(rels) == 0 || slices.Contains(rels, IssuerRel) {
 		jrd.Links = append(jrd.Links, Link{Rel: IssuerRel, Href: e.Issuer})
 	}
 	w.Header().Set("Content-Type", "application/jrd+json")
@@ -79,12 +80,3 @@ func (e *Endpoints) ServeWebFinger(w http.ResponseWriter, r *http.Request) {
 // domain's issuer: webfinger.<user>.<rel>, with an empty user for the
 // domain itself.
 const WebFingerRecordKey = "webfinger.." + IssuerRel
-
-func contains(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
