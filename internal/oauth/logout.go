@@ -12,6 +12,7 @@ import (
 
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
+	"github.com/sigil-oidc/sigil/internal/session"
 	"github.com/sigil-oidc/sigil/web"
 )
 
@@ -99,7 +100,7 @@ func (p *Provider) confirmLogout(w http.ResponseWriter, r *http.Request, params 
 }
 
 func (p *Provider) logoutCSRF(r *http.Request) string {
-	ck, err := r.Cookie("sigil_browser")
+	ck, err := r.Cookie(session.BrowserCookie)
 	if err != nil || ck.Value == "" {
 		return ""
 	}

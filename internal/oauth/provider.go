@@ -14,6 +14,7 @@ import (
 
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/keys"
+	"github.com/sigil-oidc/sigil/internal/oidc"
 	"github.com/sigil-oidc/sigil/internal/secret"
 	"github.com/sigil-oidc/sigil/internal/session"
 	"github.com/sigil-oidc/sigil/web"
@@ -23,7 +24,7 @@ import (
 // leaked string is without revealing anything about it.
 const (
 	CodePrefix        = "sigil_ac_"
-	AccessTokenPrefix = "sigil_at_"
+	AccessTokenPrefix = oidc.AccessTokenPrefix
 )
 
 // Lifetimes are how long each artefact lives. The defaults are those of the
