@@ -92,9 +92,13 @@ type Authorization struct {
 	// RememberedScope is filled on read: the scopes the subject has already
 	// granted this client and asked Sigil to remember (nil when none).
 	RememberedScope Scopes
-	// ClientName and ClientLogoURI are filled on read for the pages.
-	ClientName    string
-	ClientLogoURI string
+	// ClientName, ClientLogoURI and the client's links are filled on read
+	// for the pages, so a page costs one read.
+	ClientName      string
+	ClientLogoURI   string
+	ClientURI       string
+	ClientPolicyURI string
+	ClientTosURI    string
 }
 
 // Challenge is what a sign-in challenge writes onto an Authorization.

@@ -28,8 +28,8 @@ type Store interface {
 	// ErrNotFound.
 	CreateAuthorization(ctx context.Context, a *Authorization) error
 	// GetAuthorization reads an authorization by flow id, with
-	// RememberedScope (for its client and subject) and the client's name and
-	// logo filled in. An authorization past ExpiresAt still reads; callers
+	// RememberedScope (for its client and subject) and the client's name,
+	// logo and links filled in. An authorization past ExpiresAt still reads; callers
 	// decide.
 	GetAuthorization(ctx context.Context, id string) (*Authorization, error)
 	// GetAuthorizationByAccessToken reads the authorization whose current
@@ -40,7 +40,8 @@ type Store interface {
 	// ChallengeAuthorization records a sign-in challenge on an authorization
 	// that is requested or challenged (a new challenge replaces an old one),
 	// bound to browserHash and not expired at now. It returns the updated
-	// authorization (without the fields filled on read).
+	// authorization with RememberedScope (for the new subject) filled in,
+	// but not the client's name and logo.
 	ChallengeAuthorization(ctx context.Context, id string, browserHash []byte, ch Challenge, now time.Time) (*Authorization, error)
 	// AuthenticateAuthorization records a verified signature on an
 	// authorization that is challenged with auth.ChallengeNonce, bound to

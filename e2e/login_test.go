@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -188,5 +189,42 @@ func TestAdminAPIThroughHTTP(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 404 {
 		t.Fatalf("admin API on the public listener: %d", resp.StatusCode)
+	}
+}
+
+// TestChallengeCookieGrantsNothingAlone: the sealed challenge cookie spares
+// the verify step a read, but the write still checks the browser binding;
+// and without the cookie, verifying reads the flow instead.
+func TestChallengeCookieGrantsNothingAlone(t *testing.T) {
+	in := startSigil(t)
+	id, _ := in.createClient(t, map[string]any{"redirect_uris": []string{testRedirect}})
+	b := newBrowser(t, in.Issuer)
+	flow := b.authorize(in.Issuer + "/oauth2/auth?" + authParams(id).Encode())
+	_, ch := b.api("/login/challenge", map[string]any{"flow": flow, "domain": "alice.crypto"})
+	sig := sign(t, in.Alice, ch["message"].(string))
+
+	// Another browser holding a copy of the challenge cookie only.
+	verifyURL, _ := url.Parse(in.Issuer + "/login/verify")
+	thief := newBrowser(t, in.Issuer)
+	for _, c := range b.client.Jar.Cookies(verifyURL) {
+		if strings.HasPrefix(c.Name, "sigil_ch_") {
+			thief.client.Jar.SetCookies(verifyURL, []*http.Cookie{c})
+		}
+	}
+	if st, out := thief.api("/login/verify", map[string]any{"flow": flow, "signature": sig}); st != 403 || out["error"] != "request_forbidden" {
+		t.Fatalf("verify with a copied challenge cookie in another browser: %d %v", st, out)
+	}
+	// The owner's browser without the challenge cookie: verified from the store.
+	keep := []*http.Cookie{}
+	for _, c := range b.client.Jar.Cookies(verifyURL) {
+		if !strings.HasPrefix(c.Name, "sigil_ch_") {
+			keep = append(keep, c)
+		}
+	}
+	jar, _ := cookiejar.New(nil)
+	jar.SetCookies(verifyURL, keep)
+	b.client.Jar = jar
+	if st, out := b.api("/login/verify", map[string]any{"flow": flow, "signature": sig}); st != 200 {
+		t.Fatalf("verify without the challenge cookie: %d %v", st, out)
 	}
 }

@@ -116,7 +116,66 @@ func (h *Handler) Challenge(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, h.flowError(ctx, req.Flow, r, err))
 		return
 	}
+	if err := h.sealChallenge(w, a, now); err != nil {
+		h.fail(w, fmt.Errorf("seal challenge: %w", err))
+		return
+	}
 	writeJSON(w, ChallengeResponse{Message: h.message(a).String(), Address: a.Address, ExpiresAt: a.ChallengeExpiresAt.UTC()})
+}
+
+// sealedChallenge is what the verify step needs of a challenge, kept in a
+// sealed cookie so that verifying costs no read: the one conditional write
+// that records the sign-in also checks, in its WHERE clause, that the flow
+// is bound to this browser, unexpired, and still at this challenge (nonce).
+type sealedChallenge struct {
+	Flow       string       `json:"f"`
+	Subject    string       `json:"s"`
+	Address    string       `json:"a"`
+	Nonce      string       `json:"n"`
+	IssuedAt   time.Time    `json:"i"`
+	ExpiresAt  time.Time    `json:"e"`
+	Scope      sigil.Scopes `json:"sc"`
+	Prompt     string       `json:"p,omitempty"`
+	Remembered sigil.Scopes `json:"r,omitempty"`
+}
+
+const challengePurpose = "challenge"
+
+func challengeCookie(flow string) string { return "sigil_ch_" + flow }
+
+// sealChallenge sets the challenge cookie of a's flow, for the verify
+// endpoint only, until the challenge expires.
+func (h *Handler) sealChallenge(w http.ResponseWriter, a *sigil.Authorization, now time.Time) error {
+	ttl := a.ChallengeExpiresAt.Sub(now)
+	v, err := h.Provider.Secrets.Seal(challengePurpose, sealedChallenge{
+		Flow: a.ID, Subject: a.Subject, Address: a.Address, Nonce: a.ChallengeNonce,
+		IssuedAt: a.ChallengeIssuedAt, ExpiresAt: a.ChallengeExpiresAt, Scope: a.Scope, Prompt: a.Prompt,
+		Remembered: a.RememberedScope,
+	}, ttl, now)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: challengeCookie(a.ID), Value: v, Path: "/login/verify", MaxAge: int(ttl / time.Second),
+		HttpOnly: true, Secure: h.Provider.Cookies.Secure, SameSite: http.SameSiteStrictMode})
+	return nil
+}
+
+// challengedFlow returns the challenged flow to verify: from the sealed
+// challenge cookie when the browser has a valid one for this flow (no
+// read; the write checks the rest), else from the store.
+func (h *Handler) challengedFlow(ctx context.Context, r *http.Request, id string) (*sigil.Authorization, error) {
+	if ck, err := r.Cookie(challengeCookie(id)); err == nil {
+		var c sealedChallenge
+		if h.Provider.Secrets.Open(challengePurpose, ck.Value, &c, h.Provider.Now()) == nil && c.Flow == id {
+			return &sigil.Authorization{
+				ID: c.Flow, BrowserHash: h.Provider.Cookies.BrowserHash(r), State: sigil.StateChallenged,
+				Subject: c.Subject, Address: c.Address, ChallengeNonce: c.Nonce,
+				ChallengeIssuedAt: c.IssuedAt, ChallengeExpiresAt: c.ExpiresAt,
+				Scope: c.Scope, Prompt: c.Prompt, RememberedScope: c.Remembered,
+			}, nil
+		}
+	}
+	return h.flow(ctx, r, id, sigil.StateChallenged)
 }
 
 // message rebuilds the sign-in message of a's challenge. It is a pure
@@ -156,7 +215,7 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	now := h.Provider.Now()
-	a, err := h.flow(ctx, r, req.Flow, sigil.StateChallenged)
+	a, err := h.challengedFlow(ctx, r, req.Flow)
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -204,6 +263,7 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, h.flowError(ctx, a.ID, r, err))
 		return
 	}
+	http.SetCookie(w, &http.Cookie{Name: challengeCookie(a.ID), Path: "/login/verify", MaxAge: -1})
 	if err := h.Provider.Cookies.Write(w, sessionOf(updated, auth), now); err != nil {
 		h.fail(w, fmt.Errorf("write session: %w", err))
 		return

@@ -29,6 +29,7 @@ func (h *Handler) LoginPage(w http.ResponseWriter, r *http.Request) {
 		FlowID:        a.ID,
 		ClientName:    displayName(a),
 		ClientLogoURI: a.ClientLogoURI,
+		ClientURI:     a.ClientURI,
 		LoginHint:     a.LoginHint,
 		Scopes:        scopeViews(a.Scope),
 	}
@@ -45,18 +46,13 @@ func (h *Handler) ConsentPage(w http.ResponseWriter, r *http.Request) {
 		h.Provider.ErrorPage(w, r, err)
 		return
 	}
-	client, err := h.Provider.Store.GetClient(r.Context(), a.ClientID)
-	if err != nil {
-		h.Provider.ErrorPage(w, r, oautherr.ErrNotFound.WithHint("The application of this sign-in no longer exists."))
-		return
-	}
 	h.render(w, r, web.PageConsent, web.ConsentPage{
 		FlowID:        a.ID,
 		ClientName:    displayName(a),
 		ClientLogoURI: a.ClientLogoURI,
-		ClientURI:     client.ClientURI,
-		PolicyURI:     client.PolicyURI,
-		TosURI:        client.TosURI,
+		ClientURI:     a.ClientURI,
+		PolicyURI:     a.ClientPolicyURI,
+		TosURI:        a.ClientTosURI,
 		Subject:       a.Subject,
 		Address:       a.Address,
 		Scopes:        scopeViews(a.Scope),

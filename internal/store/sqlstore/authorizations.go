@@ -32,13 +32,14 @@ func (s *Store) CreateAuthorization(ctx context.Context, a *sigil.Authorization)
 }
 
 // GetAuthorization reads an authorization with one SELECT that also joins
-// its client (name, logo) and the consent its subject gave that client.
+// its client (name, logo and links, for the pages) and the consent its
+// subject gave that client.
 func (s *Store) GetAuthorization(ctx context.Context, id string) (*sigil.Authorization, error) {
 	var (
-		r                      authorizationRow
-		name, logo, remembered sql.NullString
+		r                                 authorizationRow
+		name, logo, uri, policy, tos, rem sql.NullString
 	)
-	err := s.queryRow(ctx, s.q.getAuthorization, id).Scan(append(r.dest(), &name, &logo, &remembered)...)
+	err := s.queryRow(ctx, s.q.getAuthorization, id).Scan(append(r.dest(), &name, &logo, &uri, &policy, &tos, &rem)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%s: authorization %q: %w", s.dialect.Name, id, sigil.ErrNotFound)
 	}
@@ -49,9 +50,9 @@ func (s *Store) GetAuthorization(ctx context.Context, id string) (*sigil.Authori
 	if err != nil {
 		return nil, err
 	}
-	a.ClientName = name.String
-	a.ClientLogoURI = logo.String
-	a.RememberedScope = sigil.ParseScopes(remembered.String)
+	a.ClientName, a.ClientLogoURI = name.String, logo.String
+	a.ClientURI, a.ClientPolicyURI, a.ClientTosURI = uri.String, policy.String, tos.String
+	a.RememberedScope = sigil.ParseScopes(rem.String)
 	return a, nil
 }
 
@@ -79,8 +80,24 @@ func (s *Store) ChallengeAuthorization(ctx context.Context, id string, browserHa
 	if ch.Nonce == "" || ch.ExpiresAt.IsZero() {
 		return nil, fmt.Errorf("%s: challenge authorization %q: Nonce and ExpiresAt are required", s.dialect.Name, id)
 	}
-	return s.transition(ctx, id, browserHash, now, s.q.challenge, challengeFrom, nil,
-		[]any{ch.Subject, ch.Address, ch.Nonce, millis(ch.IssuedAt), millis(ch.ExpiresAt)})
+	var (
+		r          authorizationRow
+		remembered sql.NullString
+	)
+	err := s.queryRow(ctx, s.q.challenge, ch.Subject, ch.Address, ch.Nonce, millis(ch.IssuedAt), millis(ch.ExpiresAt),
+		id, blob(browserHash), now.UnixMilli()).Scan(append(r.dest(), &remembered)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, s.explain(ctx, id, browserHash, now, challengeFrom, nil)
+	}
+	if err != nil {
+		return nil, s.writeErr("authorization "+id, err)
+	}
+	a, err := s.decode(&r)
+	if err != nil {
+		return nil, err
+	}
+	a.RememberedScope = sigil.ParseScopes(remembered.String)
+	return a, nil
 }
 
 // AuthenticateAuthorization records a verified signature and, with

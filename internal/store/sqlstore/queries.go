@@ -82,7 +82,7 @@ func buildQueries(d Dialect) queries {
 		deleteClient: "DELETE FROM clients WHERE id = ?",
 
 		createAuthorization: "INSERT INTO authorizations (" + authCols + ") VALUES (" + params(len(authorizationColumns)) + ")",
-		getAuthorization: "SELECT " + authColsA + ", c.name, c.logo_uri, cs.scope" +
+		getAuthorization: "SELECT " + authColsA + ", c.name, c.logo_uri, c.client_uri, c.policy_uri, c.tos_uri, cs.scope" +
 			" FROM authorizations a" +
 			" LEFT JOIN clients c ON c.id = a.client_id" +
 			" LEFT JOIN consents cs ON cs.client_id = a.client_id AND cs.subject = a.subject" +
@@ -90,9 +90,13 @@ func buildQueries(d Dialect) queries {
 		getByAccessToken: "SELECT " + authCols + " FROM authorizations" +
 			" WHERE access_token_hash = ? AND state = 'exchanged' AND access_token_expires_at > ?",
 
+		// challenge also returns the consent the new subject gave the
+		// client (a correlated subquery, which SQLite and PostgreSQL both
+		// allow in RETURNING), so the verify step needs no read of its own.
 		challenge: transition(
 			"state = 'challenged', subject = ?, address = ?, challenge_nonce = ?, challenge_issued_at = ?, challenge_expires_at = ?",
-			"'requested', 'challenged'", ""),
+			"'requested', 'challenged'", "") +
+			", (SELECT cs.scope FROM consents cs WHERE cs.client_id = authorizations.client_id AND cs.subject = authorizations.subject)",
 		authenticate: transition("state = ?, "+signIn, "'challenged'",
 			" AND challenge_nonce = ? AND challenge_expires_at > ?"),
 		grant: transition("state = 'code_issued', granted_scope = ?, code_hash = ?, code_expires_at = ?",

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) sigil.Store) {
 		t.Run("FilledOnRead", s.authFilledOnRead)
 		t.Run("HappyPath", s.authHappyPath)
 		t.Run("Rechallenge", s.authRechallenge)
+		t.Run("ChallengeReturnsConsent", s.authChallengeReturnsConsent)
 		t.Run("WrongBrowser", s.authWrongBrowser)
 		t.Run("ExpiredFlow", s.authExpiredFlow)
 		t.Run("AuthenticateWrongNonce", s.authWrongNonce)
@@ -276,6 +277,31 @@ func challenged(t *testing.T, st sigil.Store, a *sigil.Authorization) sigil.Chal
 		t.Fatalf("ChallengeAuthorization: %v", err)
 	}
 	return ch
+}
+
+// authChallengeReturnsConsent checks that ChallengeAuthorization returns
+// the consent the challenged subject gave the client, and only that one.
+func (s suite) authChallengeReturnsConsent(t *testing.T) {
+	st, a := s.setup(t)
+	ctx := context.Background()
+	now := t0.Add(time.Minute)
+	ch := challengeFor(a, 0, now)
+	got, err := st.ChallengeAuthorization(ctx, a.ID, a.BrowserHash, ch, now)
+	if err != nil || got.RememberedScope != nil {
+		t.Fatalf("without consent: %v, remembered %q", err, got.RememberedScope)
+	}
+	for _, c := range []sigil.Consent{
+		{Subject: "someone.else", ClientID: a.ClientID, Scope: sigil.Scopes{"openid", "email"}, GrantedAt: t0},
+		{Subject: ch.Subject, ClientID: a.ClientID, Scope: sigil.Scopes{"openid", "wallet"}, GrantedAt: t0},
+	} {
+		if err := st.SaveConsent(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err = st.ChallengeAuthorization(ctx, a.ID, a.BrowserHash, challengeFor(a, 1, now), now)
+	if err != nil || got.RememberedScope.String() != "openid wallet" {
+		t.Fatalf("with consent: %v, remembered %q", err, got.RememberedScope)
+	}
 }
 
 // authenticated moves a to authenticated at t0+2m.
@@ -549,6 +575,7 @@ func (s suite) authRoundTrip(t *testing.T) {
 	}
 	w := *want
 	w.ClientName, w.ClientLogoURI = c.Name, c.LogoURI
+	w.ClientURI, w.ClientPolicyURI, w.ClientTosURI = c.ClientURI, c.PolicyURI, c.TosURI
 	equalFields(t, "authorization", got, &w)
 }
 
@@ -563,6 +590,7 @@ func (s suite) authMinimalRoundTrip(t *testing.T) {
 	}
 	w := *want
 	w.ClientName, w.ClientLogoURI = c.Name, c.LogoURI
+	w.ClientURI, w.ClientPolicyURI, w.ClientTosURI = c.ClientURI, c.PolicyURI, c.TosURI
 	equalFields(t, "authorization", got, &w)
 	if got.MaxAge != -1 {
 		t.Errorf("MaxAge = %d, want -1", got.MaxAge)
@@ -616,8 +644,9 @@ func (s suite) authFilledOnRead(t *testing.T) {
 		return got
 	}
 	got := get()
-	if got.ClientName != "Client rp" || got.ClientLogoURI != "https://rp.example/logo.png" {
-		t.Errorf("client fields = %q, %q", got.ClientName, got.ClientLogoURI)
+	if got.ClientName != "Client rp" || got.ClientLogoURI != "https://rp.example/logo.png" ||
+		got.ClientURI != "https://rp.example" || got.ClientPolicyURI != "https://rp.example/policy" || got.ClientTosURI != "https://rp.example/tos" {
+		t.Errorf("client fields = %q, %q, %q, %q, %q", got.ClientName, got.ClientLogoURI, got.ClientURI, got.ClientPolicyURI, got.ClientTosURI)
 	}
 	ch := challenged(t, st, a)
 	if got := get(); got.RememberedScope != nil {
@@ -1403,6 +1432,7 @@ func (s suite) refreshRotate(t *testing.T) {
 		t.Fatalf("GetAuthorization: %v", err)
 	}
 	stored.ClientName, stored.ClientLogoURI, stored.RememberedScope = "", "", nil
+	stored.ClientURI, stored.ClientPolicyURI, stored.ClientTosURI = "", "", ""
 	equalFields(t, "stored after refresh", stored, &want)
 
 	if _, err := st.GetAuthorizationByAccessToken(ctx, r.AccessTokenHash, now); err != nil {
