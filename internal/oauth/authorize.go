@@ -299,7 +299,14 @@ func (p *Provider) validateAuthorizationRequest(params url.Values, client *sigil
 	switch mode := params.Get("response_mode"); mode {
 	case "":
 		req.ResponseMode = ModeQuery
-	case ModeQuery, ModeFragment, ModeFormPost:
+	case ModeFormPost:
+		// A form can only post to a web address: an app's private-use scheme
+		// (RFC 8252 section 7.1) needs query or fragment.
+		if !strings.HasPrefix(redirectURI, "https://") && !strings.HasPrefix(redirectURI, "http://") {
+			return nil, oautherr.ErrUnsupportedResponseMode.WithHint("response_mode form_post needs an http(s) redirect_uri; use query or fragment for %q.", redirectURI)
+		}
+		req.ResponseMode = mode
+	case ModeQuery, ModeFragment:
 		req.ResponseMode = mode
 	default:
 		return nil, oautherr.ErrUnsupportedResponseMode.WithHint("response_mode %q is not supported; use query, fragment or form_post.", mode)

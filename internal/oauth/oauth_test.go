@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"github.com/sigil-oidc/sigil"
 	"net/url"
 	"strings"
 	"testing"
@@ -54,5 +55,20 @@ func TestResponseURLModes(t *testing.T) {
 	u, _ = p.responseURL("https://rp.example/cb", ModeFragment, "", url.Values{"code": {"c"}})
 	if !strings.HasPrefix(u, "https://rp.example/cb#") || strings.Contains(u, "state=") || !strings.Contains(u, "iss=https%3A%2F%2Fid.example") {
 		t.Fatalf("fragment response %s", u)
+	}
+}
+
+func TestFormPostNeedsAWebRedirectURI(t *testing.T) {
+	p := &Provider{Issuer: &url.URL{Scheme: "https", Host: "id.example"}}
+	client := &sigil.Client{ID: "app", ResponseTypes: []string{"code"}, Scope: sigil.Scopes{"openid"}, RedirectURIs: []string{"com.example.app:/cb"}}
+	params := url.Values{"response_type": {"code"}, "response_mode": {"form_post"}, "scope": {"openid"},
+		"code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}}
+	_, err := p.validateAuthorizationRequest(params, client, "com.example.app:/cb")
+	if err == nil || !strings.Contains(err.Error(), "unsupported_response_mode") {
+		t.Fatalf("form_post to a private-use scheme: %v", err)
+	}
+	params.Set("response_mode", "query")
+	if _, err := p.validateAuthorizationRequest(params, client, "com.example.app:/cb"); err != nil {
+		t.Fatalf("query to a private-use scheme: %v", err)
 	}
 }
