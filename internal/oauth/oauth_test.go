@@ -1,10 +1,11 @@
 package oauth
 
 import (
-	"github.com/sigil-oidc/sigil"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/sigil-oidc/sigil"
 )
 
 func TestMatchRedirectURI(t *testing.T) {
