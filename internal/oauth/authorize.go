@@ -70,8 +70,11 @@ func (p *Provider) Authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// From here the redirect URI is trusted: errors go back to it.
+	// Errors are answered in the requested response mode when it is usable,
+	// else in the default (query).
 	mode := params.Get("response_mode")
-	if mode != ModeQuery && mode != ModeFragment && mode != ModeFormPost {
+	webRedirect := strings.HasPrefix(redirectURI, "https://") || strings.HasPrefix(redirectURI, "http://")
+	if mode != ModeFragment && (mode != ModeFormPost || !webRedirect) {
 		mode = ModeQuery
 	}
 	state := params.Get("state")
