@@ -96,6 +96,49 @@ export async function setup() {
   }
 }
 
+/**
+ * guardContext keeps context on this machine (Outside answers from domains,
+ * or blocks and records) and collects its console errors, page errors and
+ * Content-Security-Policy violations. When t ends it reports them (and the
+ * tail of logs()) if t failed, closes the context, and fails t if a request
+ * tried to leave. It returns {outside, consoleErrors, cspViolations}.
+ */
+export async function guardContext(t, context, { domains = {}, logs = () => '' } = {}) {
+  const outside = new Outside(domains);
+  await outside.attach(context);
+  const consoleErrors = [];
+  context.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(`${msg.page()?.url()}: ${msg.text()}`);
+  });
+  context.on('weberror', (err) => consoleErrors.push(`page error: ${err.error().message}`));
+  // Chromium logs CSP violations as console errors too; the event names
+  // the directive and the blocked URL.
+  const cspViolations = [];
+  await context.exposeBinding('__sigilTestCSPViolation', ({ page }, v) => {
+    cspViolations.push(`${page?.url()}: ${v.directive} blocked ${v.blocked || '(inline)'} (${v.source}:${v.line})`);
+  });
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__sigilTestCSPViolation({ directive: e.effectiveDirective, blocked: e.blockedURI, source: e.sourceFile, line: e.lineNumber });
+    });
+  });
+  t.after(async () => {
+    if (!t.passed) {
+      const urls = context.pages().map((p) => p.url());
+      t.diagnostic(`pages: ${urls.join(', ')}`);
+      if (consoleErrors.length) t.diagnostic(`browser console errors:\n${consoleErrors.join('\n')}`);
+      if (cspViolations.length) t.diagnostic(`CSP violations:\n${cspViolations.join('\n')}`);
+      if (outside.unexpected.length) t.diagnostic(`blocked requests: ${outside.unexpected.join(', ')}`);
+      t.diagnostic(`sigil log (tail):\n${logs().split('\n').slice(-15).join('\n')}`);
+    }
+    await context.close();
+    if (outside.unexpected.length) {
+      throw new Error(`requests tried to leave the machine (blocked): ${outside.unexpected.join(', ')}`);
+    }
+  });
+  return { outside, consoleErrors, cspViolations };
+}
+
 class World {
   constructor({ sigil, rp, browser, keys, domains, close }) {
     Object.assign(this, { sigil, rp, browser, keys, domains });
@@ -148,26 +191,7 @@ class World {
     const context = await this.browser.newContext({ viewport: VIEWPORT, locale: 'en-US', timezoneId: 'UTC', ...options });
     const wallet = new TestWallet(this.keys, key);
     await wallet.attach(context, { origin: this.issuer, count: wallets, legacy });
-    const outside = new Outside(this.domains);
-    await outside.attach(context);
-    const consoleErrors = [];
-    context.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(`${msg.page()?.url()}: ${msg.text()}`);
-    });
-    context.on('weberror', (err) => consoleErrors.push(`page error: ${err.error().message}`));
-    t.after(async () => {
-      if (!t.passed) {
-        const urls = context.pages().map((p) => p.url());
-        t.diagnostic(`pages: ${urls.join(', ')}`);
-        if (consoleErrors.length) t.diagnostic(`browser console errors:\n${consoleErrors.join('\n')}`);
-        if (outside.unexpected.length) t.diagnostic(`blocked requests: ${outside.unexpected.join(', ')}`);
-        t.diagnostic(`sigil log (tail):\n${this.sigil.logs().split('\n').slice(-15).join('\n')}`);
-      }
-      await context.close();
-      if (outside.unexpected.length) {
-        throw new Error(`requests tried to leave the machine (blocked): ${outside.unexpected.join(', ')}`);
-      }
-    });
+    const { outside, consoleErrors } = await guardContext(t, context, { domains: this.domains, logs: () => this.sigil.logs() });
     const page = await context.newPage();
     return { context, page, wallet, outside, consoleErrors };
   }

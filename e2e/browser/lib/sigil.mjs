@@ -76,13 +76,19 @@ export function registryYAML(domains) {
 
 /**
  * startSigil starts `sigil serve` with the registry domains and resolves
- * once /health/alive answers. The returned object has issuer, admin,
- * adminToken, dataDir, logs(), createClient(metadata) and stop().
+ * once /health/alive answers. domains null passes no --domains (under
+ * --dev, in extraArgs, Sigil then serves its own demo registry). The
+ * returned object has issuer, admin, adminToken, dataDir, logs(),
+ * createClient(metadata) and stop().
  */
 export async function startSigil({ bin, domains, extraArgs = [] }) {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sigil-browser-'));
-  const registry = path.join(dataDir, 'domains.yaml');
-  await writeFile(registry, registryYAML(domains), { mode: 0o600 });
+  const registryArgs = [];
+  if (domains != null) {
+    const registry = path.join(dataDir, 'domains.yaml');
+    await writeFile(registry, registryYAML(domains), { mode: 0o600 });
+    registryArgs.push('--domains', registry);
+  }
   const [publicPort, adminPort] = [await freePort(), await freePort()];
   const issuer = `http://127.0.0.1:${publicPort}`;
   const admin = `http://127.0.0.1:${adminPort}`;
@@ -94,7 +100,7 @@ export async function startSigil({ bin, domains, extraArgs = [] }) {
     '--admin-addr', `127.0.0.1:${adminPort}`,
     '--data-dir', dataDir,
     '--admin-token', adminToken,
-    '--domains', registry,
+    ...registryArgs,
     ...extraArgs,
   ];
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,32 +5,17 @@
 // expected text is visible and nothing overflows the window sideways.
 
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { alertText, enterDomain, expectConsentPage, startRedirectLogin } from '../lib/flows.mjs';
 import { setup } from '../lib/harness.mjs';
-import { REPO_ROOT } from '../lib/sigil.mjs';
-
-const UPDATE = process.env.UPDATE_SCREENSHOTS === '1';
-const DIR = path.join(REPO_ROOT, 'docs', 'screenshots');
+import { prepare, shot } from '../lib/screenshots.mjs';
 
 let world;
 before(async () => {
   world = await setup();
-  if (UPDATE) await mkdir(DIR, { recursive: true });
+  await prepare();
 }, { timeout: 180_000 });
 after(async () => { await world?.close(); });
-
-/** shot renders page and, when updating, saves it as docs/screenshots/name. */
-async function shot(page, name) {
-  await page.mouse.move(0, 0); // no hover effect where the last click was
-  await page.evaluate(() => document.fonts.ready);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than the window`);
-  const png = await page.screenshot({ fullPage: true, animations: 'disabled', caret: 'hide', path: UPDATE ? path.join(DIR, name) : undefined });
-  assert.ok(png.length > 5000, `${name}: the screenshot is nearly empty`);
-}
 
 /** open starts a login from the app with the given scope. */
 async function open(t, { scope = 'openid wallet email:optional profile:optional', contextOptions = {}, clientOptions = {} } = {}) {

@@ -17,6 +17,17 @@ function pretty(value) {
   return JSON.stringify(value, null, 2);
 }
 
+// FIRST are the claims that say who signed in, shown before the rest (which
+// keep Sigil's order), so they are in view without scrolling the box.
+const FIRST = ['sub', 'wallet_address', 'iss', 'aud'];
+
+function identityFirst(claims) {
+  if (!claims || typeof claims !== 'object' || Array.isArray(claims)) return claims;
+  const out = {};
+  for (const name of FIRST) if (name in claims) out[name] = claims[name];
+  return { ...out, ...claims };
+}
+
 function decodeJwtPart(part) {
   const base64 = part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '=');
   const binary = atob(base64);
@@ -108,6 +119,7 @@ async function run(root) {
     root.querySelector('#token-body').textContent = pretty(shown);
     root.querySelector('#token-response').hidden = false;
 
+    let subject = '';
     if (typeof tokens.id_token === 'string') {
       const parts = tokens.id_token.split('.');
       let claims;
@@ -116,7 +128,8 @@ async function run(root) {
       } catch {
         fail('invalid_id_token', 'The ID token could not be decoded.');
       }
-      root.querySelector('#id-token-claims').textContent = pretty(claims);
+      if (claims && typeof claims.sub === 'string') subject = claims.sub;
+      root.querySelector('#id-token-claims').textContent = pretty(identityFirst(claims));
       root.querySelector('#nonce-check').textContent =
         claims.nonce === saved.nonce
           ? 'The nonce claim matches the one this demo sent.'
@@ -140,10 +153,12 @@ async function run(root) {
         const err = await errorFrom(info);
         throw new DemoError(err.code, `UserInfo: ${err.message}`);
       }
-      root.querySelector('#userinfo-body').textContent = pretty(await info.json());
+      const userinfo = await info.json();
+      if (!subject && userinfo && typeof userinfo.sub === 'string') subject = userinfo.sub;
+      root.querySelector('#userinfo-body').textContent = pretty(identityFirst(userinfo));
       root.querySelector('#userinfo').hidden = false;
     }
-    setStatus(status, 'Signed in.');
+    setStatus(status, subject ? `Signed in as ${subject}.` : 'Signed in.');
   } catch (err) {
     setStatus(status, '');
     showError(errorRegion, err.message || String(err), err.code || 'demo_error');
