@@ -41,7 +41,7 @@ func TestNewToken(t *testing.T) {
 	if !strings.HasPrefix(tok, "sigil_at_") || len(tok) != len("sigil_at_")+43 {
 		t.Fatalf("token %q", tok)
 	}
-	if NewToken("p") == NewToken("p") {
+	if a, b := NewToken("p"), NewToken("p"); a == b {
 		t.Fatal("tokens repeat")
 	}
 }
