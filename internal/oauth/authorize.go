@@ -147,7 +147,7 @@ func (p *Provider) Authorize(w http.ResponseWriter, r *http.Request) {
 			fail(oautherr.ErrLoginRequired.WithHint("prompt=none was requested but the person's session at Sigil is no longer valid; send the request without prompt=none."))
 			return
 		}
-		http.Redirect(w, r, p.endpoint("/login")+"?flow="+url.QueryEscape(a.ID), http.StatusSeeOther)
+		http.Redirect(w, r, p.Endpoint("/login")+"?flow="+url.QueryEscape(a.ID), http.StatusSeeOther)
 		return
 	}
 	to, err := p.resumeSession(r.Context(), a, sess, req, records)
@@ -183,7 +183,7 @@ func (p *Provider) resumeSession(ctx context.Context, a *sigil.Authorization, s 
 		return "", fmt.Errorf("resume authorization: %w", err)
 	}
 	if code == "" {
-		return p.endpoint("/consent") + "?flow=" + url.QueryEscape(a.ID), nil
+		return p.Endpoint("/consent") + "?flow=" + url.QueryEscape(a.ID), nil
 	}
 	return p.CodeURL(updated, code)
 }

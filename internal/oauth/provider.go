@@ -72,15 +72,12 @@ type Provider struct {
 // IssuerString is the issuer as it appears in tokens and responses.
 func (p *Provider) IssuerString() string { return p.Issuer.String() }
 
-// endpoint returns the absolute URL of a path under the issuer.
-func (p *Provider) endpoint(path string) string {
+// Endpoint returns the absolute URL of a path under the issuer.
+func (p *Provider) Endpoint(path string) string {
 	u := *p.Issuer
 	u.Path = joinPath(u.Path, path)
 	return u.String()
 }
-
-// Endpoint is endpoint for other packages: the absolute URL of path.
-func (p *Provider) Endpoint(path string) string { return p.endpoint(path) }
 
 func joinPath(base, path string) string {
 	for len(base) > 0 && base[len(base)-1] == '/' {

@@ -53,7 +53,7 @@ func (p *Provider) responseURL(redirectURI, mode, state string, params url.Value
 		if err != nil {
 			return "", err
 		}
-		return p.endpoint("/oauth2/form_post") + "?response=" + url.QueryEscape(sealed), nil
+		return p.Endpoint("/oauth2/form_post") + "?response=" + url.QueryEscape(sealed), nil
 	default:
 		u, err := url.Parse(redirectURI)
 		if err != nil {
