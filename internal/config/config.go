@@ -133,6 +133,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("--issuer %q must not have a query or fragment (OpenID Connect Discovery section 3)", c.Issuer))
 	case u.Scheme == "http" && !isLoopback(u.Hostname()):
 		errs = append(errs, fmt.Errorf("--issuer %q must use https unless it is a loopback address", c.Issuer))
+	case strings.Trim(u.Path, "/") != "":
+		// The routes and the pages' links sit at the root of the host.
+		errs = append(errs, fmt.Errorf("--issuer %q has a path; Sigil serves at the root of its host, so use a host of its own such as https://login.example.com", c.Issuer))
 	}
 	for name, addr := range map[string]string{"--public-addr": c.PublicAddr, "--admin-addr": c.AdminAddr} {
 		if _, _, err := net.SplitHostPort(addr); err != nil {

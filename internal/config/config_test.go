@@ -52,6 +52,7 @@ func TestValidationMessages(t *testing.T) {
 	}{
 		{[]string{"--dev", "--issuer", "ftp://x"}, "--issuer"},
 		{[]string{"--dev", "--issuer", "http://example.com"}, "must use https"},
+		{[]string{"--dev", "--issuer", "https://example.com/sigil"}, "has a path"},
 		{[]string{"--dev", "--public-addr", "nope"}, "--public-addr"},
 		{[]string{"--dev", "--admin-addr", "127.0.0.1:4444"}, "own listener"},
 		{[]string{"--dev", "--admin-token", "short"}, "at least 16"},
