@@ -8,7 +8,6 @@ import (
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/oauth"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
-	"github.com/sigil-oidc/sigil/internal/scope"
 	"github.com/sigil-oidc/sigil/internal/session"
 	"github.com/sigil-oidc/sigil/web"
 )
@@ -31,7 +30,7 @@ func (h *Handler) LoginPage(w http.ResponseWriter, r *http.Request) {
 		ClientLogoURI: a.ClientLogoURI,
 		ClientURI:     a.ClientURI,
 		LoginHint:     a.LoginHint,
-		Scopes:        scopeViews(a.Scope),
+		Scopes:        web.ScopesOf(a.Scope),
 	}
 	if h.DevWalletKey != "" {
 		page.DevWallet, page.DevWalletKey = true, h.DevWalletKey
@@ -55,7 +54,7 @@ func (h *Handler) ConsentPage(w http.ResponseWriter, r *http.Request) {
 		TosURI:        a.ClientTosURI,
 		Subject:       a.Subject,
 		Address:       a.Address,
-		Scopes:        scopeViews(a.Scope),
+		Scopes:        web.ScopesOf(a.Scope),
 	})
 }
 
@@ -83,14 +82,6 @@ func displayName(a *sigil.Authorization) string {
 		return a.ClientName
 	}
 	return a.ClientID
-}
-
-func scopeViews(scopes sigil.Scopes) []web.Scope {
-	out := make([]web.Scope, 0, len(scopes))
-	for _, s := range scopes {
-		out = append(out, web.Scope{Name: s, Description: web.ScopeDescription(s), Optional: scope.IsOptional(s)})
-	}
-	return out
 }
 
 // sessionOf is the browser session a verified sign-in starts.

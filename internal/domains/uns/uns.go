@@ -512,56 +512,15 @@ func (r *Resolver) reverseNameOf(ctx context.Context, n *network, addr common.Ad
 	return name, nil
 }
 
-// IsValidSignatureEverywhere reports whether the contract at address accepts
-// signature for hash under EIP-1271: isValidSignature(hash, signature)
-// returns 0x1626ba7e. An address with no code on any network is not a
-// contract wallet: false, nil.
-//
-// A wallet lives on one network, and the address alone does not say which:
-// a contract at the same address on the other network may be someone
-// else's (addresses of CREATE-deployed wallets can be taken on another chain
-// by whoever controls the deployer there). So the signature counts only if
-// every network with code at address accepts it. A wallet deployed at one
-// address on both networks that signs for one chain only (a Safe's EIP-1271
-// hash includes the chain id) is therefore refused here; use
-// IsValidSignature, which checks on the network the domain lives on.
-// A revert is a refusal (false, nil); a failed call wraps
-// sigil.ErrResolverUnavailable.
-func (r *Resolver) IsValidSignatureEverywhere(ctx context.Context, address string, hash [32]byte, signature []byte) (bool, error) {
-	norm, err := domains.NormalizeAddress(address)
-	if err != nil {
-		return false, fmt.Errorf("uns: isValidSignature: %w", err)
-	}
-	addr := common.HexToAddress(norm)
-	nets := r.networks()
-	hasCode := make([]bool, len(nets))
-	errs := make([]error, len(nets))
-	var wg sync.WaitGroup
-	for i, n := range nets {
-		wg.Go(func() { hasCode[i], errs[i] = r.hasCode(ctx, n, addr) })
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return false, err
-	}
-	checked := false
-	for i, n := range nets {
-		if !hasCode[i] {
-			continue
-		}
-		ok, err := r.isValidSignatureOn(ctx, n, addr, hash, signature)
-		if err != nil || !ok {
-			return false, err
-		}
-		checked = true
-	}
-	return checked, nil
-}
-
 // IsValidSignature implements sigil.ContractWallets for a sign-in as the
-// domain name: it resolves name (from the cache when fresh), requires address to be
-// its owner, and asks the owner contract on the network the owner was read
-// from, and only there.
+// domain name. A wallet lives on one network and the address alone does not
+// say which: the same address on the other network may hold someone else's
+// contract (addresses of CREATE-deployed wallets can be taken on another
+// chain by whoever controls the deployer there), one that approves
+// anything. So it resolves name (from the cache when fresh), requires
+// address to be its owner, and asks the owner contract on the network the
+// owner was read from, and only there. A revert is a refusal (false, nil);
+// a failed call wraps sigil.ErrResolverUnavailable.
 func (r *Resolver) IsValidSignature(ctx context.Context, name, address string, hash [32]byte, signature []byte) (bool, error) {
 	norm, err := domains.NormalizeAddress(address)
 	if err != nil {

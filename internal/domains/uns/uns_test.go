@@ -260,7 +260,7 @@ func TestReverseConfirmsOwnership(t *testing.T) {
 	}
 }
 
-func TestIsValidSignatureEverywhere(t *testing.T) {
+func TestIsValidSignature(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	signerKey, signer := f.chain.NewAccount(t)
@@ -268,6 +268,7 @@ func TestIsValidSignatureEverywhere(t *testing.T) {
 	wallet := f.chain.DeployERC1271Wallet(t, signer)
 	f.l2.Mint(t, "safe.crypto", wallet, nil)
 	f.l2.Mint(t, "eoa.crypto", other, nil)
+	f.l2.Mint(t, "registry.crypto", f.l2.Registry, nil)
 	r := f.resolver(t)
 	ctx := context.Background()
 	hash := crypto.Keccak256Hash([]byte("Sign in to Sigil"))
@@ -276,59 +277,43 @@ func TestIsValidSignatureEverywhere(t *testing.T) {
 	wrongSigner := chaintest.SignHash(t, otherKey, hash)
 	otherHash := crypto.Keccak256Hash([]byte("something else"))
 	for _, tc := range []struct {
-		what    string
-		address string
-		hash    [32]byte
-		sig     []byte
-		want    bool
-	}{
-		{"the wallet's signer", wallet.Hex(), hash, good, true},
-		{"lowercase address", "0x" + common.Bytes2Hex(wallet.Bytes()), hash, good, true},
-		{"another signer", wallet.Hex(), hash, wrongSigner, false},
-		{"another hash", wallet.Hex(), otherHash, good, false},
-		// OpenZeppelin's ECDSA reverts on a malformed signature: a
-		// refusal, not an outage.
-		{"malformed signature", wallet.Hex(), hash, good[:64], false},
-		{"empty signature", wallet.Hex(), hash, nil, false},
-		// An ordinary account has no code and signs through EIP-191.
-		{"account without code", other.Hex(), hash, wrongSigner, false},
-		// A contract that is no EIP-1271 wallet (the registry has no
-		// isValidSignature) refuses too.
-		{"not a wallet", f.l2.Registry.Hex(), hash, good, false},
-	} {
-		got, err := r.IsValidSignatureEverywhere(ctx, tc.address, tc.hash, tc.sig)
-		if err != nil || got != tc.want {
-			t.Errorf("IsValidSignatureEverywhere(%s) = %v, %v; want %v, nil", tc.what, got, err, tc.want)
-		}
-	}
-	if _, err := r.IsValidSignatureEverywhere(ctx, "not an address", hash, good); err == nil || errors.Is(err, sigil.ErrResolverUnavailable) {
-		t.Errorf("IsValidSignatureEverywhere(not an address) error = %v, want a plain error", err)
-	}
-
-	for _, tc := range []struct {
 		what, name, address string
+		hash                [32]byte
 		sig                 []byte
 		want                bool
 	}{
-		{"owner wallet, right signer", "Safe.Crypto", wallet.Hex(), good, true},
-		{"owner wallet, wrong signer", "safe.crypto", wallet.Hex(), wrongSigner, false},
-		{"wallet that is not the owner", "eoa.crypto", wallet.Hex(), good, false},
-		{"owner without code", "eoa.crypto", other.Hex(), wrongSigner, false},
+		{"the wallet's signer", "Safe.Crypto", wallet.Hex(), hash, good, true},
+		{"lowercase address", "safe.crypto", "0x" + common.Bytes2Hex(wallet.Bytes()), hash, good, true},
+		{"another signer", "safe.crypto", wallet.Hex(), hash, wrongSigner, false},
+		{"another hash", "safe.crypto", wallet.Hex(), otherHash, good, false},
+		// OpenZeppelin's ECDSA reverts on a malformed signature: a
+		// refusal, not an outage.
+		{"malformed signature", "safe.crypto", wallet.Hex(), hash, good[:64], false},
+		{"empty signature", "safe.crypto", wallet.Hex(), hash, nil, false},
+		{"wallet that is not the owner", "eoa.crypto", wallet.Hex(), hash, good, false},
+		// An ordinary account has no code and signs through EIP-191.
+		{"owner without code", "eoa.crypto", other.Hex(), hash, wrongSigner, false},
+		// A contract that is no EIP-1271 wallet (the registry has no
+		// isValidSignature) refuses too.
+		{"owner that is not a wallet", "registry.crypto", f.l2.Registry.Hex(), hash, good, false},
 	} {
-		got, err := r.IsValidSignature(ctx, tc.name, tc.address, hash, tc.sig)
+		got, err := r.IsValidSignature(ctx, tc.name, tc.address, tc.hash, tc.sig)
 		if err != nil || got != tc.want {
 			t.Errorf("IsValidSignature(%s) = %v, %v; want %v, nil", tc.what, got, err, tc.want)
 		}
+	}
+	if _, err := r.IsValidSignature(ctx, "safe.crypto", "not an address", hash, good); err == nil || errors.Is(err, sigil.ErrResolverUnavailable) {
+		t.Errorf("IsValidSignature(not an address) error = %v, want a plain error", err)
 	}
 	if _, err := r.IsValidSignature(ctx, "nobody.crypto", wallet.Hex(), hash, good); !errors.Is(err, sigil.ErrDomainNotFound) {
 		t.Errorf("IsValidSignature(unregistered) error = %v, want ErrDomainNotFound", err)
 	}
 }
 
-// TestIsValidSignatureOtherChain shows why IsValidSignatureEverywhere asks every
-// network with code, and why IsValidSignature is better still: the
-// address of a contract wallet on one chain can be taken on the other by a
-// different contract that accepts anything its own signer signs.
+// TestIsValidSignatureOtherChain shows why IsValidSignature asks only the
+// network the domain lives on: the address of a contract wallet on one chain
+// can be taken on the other by a different contract that accepts anything
+// its own signer signs (asking L2 first would accept the attacker).
 func TestIsValidSignatureOtherChain(t *testing.T) {
 	t.Parallel()
 	l1, l2 := chaintest.Start(t), chaintest.Start(t)
@@ -357,14 +342,6 @@ func TestIsValidSignatureOtherChain(t *testing.T) {
 	ownerSig := chaintest.SignHash(t, ownerKey, hash)
 	attackerSig := chaintest.SignHash(t, attackerKey, hash)
 
-	// Asking L2 first (where the attacker's wallet lives) would accept the
-	// attacker; asking every network with code refuses both.
-	if ok, err := r.IsValidSignatureEverywhere(ctx, wallet.Hex(), hash, attackerSig); ok || err != nil {
-		t.Errorf("IsValidSignatureEverywhere(attacker) = %v, %v; want false", ok, err)
-	}
-	if ok, err := r.IsValidSignatureEverywhere(ctx, wallet.Hex(), hash, ownerSig); ok || err != nil {
-		t.Errorf("IsValidSignatureEverywhere(owner) = %v, %v; want false (the other chain's contract refuses)", ok, err)
-	}
 	// Knowing the domain, the resolver asks only L1, where it lives.
 	if ok, err := r.IsValidSignature(ctx, "victim.crypto", wallet.Hex(), hash, ownerSig); !ok || err != nil {
 		t.Errorf("IsValidSignature(owner) = %v, %v; want true", ok, err)
@@ -612,8 +589,8 @@ func TestReverseAndSignatureUnavailable(t *testing.T) {
 	if _, err := r.Reverse(context.Background(), signer.Hex()); !errors.Is(err, sigil.ErrResolverUnavailable) {
 		t.Errorf("Reverse with L2 down = %v, want unavailable", err)
 	}
-	if _, err := r.IsValidSignatureEverywhere(context.Background(), wallet.Hex(), hash, sig); !errors.Is(err, sigil.ErrResolverUnavailable) {
-		t.Errorf("IsValidSignatureEverywhere with L2 down = %v, want unavailable", err)
+	if _, err := r.IsValidSignature(context.Background(), "safe.crypto", wallet.Hex(), hash, sig); !errors.Is(err, sigil.ErrResolverUnavailable) {
+		t.Errorf("IsValidSignature with L2 down = %v, want unavailable", err)
 	}
 }
 
