@@ -121,6 +121,15 @@ export async function navigatedTo(page, predicate, timeout = 30_000) {
 }
 
 /** backAtRP resolves when the page has navigated to the app's pathname. */
+/** finishRedirectLogin allows on the consent page and has the app complete a redirect login. */
+export async function finishRedirectLogin(world, page) {
+  await expectConsentPage(page, world.issuer);
+  const back = backAtRP(world, page);
+  await allow(page);
+  await back;
+  return settle(page.evaluate(() => window.rp.loginCallback()));
+}
+
 export function backAtRP(world, page, pathname = '/callback') {
   const p = navigatedTo(page, (u) => u.origin === world.rp.origin && u.pathname === pathname);
   p.catch(() => {});

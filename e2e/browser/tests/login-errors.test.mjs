@@ -5,9 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  alertText, allow, backAtRP, enterDomain, expectConsentPage, expectLoginPage, settle, shortAddress, startRedirectLogin,
-} from '../lib/flows.mjs';
+import { alertText, enterDomain, finishRedirectLogin, shortAddress, startRedirectLogin } from '../lib/flows.mjs';
 import { setup } from '../lib/harness.mjs';
 
 let world;
@@ -21,15 +19,6 @@ async function open(t, contextOptions = {}, loginOptions = {}) {
   await world.openRP(ctx.page, client);
   await startRedirectLogin(world, ctx.page, loginOptions);
   return { ...ctx, client };
-}
-
-/** finish allows on the consent page and has the app complete the login. */
-async function finish(page) {
-  await expectConsentPage(page, world.issuer);
-  const back = backAtRP(world, page);
-  await allow(page);
-  await back;
-  return settle(page.evaluate(() => window.rp.loginCallback()));
 }
 
 test('a wallet that does not own the domain: the page names the owner; the right key then succeeds', { timeout: 90_000 }, async (t) => {
@@ -50,7 +39,7 @@ test('a wallet that does not own the domain: the page names the owner; the right
 
   wallet.use('alice');
   await page.getByRole('button', { name: 'Try again' }).click();
-  const res = await finish(page);
+  const res = await finishRedirectLogin(world, page);
   assert.equal(res.error, undefined, `loginCallback rejected: ${res.error}`);
   assert.equal(res.value.idToken.sub, 'alice.crypto');
   assert.equal(res.value.idToken.wallet_address, alice);
@@ -70,7 +59,7 @@ test('a signature by another key than the owner: Sigil refuses it, visibly', { t
   // The same page recovers with a fresh message.
   wallet.signWith = null;
   await page.getByRole('button', { name: 'Try again' }).click();
-  const res = await finish(page);
+  const res = await finishRedirectLogin(world, page);
   assert.equal(res.error, undefined, `loginCallback rejected: ${res.error}`);
   assert.equal(wallet.signed.length, 2);
   assert.notEqual(wallet.signed[0], wallet.signed[1], 'the retry signed the same message again');
@@ -86,7 +75,7 @@ test('an unregistered domain: a visible error, and the person can correct it', {
   assert.deepEqual(wallet.requests, [], 'the wallet was asked although the domain is unknown');
 
   await enterDomain(page, 'alice.crypto');
-  const res = await finish(page);
+  const res = await finishRedirectLogin(world, page);
   assert.equal(res.error, undefined, `loginCallback rejected: ${res.error}`);
   assert.equal(res.value.idToken.sub, 'alice.crypto');
 });
@@ -100,7 +89,7 @@ test('a declined signature: a visible error, then signing succeeds', { timeout: 
 
   wallet.sign();
   await page.getByRole('button', { name: 'Try again' }).click();
-  const res = await finish(page);
+  const res = await finishRedirectLogin(world, page);
   assert.equal(res.error, undefined, `loginCallback rejected: ${res.error}`);
 });
 
@@ -117,7 +106,7 @@ test('a flow opened in another browser: an error page, no way back to the app', 
   assert.equal(await other.page.locator(`a[href^="${world.rp.origin}"]`).count(), 0, 'the error page links to the app');
   // The flow still works in its own browser.
   await enterDomain(page, 'alice.crypto');
-  const res = await finish(page);
+  const res = await finishRedirectLogin(world, page);
   assert.equal(res.error, undefined, `loginCallback rejected: ${res.error}`);
 });
 
@@ -125,7 +114,7 @@ test('an unknown flow and a finished flow: error pages that say why', { timeout:
   const { page } = await open(t);
   const loginURL = page.url();
   await enterDomain(page, 'alice.crypto');
-  const res = await finish(page);
+  const res = await finishRedirectLogin(world, page);
   assert.equal(res.error, undefined, `loginCallback rejected: ${res.error}`);
 
   // Back to the finished flow's login page.

@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { alertText, allow, backAtRP, expectConsentPage, settle, shortAddress, startRedirectLogin } from '../lib/flows.mjs';
+import { alertText, expectConsentPage, finishRedirectLogin, shortAddress, startRedirectLogin } from '../lib/flows.mjs';
 import { setup } from '../lib/harness.mjs';
 
 let world;
@@ -35,14 +35,6 @@ async function stubReverse(context, status, body) {
 
 const findButton = (page) => page.getByRole('button', { name: 'Connect a wallet to find your domains' });
 
-async function finish(page) {
-  await expectConsentPage(page, world.issuer);
-  const back = backAtRP(world, page);
-  await allow(page);
-  await back;
-  return settle(page.evaluate(() => window.rp.loginCallback()));
-}
-
 test('connect a wallet: Sigil lists the domains pointing back to it; choosing one signs in', { timeout: 90_000 }, async (t) => {
   const { page, wallet } = await open(t);
   const reverse = page.waitForResponse((r) => r.url() === `${world.issuer}/login/reverse`);
@@ -55,7 +47,7 @@ test('connect a wallet: Sigil lists the domains pointing back to it; choosing on
 
   await page.getByRole('heading', { name: `Your domain (${shortAddress(world.keys.alice.address)})` }).waitFor();
   await page.getByRole('button', { name: 'Continue as alice.crypto' }).click();
-  const res = await finish(page);
+  const res = await finishRedirectLogin(world, page);
   assert.equal(res.error, undefined, `loginCallback rejected: ${res.error}`);
   assert.equal(res.value.idToken.sub, 'alice.crypto');
   assert.equal(wallet.signed.length, 1);
@@ -76,7 +68,7 @@ test('the page lists several domains as buttons; the chosen one fills the field 
   await expectConsentPage(page, world.issuer);
   // The wallet connected to find the domains signed; it was not chosen twice.
   assert.deepEqual(wallet.requests.map((r) => r.method), ['eth_requestAccounts', 'eth_requestAccounts', 'personal_sign']);
-  const res = await finish(page);
+  const res = await finishRedirectLogin(world, page);
   assert.equal(res.error, undefined, `loginCallback rejected: ${res.error}`);
 });
 
@@ -88,7 +80,7 @@ test('no domain points back: the page says so and typing the domain still works'
   await page.getByText('No domain points back to this account (its reverse record is not set). Type your domain above instead.').waitFor();
   await page.getByRole('textbox', { name: 'Your domain' }).fill('alice.crypto');
   await page.getByRole('button', { name: 'Continue', exact: true }).click();
-  const res = await finish(page);
+  const res = await finishRedirectLogin(world, page);
   assert.equal(res.error, undefined, `loginCallback rejected: ${res.error}`);
 });
 
