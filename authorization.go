@@ -170,6 +170,29 @@ type RefreshExchange struct {
 	AccessTokenExpiresAt     time.Time
 }
 
+// ClientToken is an access token a client obtained for itself with the
+// client credentials grant (RFC 6749 section 4.4). It is stored as an
+// Authorization that is exchanged from the start, with no subject, browser,
+// code or refresh token, so every place that reads, revokes or expires
+// access tokens handles it without a second path.
+type ClientToken struct {
+	// ID is the authorization's id, random like a flow id.
+	ID       string
+	ClientID string
+	// Scope is the granted scope (the GrantedScope of the authorization).
+	Scope           Scopes
+	AccessTokenHash []byte
+	IssuedAt        time.Time
+	// ExpiresAt ends the access token, and with it the authorization.
+	ExpiresAt time.Time
+}
+
+// ForClient reports whether the authorization is a client credentials
+// grant: its token acts for the client itself and names no person, so it
+// has no claims (no userinfo, no "sub" in introspection). Every
+// authorization of the code flow has a subject once it has tokens.
+func (a *Authorization) ForClient() bool { return a.Subject == "" }
+
 // Consent is a decision a person asked Sigil to remember: subject granted
 // scope to client.
 type Consent struct {

@@ -86,14 +86,39 @@ type Store interface {
 	// error (section 2.2).
 	RevokeToken(ctx context.Context, hash []byte, clientID string) error
 
+	// CreateClientToken stores, in one write, an access token of the client
+	// credentials grant as an authorization that is exchanged from the
+	// start (see ClientToken): tok.ID, tok.ClientID, tok.AccessTokenHash,
+	// tok.IssuedAt and tok.ExpiresAt are required. From then on the token
+	// reads with GetAuthorizationByAccessToken (Subject empty, GrantedScope
+	// tok.Scope, RequestedAt tok.IssuedAt, AccessTokenExpiresAt and
+	// ExpiresAt tok.ExpiresAt) until tok.ExpiresAt, RevokeToken revokes it
+	// for tok.ClientID, and DeleteExpired removes it after tok.ExpiresAt. An
+	// unknown client is ErrNotFound; an id or token hash already stored is
+	// ErrConflict.
+	CreateClientToken(ctx context.Context, tok ClientToken) error
+	// GetAuthorizationByRefreshToken reads the authorization whose current
+	// refresh token hashes to hash, if that token has not expired at now and
+	// the authorization is exchanged (not revoked). A rotated-out token
+	// reads as ErrNotFound and, unlike RefreshAuthorization, revokes
+	// nothing: this is a read (for introspection, RFC 7662).
+	GetAuthorizationByRefreshToken(ctx context.Context, hash []byte, now time.Time) (*Authorization, error)
+
 	// Consents remembered by people.
 	SaveConsent(ctx context.Context, c Consent) error
 	// GetConsent returns the scopes subject granted clientID and asked to
 	// remember, or ErrNotFound.
 	GetConsent(ctx context.Context, subject, clientID string) (Scopes, error)
 
-	// Signing keys, oldest first.
+	// ListSigningKeys returns every signing key in Generation order, oldest
+	// first, and an empty slice when there is none. Every node polls it to
+	// pick up keys other nodes added, so it must stay one cheap statement.
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
+	// CreateSigningKey stores k. ID, Generation (1 or more), Sealed,
+	// CreatedAt and ActivatesAt are required. An existing ID or an existing
+	// Generation is ErrConflict: of two nodes storing generation 1 on an
+	// empty database at once, exactly one succeeds, and the other reads
+	// the winner's key back.
 	CreateSigningKey(ctx context.Context, k SigningKey) error
 
 	// DeleteExpired removes authorizations whose last token or step expired

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"database/sql"
 	"net/url"
 	"os"
 	"os/exec"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/crypto"
 	"golang.org/x/oauth2"
+
+	"github.com/sigil-oidc/sigil/internal/pgtest"
 )
 
 // TestMisconfigurationExitsWithAMessage: a bad setting is a message naming
@@ -43,17 +46,62 @@ func TestMisconfigurationExitsWithAMessage(t *testing.T) {
 	}
 }
 
-// TestMigrate applies the schema explicitly, and again idempotently.
+// TestMigrate applies the schema explicitly and says which versions it
+// applied; run again, it finds nothing to do and says so.
 func TestMigrate(t *testing.T) {
 	dir := t.TempDir()
-	for i := 0; i < 2; i++ {
-		out, err := exec.Command(sigilBin, "migrate", "--data-dir", dir).CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "up to date") {
-			t.Fatalf("migrate: %v %s", err, out)
-		}
+	out, err := exec.Command(sigilBin, "migrate", "--data-dir", dir).CombinedOutput()
+	m := regexp.MustCompile(`applied migrations 1, 2[0-9, ]*; now at version (\d+)`).FindSubmatch(out)
+	if err != nil || m == nil {
+		t.Fatalf("first migrate: %v %s", err, out)
+	}
+	out, err = exec.Command(sigilBin, "migrate", "--data-dir", dir).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "already at version "+string(m[1])+", nothing to apply") {
+		t.Fatalf("second migrate: %v %s", err, out)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "sigil.db")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestMigrateAndServePostgres: `sigil migrate --dsn postgres://...` applies
+// the schema without printing the password, then `sigil serve` on the same
+// DSN stores what the admin API creates in PostgreSQL, and a restart on it
+// finds it again.
+func TestMigrateAndServePostgres(t *testing.T) {
+	u, err := url.Parse(pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The throwaway server trusts loopback connections, so any password
+	// works; it is here to show that output hides it.
+	u.User = url.UserPassword(u.User.Username(), "pg-secret-word")
+	dsn := u.String()
+	for i, want := range []string{"applied migrations 1, 2", "already at version"} {
+		out, err := exec.Command(sigilBin, "migrate", "--dsn", dsn, "--db-max-conns", "2", "--data-dir", t.TempDir()).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), want) || strings.Contains(string(out), "pg-secret-word") {
+			t.Fatalf("migrate #%d: %v %s", i+1, err, out)
+		}
+	}
+	in := &instance{AdminToken: "e2e-admin-token-0123456789", DataDir: t.TempDir(), DSN: dsn}
+	if in.Alice, err = crypto.GenerateKey(); err != nil {
+		t.Fatal(err)
+	}
+	in.Bob = in.Alice
+	run(t, in, "--db-statement-timeout", "2s")
+	id, _ := in.createClient(t, map[string]any{"redirect_uris": []string{testRedirect}})
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM clients WHERE id = $1", id).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("client %s in PostgreSQL: %d, %v", id, n, err)
+	}
+	again := restartOn(t, in)
+	if st, _ := again.adminDo(t, "GET", "/admin/clients/"+id, nil); st != 200 {
+		t.Fatalf("client after restart: %d", st)
 	}
 }
 

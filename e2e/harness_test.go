@@ -26,11 +26,17 @@ import (
 
 	"github.com/ethereum/go-ethereum/accounts"
 	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/sigil-oidc/sigil/internal/pgtest"
 )
 
 var sigilBin string
 
 func TestMain(m *testing.M) {
+	// No shutdown delay for the processes the tests start, so that stopping
+	// one at a test's end takes no seconds; the tests of the delay pass
+	// --shutdown-delay, which wins over the environment.
+	os.Setenv("SIGIL_SHUTDOWN_DELAY", "0")
 	dir, err := os.MkdirTemp("", "sigil-e2e")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -43,7 +49,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "build sigil:", err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := pgtest.Main(m) // stops the PostgreSQL that pgtest.NewDatabase started
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -54,8 +60,15 @@ type instance struct {
 	Admin      string
 	AdminToken string
 	DataDir    string
+	// DSN is the --dsn of the instance: empty for SQLite in DataDir, or a
+	// pgtest database when SIGIL_TEST_STORE=postgres, kept so that a
+	// restart finds the same database.
+	DSN string
 	// Alice owns alice.crypto, Bob owns bob.crypto.
 	Alice, Bob *ecdsa.PrivateKey
+	// cmd runs the process; logs holds its output.
+	cmd  *exec.Cmd
+	logs *syncBuffer
 }
 
 func freeAddr(t *testing.T) string {
@@ -113,13 +126,29 @@ func writeRegistry(t *testing.T, in *instance) string {
 }
 
 // runWith starts sigil serve on in's data dir with args (which name the
-// domain source).
+// domain source) and waits until it answers.
 func runWith(t *testing.T, in *instance, extraArgs []string) *instance {
+	t.Helper()
+	launch(t, in, extraArgs)
+	in.waitFor(t, "/health/alive")
+	return in
+}
+
+// launch starts sigil serve like runWith but returns at once, so that
+// several nodes can start together (e2e/cluster_test.go).
+func launch(t *testing.T, in *instance, extraArgs []string) {
 	t.Helper()
 	public, admin := freeAddr(t), freeAddr(t)
 	in.Issuer, in.Admin = "http://"+public, "http://"+admin
-	args := append([]string{"serve", "--issuer", in.Issuer, "--public-addr", public, "--admin-addr", admin,
-		"--data-dir", in.DataDir, "--admin-token", in.AdminToken}, extraArgs...)
+	if in.DSN == "" && os.Getenv("SIGIL_TEST_STORE") == "postgres" {
+		in.DSN = pgtest.NewDatabase(t)
+	}
+	args := []string{"serve", "--issuer", in.Issuer, "--public-addr", public, "--admin-addr", admin,
+		"--data-dir", in.DataDir, "--admin-token", in.AdminToken}
+	if in.DSN != "" {
+		args = append(args, "--dsn", in.DSN)
+	}
+	args = append(args, extraArgs...)
 	cmd := exec.Command(sigilBin, args...)
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
@@ -133,17 +162,25 @@ func runWith(t *testing.T, in *instance, extraArgs []string) *instance {
 			t.Logf("sigil output:\n%s", logs.String())
 		}
 	})
+	in.cmd, in.logs = cmd, logs
+}
+
+// waitFor waits until the process answers path on its public listener with
+// 200.
+func (in *instance) waitFor(t *testing.T, path string) {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := http.Get(in.Issuer + "/health/alive")
+		resp, err := http.Get(in.Issuer + path)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return in
+				return
 			}
+			err = fmt.Errorf("status %d", resp.StatusCode)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("sigil did not start: %v\n%s", err, logs.String())
+			t.Fatalf("sigil did not answer %s: %v\n%s", path, err, in.logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -18,6 +18,13 @@
 //	PUT    /admin/clients/{id}         replace a client's metadata (200)
 //	DELETE /admin/clients/{id}         delete a client (204)
 //	POST   /admin/clients/{id}/secret  rotate a client's secret (200)
+//	POST   /admin/oauth2/introspect    introspect a token (RFC 7662; 200)
+//
+// The introspection route is Hydra's admin path, which resource servers
+// written for the hosted service already call: a form with token (and
+// optionally token_type_hint and scope), answered as at the public
+// /oauth2/introspect but authenticated with the admin token instead of
+// client credentials.
 //
 // Client secrets are shown once, in the response that issued them, and
 // stored as SHA-256 hashes. Every error is a catalogue error written by
@@ -69,9 +76,13 @@ func HashToken(token string) [32]byte {
 // hash. log receives server errors and an audit line for every change (never
 // a secret); nil discards.
 //
+// introspect, when not nil, serves POST /admin/oauth2/introspect behind the
+// same admin token check (oauth.Provider.AdminIntrospect); the admin
+// package only routes to it, so token logic stays in one place.
+//
 // The handler should be served on a listener that only operators can reach
 // (Sigil's default is 127.0.0.1:4445), separate from the public endpoints.
-func NewHandler(store sigil.Store, adminTokenHash [32]byte, log *slog.Logger) http.Handler {
+func NewHandler(store sigil.Store, adminTokenHash [32]byte, log *slog.Logger, introspect http.Handler) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -83,11 +94,14 @@ func NewHandler(store sigil.Store, adminTokenHash [32]byte, log *slog.Logger) ht
 	mux.HandleFunc("PUT /admin/clients/{id}", h.replace)
 	mux.HandleFunc("DELETE /admin/clients/{id}", h.delete)
 	mux.HandleFunc("POST /admin/clients/{id}/secret", h.rotate)
+	if introspect != nil {
+		mux.Handle("POST /admin/oauth2/introspect", introspect)
+	}
 	// Anything else gets a catalogue error rather than the mux's plain-text
 	// 404 or 405, so every answer of this API is JSON.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint(
-			"There is no admin endpoint %s %s; see GET/POST /admin/clients and GET/PUT/DELETE /admin/clients/{id}, POST /admin/clients/{id}/secret.",
+			"There is no admin endpoint %s %s; see GET/POST /admin/clients and GET/PUT/DELETE /admin/clients/{id}, POST /admin/clients/{id}/secret, POST /admin/oauth2/introspect.",
 			r.Method, r.URL.Path))
 	})
 	return h.authenticate(mux)

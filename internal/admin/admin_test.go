@@ -30,7 +30,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	store := newFakeStore()
 	var logs bytes.Buffer
-	h := NewHandler(store, HashToken(testToken), slog.New(slog.NewTextHandler(&logs, nil)))
+	h := NewHandler(store, HashToken(testToken), slog.New(slog.NewTextHandler(&logs, nil)), nil)
 	return &fixture{h: h, store: store, logs: &logs}
 }
 
@@ -349,9 +349,17 @@ func TestValidation(t *testing.T) {
 		{"post logout fragment", `{` + okRedirect + `,"post_logout_redirect_uris":["https://app.example.com/bye#x"]}`, oautherr.ErrInvalidRedirectURI, []string{"post_logout_redirect_uris", "fragment"}},
 		{"post logout javascript", `{` + okRedirect + `,"post_logout_redirect_uris":["javascript:alert(1)"]}`, oautherr.ErrInvalidRedirectURI, []string{"post_logout_redirect_uris", `"javascript"`}},
 
-		meta("grant implicit", `"grant_types":["implicit"]`, "grant_types", `grant type "implicit" is not supported; supported: authorization_code`),
+		meta("grant implicit", `"grant_types":["implicit"]`, "grant_types", `grant type 'implicit' is not supported; supported: authorization_code, refresh_token, client_credentials`),
+		meta("grant with a quote", `"grant_types":["a\"b"]`, "grant_types", "cannot be shown"),
 		meta("grant refresh_token alone", `"grant_types":["refresh_token"]`, "grant_types", "needs authorization_code"),
-		meta("grant client_credentials", `"grant_types":["client_credentials"]`, `"client_credentials"`),
+		{"grant client_credentials and refresh_token", `{"grant_types":["client_credentials","refresh_token"]}`, oautherr.ErrInvalidClientMetadata, []string{"needs authorization_code"}},
+		{"client_credentials with redirect_uris", `{"grant_types":["client_credentials"],` + okRedirect + `}`, oautherr.ErrInvalidRedirectURI, []string{"redirect_uris", "must be empty", "client_credentials"}},
+		{"client_credentials with post-logout URIs", `{"grant_types":["client_credentials"],"post_logout_redirect_uris":["https://a.example/bye"]}`, oautherr.ErrInvalidRedirectURI, []string{"post_logout_redirect_uris", "must be empty"}},
+		{"client_credentials with response_types", `{"grant_types":["client_credentials"],"redirect_uris":[],"response_types":["code"]}`, oautherr.ErrInvalidClientMetadata, []string{"response_types", "must be empty"}},
+		{"client_credentials for a public client", `{"grant_types":["client_credentials"],"redirect_uris":[],"response_types":[],"token_endpoint_auth_method":"none"}`, oautherr.ErrInvalidClientMetadata, []string{"client_credentials", "confidential", "public"}},
+		meta("client_credentials for a public code client", `"grant_types":["authorization_code","client_credentials"],"token_endpoint_auth_method":"none"`, "client_credentials", "confidential"),
+		{"client_credentials with openid", `{"grant_types":["client_credentials"],"scope":"openid orders:read"}`, oautherr.ErrInvalidClientMetadata, []string{"scope", "openid"}},
+		{"client_credentials with a bad scope", `{"grant_types":["client_credentials"],"scope":"orders:read a\"b"}`, oautherr.ErrInvalidClientMetadata, []string{"scope", "cannot be shown"}},
 		meta("response token", `"response_types":["token"]`, "response_types", `response type "token" is not supported; supported: code`),
 		meta("response code id_token", `"response_types":["code id_token"]`, `"code id_token"`),
 		meta("auth method jwt", `"token_endpoint_auth_method":"private_key_jwt"`, "token_endpoint_auth_method", `"private_key_jwt"`, "client_secret_basic"),

@@ -91,15 +91,22 @@ func ValidateMetadata(m *Metadata) (*sigil.Client, error) {
 	}
 
 	// grant_types and response_types (RFC 7591 section 2.1). Sigil
-	// implements the authorization code flow and refresh tokens; the
-	// authorization code grant is always there, because refresh tokens
-	// only come from it.
+	// implements the authorization code flow, refresh tokens (which only
+	// come from it) and the client credentials grant. A client with only
+	// client_credentials never uses the authorization endpoint, so its
+	// response_types must be empty (section 2.1 ties each response type to
+	// a grant type), and so are its redirect URIs, checked below.
 	var err error
 	if c.GrantTypes, err = grantTypes(m.GrantTypes); err != nil {
 		return nil, err
 	}
-	if c.ResponseTypes, err = onlyAllowed("response_types", "response type", m.ResponseTypes, DefaultResponseType); err != nil {
-		return nil, err
+	codeFlow := slices.Contains(c.GrantTypes, DefaultGrantType)
+	if codeFlow {
+		if c.ResponseTypes, err = onlyAllowed("response_types", "response type", m.ResponseTypes, DefaultResponseType); err != nil {
+			return nil, err
+		}
+	} else if len(m.ResponseTypes) > 0 {
+		return nil, metadataErr("response_types must be empty for a client with only the client_credentials grant: it never uses the authorization endpoint.")
 	}
 
 	switch m.TokenEndpointAuthMethod {
@@ -111,14 +118,29 @@ func ValidateMetadata(m *Metadata) (*sigil.Client, error) {
 		return nil, metadataErr("token_endpoint_auth_method %q is not supported; supported: none, client_secret_basic, client_secret_post.", m.TokenEndpointAuthMethod)
 	}
 
-	if c.Scope, err = parseScope(m.Scope); err != nil {
+	// RFC 6749 section 4.4: only a confidential client can use the client
+	// credentials grant, since its credentials are all it proves.
+	if c.Public() && slices.Contains(c.GrantTypes, GrantClientCredentials) {
+		return nil, metadataErr("grant_types: client_credentials is only for confidential clients (RFC 6749 section 4.4); a public client (token_endpoint_auth_method none) cannot register it.")
+	}
+
+	if codeFlow {
+		c.Scope, err = parseScope(m.Scope)
+	} else {
+		c.Scope, err = parseMachineScope(m.Scope)
+	}
+	if err != nil {
 		return nil, err
 	}
 
 	// The authorization code grant redirects, so it needs at least one
-	// registered redirect URI (RFC 6749 section 3.1.2.2, RFC 7591 section 2).
-	if len(m.RedirectURIs) == 0 {
+	// registered redirect URI (RFC 6749 section 3.1.2.2, RFC 7591 section
+	// 2); a client without it never redirects, so it may register none.
+	switch {
+	case codeFlow && len(m.RedirectURIs) == 0:
 		return nil, oautherr.ErrInvalidRedirectURI.WithHint("redirect_uris is required for the authorization_code grant: register at least one redirect URI.")
+	case !codeFlow && (len(m.RedirectURIs) > 0 || len(m.PostLogoutRedirectURIs) > 0):
+		return nil, oautherr.ErrInvalidRedirectURI.WithHint("redirect_uris and post_logout_redirect_uris must be empty for a client with only the client_credentials grant: it never redirects.")
 	}
 	if c.RedirectURIs, err = checkRedirectURIs("redirect_uris", m.RedirectURIs); err != nil {
 		return nil, err
@@ -225,25 +247,46 @@ func checkClientName(name string) error {
 	return nil
 }
 
-// grantTypes checks grant_types: authorization_code, optionally with
-// refresh_token (RFC 7591 section 2.1).
+// GrantClientCredentials is the client credentials grant (RFC 6749
+// section 4.4), for a confidential client that acts for itself.
+const GrantClientCredentials = "client_credentials"
+
+// grantTypes checks grant_types (RFC 7591 section 2.1): authorization_code
+// (the default), optionally with refresh_token, and client_credentials,
+// alone or with them. The result is in that order, without duplicates.
 func grantTypes(values []string) ([]string, error) {
-	out := []string{DefaultGrantType}
+	if len(values) == 0 {
+		return []string{DefaultGrantType}, nil
+	}
 	for _, v := range values {
 		switch v {
-		case DefaultGrantType:
-		case "refresh_token":
-			if len(out) == 1 {
-				out = append(out, v)
-			}
+		case DefaultGrantType, "refresh_token", GrantClientCredentials:
 		default:
-			return nil, metadataErr("grant_types: grant type %q is not supported; supported: authorization_code, refresh_token.", v)
+			return nil, metadataErr("grant_types: grant type '%s' is not supported; supported: authorization_code, refresh_token, client_credentials.", printable(v))
 		}
 	}
-	if len(values) > 0 && !slices.Contains(values, DefaultGrantType) {
+	if slices.Contains(values, "refresh_token") && !slices.Contains(values, DefaultGrantType) {
 		return nil, metadataErr("grant_types: refresh_token needs authorization_code too; register both.")
 	}
+	var out []string
+	for _, g := range []string{DefaultGrantType, "refresh_token", GrantClientCredentials} {
+		if slices.Contains(values, g) {
+			out = append(out, g)
+		}
+	}
 	return out, nil
+}
+
+// printable is v when it can appear in an error_description (RFC 6749
+// section 5.2: printable ASCII except '"' and '\\'), and a placeholder
+// otherwise, so a hint never echoes characters the wire forbids.
+func printable(v string) string {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b > 0x7e || b == '"' || b == '\\' {
+			return "(a value with characters that cannot be shown)"
+		}
+	}
+	return v
 }
 
 // onlyAllowed checks a list whose only supported value is allowed, returning
@@ -277,6 +320,23 @@ func parseScope(scope string) (sigil.Scopes, error) {
 	scopes := sigil.ParseScopes(scope)
 	if !scopes.Has("openid") {
 		return nil, metadataErr("scope %q must include openid.", scope)
+	}
+	return scopes, nil
+}
+
+// parseMachineScope checks the scope of a client with only the
+// client_credentials grant: the API scopes it may ask for, possibly none
+// (its tokens then stand for the client alone). openid is refused: it asks
+// for a person's identity, and such a client never has a person.
+func parseMachineScope(scope string) (sigil.Scopes, error) {
+	for _, tok := range strings.Split(scope, " ") {
+		if tok != "" && !validScopeToken(tok) {
+			return nil, metadataErr("scope: '%s' is not a valid scope token (RFC 6749 section 3.3: printable ASCII except space, double quote and backslash; separate tokens with single spaces).", printable(tok))
+		}
+	}
+	scopes := sigil.ParseScopes(scope)
+	if scopes.Has("openid") {
+		return nil, metadataErr("scope must not include openid for a client with only the client_credentials grant: its tokens name no person.")
 	}
 	return scopes, nil
 }

@@ -22,10 +22,10 @@ func TestWithSQLiteStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
+	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{h: NewHandler(st, HashToken(testToken), nil)}
+	f := &fixture{h: NewHandler(st, HashToken(testToken), nil, nil)}
 
 	rec := f.do(t, "POST", "/admin/clients", `{"client_id":"sql-client","client_name":"SQL","redirect_uris":["https://a.example/cb","com.example.app:/cb"],"scope":"openid wallet email","allowed_cors_origins":["https://a.example"],"allow_plain_pkce":true}`)
 	if rec.Code != http.StatusCreated {

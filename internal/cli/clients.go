@@ -89,10 +89,15 @@ func newClientsCreateCommand(o *clientsOptions) *cobra.Command {
 authorization_code, response type code, token endpoint auth method
 client_secret_basic, scope "openid wallet". Confidential clients get a
 secret, printed once: store it, it cannot be read back (rotate-secret issues
-a new one).`,
+a new one).
+
+A service that calls APIs for itself (machine to machine) registers only
+the client_credentials grant: it needs no redirect URI, and its scope lists
+the API scopes it may ask for (without openid; none is allowed too).`,
 		Example: `  sigil clients create --name "My App" --redirect-uri https://app.example.com/callback
   sigil clients create --name "My SPA" --auth-method none \
-      --redirect-uri https://spa.example.com/cb --cors-origin https://spa.example.com`,
+      --redirect-uri https://spa.example.com/cb --cors-origin https://spa.example.com
+  sigil clients create --name "Billing job" --grant-type client_credentials --scope "invoices:read"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			raw, err := o.do(cmd, http.MethodPost, "", "", &m)
@@ -114,11 +119,11 @@ a new one).`,
 	f := cmd.Flags()
 	f.StringVar(&m.ClientID, "id", "", "client_id to use (3-64 of A-Z a-z 0-9 . _ ~ -); default: a random UUID")
 	f.StringVar(&m.ClientName, "name", "", "client_name shown to people on the consent page")
-	f.StringArrayVar(&m.RedirectURIs, "redirect-uri", nil, "redirect URI, matched exactly (repeatable; at least one required)")
+	f.StringArrayVar(&m.RedirectURIs, "redirect-uri", nil, "redirect URI, matched exactly (repeatable; at least one required, none with only --grant-type client_credentials)")
 	f.StringArrayVar(&m.PostLogoutRedirectURIs, "post-logout-redirect-uri", nil, "post-logout redirect URI (repeatable)")
-	f.StringArrayVar(&m.GrantTypes, "grant-type", nil, "grant type (repeatable; default authorization_code)")
+	f.StringArrayVar(&m.GrantTypes, "grant-type", nil, "grant type: authorization_code, refresh_token or client_credentials (repeatable; default authorization_code)")
 	f.StringArrayVar(&m.ResponseTypes, "response-type", nil, "response type (repeatable; default code)")
-	f.StringVar(&m.Scope, "scope", "", `space-separated scopes the client may request; must include openid (default "openid wallet")`)
+	f.StringVar(&m.Scope, "scope", "", `space-separated scopes the client may request; must include openid (default "openid wallet"), except with only the client_credentials grant, where openid is refused (default none)`)
 	f.StringVar(&m.TokenEndpointAuthMethod, "auth-method", "", "token endpoint auth method: none, client_secret_basic (default) or client_secret_post")
 	f.StringVar(&m.LogoURI, "logo-uri", "", "https URL of the client's logo")
 	f.StringVar(&m.ClientURI, "client-uri", "", "https URL of the client's home page")
@@ -153,7 +158,7 @@ func newClientsListCommand(o *clientsOptions) *cobra.Command {
 				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 				fmt.Fprintln(tw, "CLIENT_ID\tNAME\tAUTH METHOD\tREDIRECT URIS")
 				for _, c := range list.Clients {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ClientID, orDash(c.ClientName), c.TokenEndpointAuthMethod, strings.Join(c.RedirectURIs, ", "))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ClientID, orDash(c.ClientName), c.TokenEndpointAuthMethod, orDash(strings.Join(c.RedirectURIs, ", ")))
 				}
 				return tw.Flush()
 			})

@@ -61,11 +61,11 @@ func newTestAPI(t *testing.T) *testAPI {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(context.Background()); err != nil {
+	if _, err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	api := &testAPI{store: &failingStore{Store: st}}
-	h := admin.NewHandler(api.store, admin.HashToken(cliToken), nil)
+	h := admin.NewHandler(api.store, admin.HashToken(cliToken), nil, nil)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		api.requests.Add(1)
 		h.ServeHTTP(w, r)

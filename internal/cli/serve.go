@@ -67,6 +67,10 @@ func newServeCommand() *cobra.Command {
 // serve runs Sigil until ctx ends.
 func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) error {
 	log := newLogger(cfg.LogLevel, stderr)
+	shutdownDelay, err := time.ParseDuration(cfg.ShutdownDelay)
+	if err != nil || shutdownDelay < 0 {
+		return fmt.Errorf("--shutdown-delay %q must be a Go duration of 0 or more, such as 5s", cfg.ShutdownDelay)
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
@@ -87,6 +91,12 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	// Keys and readiness keep working through the shutdown delay, so they
+	// stop only when serve returns, not when ctx ends.
+	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBackground()
+	go signer.Run(background, log)
+	health := newHealth(st, signer, log)
 	issuer, _ := url.Parse(cfg.Issuer) // validated by config
 
 	var dev *devSetup
@@ -130,8 +140,9 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		Provider: provider,
 		OIDC: &oidc.Endpoints{Issuer: cfg.Issuer, Store: st, Secrets: secrets, Signer: signer, Log: log, Now: time.Now,
 			Scopes: scope.Supported(), Domains: resolver},
-		Login: &login.Handler{Provider: provider, Domains: resolver},
-		CORS:  &server.CORS{Store: st, TTL: 30 * time.Second},
+		Login:  &login.Handler{Provider: provider, Domains: resolver},
+		CORS:   &server.CORS{Store: st, TTL: 30 * time.Second},
+		Health: health,
 	}
 	adminToken := cfg.AdminToken
 	if dev != nil {
@@ -144,9 +155,10 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	}
 	registerMetrics(st)
 	adminMux := http.NewServeMux()
-	adminMux.Handle("/admin/", admin.NewHandler(st, admin.HashToken(adminToken), log))
+	adminMux.Handle("/admin/", admin.NewHandler(st, admin.HashToken(adminToken), log, http.HandlerFunc(provider.AdminIntrospect)))
 	adminMux.Handle("GET /metrics", promhttp.Handler())
-	adminMux.HandleFunc("GET /health/ready", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	adminMux.HandleFunc("GET /health/alive", health.Alive)
+	adminMux.HandleFunc("GET /health/ready", health.Ready)
 
 	publicLn, err := net.Listen("tcp", cfg.PublicAddr)
 	if err != nil {
@@ -157,32 +169,42 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		publicLn.Close()
 		return fmt.Errorf("--admin-addr: %w", err)
 	}
-	servers := []*http.Server{
-		newHTTPServer(public.Handler(), log),
-		newHTTPServer(server.Middleware(adminMux, log), log),
+	listeners := []server.Listener{
+		{Name: "public", Server: newHTTPServer(public.Handler(), log), Listener: publicLn},
+		{Name: "admin", Server: newHTTPServer(server.Middleware(adminMux, log), log), Listener: adminLn},
 	}
-	errc := make(chan error, 2)
-	go func() { errc <- servers[0].Serve(publicLn) }()
-	go func() { errc <- servers[1].Serve(adminLn) }()
 	go janitor(ctx, st, log)
 
 	printBanner(stdout, cfg, adminLn.Addr().String(), adminToken, dev)
 	log.Info("sigil started", "issuer", cfg.Issuer, "public", publicLn.Addr().String(), "admin", adminLn.Addr().String())
 
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for _, s := range servers {
-		_ = s.Shutdown(shutdownCtx)
+	err = server.Run(ctx, listeners, server.Shutdown{Health: health, Delay: shutdownDelay, Timeout: shutdownTimeout,
+		SecondSignal: true, Log: log})
+	if err != nil {
+		return err
 	}
 	log.Info("sigil stopped")
 	return nil
+}
+
+// shutdownTimeout bounds how long requests in flight may take to finish
+// once the listeners close (after --shutdown-delay).
+const shutdownTimeout = 10 * time.Second
+
+// newHealth is what /health/ready checks on both listeners: the database
+// answers with the schema this binary needs (when the backend can tell),
+// and the signing keys are in step with it. A round is bounded to two
+// seconds and its result reused for one, so probes cannot hammer the
+// database.
+func newHealth(st any, signer *keys.Set, log *slog.Logger) *server.Health {
+	h := &server.Health{Timeout: 2 * time.Second, CacheFor: time.Second, Log: log}
+	if db, ok := st.(interface{ Ready(context.Context) error }); ok {
+		h.Checks = append(h.Checks, server.Check{Name: "database", Check: db.Ready,
+			Problem: "the database does not answer, or its schema is not at this binary's version (run sigil migrate)"})
+	}
+	h.Checks = append(h.Checks, server.Check{Name: "keys", Check: signer.Ready,
+		Problem: "the signing keys have not been read from the database recently"})
+	return h
 }
 
 // unsConfig is the on-chain resolver's configuration: L1 always, L2 when

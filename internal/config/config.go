@@ -12,7 +12,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
@@ -28,6 +30,9 @@ type Config struct {
 	AdminToken   string `yaml:"admin_token"`
 	Domains      string `yaml:"domains"`
 	SystemSecret string `yaml:"system_secret"`
+	// ShutdownDelay is how long a stopping node answers not ready while
+	// still serving, a Go duration (parsed by serve).
+	ShutdownDelay string `yaml:"shutdown_delay"`
 	// The UNS networks read when Domains is "uns".
 	UNSL1RPC         string `yaml:"uns_l1_rpc"`
 	UNSL1ProxyReader string `yaml:"uns_l1_proxy_reader"`
@@ -35,6 +40,22 @@ type Config struct {
 	UNSL2ProxyReader string `yaml:"uns_l2_proxy_reader"`
 	LogLevel         string `yaml:"log_level"`
 	Dev              bool   `yaml:"dev"`
+	// The PostgreSQL connection pool, as given (empty: the default);
+	// Validate parses them into DB.
+	DBMaxConns         string `yaml:"db_max_conns"`
+	DBStatementTimeout string `yaml:"db_statement_timeout"`
+	DBConnMaxLifetime  string `yaml:"db_conn_max_lifetime"`
+	// DB is the pool settings parsed by Validate; zero fields take the
+	// defaults of package postgres.
+	DB DBPool `yaml:"-"`
+}
+
+// DBPool tunes the PostgreSQL connection pool (SQLite ignores it); it
+// converts to store.Options.
+type DBPool struct {
+	MaxConns         int
+	StatementTimeout time.Duration
+	ConnMaxLifetime  time.Duration
 }
 
 // option ties one setting to its flag, environment variable and field.
@@ -48,7 +69,10 @@ var options = []option{
 	{"public-addr", "SIGIL_PUBLIC_ADDR", "127.0.0.1:4444", "listen address of the public (OpenID Connect) endpoints", func(c *Config) *string { return &c.PublicAddr }},
 	{"admin-addr", "SIGIL_ADMIN_ADDR", "127.0.0.1:4445", "listen address of the admin API", func(c *Config) *string { return &c.AdminAddr }},
 	{"data-dir", "SIGIL_DATA_DIR", "sigil-data", "directory for the SQLite database, the system secret and --dev files", func(c *Config) *string { return &c.DataDir }},
-	{"dsn", "SIGIL_DSN", "", "database DSN (default: a SQLite file sigil.db in the data dir)", func(c *Config) *string { return &c.DSN }},
+	{"dsn", "SIGIL_DSN", "", "database DSN: postgres://user:password@host:5432/dbname for PostgreSQL, else a SQLite file (default: sigil.db in the data dir)", func(c *Config) *string { return &c.DSN }},
+	{"db-max-conns", "SIGIL_DB_MAX_CONNS", "", "PostgreSQL: most open connections of this node (default 10)", func(c *Config) *string { return &c.DBMaxConns }},
+	{"db-statement-timeout", "SIGIL_DB_STATEMENT_TIMEOUT", "", "PostgreSQL: statement_timeout of every connection, a Go duration (default 5s)", func(c *Config) *string { return &c.DBStatementTimeout }},
+	{"db-conn-max-lifetime", "SIGIL_DB_CONN_MAX_LIFETIME", "", "PostgreSQL: close connections after this long, a Go duration (default 30m)", func(c *Config) *string { return &c.DBConnMaxLifetime }},
 	{"admin-token", "SIGIL_ADMIN_TOKEN", "", "bearer token of the admin API (generated under --dev)", func(c *Config) *string { return &c.AdminToken }},
 	{"domains", "SIGIL_DOMAINS", "", "where domain ownership comes from: a static registry file (YAML), or \"uns\" for the chain (see --uns-*)", func(c *Config) *string { return &c.Domains }},
 	{"uns-l1-rpc", "SIGIL_UNS_L1_RPC", "", "with --domains uns: Ethereum JSON-RPC URL of the L1 network (mainnet)", func(c *Config) *string { return &c.UNSL1RPC }},
@@ -56,6 +80,7 @@ var options = []option{
 	{"uns-l2-rpc", "SIGIL_UNS_L2_RPC", "", "with --domains uns: JSON-RPC URL of the L2 network (Polygon); its non-zero owner wins; empty reads L1 only", func(c *Config) *string { return &c.UNSL2RPC }},
 	{"uns-l2-proxy-reader", "SIGIL_UNS_L2_PROXY_READER", "0x91EDd8708062bd4233f4Dd0FCE15A7cb4d500091", "UNS ProxyReader address on L2 (default: Polygon's)", func(c *Config) *string { return &c.UNSL2ProxyReader }},
 	{"system-secret", "SIGIL_SYSTEM_SECRET", "", "secret (32+ characters) that keys token hashes, cookies and key encryption (default: generated into <data-dir>/system-secret)", func(c *Config) *string { return &c.SystemSecret }},
+	{"shutdown-delay", "SIGIL_SHUTDOWN_DELAY", "5s", "on SIGTERM/SIGINT: how long /health/ready answers 503 while requests are still served, so load balancers stop sending traffic, before the listeners close (a Go duration; 0 to skip)", func(c *Config) *string { return &c.ShutdownDelay }},
 	{"log-level", "SIGIL_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(c *Config) *string { return &c.LogLevel }},
 }
 
@@ -174,10 +199,42 @@ func (c *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("--log-level %q must be debug, info, warn or error", c.LogLevel))
 	}
-	if strings.HasPrefix(c.DSN, "postgres://") || strings.HasPrefix(c.DSN, "postgresql://") {
-		errs = append(errs, errors.New("--dsn: PostgreSQL is not supported yet; leave --dsn empty for the embedded SQLite database"))
-	}
+	errs = append(errs, c.parseDBPool()...)
 	return errors.Join(errs...)
+}
+
+// parseDBPool parses the pool settings into c.DB; empty ones stay zero
+// (the default).
+func (c *Config) parseDBPool() []error {
+	var errs []error
+	c.DB = DBPool{}
+	if c.DBMaxConns != "" {
+		n, err := strconv.Atoi(c.DBMaxConns)
+		if err != nil || n < 1 || n > 10000 {
+			errs = append(errs, fmt.Errorf("--db-max-conns %q must be a whole number from 1 to 10000", c.DBMaxConns))
+		}
+		c.DB.MaxConns = n
+	}
+	// PostgreSQL counts statement_timeout in milliseconds, and 0 would
+	// turn it off rather than mean the default.
+	for _, d := range []struct {
+		flag, value string
+		dst         *time.Duration
+		min         time.Duration
+	}{
+		{"--db-statement-timeout", c.DBStatementTimeout, &c.DB.StatementTimeout, time.Millisecond},
+		{"--db-conn-max-lifetime", c.DBConnMaxLifetime, &c.DB.ConnMaxLifetime, time.Second},
+	} {
+		if d.value == "" {
+			continue
+		}
+		v, err := time.ParseDuration(d.value)
+		if err != nil || v < d.min {
+			errs = append(errs, fmt.Errorf("%s %q must be a Go duration of at least %v, such as 5s or 30m", d.flag, d.value, d.min))
+		}
+		*d.dst = v
+	}
+	return errs
 }
 
 // ValidateServe adds the checks that only `sigil serve` needs: outside

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -58,7 +59,11 @@ func TestValidationMessages(t *testing.T) {
 		{[]string{"--dev", "--admin-token", "short"}, "at least 16"},
 		{[]string{"--dev", "--log-level", "loud"}, "--log-level"},
 		{[]string{"--dev", "--system-secret", "short"}, "at least 32"},
-		{[]string{"--dev", "--dsn", "postgres://x"}, "PostgreSQL"},
+		{[]string{"--dev", "--db-max-conns", "0"}, "--db-max-conns"},
+		{[]string{"--dev", "--db-max-conns", "ten"}, "--db-max-conns"},
+		{[]string{"--dev", "--db-statement-timeout", "5"}, "--db-statement-timeout"},
+		{[]string{"--dev", "--db-statement-timeout", "10us"}, "--db-statement-timeout"},
+		{[]string{"--dev", "--db-conn-max-lifetime", "-1m"}, "--db-conn-max-lifetime"},
 		{[]string{"--dev", "--domains", "uns"}, "--uns-l1-rpc"},
 		{[]string{"--dev", "--domains", "uns", "--uns-l1-rpc", "localhost:8545"}, "--uns-l1-rpc"},
 		{[]string{"--dev", "--domains", "uns", "--uns-l1-rpc", "http://127.0.0.1:8545", "--uns-l1-proxy-reader", "0x12"}, "--uns-l1-proxy-reader"},
@@ -104,5 +109,42 @@ func TestUnknownFileKey(t *testing.T) {
 	os.WriteFile(file, []byte("isuer: https://x\n"), 0o600)
 	if _, err := load(t, []string{"--dev", "--config", file}, nil); err == nil || !strings.Contains(err.Error(), "isuer") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestDatabasePool: a postgres:// DSN is accepted, and the pool settings
+// come from flags, environment or file like every other setting, parsed
+// into DB; unset ones stay zero (the backend's default).
+func TestDatabasePool(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "sigil.yaml")
+	os.WriteFile(file, []byte("dsn: postgres://sigil@db:5432/sigil\ndb_max_conns: 30\ndb_conn_max_lifetime: 1h\n"), 0o600)
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want DBPool
+	}{
+		{"defaults", []string{"--dev", "--dsn", "postgresql://db/sigil"}, nil, DBPool{}},
+		{"flags", []string{"--dev", "--db-max-conns", "20", "--db-statement-timeout", "1500ms", "--db-conn-max-lifetime", "10m"}, nil,
+			DBPool{MaxConns: 20, StatementTimeout: 1500 * time.Millisecond, ConnMaxLifetime: 10 * time.Minute}},
+		{"env", []string{"--dev"}, map[string]string{"SIGIL_DB_MAX_CONNS": "5", "SIGIL_DB_STATEMENT_TIMEOUT": "2s", "SIGIL_DB_CONN_MAX_LIFETIME": "1m"},
+			DBPool{MaxConns: 5, StatementTimeout: 2 * time.Second, ConnMaxLifetime: time.Minute}},
+		{"file, flag wins", []string{"--dev", "--config", file, "--db-max-conns", "40"}, nil,
+			DBPool{MaxConns: 40, ConnMaxLifetime: time.Hour}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := load(t, tc.args, tc.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.DB != tc.want {
+				t.Errorf("DB = %+v, want %+v", c.DB, tc.want)
+			}
+		})
+	}
+	c, err := load(t, []string{"--dev", "--config", file}, nil)
+	if err != nil || c.DatabaseDSN() != "postgres://sigil@db:5432/sigil" {
+		t.Fatalf("dsn from file: %v %q", err, c.DatabaseDSN())
 	}
 }

@@ -2,6 +2,7 @@ package keys
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/hmac"
@@ -10,6 +11,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,23 +23,46 @@ import (
 	"github.com/sigil-oidc/sigil"
 )
 
-// memStore is an in-memory KeyStore for unit tests.
+// memStore is an in-memory KeyStore for unit tests with the store's
+// contract: generation order, and an existing id or generation is
+// sigil.ErrConflict.
 type memStore struct {
 	mu   sync.Mutex
 	keys []sigil.SigningKey
+	// lists counts ListSigningKeys calls; listGate, when set, is called
+	// (without the lock held) before each one answers.
+	lists    int
+	listGate func()
+	// failList makes ListSigningKeys fail.
+	failList error
 }
 
 func (m *memStore) ListSigningKeys(context.Context) ([]sigil.SigningKey, error) {
 	m.mu.Lock()
+	m.lists++
+	gate, fail := m.listGate, m.failList
+	m.mu.Unlock()
+	if gate != nil {
+		gate()
+	}
+	if fail != nil {
+		return nil, fail
+	}
+	m.mu.Lock()
 	defer m.mu.Unlock()
-	return append([]sigil.SigningKey(nil), m.keys...), nil
+	out := append([]sigil.SigningKey(nil), m.keys...)
+	slices.SortFunc(out, func(a, b sigil.SigningKey) int { return cmp.Compare(a.Generation, b.Generation) })
+	return out, nil
 }
 
 func (m *memStore) CreateSigningKey(_ context.Context, k sigil.SigningKey) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if k.Generation < 1 {
+		return errors.New("generation must be 1 or more")
+	}
 	for _, old := range m.keys {
-		if old.ID == k.ID {
+		if old.ID == k.ID || old.Generation == k.Generation {
 			return sigil.ErrConflict
 		}
 	}
@@ -77,7 +103,7 @@ func TestLoadCreatesFirstKeyThenReusesIt(t *testing.T) {
 		t.Fatalf("store has %d keys after first Load, want 1", len(st.keys))
 	}
 	k := st.keys[0]
-	if k.Algorithm != "RS256" || k.ID == "" || k.CreatedAt.IsZero() {
+	if k.Algorithm != "RS256" || k.ID == "" || k.Generation != 1 || k.CreatedAt.IsZero() || !k.ActivatesAt.Equal(k.CreatedAt) {
 		t.Fatalf("stored key = %+v", k)
 	}
 
@@ -143,7 +169,7 @@ func TestLoadRejectsEmptySecret(t *testing.T) {
 }
 
 func TestLoadRejectsUnknownAlgorithm(t *testing.T) {
-	k, err := generate(secret)
+	k, err := generate(secret, 1, time.Now(), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,16 +181,15 @@ func TestLoadRejectsUnknownAlgorithm(t *testing.T) {
 }
 
 func TestNewestKeySignsAndOlderKeysStillVerify(t *testing.T) {
-	older, err := generate(secret)
+	t1 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	older, err := generate(secret, 1, t1, t1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	newer, err := generate(secret)
+	newer, err := generate(secret, 2, t1.Add(time.Hour), t1.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	older.CreatedAt = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	newer.CreatedAt = older.CreatedAt.Add(time.Hour)
 
 	oldSet := mustLoad(t, &memStore{keys: []sigil.SigningKey{older}}, secret)
 	oldTok, err := oldSet.Sign(map[string]int{"n": 1})

@@ -65,7 +65,7 @@ func newLoggedTestServer(t *testing.T, resolver sigil.DomainResolver) (*httptest
 	}
 	t.Cleanup(func() { st.Close() })
 	ctx := context.Background()
-	if err := st.Migrate(ctx); err != nil {
+	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	sys := bytes.Repeat([]byte{9}, 32)

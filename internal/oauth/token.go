@@ -27,8 +27,9 @@ type TokenResponse struct {
 	AccessToken string `json:"access_token"`
 	TokenType   string `json:"token_type"`
 	ExpiresIn   int64  `json:"expires_in"`
-	Scope       string `json:"scope"`
-	IDToken     string `json:"id_token,omitempty"`
+	// Scope is omitted only for a client credentials token with no scope.
+	Scope   string `json:"scope,omitempty"`
+	IDToken string `json:"id_token,omitempty"`
 	// RefreshToken is issued when the offline scopes were granted to a
 	// client registered for the refresh_token grant.
 	RefreshToken string `json:"refresh_token,omitempty"`
@@ -48,16 +49,7 @@ func (p *Provider) Token(w http.ResponseWriter, r *http.Request) {
 		w.Header().Del("Access-Control-Allow-Origin")
 	}
 	if err != nil {
-		e := oautherr.From(err)
-		if e.Status >= 500 {
-			p.Log.Error("token request failed", "err", err)
-		}
-		// RFC 6749 section 5.2: a client that tried HTTP authentication
-		// gets the scheme it can use.
-		if e.Code == oautherr.ErrInvalidClient.Code && r.Header.Get("Authorization") != "" {
-			w.Header().Set("WWW-Authenticate", `Basic realm="sigil", charset="UTF-8"`)
-		}
-		oautherr.WriteJSON(w, err)
+		p.writeClientError(w, r, err, "token request failed")
 		return
 	}
 	h := w.Header()
@@ -65,6 +57,21 @@ func (p *Provider) Token(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
 	_ = json.NewEncoder(w).Encode(resp)
+}
+
+// writeClientError answers err on an endpoint where the client
+// authenticates (token, introspection), logging server errors as what.
+func (p *Provider) writeClientError(w http.ResponseWriter, r *http.Request, err error, what string) {
+	e := oautherr.From(err)
+	if e.Status >= 500 {
+		p.Log.Error(what, "err", err)
+	}
+	// RFC 6749 section 5.2: a client that tried HTTP authentication gets
+	// the scheme it can use.
+	if e.Code == oautherr.ErrInvalidClient.Code && r.Header.Get("Authorization") != "" {
+		w.Header().Set("WWW-Authenticate", `Basic realm="sigil", charset="UTF-8"`)
+	}
+	oautherr.WriteJSON(w, err)
 }
 
 func (p *Provider) token(r *http.Request) (*TokenResponse, *sigil.Client, error) {
@@ -82,10 +89,12 @@ func (p *Provider) token(r *http.Request) (*TokenResponse, *sigil.Client, error)
 		resp, err = p.exchangeCode(r.Context(), client, form)
 	case "refresh_token":
 		resp, err = p.refresh(r.Context(), client, form)
+	case "client_credentials":
+		resp, err = p.clientCredentials(r.Context(), client, form)
 	case "":
 		err = oautherr.ErrInvalidRequest.WithHint("The grant_type parameter is missing.")
 	default:
-		err = oautherr.ErrUnsupportedGrantType.WithHint("grant_type %q is not supported; use authorization_code or refresh_token.", gt)
+		err = oautherr.ErrUnsupportedGrantType.WithHint("grant_type '%s' is not supported; use authorization_code, refresh_token or client_credentials.", shown(gt))
 	}
 	return resp, client, err
 }
@@ -95,7 +104,7 @@ func (p *Provider) token(r *http.Request) (*TokenResponse, *sigil.Client, error)
 // conditional write, so a code works once and only for its client.
 func (p *Provider) exchangeCode(ctx context.Context, client *sigil.Client, form url.Values) (*TokenResponse, error) {
 	if !slices.Contains(client.GrantTypes, "authorization_code") {
-		return nil, oautherr.ErrUnauthorizedClient.WithHint("Client %q is not registered for the authorization_code grant.", client.ID)
+		return nil, oautherr.ErrUnauthorizedClient.WithHint("Client '%s' is not registered for the authorization_code grant.", client.ID)
 	}
 	code := form.Get("code")
 	if code == "" {
@@ -153,6 +162,96 @@ func (p *Provider) exchangeCode(ctx context.Context, client *sigil.Client, form 
 	return p.tokenResponse(a, accessToken, refreshToken, now)
 }
 
+// clientCredentials issues an access token to a confidential client for
+// itself (RFC 6749 section 4.4). There is no person, so no ID token and no
+// refresh token (section 4.4.3); openid, which asks for a person's
+// identity, is invalid_scope. The scope is the requested one, each token of
+// which the client must have registered, or without a scope parameter the
+// registered scope less openid (section 3.3 lets the server apply a
+// default). The token is stored, as its keyed hash, before it is answered.
+func (p *Provider) clientCredentials(ctx context.Context, client *sigil.Client, form url.Values) (*TokenResponse, error) {
+	if client.Public() {
+		return nil, oautherr.ErrUnauthorizedClient.WithHint("Client '%s' is public (token_endpoint_auth_method none); the client_credentials grant is only for confidential clients (RFC 6749 section 4.4).", client.ID)
+	}
+	if !slices.Contains(client.GrantTypes, "client_credentials") {
+		return nil, oautherr.ErrUnauthorizedClient.WithHint("Client '%s' is not registered for the client_credentials grant.", client.ID)
+	}
+	granted, err := clientCredentialsScope(client, form.Get("scope"))
+	if err != nil {
+		return nil, err
+	}
+	now := p.Now()
+	accessToken := secret.NewToken(AccessTokenPrefix)
+	err = p.Store.CreateClientToken(ctx, sigil.ClientToken{
+		ID:              secret.RandomString(24),
+		ClientID:        client.ID,
+		Scope:           granted,
+		AccessTokenHash: p.Secrets.HashToken(accessToken),
+		IssuedAt:        now,
+		ExpiresAt:       now.Add(p.Lifetimes.AccessToken),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store client credentials token: %w", err)
+	}
+	return &TokenResponse{
+		AccessToken: accessToken,
+		TokenType:   "Bearer",
+		ExpiresIn:   int64(p.Lifetimes.AccessToken.Seconds()),
+		Scope:       granted.String(),
+	}, nil
+}
+
+// clientCredentialsScope is the scope a client credentials token gets; see
+// clientCredentials.
+func clientCredentialsScope(client *sigil.Client, requested string) (sigil.Scopes, error) {
+	if strings.TrimSpace(requested) == "" {
+		var out sigil.Scopes
+		for _, s := range client.Scope {
+			if s != "openid" {
+				out = append(out, s)
+			}
+		}
+		return out, nil
+	}
+	scopes := sigil.ParseScopes(requested)
+	for _, s := range scopes {
+		if !validScopeToken(s) {
+			return nil, oautherr.ErrInvalidScope.WithHint("The scope parameter holds a character that a scope token cannot have (RFC 6749 section 3.3).")
+		}
+		if s == "openid" {
+			return nil, oautherr.ErrInvalidScope.WithHint("The scope openid asks for a person's identity, and a client_credentials token has no person (no ID token); leave openid out.")
+		}
+		if !client.Scope.Has(s) {
+			return nil, oautherr.ErrInvalidScope.WithHint("Client '%s' is not registered for the scope '%s'; request only scopes of its registration.", client.ID, s)
+		}
+	}
+	return scopes, nil
+}
+
+// shown is v when an error_description can carry it (RFC 6749 section
+// 5.2: %x20-21 / %x23-5B / %x5D-7E), and a placeholder otherwise, so that
+// a hint can name what the caller sent without breaking the wire format.
+func shown(v string) string {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b > 0x7e || b == '"' || b == '\\' {
+			return "(a value with characters that cannot be shown)"
+		}
+	}
+	return v
+}
+
+// validScopeToken reports whether s is a scope-token of RFC 6749 section
+// 3.3, 1*( %x21 / %x23-5B / %x5D-7E ): such a token can be echoed in an
+// error_description (section 5.2 allows the same characters and space).
+func validScopeToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b < 0x21 || b > 0x7e || b == '"' || b == '\\' {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // tokenResponse signs the ID token and assembles the answer.
 func (p *Provider) tokenResponse(a *sigil.Authorization, accessToken, refreshToken string, now time.Time) (*TokenResponse, error) {
 	idToken, err := p.Signer.Sign(oidc.IDTokenClaims(p.IssuerString(), a, accessToken, now, p.Lifetimes.IDToken))
@@ -182,7 +281,7 @@ func newRefreshToken() (token, family string) {
 // auth_time (OpenID Connect Core section 12.2).
 func (p *Provider) refresh(ctx context.Context, client *sigil.Client, form url.Values) (*TokenResponse, error) {
 	if !slices.Contains(client.GrantTypes, "refresh_token") {
-		return nil, oautherr.ErrUnauthorizedClient.WithHint("Client %q is not registered for the refresh_token grant.", client.ID)
+		return nil, oautherr.ErrUnauthorizedClient.WithHint("Client '%s' is not registered for the refresh_token grant.", client.ID)
 	}
 	token := form.Get("refresh_token")
 	if token == "" {
@@ -216,7 +315,7 @@ func (p *Provider) refresh(ctx context.Context, client *sigil.Client, form url.V
 	}, now)
 	switch {
 	case errors.Is(err, sigil.ErrNotFound) && scopeParam != "":
-		return nil, oautherr.ErrInvalidGrant.WithHint("The refresh token is invalid, expired or revoked, or the scope %q differs from the granted one; a refresh keeps the granted scope, so omit the scope parameter.", scopeParam)
+		return nil, oautherr.ErrInvalidGrant.WithHint("The refresh token is invalid, expired or revoked, or the scope '%s' differs from the granted one; a refresh keeps the granted scope, so omit the scope parameter.", shown(scopeParam))
 	case errors.Is(err, sigil.ErrConflict):
 		p.Log.Warn("refresh token reused; the authorization is revoked", "client_id", client.ID)
 		return nil, oautherr.ErrInvalidGrant.WithHint("The refresh token was already used; every token of this authorization is now revoked (RFC 9700 section 4.14.2). Sign in again.")
@@ -258,7 +357,7 @@ func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form
 	}
 	client, err := p.Store.GetClient(ctx, id)
 	if errors.Is(err, sigil.ErrNotFound) {
-		return nil, oautherr.ErrInvalidClient.WithHint("No client is registered with client_id %q.", id)
+		return nil, oautherr.ErrInvalidClient.WithHint("No client is registered with client_id '%s'.", shown(id))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load client %q: %w", id, err)
@@ -267,25 +366,25 @@ func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form
 	switch method := client.TokenEndpointAuthMethod; method {
 	case sigil.AuthMethodNone:
 		if hasBasic || postSecret != "" {
-			return nil, oautherr.ErrInvalidClient.WithHint("Client %q is public (token_endpoint_auth_method none) and must not send a secret.", id)
+			return nil, oautherr.ErrInvalidClient.WithHint("Client '%s' is public (token_endpoint_auth_method none) and must not send a secret.", id)
 		}
 		return client, nil
 	case sigil.AuthMethodClientSecretBasic:
 		if !hasBasic {
-			return nil, oautherr.ErrInvalidClient.WithHint("Client %q must authenticate with HTTP Basic (client_secret_basic).", id)
+			return nil, oautherr.ErrInvalidClient.WithHint("Client '%s' must authenticate with HTTP Basic (client_secret_basic).", id)
 		}
 		presented = basicSecret
 	case sigil.AuthMethodClientSecretPost:
 		if postSecret == "" {
-			return nil, oautherr.ErrInvalidClient.WithHint("Client %q must send client_secret in the form body (client_secret_post).", id)
+			return nil, oautherr.ErrInvalidClient.WithHint("Client '%s' must send client_secret in the form body (client_secret_post).", id)
 		}
 		presented = postSecret
 	default:
-		return nil, oautherr.ErrMisconfiguration.WithHint("Client %q has an unsupported token_endpoint_auth_method.", id)
+		return nil, oautherr.ErrMisconfiguration.WithHint("Client '%s' has an unsupported token_endpoint_auth_method.", id)
 	}
 	sum := sha256.Sum256([]byte(presented))
 	if len(client.SecretHash) != len(sum) || subtle.ConstantTimeCompare(sum[:], client.SecretHash) != 1 {
-		return nil, oautherr.ErrInvalidClient.WithHint("The client secret of client %q is wrong.", id)
+		return nil, oautherr.ErrInvalidClient.WithHint("The client secret of client '%s' is wrong.", id)
 	}
 	return client, nil
 }

@@ -43,6 +43,7 @@ type Discovery struct {
 	JWKSURI                                    string   `json:"jwks_uri"`
 	EndSessionEndpoint                         string   `json:"end_session_endpoint"`
 	RevocationEndpoint                         string   `json:"revocation_endpoint"`
+	IntrospectionEndpoint                      string   `json:"introspection_endpoint"`
 	ScopesSupported                            []string `json:"scopes_supported"`
 	ResponseTypesSupported                     []string `json:"response_types_supported"`
 	ResponseModesSupported                     []string `json:"response_modes_supported"`
@@ -50,6 +51,7 @@ type Discovery struct {
 	SubjectTypesSupported                      []string `json:"subject_types_supported"`
 	IDTokenSigningAlgValuesSupported           []string `json:"id_token_signing_alg_values_supported"`
 	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported"`
+	IntrospectionEndpointAuthMethodsSupported  []string `json:"introspection_endpoint_auth_methods_supported"`
 	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
 	ClaimsSupported                            []string `json:"claims_supported"`
 	ACRValuesSupported                         []string `json:"acr_values_supported"`
@@ -60,7 +62,9 @@ type Discovery struct {
 	AuthorizationResponseISSParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
 }
 
-// DiscoveryDocument builds the metadata for the issuer.
+// DiscoveryDocument builds the metadata for the issuer. Introspection
+// needs a confidential client (RFC 7662 section 2.1), so its auth methods
+// (RFC 8414 section 2) leave out none.
 func (e *Endpoints) DiscoveryDocument() Discovery {
 	base := strings.TrimSuffix(e.Issuer, "/")
 	return Discovery{
@@ -71,13 +75,15 @@ func (e *Endpoints) DiscoveryDocument() Discovery {
 		JWKSURI:                                    base + "/.well-known/jwks.json",
 		EndSessionEndpoint:                         base + "/oauth2/sessions/logout",
 		RevocationEndpoint:                         base + "/oauth2/revoke",
+		IntrospectionEndpoint:                      base + "/oauth2/introspect",
 		ScopesSupported:                            e.Scopes,
 		ResponseTypesSupported:                     []string{"code"},
 		ResponseModesSupported:                     []string{"query", "fragment", "form_post"},
-		GrantTypesSupported:                        []string{"authorization_code", "refresh_token"},
+		GrantTypesSupported:                        []string{"authorization_code", "refresh_token", "client_credentials"},
 		SubjectTypesSupported:                      []string{"public"},
 		IDTokenSigningAlgValuesSupported:           e.Signer.Algorithms(),
 		TokenEndpointAuthMethodsSupported:          []string{sigil.AuthMethodClientSecretBasic, sigil.AuthMethodClientSecretPost, sigil.AuthMethodNone},
+		IntrospectionEndpointAuthMethodsSupported:  []string{sigil.AuthMethodClientSecretBasic, sigil.AuthMethodClientSecretPost},
 		CodeChallengeMethodsSupported:              []string{"S256", "plain"},
 		ClaimsSupported:                            claimsSupported(),
 		ACRValuesSupported:                         []string{ACR},
@@ -134,6 +140,15 @@ func (e *Endpoints) ServeUserinfo(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="sigil", error="invalid_token"`)
 		oautherr.WriteJSON(w, oautherr.ErrTokenExpired.WithHint("The access token is unknown, expired or revoked; get a new one."))
+		return
+	}
+	if a.ForClient() {
+		// A client credentials token names no person, so there are no
+		// claims to answer. RFC 6750 section 3.1's invalid_token ("invalid
+		// for other reasons"), as for any token this endpoint cannot
+		// serve: a relying party reacts to it by signing the person in.
+		w.Header().Set("WWW-Authenticate", `Bearer realm="sigil", error="invalid_token"`)
+		oautherr.WriteJSON(w, oautherr.ErrTokenExpired.WithHint("This access token was issued with the client_credentials grant and names no person; userinfo needs a token from a person's sign-in."))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

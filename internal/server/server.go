@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -29,6 +28,9 @@ type Public struct {
 	Demo *web.DemoPage
 	// CORS decides which browser origins may call which endpoints.
 	CORS *CORS
+	// Health answers /health/alive and /health/ready; nil means no
+	// readiness checks.
+	Health *Health
 }
 
 // Handler returns the public listener's handler. The routes read as a table
@@ -57,6 +59,8 @@ func (s *Public) Handler() http.Handler {
 	route("/oauth2/auth", map[string]http.HandlerFunc{"GET": p.Authorize, "POST": p.Authorize})
 	route("/oauth2/token", map[string]http.HandlerFunc{"POST": cors.Clients(p.Token), "OPTIONS": cors.Clients(p.Token)})
 	route("/oauth2/revoke", map[string]http.HandlerFunc{"POST": cors.Clients(p.Revoke), "OPTIONS": cors.Clients(p.Revoke)})
+	// Never CORS on introspection: only confidential clients (servers) call it.
+	route("/oauth2/introspect", map[string]http.HandlerFunc{"POST": p.Introspect})
 	route("/oauth2/form_post", map[string]http.HandlerFunc{"GET": p.FormPost})
 	route("/oauth2/sessions/logout", map[string]http.HandlerFunc{"GET": p.Logout, "POST": p.Logout})
 	userinfo := cors.Clients(o.ServeUserinfo)
@@ -71,7 +75,12 @@ func (s *Public) Handler() http.Handler {
 	route("/consent/reject", map[string]http.HandlerFunc{"POST": l.Reject})
 
 	mux.Handle("GET /static/", http.StripPrefix("/static/", web.Static()))
-	mux.HandleFunc("GET /health/alive", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	health := s.Health
+	if health == nil {
+		health = &Health{}
+	}
+	route("/health/alive", map[string]http.HandlerFunc{"GET": health.Alive})
+	route("/health/ready", map[string]http.HandlerFunc{"GET": health.Ready})
 
 	if s.Demo != nil {
 		demo := *s.Demo

@@ -75,6 +75,23 @@ export function registryYAML(domains) {
 }
 
 /**
+ * newPostgresDatabase creates an empty database on the shared throwaway
+ * PostgreSQL server whose base DSN is in SIGIL_TEST_POSTGRES (scripts/test
+ * starts it) and returns its DSN and a function that drops it. The browser
+ * suite runs once per store: SIGIL_TEST_STORE=postgres selects this one.
+ */
+async function newPostgresDatabase() {
+  const base = process.env.SIGIL_TEST_POSTGRES;
+  if (!base) throw new Error('SIGIL_TEST_STORE=postgres needs SIGIL_TEST_POSTGRES, the DSN of a running server (scripts/test starts one)');
+  const name = `browser_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const psql = (sql) => execFileP('psql', [base, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql]);
+  await psql(`CREATE DATABASE ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return { dsn: url.toString(), drop: () => psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/**
  * startSigil starts `sigil serve` with the registry domains and resolves
  * once /health/alive answers. domains null passes no --domains (under
  * --dev, in extraArgs, Sigil then serves its own demo registry). The
@@ -93,6 +110,7 @@ export async function startSigil({ bin, domains, extraArgs = [] }) {
   const issuer = `http://127.0.0.1:${publicPort}`;
   const admin = `http://127.0.0.1:${adminPort}`;
   const adminToken = 'browser-e2e-admin-token-0123456789';
+  const database = process.env.SIGIL_TEST_STORE === 'postgres' ? await newPostgresDatabase() : null;
   const args = [
     'serve',
     '--issuer', issuer,
@@ -101,6 +119,7 @@ export async function startSigil({ bin, domains, extraArgs = [] }) {
     '--data-dir', dataDir,
     '--admin-token', adminToken,
     ...registryArgs,
+    ...(database ? ['--dsn', database.dsn] : []),
     ...extraArgs,
   ];
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -121,6 +140,7 @@ export async function startSigil({ bin, domains, extraArgs = [] }) {
     if (failure) {
       if (!exited) child.kill('SIGKILL');
       await rm(dataDir, { recursive: true, force: true });
+      await database?.drop();
       throw new Error(failure);
     }
     try {
@@ -165,6 +185,7 @@ export async function startSigil({ bin, domains, extraArgs = [] }) {
         clearTimeout(timer);
       }
       await rm(dataDir, { recursive: true, force: true });
+      await database?.drop();
     },
   };
 }

@@ -14,7 +14,9 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -75,10 +77,13 @@ var shorthands = map[string][]string{
 	"synchronous":  {"_synchronous", "_sync"},
 }
 
-// Store is a sqlstore.Store on SQLite that can also migrate its schema.
+// Store is a sqlstore.Store on SQLite that can also migrate its schema and
+// report readiness.
 type Store struct {
 	*sqlstore.Store
 	db *sql.DB
+	// lockPath is the file Migrate locks, "" for an in-memory database.
+	lockPath string
 }
 
 // Open opens the SQLite database named by dsn: a file path ("sigil.db") or
@@ -109,23 +114,117 @@ func Open(dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
-	return &Store{Store: sqlstore.New(db, Dialect), db: db}, nil
+	return &Store{Store: sqlstore.New(db, Dialect), db: db, lockPath: lockPath(dsn)}, nil
 }
 
-// Migrate brings the schema up to date with the embedded migrations.
-func (s *Store) Migrate(ctx context.Context) error {
+// Migrate brings the schema up to date with the embedded migrations and
+// returns the versions it applied (none when another process got there
+// first).
+//
+// Several processes may migrate one file at once (a fleet of `sigil serve`
+// started together); goose alone would then run the same migration twice.
+// So Migrate first takes an exclusive lock (flock) on a lock file beside
+// the database, named after it with ".migrate-lock" appended
+// (sigil.db.migrate-lock), and holds it while it reads the schema's
+// version and applies what is missing: one process applies, the others wait
+// for it and then find nothing to do. The lock file stays in place (deleting
+// it would let a late process lock a file nobody else sees). An in-memory
+// database belongs to one process and needs no lock.
+func (s *Store) Migrate(ctx context.Context) ([]int64, error) {
+	if s.lockPath != "" {
+		lock := flock.New(s.lockPath, flock.SetPermissions(0o600))
+		if _, err := lock.TryLockContext(ctx, 50*time.Millisecond); err != nil {
+			return nil, fmt.Errorf("sqlite: migrate: lock %s: %w", s.lockPath, err)
+		}
+		defer lock.Close() // unlocks
+	}
+	p, err := provider(s.db)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	applied := []int64{}
+	for _, r := range results {
+		applied = append(applied, r.Source.Version)
+	}
+	return applied, nil
+}
+
+// provider is goose over the embedded migrations.
+func provider(db *sql.DB) (*goose.Provider, error) {
 	fsys, err := fs.Sub(migrations, "migrations")
 	if err != nil {
-		return fmt.Errorf("sqlite: migrate: %w", err)
+		return nil, err
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.db, fsys, goose.WithDisableGlobalRegistry(true))
+	return goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+}
+
+// Ready reports whether the database answers within two seconds and holds
+// the schema this binary needs, the newest embedded migration.
+func (s *Store) Ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	have, err := s.Version(ctx)
 	if err != nil {
-		return fmt.Errorf("sqlite: migrate: %w", err)
+		return fmt.Errorf("sqlite: not ready: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("sqlite: migrate: %w", err)
+	want, err := newestMigration()
+	if err != nil {
+		return err
 	}
-	return nil
+	return sqlstore.SchemaReady("sqlite", have, want)
+}
+
+// Version reads the schema's version: the newest migration applied, 0
+// before the first.
+func (s *Store) Version(ctx context.Context) (int64, error) {
+	var exists bool
+	err := s.db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'").Scan(&exists)
+	if err != nil || !exists {
+		return 0, err
+	}
+	var v int64
+	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("schema version: %w", err)
+	}
+	return v, nil
+}
+
+// newestMigration is the version of the newest embedded migration.
+func newestMigration() (int64, error) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return 0, err
+	}
+	var newest int64
+	for _, name := range names {
+		v, err := goose.NumericComponent(name)
+		if err != nil {
+			return 0, fmt.Errorf("sqlite: migration %s: %w", name, err)
+		}
+		newest = max(newest, v)
+	}
+	return newest, nil
+}
+
+// lockPath is the file Migrate locks for the database dsn names, "" for an
+// in-memory database.
+func lockPath(dsn string) string {
+	if inMemory(dsn) {
+		return ""
+	}
+	path, _, _ := strings.Cut(dsn, "?")
+	if rest, ok := strings.CutPrefix(path, "file:"); ok {
+		path = rest
+		// file:///abs/path is the URI spelling of /abs/path.
+		if strings.HasPrefix(path, "///") {
+			path = strings.TrimPrefix(path, "//")
+		}
+	}
+	return path + ".migrate-lock"
 }
 
 // withPragmas puts the _pragma parameters the DSN lacks in front of its own

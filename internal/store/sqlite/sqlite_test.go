@@ -2,12 +2,17 @@ package sqlite
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/pressly/goose/v3"
 
 	"github.com/sigil-oidc/sigil"
@@ -21,7 +26,7 @@ func open(t *testing.T) *Store {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(context.Background()); err != nil {
+	if _, err := st.Migrate(context.Background()); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
 	return st
@@ -31,10 +36,152 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) sigil.Store { return open(t) })
 }
 
-func TestMigrateTwice(t *testing.T) {
-	st := open(t)
-	if err := st.Migrate(context.Background()); err != nil {
-		t.Fatalf("second Migrate: %v", err)
+// allVersions are the versions of the embedded migrations, in order.
+func allVersions(t *testing.T) []int64 {
+	t.Helper()
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vs []int64
+	for _, name := range names {
+		v, err := goose.NumericComponent(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	slices.Sort(vs)
+	if len(vs) < 2 {
+		t.Fatalf("embedded migrations: %v", vs)
+	}
+	return vs
+}
+
+// TestMigrate applies every migration once; a second Migrate applies
+// nothing. Ready fails before, naming both versions, and passes after.
+func TestMigrate(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(filepath.Join(t.TempDir(), "sigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	want := allVersions(t)
+	err = st.Ready(ctx)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("schema at version 0, this binary needs %d; run sigil migrate", want[len(want)-1])) {
+		t.Fatalf("Ready before Migrate: %v", err)
+	}
+	got, err := st.Migrate(ctx)
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("first Migrate: %v, %v; want %v", got, err, want)
+	}
+	if err := st.Ready(ctx); err != nil {
+		t.Fatalf("Ready after Migrate: %v", err)
+	}
+	got, err = st.Migrate(ctx)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("second Migrate: %v, %v; want nothing applied", got, err)
+	}
+}
+
+// TestConcurrentMigrate is the bug of three `sigil serve` started at once
+// on one file ("duplicate column name", "failed to initialize"): five
+// separate Opens of one new file migrate together, every one succeeds, the
+// migrations are applied exactly once between them, and the schema is
+// complete.
+func TestConcurrentMigrate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sigil.db")
+	const n = 5
+	stores := make([]*Store, n)
+	for i := range stores {
+		st, err := Open(path)
+		if err != nil {
+			t.Fatalf("Open #%d: %v", i, err)
+		}
+		defer st.Close()
+		stores[i] = st
+	}
+	var (
+		wg      sync.WaitGroup
+		start   = make(chan struct{})
+		applied = make([][]int64, n)
+		errs    = make([]error, n)
+	)
+	for i, st := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			applied[i], errs[i] = st.Migrate(context.Background())
+		}()
+	}
+	close(start)
+	wg.Wait()
+	var all []int64
+	for i := range n {
+		if errs[i] != nil {
+			t.Errorf("Migrate #%d: %v", i, errs[i])
+		}
+		all = append(all, applied[i]...)
+	}
+	slices.Sort(all)
+	if want := allVersions(t); !slices.Equal(all, want) {
+		t.Errorf("versions applied between the five: %v, want each of %v once", all, want)
+	}
+	ctx := context.Background()
+	for i, st := range stores {
+		if err := st.Ready(ctx); err != nil {
+			t.Errorf("Ready #%d: %v", i, err)
+		}
+	}
+	if err := stores[0].CreateClient(ctx, &sigil.Client{ID: "rp"}); err != nil {
+		t.Fatal(err)
+	}
+	for i, st := range stores {
+		if _, err := st.GetClient(ctx, "rp"); err != nil {
+			t.Errorf("GetClient on #%d: %v", i, err)
+		}
+	}
+}
+
+// TestMigrateWaitsForTheLock: while another process holds the lock file,
+// Migrate waits, and gives up with the caller's context.
+func TestMigrateWaitsForTheLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sigil.db")
+	st, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	other := flock.New(path + ".migrate-lock")
+	if ok, err := other.TryLock(); !ok || err != nil {
+		t.Fatalf("lock: %v %v", ok, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := st.Migrate(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Migrate while locked: %v, want the context's deadline", err)
+	}
+	other.Close()
+	if got, err := st.Migrate(context.Background()); err != nil || len(got) == 0 {
+		t.Fatalf("Migrate after unlock: %v %v", got, err)
+	}
+}
+
+func TestLockPath(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"sigil.db":                    "sigil.db.migrate-lock",
+		"/data/sigil.db?_pragma=x(1)": "/data/sigil.db.migrate-lock",
+		"file:data/sigil.db?mode=rwc": "data/sigil.db.migrate-lock",
+		"file:///data/sigil.db":       "/data/sigil.db.migrate-lock",
+		":memory:":                    "",
+		"file::memory:":               "",
+		"file:x.db?mode=memory":       "",
+	} {
+		if got := lockPath(dsn); got != want {
+			t.Errorf("lockPath(%q) = %q, want %q", dsn, got, want)
+		}
 	}
 }
 
@@ -78,7 +225,7 @@ func TestMigrationsGoDown(t *testing.T) {
 	if _, err := p.DownTo(ctx, 0); err != nil {
 		t.Fatalf("down to 0: %v", err)
 	}
-	if err := st.Migrate(ctx); err != nil {
+	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatalf("Migrate after down: %v", err)
 	}
 	if err := st.CreateClient(ctx, &sigil.Client{ID: "rp"}); err != nil {
@@ -143,7 +290,7 @@ func TestInMemory(t *testing.T) {
 			t.Fatalf("Open: %v", err)
 		}
 		t.Cleanup(func() { st.Close() })
-		if err := st.Migrate(context.Background()); err != nil {
+		if _, err := st.Migrate(context.Background()); err != nil {
 			t.Fatalf("Migrate: %v", err)
 		}
 		return st

@@ -239,6 +239,42 @@ func (s *Store) RevokeToken(ctx context.Context, hash []byte, clientID string) e
 	return nil
 }
 
+// CreateClientToken stores a client credentials token with one INSERT; see
+// sigil.Store. The row's scope and granted scope are both tok.Scope, and
+// its expires_at is the token's, so that DeleteExpired, which reads
+// expires_at and the token expiries, removes it once the token is over.
+func (s *Store) CreateClientToken(ctx context.Context, tok sigil.ClientToken) error {
+	if tok.ID == "" || tok.ClientID == "" || len(tok.AccessTokenHash) == 0 || tok.IssuedAt.IsZero() || tok.ExpiresAt.IsZero() {
+		return fmt.Errorf("%s: create client token: ID, ClientID, AccessTokenHash, IssuedAt and ExpiresAt are required", s.dialect.Name)
+	}
+	scope := tok.Scope.String()
+	exp := tok.ExpiresAt.UnixMilli()
+	if _, err := s.exec(ctx, s.q.createClientToken, tok.ID, tok.ClientID, scope, scope,
+		tok.IssuedAt.UnixMilli(), exp, tok.AccessTokenHash, exp); err != nil {
+		return s.writeErr("create client token "+tok.ID, err)
+	}
+	return nil
+}
+
+// GetAuthorizationByRefreshToken reads the exchanged authorization whose
+// current refresh token hashes to hash and is unexpired at now, with one
+// SELECT; see sigil.Store. Like GetAuthorizationByAccessToken it leaves the
+// fields filled on read by GetAuthorization empty.
+func (s *Store) GetAuthorizationByRefreshToken(ctx context.Context, hash []byte, now time.Time) (*sigil.Authorization, error) {
+	if len(hash) == 0 {
+		return nil, fmt.Errorf("%s: refresh token: %w", s.dialect.Name, sigil.ErrNotFound)
+	}
+	var r authorizationRow
+	err := s.queryRow(ctx, s.q.getByRefreshToken, hash, now.UnixMilli()).Scan(r.dest()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%s: refresh token: %w", s.dialect.Name, sigil.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: refresh token: %w", s.dialect.Name, err)
+	}
+	return s.decode(&r)
+}
+
 // The states each transition accepts, as its UPDATE names them; explain uses
 // them to word the conflict.
 var (

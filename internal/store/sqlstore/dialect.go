@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -55,4 +56,17 @@ func (d Dialect) uniqueViolation(err error) bool {
 
 func (d Dialect) foreignKeyViolation(err error) bool {
 	return err != nil && d.IsForeignKeyViolation != nil && d.IsForeignKeyViolation(err)
+}
+
+// SchemaReady is the schema half of a backend's readiness: a schema at
+// version have serves a binary whose newest migration is want when it is at
+// least that new. A newer schema is ready too, so that during a rolling
+// upgrade the nodes still on the previous release stay in service after the
+// first new node (or `sigil migrate`) moved the schema on: migrations only
+// ever add what the previous release can ignore.
+func SchemaReady(name string, have, want int64) error {
+	if have < want {
+		return fmt.Errorf("%s: not ready: schema at version %d, this binary needs %d; run sigil migrate", name, have, want)
+	}
+	return nil
 }

@@ -38,8 +38,9 @@ func (s *Store) GetConsent(ctx context.Context, subject, clientID string) (sigil
 	return sigil.ParseScopes(scope), nil
 }
 
-// ListSigningKeys returns every signing key, oldest first (ties by id), and
-// an empty slice when there is none.
+// ListSigningKeys returns every signing key in generation order, and an
+// empty slice when there is none, in one SELECT: every node runs it every
+// few seconds (see package keys).
 func (s *Store) ListSigningKeys(ctx context.Context) ([]sigil.SigningKey, error) {
 	rows, err := s.query(ctx, s.q.listSigningKeys)
 	if err != nil {
@@ -49,13 +50,13 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]sigil.SigningKey, error)
 	out := []sigil.SigningKey{}
 	for rows.Next() {
 		var (
-			k       sigil.SigningKey
-			created sql.NullInt64
+			k                  sigil.SigningKey
+			created, activates sql.NullInt64
 		)
-		if err := rows.Scan(&k.ID, &k.Algorithm, &k.Sealed, &created); err != nil {
+		if err := rows.Scan(&k.ID, &k.Algorithm, &k.Generation, &k.Sealed, &created, &activates); err != nil {
 			return nil, fmt.Errorf("%s: list signing keys: %w", s.dialect.Name, err)
 		}
-		k.CreatedAt = fromMillis(created)
+		k.CreatedAt, k.ActivatesAt = fromMillis(created), fromMillis(activates)
 		out = append(out, k)
 	}
 	if err := rows.Err(); err != nil {
@@ -64,14 +65,16 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]sigil.SigningKey, error)
 	return out, nil
 }
 
-// CreateSigningKey stores k; an existing id is sigil.ErrConflict. CreatedAt
-// is required, since it orders the keys.
+// CreateSigningKey stores k in one INSERT. An existing id or generation
+// breaks a unique constraint and is sigil.ErrConflict. ID, Generation,
+// Sealed, CreatedAt and ActivatesAt are required.
 func (s *Store) CreateSigningKey(ctx context.Context, k sigil.SigningKey) error {
-	if k.CreatedAt.IsZero() || len(k.Sealed) == 0 {
-		return fmt.Errorf("%s: create signing key %q: CreatedAt and Sealed are required", s.dialect.Name, k.ID)
+	if k.ID == "" || k.Generation < 1 || len(k.Sealed) == 0 || k.CreatedAt.IsZero() || k.ActivatesAt.IsZero() {
+		return fmt.Errorf("%s: create signing key %q: ID, Generation (1 or more), Sealed, CreatedAt and ActivatesAt are required", s.dialect.Name, k.ID)
 	}
-	if _, err := s.exec(ctx, s.q.createSigningKey, k.ID, k.Algorithm, k.Sealed, k.CreatedAt.UnixMilli()); err != nil {
-		return s.writeErr("create signing key "+k.ID, err)
+	_, err := s.exec(ctx, s.q.createSigningKey, k.ID, k.Algorithm, k.Generation, k.Sealed, k.CreatedAt.UnixMilli(), k.ActivatesAt.UnixMilli())
+	if err != nil {
+		return s.writeErr(fmt.Sprintf("create signing key %q (generation %d)", k.ID, k.Generation), err)
 	}
 	return nil
 }

@@ -35,6 +35,9 @@ type queries struct {
 	createAuthorization, getAuthorization, getByAccessToken  string
 	challenge, authenticate, grant, reject, resume, exchange string
 	refresh, revokeToken                                     string
+	// createClientToken and getByRefreshToken serve the client
+	// credentials grant and introspection (RFC 6749 section 4.4, RFC 7662).
+	createClientToken, getByRefreshToken string
 	// explain, revokeReplayed and revokeReused run only on failure paths,
 	// to tell ErrNotFound from ErrConflict and to revoke a replayed code or
 	// a reused refresh token's authorization.
@@ -106,11 +109,14 @@ func buildQueries(d Dialect) queries {
 		// exchange keeps the refresh token only when the offline scopes
 		// were granted (sigil.Store.ExchangeCode): the token endpoint cannot
 		// know the grant before this one write, and a row holding an unusable
-		// refresh token would outlive its access token by weeks.
+		// refresh token would outlive its access token by weeks. The typed
+		// NULLs give each CASE its column's type: PostgreSQL would otherwise
+		// type a parameter inside CASE as text, which a BYTEA or BIGINT
+		// column refuses (SQLite reads CAST(NULL AS ...) as NULL).
 		exchange: "UPDATE authorizations SET state = 'exchanged', access_token_hash = ?, access_token_expires_at = ?," +
-			" refresh_family = CASE WHEN " + offline + " THEN ? END," +
-			" refresh_token_hash = CASE WHEN " + offline + " THEN ? END," +
-			" refresh_token_expires_at = CASE WHEN " + offline + " THEN ? END" +
+			" refresh_family = CASE WHEN " + offline + " THEN ? ELSE CAST(NULL AS TEXT) END," +
+			" refresh_token_hash = CASE WHEN " + offline + " THEN ? ELSE CAST(NULL AS BYTEA) END," +
+			" refresh_token_expires_at = CASE WHEN " + offline + " THEN ? ELSE CAST(NULL AS BIGINT) END" +
 			" WHERE code_hash = ? AND client_id = ? AND redirect_uri = ? AND state = 'code_issued' AND code_expires_at > ?" +
 			" AND code_challenge = CASE code_challenge_method WHEN 'S256' THEN ? ELSE ? END" +
 			" RETURNING " + authCols,
@@ -125,6 +131,13 @@ func buildQueries(d Dialect) queries {
 			" RETURNING " + authCols,
 		revokeToken: "UPDATE authorizations SET state = 'revoked'" +
 			" WHERE (access_token_hash = ? OR refresh_token_hash = ?) AND client_id = ? AND state = 'exchanged'",
+		// createClientToken writes a client credentials token as a row that
+		// is exchanged from the start; its flow expiry is the token's, so
+		// deleteExpired removes it with the token.
+		createClientToken: "INSERT INTO authorizations (id, client_id, state, scope, granted_scope, requested_at, expires_at," +
+			" access_token_hash, access_token_expires_at) VALUES (?, ?, 'exchanged', ?, ?, ?, ?, ?, ?)",
+		getByRefreshToken: "SELECT " + authCols + " FROM authorizations" +
+			" WHERE refresh_token_hash = ? AND state = 'exchanged' AND refresh_token_expires_at > ?",
 
 		explain: "SELECT state, browser_hash, expires_at, challenge_nonce, challenge_expires_at FROM authorizations WHERE id = ?",
 		revokeReplayed: "UPDATE authorizations SET state = 'revoked'" +
@@ -137,9 +150,12 @@ func buildQueries(d Dialect) queries {
 
 		saveConsent: "INSERT INTO consents (client_id, subject, scope, granted_at) VALUES (?, ?, ?, ?)" +
 			" ON CONFLICT (client_id, subject) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",
-		getConsent:       "SELECT scope FROM consents WHERE client_id = ? AND subject = ?",
-		createSigningKey: "INSERT INTO signing_keys (id, algorithm, sealed, created_at) VALUES (?, ?, ?, ?)",
-		listSigningKeys:  "SELECT id, algorithm, sealed, created_at FROM signing_keys ORDER BY created_at, id",
+		getConsent: "SELECT scope FROM consents WHERE client_id = ? AND subject = ?",
+		// A second key of the same generation breaks the unique constraint:
+		// that is how nodes bootstrapping at once agree on one first key.
+		createSigningKey: "INSERT INTO signing_keys (id, algorithm, generation, sealed, created_at, activates_at)" +
+			" VALUES (?, ?, ?, ?, ?, ?)",
+		listSigningKeys: "SELECT id, algorithm, generation, sealed, created_at, activates_at FROM signing_keys ORDER BY generation",
 		deleteExpired: "DELETE FROM authorizations WHERE expires_at < ?" +
 			" AND (code_expires_at IS NULL OR code_expires_at < ?)" +
 			" AND (access_token_expires_at IS NULL OR access_token_expires_at < ?)" +
@@ -149,7 +165,7 @@ func buildQueries(d Dialect) queries {
 		&q.createClient, &q.getClient, &q.listClients, &q.updateClient, &q.deleteClient,
 		&q.createAuthorization, &q.getAuthorization, &q.getByAccessToken,
 		&q.challenge, &q.authenticate, &q.grant, &q.reject, &q.resume, &q.exchange,
-		&q.refresh, &q.revokeToken,
+		&q.refresh, &q.revokeToken, &q.createClientToken, &q.getByRefreshToken,
 		&q.explain, &q.revokeReplayed, &q.revokeReused,
 		&q.saveConsent, &q.getConsent, &q.createSigningKey, &q.listSigningKeys, &q.deleteExpired,
 	} {

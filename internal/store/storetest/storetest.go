@@ -94,6 +94,8 @@ func Run(t *testing.T, open func(t *testing.T) sigil.Store) {
 	t.Run("SigningKeys", s.signingKeys)
 	t.Run("DeleteExpired", s.deleteExpired)
 	t.Run("Statements", s.statements)
+	t.Run("Concurrency", s.concurrency)
+	t.Run("Tokens", s.tokens)
 }
 
 type suite struct {
@@ -1764,34 +1766,6 @@ func (s suite) consentUnknownClient(t *testing.T) {
 	st := s.open(t)
 	err := st.SaveConsent(context.Background(), sigil.Consent{Subject: "alice.crypto", ClientID: "nobody", Scope: sigil.Scopes{"openid"}, GrantedAt: t0})
 	wantErr(t, "SaveConsent(unknown client)", err, sigil.ErrNotFound)
-}
-
-func (s suite) signingKeys(t *testing.T) {
-	st := s.open(t)
-	ctx := context.Background()
-	keys, err := st.ListSigningKeys(ctx)
-	if err != nil || len(keys) != 0 {
-		t.Fatalf("ListSigningKeys(empty) = %v, %v; want none", keys, err)
-	}
-	newer := sigil.SigningKey{ID: "k2", Algorithm: "EdDSA", Sealed: []byte("sealed two\x00\xff"), CreatedAt: t0.Add(24 * time.Hour)}
-	older := sigil.SigningKey{ID: "k9", Algorithm: "ES256", Sealed: []byte("sealed one"), CreatedAt: t0}
-	for _, k := range []sigil.SigningKey{newer, older} {
-		if err := st.CreateSigningKey(ctx, k); err != nil {
-			t.Fatalf("CreateSigningKey(%s): %v", k.ID, err)
-		}
-	}
-	dup := older
-	dup.Sealed = []byte("other")
-	wantErr(t, "CreateSigningKey(duplicate)", st.CreateSigningKey(ctx, dup), sigil.ErrConflict)
-	keys, err = st.ListSigningKeys(ctx)
-	if err != nil {
-		t.Fatalf("ListSigningKeys: %v", err)
-	}
-	if len(keys) != 2 {
-		t.Fatalf("ListSigningKeys returned %d keys, want 2", len(keys))
-	}
-	equalFields(t, "oldest key", keys[0], older)
-	equalFields(t, "newest key", keys[1], newer)
 }
 
 func (s suite) deleteExpired(t *testing.T) {

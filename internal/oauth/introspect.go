@@ -1,0 +1,170 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/oautherr"
+)
+
+// Introspection is the introspection response of RFC 7662 section 2.2. An
+// inactive token is answered {"active":false} and nothing else (every other
+// field is omitted when empty), so the answer reveals nothing about a token
+// that is unknown, expired or revoked.
+type Introspection struct {
+	Active   bool   `json:"active"`
+	Scope    string `json:"scope,omitempty"`
+	ClientID string `json:"client_id,omitempty"`
+	// Subject is the person the token acts for; a client credentials token
+	// has none, and no sub.
+	Subject   string `json:"sub,omitempty"`
+	ExpiresAt int64  `json:"exp,omitempty"`
+	IssuedAt  int64  `json:"iat,omitempty"`
+	Issuer    string `json:"iss,omitempty"`
+	// TokenType is "Bearer", the token_type of the token response (RFC
+	// 7662 section 2.2 refers to RFC 6749 section 5.1), for both tokens,
+	// as Hydra answers.
+	TokenType string `json:"token_type,omitempty"`
+	// TokenUse is access_token or refresh_token, Hydra's extension: a
+	// resource server must accept only access tokens, and resource servers
+	// written against Hydra check this field.
+	TokenUse string `json:"token_use,omitempty"`
+}
+
+// Introspect serves POST /oauth2/introspect (RFC 7662). The caller
+// authenticates as at the token endpoint (section 2.1 requires
+// authentication), and any confidential client may introspect any token,
+// as in Hydra: a resource server is registered as a confidential client
+// (for example one with only the client_credentials grant). A public
+// client proves nothing by sending its client_id, so it is refused like an
+// unauthenticated caller: 401 invalid_client (section 2.3).
+func (p *Provider) Introspect(w http.ResponseWriter, r *http.Request) {
+	resp, err := p.introspectAsClient(r)
+	if err != nil {
+		p.writeClientError(w, r, err, "introspection failed")
+		return
+	}
+	writeIntrospection(w, resp)
+}
+
+// AdminIntrospect serves POST /admin/oauth2/introspect on the admin
+// listener, the path Hydra's resource servers call: the same form and
+// answer as Introspect, for a caller that the admin API has already
+// authenticated with the admin token, so it takes no client credentials.
+func (p *Provider) AdminIntrospect(w http.ResponseWriter, r *http.Request) {
+	resp, err := p.adminIntrospect(r)
+	if err != nil {
+		if e := oautherr.From(err); e.Status >= 500 {
+			p.Log.Error("admin introspection failed", "err", err)
+		}
+		oautherr.WriteJSON(w, err)
+		return
+	}
+	writeIntrospection(w, resp)
+}
+
+const introspectionRequest = "The introspection request (RFC 7662 section 2.1)"
+
+func (p *Provider) introspectAsClient(r *http.Request) (*Introspection, error) {
+	form, err := parseForm(r, introspectionRequest)
+	if err != nil {
+		return nil, err
+	}
+	client, err := p.authenticateClient(r.Context(), r, form)
+	if err != nil {
+		return nil, err
+	}
+	if client.Public() {
+		return nil, oautherr.ErrInvalidClient.WithHint("Client '%s' is public (token_endpoint_auth_method none) and cannot authenticate; introspection needs the credentials of a confidential client (RFC 7662 section 2.1).", client.ID)
+	}
+	return p.introspect(r.Context(), form)
+}
+
+func (p *Provider) adminIntrospect(r *http.Request) (*Introspection, error) {
+	form, err := parseForm(r, introspectionRequest)
+	if err != nil {
+		return nil, err
+	}
+	return p.introspect(r.Context(), form)
+}
+
+// introspect answers for the token in form. Its prefix tells which token
+// it is, so token_type_hint (section 2.1) is accepted, whatever its value,
+// and never needed; a string without a known prefix is inactive without a
+// database read. Hydra's optional scope parameter is honoured too: a token
+// not granted every scope it lists is inactive.
+//
+// iat is not stored: it is the expiry less the token's lifetime, which is
+// exact while the lifetimes are fixed (they are not configurable).
+func (p *Provider) introspect(ctx context.Context, form url.Values) (*Introspection, error) {
+	token := form.Get("token")
+	if token == "" {
+		return nil, oautherr.ErrInvalidRequest.WithHint("The token parameter is missing.")
+	}
+	now := p.Now()
+	var (
+		a        *sigil.Authorization
+		err      error
+		use      string
+		exp      time.Time
+		lifetime time.Duration
+	)
+	switch {
+	case strings.HasPrefix(token, AccessTokenPrefix):
+		use, lifetime = "access_token", p.Lifetimes.AccessToken
+		a, err = p.Store.GetAuthorizationByAccessToken(ctx, p.Secrets.HashToken(token), now)
+		if err == nil {
+			exp = a.AccessTokenExpiresAt
+		}
+	case strings.HasPrefix(token, RefreshTokenPrefix):
+		use, lifetime = "refresh_token", p.Lifetimes.RefreshToken
+		a, err = p.Store.GetAuthorizationByRefreshToken(ctx, p.Secrets.HashToken(token), now)
+		if err == nil {
+			exp = a.RefreshTokenExpiresAt
+		}
+	default:
+		return &Introspection{}, nil
+	}
+	switch {
+	case errors.Is(err, sigil.ErrNotFound):
+		return &Introspection{}, nil
+	case err != nil:
+		return nil, fmt.Errorf("introspect %s: %w", use, err)
+	}
+	for _, s := range sigil.ParseScopes(form.Get("scope")) {
+		if !a.GrantedScope.Has(s) {
+			return &Introspection{}, nil
+		}
+	}
+	out := &Introspection{
+		Active:    true,
+		Scope:     a.GrantedScope.String(),
+		ClientID:  a.ClientID,
+		ExpiresAt: exp.Unix(),
+		IssuedAt:  exp.Add(-lifetime).Unix(),
+		Issuer:    p.IssuerString(),
+		TokenType: "Bearer",
+		TokenUse:  use,
+	}
+	if !a.ForClient() {
+		out.Subject = a.Subject
+	}
+	return out, nil
+}
+
+// writeIntrospection answers resp; like token responses, introspection
+// responses are never cached (RFC 7662 section 4).
+func writeIntrospection(w http.ResponseWriter, resp *Introspection) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json;charset=UTF-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	_ = json.NewEncoder(w).Encode(resp)
+}

@@ -1,0 +1,298 @@
+package oauth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/secret"
+	"github.com/sigil-oidc/sigil/internal/store/sqlite"
+)
+
+// m2m is a Provider on a real SQLite store with a clock the test moves,
+// and the clients the machine-to-machine tests use; each client's secret
+// is "secret-" + its id.
+type m2m struct {
+	p   *Provider
+	now time.Time
+}
+
+func newM2M(t *testing.T) *m2m {
+	t.Helper()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "m2m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := secret.Derive([]byte("system-secret-for-the-oauth-unit-tests"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &m2m{now: time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)}
+	m.p = &Provider{Issuer: &url.URL{Scheme: "https", Host: "id.example"}, Store: st, Secrets: keys,
+		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return m.now }, Lifetimes: DefaultLifetimes}
+	for _, c := range []sigil.Client{
+		{ID: "svc", GrantTypes: []string{"client_credentials"}, Scope: sigil.Scopes{"orders:read", "orders:write"}, TokenEndpointAuthMethod: sigil.AuthMethodClientSecretBasic},
+		{ID: "svc-post", GrantTypes: []string{"client_credentials"}, TokenEndpointAuthMethod: sigil.AuthMethodClientSecretPost},
+		{ID: "mixed", GrantTypes: []string{"authorization_code", "client_credentials"}, ResponseTypes: []string{"code"},
+			RedirectURIs: []string{"https://rp.example/cb"}, Scope: sigil.Scopes{"openid", "wallet", "reports"}, TokenEndpointAuthMethod: sigil.AuthMethodClientSecretBasic},
+		{ID: "rp", GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"},
+			RedirectURIs: []string{"https://rp.example/cb"}, Scope: sigil.Scopes{"openid", "wallet"}, TokenEndpointAuthMethod: sigil.AuthMethodClientSecretBasic},
+		// A public client stored with the grant, which registration
+		// refuses: the token endpoint must refuse it too.
+		{ID: "spa", GrantTypes: []string{"authorization_code", "client_credentials"}, ResponseTypes: []string{"code"},
+			RedirectURIs: []string{"https://spa.example/cb"}, Scope: sigil.Scopes{"openid", "orders:read"}, TokenEndpointAuthMethod: sigil.AuthMethodNone},
+	} {
+		if !c.Public() {
+			sum := sha256.Sum256([]byte("secret-" + c.ID))
+			c.SecretHash = sum[:]
+		}
+		if err := st.CreateClient(context.Background(), &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return m
+}
+
+// post sends a form to handler as client id with its secret by HTTP Basic
+// (auth "basic"), in the body ("post"), as client_id alone ("id") or with
+// no client authentication (""), and returns the status, the JSON body and
+// the headers.
+func (m *m2m) post(t *testing.T, handler http.HandlerFunc, form url.Values, id, auth string) (int, map[string]any, http.Header) {
+	t.Helper()
+	form = cloneValues(form)
+	switch auth {
+	case "post":
+		form.Set("client_id", id)
+		form.Set("client_secret", "secret-"+id)
+	case "id":
+		form.Set("client_id", id)
+	}
+	req := httptest.NewRequest("POST", "/", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if auth == "basic" {
+		req.SetBasicAuth(id, "secret-"+id)
+	}
+	if auth == "wrong" {
+		req.SetBasicAuth(id, "wrong-secret")
+	}
+	rec := httptest.NewRecorder()
+	handler(rec, req)
+	var body map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatalf("answer is not JSON: %d %s", rec.Code, rec.Body)
+	}
+	return rec.Code, body, rec.Header()
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+// token gets a client credentials token for id (HTTP Basic) with scope.
+func (m *m2m) token(t *testing.T, id, scope string) map[string]any {
+	t.Helper()
+	form := url.Values{"grant_type": {"client_credentials"}}
+	if scope != "" {
+		form.Set("scope", scope)
+	}
+	st, body, _ := m.post(t, m.p.Token, form, id, "basic")
+	if st != 200 {
+		t.Fatalf("client credentials for %s: %d %v", id, st, body)
+	}
+	return body
+}
+
+func TestClientCredentialsGrant(t *testing.T) {
+	m := newM2M(t)
+	cases := []struct {
+		name, client, auth, scope string
+		status                    int
+		err, wantScope            string
+	}{
+		{"no scope: the registered one", "svc", "basic", "", 200, "", "orders:read orders:write"},
+		{"a subset", "svc", "basic", "orders:read", 200, "", "orders:read"},
+		{"all, reordered and repeated", "svc", "basic", "orders:write orders:read orders:write", 200, "", "orders:write orders:read"},
+		{"client_secret_post, no scope registered", "svc-post", "post", "", 200, "", ""},
+		{"code client too: openid left out", "mixed", "basic", "", 200, "", "wallet reports"},
+		{"openid", "svc", "basic", "openid", 400, "invalid_scope", ""},
+		{"openid with a registered scope", "mixed", "basic", "openid reports", 400, "invalid_scope", ""},
+		{"a scope outside the registration", "svc", "basic", "orders:read admin", 400, "invalid_scope", ""},
+		{"a scope with a quote", "svc", "basic", `orders:read a"b`, 400, "invalid_scope", ""},
+		{"public client", "spa", "id", "orders:read", 400, "unauthorized_client", ""},
+		{"not registered for the grant", "rp", "basic", "", 400, "unauthorized_client", ""},
+		{"wrong secret", "svc", "wrong", "", 401, "invalid_client", ""},
+		{"no client authentication", "svc", "", "", 401, "invalid_client", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			form := url.Values{"grant_type": {"client_credentials"}}
+			if c.scope != "" {
+				form.Set("scope", c.scope)
+			}
+			st, body, h := m.post(t, m.p.Token, form, c.client, c.auth)
+			if h.Get("Cache-Control") != "no-store" {
+				t.Errorf("Cache-Control %q", h.Get("Cache-Control"))
+			}
+			if c.err != "" {
+				desc, _ := body["error_description"].(string)
+				if st != c.status || body["error"] != c.err || desc == "" || strings.Contains(desc, `"`) {
+					t.Fatalf("got %d %v, want %d %s with a description free of double quotes", st, body, c.status, c.err)
+				}
+				if c.auth == "wrong" && !strings.HasPrefix(h.Get("WWW-Authenticate"), "Basic") {
+					t.Errorf("401 after Basic without WWW-Authenticate: Basic")
+				}
+				return
+			}
+			access, _ := body["access_token"].(string)
+			if st != 200 || !strings.HasPrefix(access, AccessTokenPrefix) || body["token_type"] != "Bearer" || body["expires_in"] != float64(3600) {
+				t.Fatalf("token response %d %v", st, body)
+			}
+			if got, _ := body["scope"].(string); got != c.wantScope {
+				t.Errorf("scope %q, want %q", got, c.wantScope)
+			}
+			for _, k := range []string{"refresh_token", "id_token"} {
+				if _, ok := body[k]; ok {
+					t.Errorf("the response has %s", k)
+				}
+			}
+			// Durable before it is answered: the store reads it now.
+			a, err := m.p.Store.GetAuthorizationByAccessToken(context.Background(), m.p.Secrets.HashToken(access), m.now)
+			if err != nil || a.ClientID != c.client || !a.ForClient() || a.GrantedScope.String() != c.wantScope {
+				t.Fatalf("stored token %+v, %v", a, err)
+			}
+		})
+	}
+}
+
+func TestIntrospection(t *testing.T) {
+	m := newM2M(t)
+	access := m.token(t, "svc", "orders:read")["access_token"].(string)
+	issued := m.now
+	inactive := map[string]any{"active": false}
+	active := map[string]any{"active": true, "scope": "orders:read", "client_id": "svc", "token_type": "Bearer", "token_use": "access_token",
+		"iss": "https://id.example", "iat": float64(issued.Unix()), "exp": float64(issued.Add(time.Hour).Unix())}
+	cases := []struct {
+		name, caller, auth string
+		form               url.Values
+		status             int
+		err                string
+		want               map[string]any
+	}{
+		{"the token's client", "svc", "basic", url.Values{"token": {access}}, 200, "", active},
+		{"another confidential client", "rp", "basic", url.Values{"token": {access}}, 200, "", active},
+		{"client_secret_post", "svc-post", "post", url.Values{"token": {access}}, 200, "", active},
+		{"a wrong hint is only a hint", "rp", "basic", url.Values{"token": {access}, "token_type_hint": {"refresh_token"}}, 200, "", active},
+		{"an unknown hint", "rp", "basic", url.Values{"token": {access}, "token_type_hint": {"id_token"}}, 200, "", active},
+		{"a granted scope required", "rp", "basic", url.Values{"token": {access}, "scope": {"orders:read"}}, 200, "", active},
+		{"a scope not granted required", "rp", "basic", url.Values{"token": {access}, "scope": {"orders:read orders:write"}}, 200, "", inactive},
+		{"unknown access token", "rp", "basic", url.Values{"token": {AccessTokenPrefix + "unknown"}}, 200, "", inactive},
+		{"unknown refresh token", "rp", "basic", url.Values{"token": {RefreshTokenPrefix + "family.secret"}}, 200, "", inactive},
+		{"not a Sigil token", "rp", "basic", url.Values{"token": {"eyJhbGciOi"}}, 200, "", inactive},
+		{"a code is no token", "rp", "basic", url.Values{"token": {CodePrefix + "x"}}, 200, "", inactive},
+		{"no token", "rp", "basic", url.Values{}, 400, "invalid_request", nil},
+		{"public client", "spa", "id", url.Values{"token": {access}}, 401, "invalid_client", nil},
+		{"no client authentication", "", "", url.Values{"token": {access}}, 401, "invalid_client", nil},
+		{"wrong secret", "svc", "wrong", url.Values{"token": {access}}, 401, "invalid_client", nil},
+		{"unknown client", "nobody", "basic", url.Values{"token": {access}}, 401, "invalid_client", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st, body, h := m.post(t, m.p.Introspect, c.form, c.caller, c.auth)
+			if h.Get("Cache-Control") != "no-store" {
+				t.Errorf("Cache-Control %q", h.Get("Cache-Control"))
+			}
+			if c.err != "" {
+				if st != c.status || body["error"] != c.err {
+					t.Fatalf("got %d %v, want %d %s", st, body, c.status, c.err)
+				}
+				if _, leaked := body["active"]; leaked {
+					t.Errorf("an error answer says whether the token is active: %v", body)
+				}
+				return
+			}
+			if st != 200 || !equalJSON(body, c.want) {
+				t.Fatalf("got %d %v, want %v", st, body, c.want)
+			}
+		})
+	}
+
+	// The admin listener's handler answers the same without client
+	// credentials (the admin API checked the admin token).
+	st, body, _ := m.post(t, m.p.AdminIntrospect, url.Values{"token": {access}}, "", "")
+	if st != 200 || !equalJSON(body, active) {
+		t.Fatalf("admin introspection: %d %v", st, body)
+	}
+	if st, body, _ := m.post(t, m.p.AdminIntrospect, url.Values{}, "", ""); st != 400 || body["error"] != "invalid_request" {
+		t.Fatalf("admin introspection without a token: %d %v", st, body)
+	}
+
+	// Expired: inactive from the expiry on.
+	m.now = issued.Add(time.Hour - time.Second)
+	if _, body, _ := m.post(t, m.p.Introspect, url.Values{"token": {access}}, "rp", "basic"); body["active"] != true {
+		t.Fatalf("just before expiry: %v", body)
+	}
+	m.now = issued.Add(time.Hour)
+	if _, body, _ := m.post(t, m.p.Introspect, url.Values{"token": {access}}, "rp", "basic"); !equalJSON(body, inactive) {
+		t.Fatalf("expired: %v", body)
+	}
+}
+
+// TestIntrospectRevokedClientToken: a client credentials token revoked at
+// the revocation endpoint (RFC 7009) by its client introspects inactive;
+// another client's attempt to revoke it changes nothing.
+func TestIntrospectRevokedClientToken(t *testing.T) {
+	m := newM2M(t)
+	access := m.token(t, "svc", "")["access_token"].(string)
+	introspect := func() map[string]any {
+		_, body, _ := m.post(t, m.p.Introspect, url.Values{"token": {access}}, "rp", "basic")
+		return body
+	}
+	revoke := func(id string) {
+		form := url.Values{"token": {access}}
+		req := httptest.NewRequest("POST", "/", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(id, "secret-"+id)
+		rec := httptest.NewRecorder()
+		m.p.Revoke(rec, req)
+		if rec.Code != 200 {
+			t.Fatalf("revoke as %s: %d %s", id, rec.Code, rec.Body)
+		}
+	}
+	revoke("rp")
+	if body := introspect(); body["active"] != true {
+		t.Fatalf("after another client's revocation: %v", body)
+	}
+	revoke("svc")
+	if body := introspect(); !equalJSON(body, map[string]any{"active": false}) {
+		t.Fatalf("after revocation: %v", body)
+	}
+}
+
+func equalJSON(got, want map[string]any) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for k, v := range want {
+		if got[k] != v {
+			return false
+		}
+	}
+	return true
+}

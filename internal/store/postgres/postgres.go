@@ -1,0 +1,227 @@
+// Package postgres opens Sigil's store on PostgreSQL, through pgx's
+// database/sql driver, and carries the PostgreSQL schema as embedded goose
+// migrations, applied under an advisory lock so that a fleet of nodes can
+// start at once on one empty database. The statements themselves live in
+// package sqlstore, shared with SQLite.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/sigil-oidc/sigil/internal/store/sqlstore"
+)
+
+// migrations is the PostgreSQL schema, applied by Migrate.
+//
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Dialect is how PostgreSQL differs for sqlstore: $n parameters and the
+// SQLSTATEs of broken constraints (PostgreSQL Appendix A, class 23).
+var Dialect = sqlstore.Dialect{
+	Name:                  "postgres",
+	Placeholder:           sqlstore.Numbered,
+	IsUniqueViolation:     func(err error) bool { return sqlState(err) == "23505" }, // unique_violation
+	IsForeignKeyViolation: func(err error) bool { return sqlState(err) == "23503" }, // foreign_key_violation
+}
+
+func sqlState(err error) string {
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// Options tunes the connection pool; a zero field takes its default.
+type Options struct {
+	// MaxConns caps the open connections of this node (default 10). A
+	// login flow is about eight short statements, so a few connections
+	// serve many sign-ins; keep MaxConns times the number of nodes below the
+	// server's max_connections (100 by default).
+	MaxConns int
+	// StatementTimeout bounds every statement, as PostgreSQL's
+	// statement_timeout set on each connection (default 5s; a statement of
+	// Sigil takes milliseconds, so this only cuts off a stuck one). A
+	// statement_timeout in the DSN is kept when this is zero. Migrations run
+	// without it.
+	StatementTimeout time.Duration
+	// ConnMaxLifetime closes connections after this long (default 30m), so
+	// that the pool follows a failover or a load balancer's changes.
+	ConnMaxLifetime time.Duration
+}
+
+// The defaults of Options.
+const (
+	DefaultMaxConns         = 10
+	DefaultStatementTimeout = 5 * time.Second
+	DefaultConnMaxLifetime  = 30 * time.Minute
+)
+
+// Store is a sqlstore.Store on PostgreSQL that can also migrate its schema
+// and report readiness.
+type Store struct {
+	*sqlstore.Store
+	db *sql.DB
+	// config is the pool's connection configuration, for Migrate's own
+	// connections.
+	config *pgx.ConnConfig
+}
+
+// Open connects to the PostgreSQL database named by dsn, a URL
+// (postgres://user:password@host:5432/sigil?sslmode=verify-full) or a
+// key=value string, with the pool opts describes, and checks that it
+// answers. The schema is not touched: call Migrate.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		// pgx's message can quote the DSN, password included.
+		return nil, errors.New("postgres: the DSN does not parse; see the libpq connection string formats (postgres://user:password@host:5432/dbname)")
+	}
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = DefaultMaxConns
+	}
+	if opts.ConnMaxLifetime <= 0 {
+		opts.ConnMaxLifetime = DefaultConnMaxLifetime
+	}
+	// Runtime parameters are sent when each connection starts, so every
+	// connection of the pool has them; statement_timeout counts
+	// milliseconds.
+	if _, set := cfg.RuntimeParams["statement_timeout"]; opts.StatementTimeout > 0 || !set {
+		if opts.StatementTimeout <= 0 {
+			opts.StatementTimeout = DefaultStatementTimeout
+		}
+		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
+	}
+	if _, set := cfg.RuntimeParams["application_name"]; !set {
+		cfg.RuntimeParams["application_name"] = "sigil"
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(opts.MaxConns)
+	db.SetMaxIdleConns(opts.MaxConns)
+	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: %w", err) // pgconn names host, user and database, never the password
+	}
+	return &Store{Store: sqlstore.New(db, Dialect), db: db, config: cfg}, nil
+}
+
+// migrationLockID is the advisory lock Migrate holds: any fixed number,
+// the same on every node; "sigil" in ASCII, so that pg_locks shows whose it
+// is.
+const migrationLockID int64 = 0x736967696c
+
+// Migrate brings the schema up to date with the embedded migrations and
+// returns the versions it applied (none when another node got there first).
+//
+// Nodes starting at once on one empty database must all succeed, so
+// Migrate takes a session-level advisory lock (pg_advisory_lock, which
+// waits in the server for the holder to finish, as long as ctx allows) and
+// holds it around all of goose's work: goose's own session locker covers
+// the applying but not its first look at the version table, which then
+// races. Migrate uses connections of its own without statement_timeout,
+// since a migration may rewrite a large table.
+func (s *Store) Migrate(ctx context.Context) ([]int64, error) {
+	cfg := s.config.Copy()
+	cfg.RuntimeParams["statement_timeout"] = "0"
+	db := stdlib.OpenDB(*cfg)
+	defer db.Close()
+	// One connection holds the lock, the other runs the migrations.
+	db.SetMaxOpenConns(2)
+	lock, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrate: %w", err)
+	}
+	defer lock.Close() // ends the session, which releases the lock anyway
+	if _, err := lock.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockID); err != nil {
+		return nil, fmt.Errorf("postgres: migrate: take the migration lock: %w", err)
+	}
+	defer func() {
+		_, _ = lock.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockID)
+	}()
+
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrate: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrate: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrate: %w", err)
+	}
+	applied := []int64{}
+	for _, r := range results {
+		applied = append(applied, r.Source.Version)
+	}
+	return applied, nil
+}
+
+// Ready reports whether the database answers within two seconds and holds
+// the schema this binary needs, the newest embedded migration: a node that
+// is not Ready must not take traffic.
+func (s *Store) Ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("postgres: not ready: %w", err)
+	}
+	have, err := s.Version(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: not ready: %w", err)
+	}
+	want, err := newestMigration()
+	if err != nil {
+		return err
+	}
+	return sqlstore.SchemaReady("postgres", have, want)
+}
+
+// Version reads the schema's version: the newest migration applied, 0
+// before the first.
+func (s *Store) Version(ctx context.Context) (int64, error) {
+	// to_regclass is NULL before the first migration created the table.
+	var exists bool
+	if err := s.db.QueryRowContext(ctx, "SELECT to_regclass('goose_db_version') IS NOT NULL").Scan(&exists); err != nil || !exists {
+		return 0, err
+	}
+	var v int64
+	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("schema version: %w", err)
+	}
+	return v, nil
+}
+
+// newestMigration is the version of the newest embedded migration.
+func newestMigration() (int64, error) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return 0, err
+	}
+	var newest int64
+	for _, name := range names {
+		v, err := goose.NumericComponent(name)
+		if err != nil {
+			return 0, fmt.Errorf("postgres: migration %s: %w", name, err)
+		}
+		newest = max(newest, v)
+	}
+	return newest, nil
+}

@@ -1,0 +1,209 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/pgtest"
+	"github.com/sigil-oidc/sigil/internal/store/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// openOn opens dsn and closes the store when t ends.
+func openOn(t *testing.T, dsn string, opts Options) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), dsn, opts)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// open returns a migrated store on a new database.
+func open(t *testing.T) *Store {
+	t.Helper()
+	st := openOn(t, pgtest.NewDatabase(t), Options{})
+	if _, err := st.Migrate(context.Background()); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	return st
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) sigil.Store { return open(t) })
+}
+
+// allVersions are the versions of the embedded migrations, in order.
+func allVersions(t *testing.T) []int64 {
+	t.Helper()
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vs []int64
+	for _, name := range names {
+		v, err := goose.NumericComponent(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	slices.Sort(vs)
+	if len(vs) < 2 {
+		t.Fatalf("embedded migrations: %v", vs)
+	}
+	return vs
+}
+
+// TestMigrate applies every migration once; a second Migrate applies
+// nothing. Ready fails before, naming both versions, and passes after.
+func TestMigrate(t *testing.T) {
+	ctx := context.Background()
+	st := openOn(t, pgtest.NewDatabase(t), Options{})
+	want := allVersions(t)
+	err := st.Ready(ctx)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("schema at version 0, this binary needs %d; run sigil migrate", want[len(want)-1])) {
+		t.Fatalf("Ready before Migrate: %v", err)
+	}
+	got, err := st.Migrate(ctx)
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("first Migrate: %v, %v; want %v", got, err, want)
+	}
+	if err := st.Ready(ctx); err != nil {
+		t.Fatalf("Ready after Migrate: %v", err)
+	}
+	got, err = st.Migrate(ctx)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("second Migrate: %v, %v; want nothing applied", got, err)
+	}
+}
+
+// TestReadyBehind: a schema an older binary left (version 1) is not
+// ready, and the error says which versions.
+func TestReadyBehind(t *testing.T) {
+	ctx := context.Background()
+	st := openOn(t, pgtest.NewDatabase(t), Options{})
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, st.db, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	want := allVersions(t)
+	err = st.Ready(ctx)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("schema at version 1, this binary needs %d", want[len(want)-1])) {
+		t.Fatalf("Ready at version 1: %v", err)
+	}
+}
+
+// TestReadyDown: a database that does not answer is not ready.
+func TestReadyDown(t *testing.T) {
+	st := open(t)
+	st.db.Close()
+	if err := st.Ready(context.Background()); err == nil {
+		t.Fatal("Ready on a closed pool: nil error")
+	}
+}
+
+// TestConcurrentMigrate is a fleet starting at once on one empty database:
+// five separate pools migrate together, every one succeeds, the migrations
+// are applied exactly once between them, and the schema is complete.
+func TestConcurrentMigrate(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	const n = 5
+	stores := make([]*Store, n)
+	for i := range stores {
+		stores[i] = openOn(t, dsn, Options{MaxConns: 2})
+	}
+	var (
+		wg      sync.WaitGroup
+		start   = make(chan struct{})
+		applied = make([][]int64, n)
+		errs    = make([]error, n)
+	)
+	for i, st := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			applied[i], errs[i] = st.Migrate(context.Background())
+		}()
+	}
+	close(start)
+	wg.Wait()
+	var all []int64
+	for i := range n {
+		if errs[i] != nil {
+			t.Errorf("Migrate #%d: %v", i, errs[i])
+		}
+		all = append(all, applied[i]...)
+	}
+	slices.Sort(all)
+	if want := allVersions(t); !slices.Equal(all, want) {
+		t.Errorf("versions applied between the five: %v, want each of %v once", all, want)
+	}
+	for i, st := range stores {
+		if err := st.Ready(context.Background()); err != nil {
+			t.Errorf("Ready #%d: %v", i, err)
+		}
+	}
+	// The schema works: a client round-trips through every pool.
+	ctx := context.Background()
+	if err := stores[0].CreateClient(ctx, &sigil.Client{ID: "rp"}); err != nil {
+		t.Fatal(err)
+	}
+	for i, st := range stores {
+		if _, err := st.GetClient(ctx, "rp"); err != nil {
+			t.Errorf("GetClient on pool #%d: %v", i, err)
+		}
+	}
+}
+
+// TestStatementTimeout: Options.StatementTimeout reaches every connection,
+// and the zero Options give the documented default.
+func TestStatementTimeout(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	for _, tc := range []struct {
+		opts Options
+		want string
+	}{
+		{Options{}, "5s"},
+		{Options{StatementTimeout: 250 * time.Millisecond}, "250ms"},
+	} {
+		st := openOn(t, dsn, tc.opts)
+		var got string
+		if err := st.db.QueryRow("SHOW statement_timeout").Scan(&got); err != nil || got != tc.want {
+			t.Errorf("%+v: statement_timeout %q, %v; want %q", tc.opts, got, err, tc.want)
+		}
+	}
+	st := openOn(t, dsn, Options{StatementTimeout: 100 * time.Millisecond})
+	if _, err := st.db.Exec("SELECT pg_sleep(1)"); err == nil || sqlState(err) != "57014" {
+		t.Errorf("a statement past the timeout: %v, want query_canceled (57014)", err)
+	}
+}
+
+// TestOpenBadDSN: a DSN that does not parse is refused without echoing it
+// (it may hold a password).
+func TestOpenBadDSN(t *testing.T) {
+	_, err := Open(context.Background(), "postgres://user:s3cret@[::1", Options{})
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("Open(bad DSN): %v", err)
+	}
+}

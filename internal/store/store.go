@@ -1,0 +1,67 @@
+// Package store is where the CLI opens a backend: PostgreSQL for a
+// postgres:// or postgresql:// DSN, SQLite for anything else. Both are the
+// one sqlstore implementation of sigil.Store with their own driver and
+// migrations, and pass the same conformance suite (storetest).
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/store/postgres"
+	"github.com/sigil-oidc/sigil/internal/store/sqlite"
+)
+
+// Backend is a sigil.Store that can also migrate and report readiness.
+type Backend interface {
+	sigil.Store
+	// Migrate applies the embedded migrations that are missing and returns
+	// their versions; it is safe to run from several processes at once.
+	Migrate(ctx context.Context) ([]int64, error)
+	// Ready reports whether the database answers and its schema is the one
+	// this binary needs.
+	Ready(ctx context.Context) error
+	// Statements counts the SQL statements sent (see sqlstore).
+	Statements() uint64
+}
+
+// Options tunes a PostgreSQL connection pool; a zero field takes the
+// default documented on postgres.Options. SQLite ignores them.
+type Options struct {
+	MaxConns         int
+	StatementTimeout time.Duration
+	ConnMaxLifetime  time.Duration
+}
+
+// IsPostgres reports whether dsn names PostgreSQL (postgres:// or
+// postgresql://).
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the database dsn names, PostgreSQL for postgres(ql):// URLs,
+// else a SQLite file path or file: URI. The schema is not touched: call
+// Migrate.
+func Open(ctx context.Context, dsn string, opts Options) (Backend, error) {
+	// Each branch returns a nil Backend on error, never a typed nil.
+	if IsPostgres(dsn) {
+		st, err := postgres.Open(ctx, dsn, postgres.Options(opts))
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
+	}
+	st, err := sqlite.Open(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// The backends implement Backend.
+var (
+	_ Backend = (*postgres.Store)(nil)
+	_ Backend = (*sqlite.Store)(nil)
+)
