@@ -2,10 +2,13 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	benchreport "github.com/sigil-oidc/sigil/bench/internal/report"
 )
 
 // clockTicks is USER_HZ, the unit of /proc/stat and /proc/<pid>/stat: 100 on
@@ -13,16 +16,20 @@ import (
 const clockTicks = 100
 
 // cpuSample is the CPU time, in seconds, used up to a moment by the whole
-// machine (every non-idle state), by the server process and by the load
-// generator. Two samples tell how the cores were shared during a scenario,
-// and whether something else on the machine took a share. Linux only; the
-// fields it cannot read stay zero.
+// machine (every non-idle state), by the server process, by the database's
+// processes and by the load generator. Two samples tell how the cores were
+// shared during a scenario, and whether something else on the machine took
+// a share. Linux only; the fields it cannot read stay zero.
 type cpuSample struct {
-	at                    time.Time
-	machine, server, self float64
+	at                        time.Time
+	machine, server, db, self float64
 }
 
-func sampleCPU(serverPID int) cpuSample {
+// sampleCPU reads the CPU times. dbPID is PostgreSQL's postmaster, or 0: its
+// backends are its children, so the database's time is the postmaster's
+// own, its reaped children's (cutime, cstime: backends that exited) and its
+// live children's.
+func sampleCPU(serverPID, dbPID int) cpuSample {
 	s := cpuSample{at: time.Now()}
 	if b, err := os.ReadFile("/proc/stat"); err == nil {
 		line, _, _ := strings.Cut(string(b), "\n")
@@ -36,14 +43,19 @@ func sampleCPU(serverPID int) cpuSample {
 		}
 	}
 	if serverPID > 0 {
-		if b, err := os.ReadFile("/proc/" + strconv.Itoa(serverPID) + "/stat"); err == nil {
-			// The command may contain spaces; the fields after it are fixed:
-			// state is field 3, utime 14 and stime 15.
-			rest := string(b[strings.LastIndexByte(string(b), ')')+1:])
-			if f := strings.Fields(rest); len(f) > 12 {
-				u, _ := strconv.ParseFloat(f[11], 64)
-				st, _ := strconv.ParseFloat(f[12], 64)
-				s.server = (u + st) / clockTicks
+		if st, ok := readStat(serverPID); ok {
+			s.server = st.utime + st.stime
+		}
+	}
+	if dbPID > 0 {
+		if st, ok := readStat(dbPID); ok {
+			s.db = st.utime + st.stime + st.cutime + st.cstime
+		}
+		pids, _ := filepath.Glob("/proc/[0-9]*")
+		for _, p := range pids {
+			pid, _ := strconv.Atoi(filepath.Base(p))
+			if st, ok := readStat(pid); ok && st.ppid == dbPID {
+				s.db += st.utime + st.stime + st.cutime + st.cstime
 			}
 		}
 	}
@@ -54,21 +66,46 @@ func sampleCPU(serverPID int) cpuSample {
 	return s
 }
 
-// cpuShare is how many cores, on average between two samples, the server,
-// the load generator and everything else on the machine kept busy.
-type cpuShare struct {
-	Server float64 `json:"server_cores"`
-	Load   float64 `json:"load_generator_cores"`
-	Other  float64 `json:"other_cores"`
-	// ServerMsPerRequest is the server's CPU time per successful request.
-	ServerMsPerRequest float64 `json:"server_cpu_ms_per_request"`
+// procStat is the part of /proc/<pid>/stat the accounting needs, in seconds.
+type procStat struct {
+	ppid                         int
+	utime, stime, cutime, cstime float64
 }
 
-func share(a, b cpuSample) cpuShare {
+// readStat reads /proc/<pid>/stat.
+func readStat(pid int) (procStat, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procStat{}, false
+	}
+	return parseStat(string(b))
+}
+
+// parseStat parses the text of /proc/<pid>/stat. The command may contain
+// spaces and parentheses; the fields after its last ')' are fixed: state is
+// field 3, ppid 4, utime 14, stime 15, cutime 16 and cstime 17 (proc(5)).
+func parseStat(text string) (procStat, bool) {
+	i := strings.LastIndexByte(text, ')')
+	if i < 0 {
+		return procStat{}, false
+	}
+	f := strings.Fields(text[i+1:])
+	if len(f) < 15 {
+		return procStat{}, false
+	}
+	num := func(k int) float64 { n, _ := strconv.ParseFloat(f[k], 64); return n / clockTicks }
+	ppid, _ := strconv.Atoi(f[1])
+	return procStat{ppid: ppid, utime: num(11), stime: num(12), cutime: num(13), cstime: num(14)}, true
+}
+
+// share is how many cores, on average between two samples, each party
+// kept busy.
+func share(a, b cpuSample) benchreport.CPU {
 	wall := b.at.Sub(a.at).Seconds()
 	if wall <= 0 {
-		return cpuShare{}
+		return benchreport.CPU{}
 	}
-	server, self := b.server-a.server, b.self-a.self
-	return cpuShare{Server: server / wall, Load: self / wall, Other: max(0, (b.machine-a.machine)-server-self) / wall}
+	server, db, self := b.server-a.server, max(0, b.db-a.db), b.self-a.self
+	return benchreport.CPU{Server: server / wall, DB: db / wall, Load: self / wall,
+		Other: max(0, (b.machine-a.machine)-server-db-self) / wall}
 }

@@ -22,11 +22,15 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 )
 
-// target is the Sigil instance under test.
+// target is the server under test: a Sigil instance, or (-target) a foreign
+// server of which only the token and introspection endpoints are known.
 type target struct {
 	issuer, admin, adminToken string
-	key                       *ecdsa.PrivateKey
-	domain                    string
+	// tokenURL and introspectURL are the endpoints client_credentials and
+	// introspect use: Sigil's, or the foreign server's.
+	tokenURL, introspectURL string
+	key                     *ecdsa.PrivateKey
+	domain                  string
 	// tr is shared by every client of the load generator, with as many idle
 	// connections per host as there are workers, so that no request waits
 	// for a new TCP connection.
@@ -43,8 +47,10 @@ func newTarget(issuer, admin, adminToken string, key *ecdsa.PrivateKey, domain s
 		IdleConnTimeout:     90 * time.Second,
 		DisableCompression:  true,
 	}
+	issuer = strings.TrimSuffix(issuer, "/")
 	return &target{
-		issuer: strings.TrimSuffix(issuer, "/"), admin: strings.TrimSuffix(admin, "/"), adminToken: adminToken,
+		issuer: issuer, admin: strings.TrimSuffix(admin, "/"), adminToken: adminToken,
+		tokenURL: issuer + "/oauth2/token", introspectURL: issuer + "/oauth2/introspect",
 		key: key, domain: domain, tr: tr,
 		hc: &http.Client{Transport: tr, Timeout: 30 * time.Second},
 	}
@@ -53,13 +59,36 @@ func newTarget(issuer, admin, adminToken string, key *ecdsa.PrivateKey, domain s
 // relyingParty is a confidential client registered for the benchmark.
 type relyingParty struct{ id, secret, redirect string }
 
-// register creates a client_secret_basic client through the admin API.
-func (t *target) register(name string) (relyingParty, error) {
+// register creates a client_secret_basic client for the code flow through
+// the admin API; with refresh it may also use the refresh_token grant and
+// ask for offline_access.
+func (t *target) register(name string, refresh bool) (relyingParty, error) {
 	rp := relyingParty{redirect: "https://rp.example/" + name + "/callback"}
-	body, _ := json.Marshal(map[string]any{
+	meta := map[string]any{
 		"client_name": name, "redirect_uris": []string{rp.redirect},
 		"scope": "openid wallet", "token_endpoint_auth_method": "client_secret_basic",
+	}
+	if refresh {
+		meta["scope"] = "openid wallet offline_access"
+		meta["grant_types"] = []string{"authorization_code", "refresh_token"}
+	}
+	return t.createClient(rp, meta)
+}
+
+// registerService creates a confidential client for the client_credentials
+// grant alone: no redirect URIs, no response types, one scope.
+func (t *target) registerService(name, scope string) (relyingParty, error) {
+	return t.createClient(relyingParty{}, map[string]any{
+		"client_name": name, "grant_types": []string{"client_credentials"},
+		"redirect_uris": []string{}, "response_types": []string{},
+		"scope": scope, "token_endpoint_auth_method": "client_secret_basic",
 	})
+}
+
+// createClient posts the client metadata to the admin API and fills in the
+// id and secret it answers with.
+func (t *target) createClient(rp relyingParty, meta map[string]any) (relyingParty, error) {
+	body, _ := json.Marshal(meta)
 	req, _ := http.NewRequest("POST", t.admin+"/admin/clients", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+t.adminToken)
 	req.Header.Set("Content-Type", "application/json")
@@ -68,7 +97,7 @@ func (t *target) register(name string) (relyingParty, error) {
 		ClientSecret string `json:"client_secret"`
 	}
 	if err := send(t.hc, req, http.StatusCreated, &out); err != nil {
-		return rp, fmt.Errorf("create client: %w", err)
+		return rp, fmt.Errorf("create client %v: %w", meta["client_name"], err)
 	}
 	rp.id, rp.secret = out.ClientID, out.ClientSecret
 	return rp, nil
@@ -149,6 +178,8 @@ type flowOptions struct {
 	// browser does; without it only the API calls are made.
 	pages    bool
 	remember bool
+	// scope is requested and granted; nil means openid and wallet.
+	scope []string
 	// step runs each step; the statements scenario wraps it with metric
 	// reads. Nil runs the step as is.
 	step func(name string, fn func() error) error
@@ -189,9 +220,13 @@ func isPage(step string) bool { return step == stepLoginPage || step == stepCons
 func (b *browser) flow(o flowOptions) (grant, error) {
 	g := grant{rp: o.rp, verifier: randomString(32)}
 	sum := sha256.Sum256([]byte(g.verifier))
+	scope := o.scope
+	if scope == nil {
+		scope = []string{"openid", "wallet"}
+	}
 	q := url.Values{
 		"response_type": {"code"}, "client_id": {o.rp.id}, "redirect_uri": {o.rp.redirect},
-		"scope": {"openid wallet"}, "state": {randomString(12)}, "nonce": {randomString(12)},
+		"scope": {strings.Join(scope, " ")}, "state": {randomString(12)}, "nonce": {randomString(12)},
 		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"},
 	}
 	var next string // where the browser goes after each step
@@ -251,7 +286,7 @@ func (b *browser) flow(o flowOptions) (grant, error) {
 		}
 	}
 	err = o.run(stepAccept, func() error {
-		return b.postJSON("/consent/accept", map[string]any{"flow": flow, "grant_scope": []string{"openid", "wallet"}, "remember": o.remember}, &r)
+		return b.postJSON("/consent/accept", map[string]any{"flow": flow, "grant_scope": scope, "remember": o.remember}, &r)
 	})
 	if err != nil {
 		return g, err
@@ -284,24 +319,77 @@ func codeOf(location string, rp relyingParty) (string, bool) {
 	return code, code != ""
 }
 
-// exchange redeems g at the token endpoint with client_secret_basic and
-// returns the access token.
-func (t *target) exchange(g grant) (string, error) {
-	form := url.Values{"grant_type": {"authorization_code"}, "code": {g.code}, "redirect_uri": {g.rp.redirect}, "code_verifier": {g.verifier}}
-	req, _ := http.NewRequest("POST", t.issuer+"/oauth2/token", strings.NewReader(form.Encode()))
+// tokens is a successful token response (RFC 6749 section 5.1).
+type tokens struct {
+	AccessToken  string `json:"access_token"`
+	IDToken      string `json:"id_token"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+// postToken sends a token request authenticated with client_secret_basic
+// (RFC 6749 section 2.3.1: id and secret form-urlencoded first).
+func (t *target) postToken(rp relyingParty, form url.Values) (tokens, error) {
+	req, _ := http.NewRequest("POST", t.tokenURL, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(url.QueryEscape(g.rp.id), url.QueryEscape(g.rp.secret))
-	var tok struct {
-		AccessToken string `json:"access_token"`
-		IDToken     string `json:"id_token"`
-	}
+	req.SetBasicAuth(url.QueryEscape(rp.id), url.QueryEscape(rp.secret))
+	var tok tokens
 	if err := send(t.hc, req, http.StatusOK, &tok); err != nil {
-		return "", err
+		return tok, err
 	}
-	if tok.AccessToken == "" || tok.IDToken == "" {
-		return "", errors.New("token response lacks access_token or id_token")
+	if tok.AccessToken == "" {
+		return tok, errors.New("token response lacks access_token")
 	}
-	return tok.AccessToken, nil
+	return tok, nil
+}
+
+// exchange redeems g at the token endpoint and returns the tokens, which
+// must include an ID token.
+func (t *target) exchange(g grant) (tokens, error) {
+	tok, err := t.postToken(g.rp, url.Values{"grant_type": {"authorization_code"}, "code": {g.code}, "redirect_uri": {g.rp.redirect}, "code_verifier": {g.verifier}})
+	if err == nil && tok.IDToken == "" {
+		err = errors.New("token response lacks id_token")
+	}
+	return tok, err
+}
+
+// refresh redeems a refresh token; the answer must carry the next one.
+func (t *target) refresh(rp relyingParty, refreshToken string) (tokens, error) {
+	tok, err := t.postToken(rp, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}})
+	if err == nil && (tok.RefreshToken == "" || tok.RefreshToken == refreshToken) {
+		err = errors.New("refresh response lacks a new refresh_token")
+	}
+	return tok, err
+}
+
+// clientCredentials gets an access token for the client itself (RFC 6749
+// section 4.4); scope may be empty.
+func (t *target) clientCredentials(rp relyingParty, scope string) (string, error) {
+	form := url.Values{"grant_type": {"client_credentials"}}
+	if scope != "" {
+		form.Set("scope", scope)
+	}
+	tok, err := t.postToken(rp, form)
+	return tok.AccessToken, err
+}
+
+// introspect asks about token at the introspection endpoint (RFC 7662
+// section 2.1), authenticated with client_secret_basic, and expects it
+// active.
+func (t *target) introspect(rp relyingParty, token string) error {
+	form := url.Values{"token": {token}}
+	req, _ := http.NewRequest("POST", t.introspectURL, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(rp.id), url.QueryEscape(rp.secret))
+	var out struct {
+		Active bool `json:"active"`
+	}
+	if err := send(t.hc, req, http.StatusOK, &out); err != nil {
+		return err
+	}
+	if !out.Active {
+		return errors.New("introspection answered active=false for a live token")
+	}
+	return nil
 }
 
 // userinfo reads the userinfo endpoint with a Bearer token.

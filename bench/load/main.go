@@ -1,14 +1,20 @@
-// Command load measures a running Sigil over HTTP, as relying parties and
-// browsers use it: the SQL statements each step of a sign-in costs, and the
-// throughput and latency of discovery, JWKS, the authorization code exchange
-// and whole code flows. It needs nothing but the Go toolchain; bench/run.sh
-// starts a server and runs it.
+// Command load measures a server over HTTP, as relying parties and browsers
+// use it. Against a Sigil it measures the SQL statements each step of a
+// sign-in costs, and the throughput, latency, server CPU and statements per
+// request of discovery, JWKS, userinfo, client_credentials, introspection,
+// the authorization code exchange, refresh token rotation and whole code
+// flows. Against a foreign server (-target: the net/http ceiling, node
+// oidc-provider) it measures client_credentials and introspection with the
+// same code, so that the figures compare. It needs nothing but the Go
+// toolchain; bench/run.sh starts the servers and runs it.
 //
 // Usage:
 //
 //	go run ./bench/load -genkey   # prints a private key and its address
 //	go run ./bench/load -issuer http://127.0.0.1:4444 -admin http://127.0.0.1:4445 \
 //	    -admin-token TOKEN -key HEX -domain bench.crypto
+//	go run ./bench/load -target http://127.0.0.1:3000/token \
+//	    -introspect http://127.0.0.1:3000/token/introspection -client-id ID -client-secret SECRET
 //
 // The domain must be owned by the key's address in the server's registry.
 // Scenarios (-scenarios, comma-separated, all by default):
@@ -17,52 +23,69 @@
 //     from the admin listener's /metrics before and after each step;
 //   - discovery, jwks: GET of the two well-known documents;
 //   - userinfo: GET /userinfo with one Bearer token, again and again;
+//   - client_credentials: POST /oauth2/token with grant_type
+//     client_credentials (client_secret_basic) by a client registered for it;
+//   - introspect: POST /oauth2/introspect of one live access token;
 //   - exchange: codes are pre-minted by running flows concurrently (not
 //     timed), then each is redeemed once at the token endpoint
 //     (client_secret_basic) by -c workers;
+//   - refresh: each worker rotates its own chain of refresh tokens;
 //   - flows, flows-api: whole code flows, authorize to token, each in a new
 //     cookie jar, by -flows-c workers; flows also GETs the login and consent
-//     pages as a browser does, flows-api calls only the API.
+//     pages as a browser does, flows-api calls only the API. With -half-load
+//     each is followed by an open-loop run at half the rate it reached.
 //
 // Every load scenario warms up for -warmup (except exchange, whose minting
-// warms the server) and then runs for -d; it reports requests per second,
-// the 50th, 90th and 99th latency percentiles and the errors. With
-// -server-pid (Linux) it also reports how many cores the server, the load
+// warms the server) and then runs for -d, opening its window only once no
+// warm-up request is in flight; it reports requests per second, the 50th,
+// 90th and 99th latency percentiles, the errors, and the growth of
+// sigil_store_statements_total per request. With -server-pid (Linux) it
+// also reports how many cores the server, its database (-db-pid), the load
 // generator and everything else on the machine kept busy while measuring,
 // and the server's CPU time per request: the load generator shares the
 // machine with the server, and anything else running disturbs the figures.
-// The command exits 1 when any request failed.
+// A scenario that cannot run is reported and the next one runs. The command
+// exits 1 when any scenario could not run or any request failed.
 package main
 
 import (
 	"crypto/ecdsa"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
+
+	benchreport "github.com/sigil-oidc/sigil/bench/internal/report"
 )
 
 // config is the command line.
 type config struct {
 	issuer, admin, adminToken, key, domain, scenarios string
+	foreign, introspectURL, clientID, clientSecret    string
+	ccScope                                           string
 	c, flowsC, codes                                  int
 	d, warmup, mintTime                               time.Duration
-	json, genkey                                      bool
+	json, genkey, halfLoad                            bool
 }
 
 // report is the whole output, as -json prints it.
-type report struct {
-	Statements *statementsReport `json:"statements,omitempty"`
-	Scenarios  []result          `json:"scenarios"`
-}
+type report = benchreport.Load
+
+// The default scenarios against Sigil and against a foreign server.
+const (
+	sigilScenarios   = "statements,discovery,jwks,userinfo,client_credentials,introspect,exchange,refresh,flows,flows-api"
+	foreignScenarios = "client_credentials,introspect"
+)
 
 func main() {
 	var cfg config
@@ -71,14 +94,21 @@ func main() {
 	flag.StringVar(&cfg.adminToken, "admin-token", "", "admin token")
 	flag.StringVar(&cfg.key, "key", "", "hex private key of the wallet that owns -domain")
 	flag.StringVar(&cfg.domain, "domain", "", "domain to sign in with")
-	flag.StringVar(&cfg.scenarios, "scenarios", "statements,discovery,jwks,userinfo,exchange,flows,flows-api", "scenarios to run, comma-separated")
-	flag.IntVar(&cfg.c, "c", 16, "concurrency of discovery, jwks, userinfo and exchange, and of the code minting")
+	flag.StringVar(&cfg.foreign, "target", "", "token endpoint URL of a foreign server (the ceiling, a peer): run only client_credentials and, with -introspect, introspect, as -client-id")
+	flag.StringVar(&cfg.introspectURL, "introspect", "", "with -target: its introspection endpoint URL")
+	flag.StringVar(&cfg.clientID, "client-id", "", "with -target: a confidential client allowed the client_credentials grant")
+	flag.StringVar(&cfg.clientSecret, "client-secret", "", "with -target: that client's secret (sent with client_secret_basic)")
+	flag.StringVar(&cfg.ccScope, "cc-scope", "api", "scope of the client_credentials requests (and of the client registered for them at Sigil)")
+	flag.StringVar(&cfg.scenarios, "scenarios", "", "scenarios to run, comma-separated (default "+sigilScenarios+"; with -target "+foreignScenarios+")")
+	flag.IntVar(&cfg.c, "c", 16, "concurrency of every scenario but the whole flows, and of the code minting")
 	flag.IntVar(&cfg.flowsC, "flows-c", 8, "concurrency of the whole-flow scenarios")
 	flag.DurationVar(&cfg.d, "d", 10*time.Second, "measured duration of each load scenario")
 	flag.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "warm-up before each load scenario, not counted")
 	flag.IntVar(&cfg.codes, "codes", 20000, "codes to pre-mint for the exchange scenario")
 	flag.DurationVar(&cfg.mintTime, "mint-time", 40*time.Second, "at most this long pre-minting codes")
-	flag.IntVar(&serverPID, "server-pid", 0, "process id of the server, to report its CPU use per scenario (Linux)")
+	flag.BoolVar(&cfg.halfLoad, "half-load", false, "after each whole-flow scenario, offer flows at half the rate it reached and report the latency (p99)")
+	flag.IntVar(&meter.serverPID, "server-pid", 0, "process id of the server, to report its CPU use per scenario (Linux)")
+	flag.IntVar(&meter.dbPID, "db-pid", 0, "process id of PostgreSQL's postmaster, to report the database's CPU use (its children included)")
 	flag.BoolVar(&cfg.json, "json", false, "print JSON instead of tables")
 	flag.BoolVar(&cfg.genkey, "genkey", false, "print a new private key (hex) and its address, then exit")
 	flag.Parse()
@@ -91,14 +121,23 @@ func main() {
 		fmt.Println(hex.EncodeToString(crypto.FromECDSA(k)), crypto.PubkeyToAddress(k.PublicKey).Hex())
 		return
 	}
-	if cfg.issuer == "" || cfg.admin == "" || cfg.adminToken == "" || cfg.key == "" || cfg.domain == "" {
-		fatal(fmt.Errorf("-issuer, -admin, -admin-token, -key and -domain are required (see -h)"))
+	var rep *report
+	var err error
+	if cfg.foreign != "" {
+		if cfg.clientID == "" || cfg.clientSecret == "" {
+			fatal(fmt.Errorf("-target needs -client-id and -client-secret"))
+		}
+		rep = runForeign(cfg)
+	} else {
+		if cfg.issuer == "" || cfg.admin == "" || cfg.adminToken == "" || cfg.key == "" || cfg.domain == "" {
+			fatal(fmt.Errorf("-issuer, -admin, -admin-token, -key and -domain are required, or -target (see -h)"))
+		}
+		key, kerr := crypto.HexToECDSA(strings.TrimPrefix(cfg.key, "0x"))
+		if kerr != nil {
+			fatal(fmt.Errorf("-key: %w", kerr))
+		}
+		rep, err = run(cfg, key)
 	}
-	key, err := crypto.HexToECDSA(strings.TrimPrefix(cfg.key, "0x"))
-	if err != nil {
-		fatal(fmt.Errorf("-key: %w", err))
-	}
-	rep, err := run(cfg, key)
 	if cfg.json {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
@@ -109,66 +148,208 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	for _, r := range rep.Scenarios {
-		if r.Errors > 0 {
-			fatal(fmt.Errorf("%s: %d requests failed, first: %s", r.Name, r.Errors, r.FirstError))
-		}
+	if failed := failures(rep); len(failed) > 0 {
+		fatal(errors.New(strings.Join(failed, "; ")))
 	}
 }
 
-// run runs the selected scenarios in order. It returns what was measured up
-// to the first failure.
-func run(cfg config, key *ecdsa.PrivateKey) (*report, error) {
-	t := newTarget(cfg.issuer, cfg.admin, cfg.adminToken, key, cfg.domain, max(cfg.c, cfg.flowsC))
+// failures lists what went wrong in a run: scenarios that could not run,
+// and failed requests.
+func failures(rep *report) []string {
+	out := slices.Clone(rep.Errors)
+	for _, r := range rep.Scenarios {
+		if r.Errors > 0 {
+			out = append(out, fmt.Sprintf("%s: %d requests failed, first: %s", r.Name, r.Errors, r.FirstError))
+		}
+	}
+	return out
+}
+
+// scenarioList splits -scenarios, or returns the default.
+func scenarioList(flagValue, def string) []string {
+	if flagValue == "" {
+		flagValue = def
+	}
+	var out []string
+	for _, s := range strings.Split(flagValue, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// runForeign measures a foreign server's token endpoint (and introspection
+// endpoint) with the client it was given. A scenario that cannot run is
+// recorded in the report's errors, and the next one runs.
+func runForeign(cfg config) *report {
+	t := newTarget("", "", "", nil, "", cfg.c)
+	t.tokenURL, t.introspectURL = cfg.foreign, cfg.introspectURL
+	rp := relyingParty{id: cfg.clientID, secret: cfg.clientSecret}
 	rep := &report{Scenarios: []result{}}
-	// Two clients: the statements scenario remembers consent for its own,
-	// which would let the load scenarios skip the consent step.
-	rpStatements, err := t.register("bench-statements")
-	if err != nil {
-		return rep, err
-	}
-	rpLoad, err := t.register("bench-load")
-	if err != nil {
-		return rep, err
-	}
-	for _, name := range strings.Split(cfg.scenarios, ",") {
+	for _, name := range scenarioList(cfg.scenarios, foreignScenarios) {
 		if !cfg.json {
 			fmt.Fprintf(os.Stderr, "running %s...\n", name)
 		}
-		switch name = strings.TrimSpace(name); name {
-		case "statements":
-			if rep.Statements, err = statementsScenario(t, rpStatements); err != nil {
-				return rep, fmt.Errorf("statements: %w", err)
+		var r result
+		var err error
+		switch name {
+		case "client_credentials":
+			r = clientCredentialsScenario(t, rp, cfg)
+		case "introspect":
+			if t.introspectURL == "" {
+				continue // the server has none, or it was not given
 			}
-		case "discovery":
-			rep.Scenarios = append(rep.Scenarios, load(name, cfg.c, cfg.warmup, cfg.d, func() error { return t.get("/.well-known/openid-configuration") }))
-		case "jwks":
-			rep.Scenarios = append(rep.Scenarios, load(name, cfg.c, cfg.warmup, cfg.d, func() error { return t.get("/.well-known/jwks.json") }))
-		case "exchange":
-			r, err := exchangeScenario(t, rpLoad, cfg)
-			if err != nil {
-				return rep, fmt.Errorf("exchange: %w", err)
-			}
-			rep.Scenarios = append(rep.Scenarios, r)
-		case "userinfo":
-			g, err := t.newBrowser().flow(flowOptions{rp: rpLoad})
-			if err != nil {
-				return rep, fmt.Errorf("userinfo: %w", err)
-			}
-			token, err := t.exchange(g)
-			if err != nil {
-				return rep, fmt.Errorf("userinfo: %w", err)
-			}
-			r := load(name, cfg.c, cfg.warmup, cfg.d, func() error { return t.userinfo(token) })
-			r.Note = "one access token, read again and again (one indexed SELECT per request)"
-			rep.Scenarios = append(rep.Scenarios, r)
-		case "flows", "flows-api":
-			rep.Scenarios = append(rep.Scenarios, flowsScenario(name, t, rpLoad, name == "flows", cfg))
+			r, err = introspectScenario(t, rp, cfg)
 		default:
-			return rep, fmt.Errorf("unknown scenario %q", name)
+			err = fmt.Errorf("scenario %q needs a Sigil; with -target only client_credentials and introspect run", name)
+		}
+		if err != nil {
+			rep.Errors = append(rep.Errors, fmt.Sprintf("%s: %v", name, err))
+			continue
+		}
+		rep.Scenarios = append(rep.Scenarios, r)
+	}
+	return rep
+}
+
+// clientCredentialsScenario is the token endpoint's cheapest grant, the
+// work every measured system shares: one client authentication and one
+// access token (RFC 6749 section 4.4).
+func clientCredentialsScenario(t *target, rp relyingParty, cfg config) result {
+	r := load("client_credentials", cfg.c, cfg.warmup, cfg.d, 0, func(int) error {
+		_, err := t.clientCredentials(rp, cfg.ccScope)
+		return err
+	})
+	r.Note = "POST token endpoint, grant_type=client_credentials, client_secret_basic"
+	return r
+}
+
+// introspectScenario asks about one live access token (from the
+// client_credentials grant) again and again (RFC 7662).
+func introspectScenario(t *target, rp relyingParty, cfg config) (result, error) {
+	token, err := t.clientCredentials(rp, cfg.ccScope)
+	if err != nil {
+		return result{}, fmt.Errorf("getting a token to introspect: %w", err)
+	}
+	if err := t.introspect(rp, token); err != nil {
+		return result{}, err
+	}
+	r := load("introspect", cfg.c, cfg.warmup, cfg.d, 0, func(int) error { return t.introspect(rp, token) })
+	r.Note = "one client_credentials access token, introspected again and again by its client"
+	return r, nil
+}
+
+// run runs the selected scenarios against Sigil in order. A scenario that
+// cannot run (its set-up failed, the server lacks the endpoint) is recorded
+// in the report's errors and the next one runs; the error returned is for a
+// failure that leaves nothing to measure.
+func run(cfg config, key *ecdsa.PrivateKey) (*report, error) {
+	t := newTarget(cfg.issuer, cfg.admin, cfg.adminToken, key, cfg.domain, 8*max(cfg.c, cfg.flowsC))
+	meter.statements = t.statements
+	rep := &report{Scenarios: []result{}}
+	// Separate clients: the statements scenario remembers consent for its
+	// own, which would let the load scenarios skip the consent step; the
+	// refresh scenario's client may ask for offline_access; the
+	// client_credentials client has no redirect URI.
+	rpStatements, err := t.register("bench-statements", false)
+	if err != nil {
+		return rep, err
+	}
+	rpLoad, err := t.register("bench-load", false)
+	if err != nil {
+		return rep, err
+	}
+	var rpService *relyingParty // registered when first needed
+	service := func() (relyingParty, error) {
+		if rpService == nil {
+			rp, err := t.registerService("bench-service", cfg.ccScope)
+			if err != nil {
+				return rp, err
+			}
+			rpService = &rp
+		}
+		return *rpService, nil
+	}
+	for _, name := range scenarioList(cfg.scenarios, sigilScenarios) {
+		if !cfg.json {
+			fmt.Fprintf(os.Stderr, "running %s...\n", name)
+		}
+		if err := runScenario(name, t, cfg, rep, rpStatements, rpLoad, service); err != nil {
+			rep.Errors = append(rep.Errors, fmt.Sprintf("%s: %v", name, err))
 		}
 	}
 	return rep, nil
+}
+
+// runScenario runs one scenario against Sigil and appends what it measured
+// to rep.
+func runScenario(name string, t *target, cfg config, rep *report, rpStatements, rpLoad relyingParty, service func() (relyingParty, error)) error {
+	add := func(r result) { rep.Scenarios = append(rep.Scenarios, r) }
+	switch name {
+	case "statements":
+		s, err := statementsScenario(t, rpStatements)
+		if err != nil {
+			return err
+		}
+		rep.Statements = s
+	case "discovery":
+		add(load(name, cfg.c, cfg.warmup, cfg.d, 0, func(int) error { return t.get("/.well-known/openid-configuration") }))
+	case "jwks":
+		add(load(name, cfg.c, cfg.warmup, cfg.d, 0, func(int) error { return t.get("/.well-known/jwks.json") }))
+	case "userinfo":
+		g, err := t.newBrowser().flow(flowOptions{rp: rpLoad})
+		if err != nil {
+			return err
+		}
+		tok, err := t.exchange(g)
+		if err != nil {
+			return err
+		}
+		r := load(name, cfg.c, cfg.warmup, cfg.d, 0, func(int) error { return t.userinfo(tok.AccessToken) })
+		r.Note = "one access token, read again and again (one indexed SELECT per request)"
+		add(r)
+	case "client_credentials", "introspect":
+		rp, err := service()
+		if err != nil {
+			return fmt.Errorf("register a client_credentials client: %w", err)
+		}
+		if name == "client_credentials" {
+			add(clientCredentialsScenario(t, rp, cfg))
+			return nil
+		}
+		r, err := introspectScenario(t, rp, cfg)
+		if err != nil {
+			return err
+		}
+		add(r)
+	case "exchange":
+		r, err := exchangeScenario(t, rpLoad, cfg)
+		if err != nil {
+			return err
+		}
+		add(r)
+	case "refresh":
+		rp, err := t.register("bench-refresh", true)
+		if err != nil {
+			return err
+		}
+		r, err := refreshScenario(t, rp, cfg)
+		if err != nil {
+			return err
+		}
+		add(r)
+	case "flows", "flows-api":
+		pages := name == "flows"
+		r := flowsScenario(name, t, rpLoad, pages, cfg)
+		add(r)
+		if cfg.halfLoad && r.PerSecond > 0 {
+			add(halfLoadScenario(r, t, rpLoad, pages, cfg))
+		}
+	default:
+		return fmt.Errorf("unknown scenario %q", name)
+	}
+	return nil
 }
 
 // printReport writes the tables.
@@ -215,17 +396,23 @@ func printReport(out io.Writer, cfg config, rep *report) {
 	}
 	if len(rep.Scenarios) > 0 {
 		fmt.Fprintf(out, "Load (warm-up %s, then %s per scenario; exchange is warmed by its minting)\n", cfg.warmup, cfg.d)
-		fmt.Fprintf(w, "%-10s\tconc\trequests\terrors\tseconds\treq/s\tp50 ms\tp90 ms\tp99 ms\tcores: sigil\tload\tother\tsigil CPU ms/req\t\n", "scenario")
+		fmt.Fprintf(w, "%-10s\tconc\trequests\terrors\tseconds\treq/s\tp50 ms\tp90 ms\tp99 ms\tcores: server\tdb\tload\tother\tserver CPU ms/req\tdb CPU ms/req\tSQL/req\t\n", "scenario")
 		for _, r := range rep.Scenarios {
-			fmt.Fprintf(w, "%-10s\t%d\t%d\t%d\t%.1f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.3f\t\n",
+			sql := "-"
+			if r.StatementsPerRequest != nil {
+				sql = fmt.Sprintf("%.2f", *r.StatementsPerRequest)
+			}
+			fmt.Fprintf(w, "%-10s\t%d\t%d\t%d\t%.1f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.3f\t%.3f\t%s\t\n",
 				r.Name, r.Concurrency, r.Requests, r.Errors, r.Seconds, r.PerSecond, r.P50ms, r.P90ms, r.P99ms,
-				r.CPU.Server, r.CPU.Load, r.CPU.Other, r.CPU.ServerMsPerRequest)
+				r.CPU.Server, r.CPU.DB, r.CPU.Load, r.CPU.Other, r.CPU.ServerMsPerRequest, r.CPU.DBMsPerRequest, sql)
 		}
 		w.Flush()
-		fmt.Fprintf(out, "  cores: CPU time over wall time while measuring, of the server, of this load generator, and of\n"+
-			"  everything else on the machine (%d cores); a high 'other' means the figures are disturbed.\n"+
-			"  sigil CPU ms/req: the server's CPU time per request (per whole flow for flows), which\n"+
-			"  other processes disturb less than the rate.\n", runtime.NumCPU())
+		fmt.Fprintf(out, "  cores: CPU time over wall time while measuring, of the server, of its database (PostgreSQL,\n"+
+			"  with -db-pid), of this load generator, and of everything else on the machine (%d cores);\n"+
+			"  a high 'other' means the figures are disturbed.\n"+
+			"  server CPU ms/req: the server's CPU time per request (per whole flow for flows), which\n"+
+			"  other processes disturb less than the rate. SQL/req: sigil_store_statements_total's growth\n"+
+			"  over the measured window per successful request.\n", runtime.NumCPU())
 		for _, r := range rep.Scenarios {
 			if r.Note != "" {
 				fmt.Fprintf(out, "  %-10s %s\n", r.Name+":", r.Note)
@@ -234,6 +421,9 @@ func printReport(out io.Writer, cfg config, rep *report) {
 				fmt.Fprintf(out, "  %-10s first error: %s\n", r.Name+":", r.FirstError)
 			}
 		}
+	}
+	for _, e := range rep.Errors {
+		fmt.Fprintf(out, "  not run: %s\n", e)
 	}
 }
 

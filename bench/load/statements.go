@@ -1,27 +1,17 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
 
-// stepCount is how many SQL statements one step of a flow sent.
-type stepCount struct {
-	Step       string `json:"step"`
-	Statements uint64 `json:"statements"`
-}
+	benchreport "github.com/sigil-oidc/sigil/bench/internal/report"
+)
 
-// flowCount is the statements of one whole flow, step by step, with the
-// totals of the API-only path (no page GETs) and of the browser path.
-type flowCount struct {
-	Name    string      `json:"name"`
-	Steps   []stepCount `json:"steps"`
-	API     uint64      `json:"api_only"`
-	Browser uint64      `json:"browser"`
-}
-
-// statementsReport is the outcome of the statements scenario.
-type statementsReport struct {
-	Flows    []flowCount `json:"flows"`
-	Userinfo uint64      `json:"userinfo"`
-}
+// The statement counts are the types bench/driver reads from -json.
+type (
+	stepCount        = benchreport.StepCount
+	flowCount        = benchreport.FlowCount
+	statementsReport = benchreport.Statements
+)
 
 // The flows of the statements scenario, in the order they run: each depends
 // on the state the previous ones left.
@@ -51,7 +41,7 @@ func statementsScenario(t *target, rp relyingParty) (*statementsReport, error) {
 			return err
 		}
 		n := after - before
-		current.Steps = append(current.Steps, stepCount{step, n})
+		current.Steps = append(current.Steps, stepCount{Step: step, Statements: n})
 		current.Browser += n
 		if !isPage(step) {
 			current.API += n
@@ -69,7 +59,11 @@ func statementsScenario(t *target, rp relyingParty) (*statementsReport, error) {
 			return nil, fmt.Errorf("flow %s: %w", f.name, err)
 		}
 		var token string
-		err = measure(stepToken, func() (err error) { token, err = t.exchange(g); return err })
+		err = measure(stepToken, func() error {
+			tok, err := t.exchange(g)
+			token = tok.AccessToken
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("flow %s: %w", f.name, err)
 		}
