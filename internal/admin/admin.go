@@ -43,6 +43,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -97,6 +98,12 @@ func NewHandler(store sigil.Store, adminTokenHash [32]byte, log *slog.Logger, in
 	if introspect != nil {
 		mux.Handle("POST /admin/oauth2/introspect", introspect)
 	}
+	// Go's profiler, for operators and for the profiles in
+	// docs/benchmarks.md, behind the admin token like everything here. A
+	// profile costs only while one is being taken.
+	mux.Handle("GET /admin/debug/pprof/", http.StripPrefix("/admin", http.HandlerFunc(pprof.Index)))
+	mux.HandleFunc("GET /admin/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /admin/debug/pprof/trace", pprof.Trace)
 	// Anything else gets a catalogue error rather than the mux's plain-text
 	// 404 or 405, so every answer of this API is JSON.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

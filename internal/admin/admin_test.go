@@ -660,3 +660,21 @@ func TestValidateMetadataDefaultsAndNoMutation(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestProfilerBehindAdminToken: Go's profiler answers on the admin API with
+// the admin token and reveals nothing without it.
+func TestProfilerBehindAdminToken(t *testing.T) {
+	f := newFixture(t)
+	rec := f.doWith(t, "GET", "/admin/debug/pprof/heap?debug=1", "", map[string]string{"Authorization": ""})
+	if rec.Code != http.StatusUnauthorized || strings.Contains(rec.Body.String(), "heap profile") {
+		t.Fatalf("without the token: %d %q; want 401 and no profile", rec.Code, rec.Body.String())
+	}
+	rec = f.do(t, "GET", "/admin/debug/pprof/heap?debug=1", "")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "heap profile") {
+		t.Fatalf("with the token: %d %.200q; want 200 and a heap profile", rec.Code, rec.Body.String())
+	}
+	rec = f.do(t, "GET", "/admin/debug/pprof/", "")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "goroutine") {
+		t.Fatalf("index: %d %.200q; want 200 listing the profiles", rec.Code, rec.Body.String())
+	}
+}

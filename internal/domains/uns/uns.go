@@ -64,6 +64,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/cache"
 	"github.com/sigil-oidc/sigil/internal/domains"
 )
 
@@ -145,7 +146,7 @@ type Resolver struct {
 	reader *ProxyReader
 	wallet *IERC1271
 
-	answers *cache[string, answer]
+	answers *cache.LRU[string, answer]
 	flights singleflight.Group
 	calls   atomic.Uint64
 
@@ -197,7 +198,7 @@ func New(ctx context.Context, cfg Config) (*Resolver, error) {
 		keys:     append([]string{}, cfg.RecordKeys...),
 		reader:   NewProxyReader(),
 		wallet:   NewIERC1271(),
-		answers:  newCache[string, answer](orDefault(cfg.CacheSize, DefaultCacheSize)),
+		answers:  cache.New[string, answer](orDefault(cfg.CacheSize, DefaultCacheSize)),
 		now:      time.Now,
 	}
 	r.missingTTL = min(r.foundTTL, maxNotFoundTTL)
@@ -289,7 +290,7 @@ func (r *Resolver) resolve(ctx context.Context, name string) (answer, error) {
 	if err != nil {
 		return answer{}, fmt.Errorf("uns: %w: %w", sigil.ErrDomainNotFound, err)
 	}
-	if a, ok := r.answers.get(n, r.now()); ok {
+	if a, ok := r.answers.Get(n, r.now()); ok {
 		return a, a.err(n)
 	}
 	// The look-up runs without the caller's cancellation: other callers
@@ -298,7 +299,7 @@ func (r *Resolver) resolve(ctx context.Context, name string) (answer, error) {
 	ch := r.flights.DoChan(n, func() (any, error) {
 		// A look-up that finished between this caller's cache miss and
 		// its joining the flight has filled the cache: use that.
-		if a, ok := r.answers.get(n, r.now()); ok {
+		if a, ok := r.answers.Get(n, r.now()); ok {
 			return a, nil
 		}
 		a, err := r.lookup(context.WithoutCancel(ctx), n)
@@ -309,7 +310,7 @@ func (r *Resolver) resolve(ctx context.Context, name string) (answer, error) {
 		if !a.found {
 			ttl = r.missingTTL
 		}
-		r.answers.add(n, a, r.now(), ttl)
+		r.answers.Add(n, a, r.now(), ttl)
 		return a, nil
 	})
 	select {
