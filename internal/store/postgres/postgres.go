@@ -28,6 +28,24 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// schema is how the migrations are applied and checked; to_regclass is NULL
+// before the first migration created goose's table.
+var schema = sqlstore.Schema{
+	Name:               "postgres",
+	Dialect:            goose.DialectPostgres,
+	Migrations:         mustSub(migrations, "migrations"),
+	VersionTableExists: "SELECT to_regclass('goose_db_version') IS NOT NULL",
+}
+
+// mustSub is fs.Sub of a folder go:embed guarantees.
+func mustSub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
 // Dialect is how PostgreSQL differs for sqlstore: $n parameters and the
 // SQLSTATEs of broken constraints (PostgreSQL Appendix A, class 23).
 var Dialect = sqlstore.Dialect{
@@ -155,73 +173,14 @@ func (s *Store) Migrate(ctx context.Context) ([]int64, error) {
 		_, _ = lock.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockID)
 	}()
 
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("postgres: migrate: %w", err)
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		return nil, fmt.Errorf("postgres: migrate: %w", err)
-	}
-	results, err := p.Up(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: migrate: %w", err)
-	}
-	applied := []int64{}
-	for _, r := range results {
-		applied = append(applied, r.Source.Version)
-	}
-	return applied, nil
+	return schema.Up(ctx, db)
 }
 
 // Ready reports whether the database answers within two seconds and holds
-// the schema this binary needs, the newest embedded migration: a node that
-// is not Ready must not take traffic.
-func (s *Store) Ready(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	if err := s.db.PingContext(ctx); err != nil {
-		return fmt.Errorf("postgres: not ready: %w", err)
-	}
-	have, err := s.Version(ctx)
-	if err != nil {
-		return fmt.Errorf("postgres: not ready: %w", err)
-	}
-	want, err := newestMigration()
-	if err != nil {
-		return err
-	}
-	return sqlstore.SchemaReady("postgres", have, want)
-}
+// at least the schema this binary needs: a node that is not Ready must not
+// take traffic.
+func (s *Store) Ready(ctx context.Context) error { return schema.Ready(ctx, s.db) }
 
 // Version reads the schema's version: the newest migration applied, 0
 // before the first.
-func (s *Store) Version(ctx context.Context) (int64, error) {
-	// to_regclass is NULL before the first migration created the table.
-	var exists bool
-	if err := s.db.QueryRowContext(ctx, "SELECT to_regclass('goose_db_version') IS NOT NULL").Scan(&exists); err != nil || !exists {
-		return 0, err
-	}
-	var v int64
-	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version").Scan(&v); err != nil {
-		return 0, fmt.Errorf("schema version: %w", err)
-	}
-	return v, nil
-}
-
-// newestMigration is the version of the newest embedded migration.
-func newestMigration() (int64, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return 0, err
-	}
-	var newest int64
-	for _, name := range names {
-		v, err := goose.NumericComponent(name)
-		if err != nil {
-			return 0, fmt.Errorf("postgres: migration %s: %w", name, err)
-		}
-		newest = max(newest, v)
-	}
-	return newest, nil
-}
+func (s *Store) Version(ctx context.Context) (int64, error) { return schema.Version(ctx, s.db) }

@@ -3,15 +3,12 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/pgtest"
@@ -48,21 +45,9 @@ func TestConformance(t *testing.T) {
 // allVersions are the versions of the embedded migrations, in order.
 func allVersions(t *testing.T) []int64 {
 	t.Helper()
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var vs []int64
-	for _, name := range names {
-		v, err := goose.NumericComponent(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		vs = append(vs, v)
-	}
-	slices.Sort(vs)
-	if len(vs) < 2 {
-		t.Fatalf("embedded migrations: %v", vs)
+	vs, err := schema.Versions()
+	if err != nil || len(vs) < 2 {
+		t.Fatalf("embedded migrations: %v, %v", vs, err)
 	}
 	return vs
 }
@@ -95,11 +80,7 @@ func TestMigrate(t *testing.T) {
 func TestReadyBehind(t *testing.T) {
 	ctx := context.Background()
 	st := openOn(t, pgtest.NewDatabase(t), Options{})
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, st.db, fsys, goose.WithDisableGlobalRegistry(true))
+	p, err := schema.Provider(st.db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,23 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// schema is how the migrations are applied and checked.
+var schema = sqlstore.Schema{
+	Name:               "sqlite",
+	Dialect:            goose.DialectSQLite3,
+	Migrations:         mustSub(migrations, "migrations"),
+	VersionTableExists: "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'",
+}
+
+// mustSub is fs.Sub of a folder go:embed guarantees.
+func mustSub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
 // Dialect is how SQLite differs for sqlstore: "?" parameters and the
 // extended result codes of broken constraints (the driver turns extended
 // codes on for every connection).
@@ -138,77 +155,16 @@ func (s *Store) Migrate(ctx context.Context) ([]int64, error) {
 		}
 		defer lock.Close() // unlocks
 	}
-	p, err := provider(s.db)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: migrate: %w", err)
-	}
-	results, err := p.Up(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: migrate: %w", err)
-	}
-	applied := []int64{}
-	for _, r := range results {
-		applied = append(applied, r.Source.Version)
-	}
-	return applied, nil
-}
-
-// provider is goose over the embedded migrations.
-func provider(db *sql.DB) (*goose.Provider, error) {
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	return goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+	return schema.Up(ctx, s.db)
 }
 
 // Ready reports whether the database answers within two seconds and holds
-// the schema this binary needs, the newest embedded migration.
-func (s *Store) Ready(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	have, err := s.Version(ctx)
-	if err != nil {
-		return fmt.Errorf("sqlite: not ready: %w", err)
-	}
-	want, err := newestMigration()
-	if err != nil {
-		return err
-	}
-	return sqlstore.SchemaReady("sqlite", have, want)
-}
+// at least the schema this binary needs.
+func (s *Store) Ready(ctx context.Context) error { return schema.Ready(ctx, s.db) }
 
 // Version reads the schema's version: the newest migration applied, 0
 // before the first.
-func (s *Store) Version(ctx context.Context) (int64, error) {
-	var exists bool
-	err := s.db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'").Scan(&exists)
-	if err != nil || !exists {
-		return 0, err
-	}
-	var v int64
-	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version").Scan(&v); err != nil {
-		return 0, fmt.Errorf("schema version: %w", err)
-	}
-	return v, nil
-}
-
-// newestMigration is the version of the newest embedded migration.
-func newestMigration() (int64, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return 0, err
-	}
-	var newest int64
-	for _, name := range names {
-		v, err := goose.NumericComponent(name)
-		if err != nil {
-			return 0, fmt.Errorf("sqlite: migration %s: %w", name, err)
-		}
-		newest = max(newest, v)
-	}
-	return newest, nil
-}
+func (s *Store) Version(ctx context.Context) (int64, error) { return schema.Version(ctx, s.db) }
 
 // lockPath is the file Migrate locks for the database dsn names, "" for an
 // in-memory database.

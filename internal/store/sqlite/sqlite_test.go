@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
-	"github.com/pressly/goose/v3"
 
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/store/storetest"
@@ -39,21 +37,9 @@ func TestConformance(t *testing.T) {
 // allVersions are the versions of the embedded migrations, in order.
 func allVersions(t *testing.T) []int64 {
 	t.Helper()
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var vs []int64
-	for _, name := range names {
-		v, err := goose.NumericComponent(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		vs = append(vs, v)
-	}
-	slices.Sort(vs)
-	if len(vs) < 2 {
-		t.Fatalf("embedded migrations: %v", vs)
+	vs, err := schema.Versions()
+	if err != nil || len(vs) < 2 {
+		t.Fatalf("embedded migrations: %v, %v", vs, err)
 	}
 	return vs
 }
@@ -191,11 +177,7 @@ func TestLockPath(t *testing.T) {
 func TestMigrationsGoDown(t *testing.T) {
 	ctx := context.Background()
 	st := open(t)
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, st.db, fsys, goose.WithDisableGlobalRegistry(true))
+	p, err := schema.Provider(st.db)
 	if err != nil {
 		t.Fatal(err)
 	}
