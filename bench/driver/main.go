@@ -40,6 +40,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/sigil-oidc/sigil/bench/internal/report"
+	"github.com/sigil-oidc/sigil/internal/pgtest"
 )
 
 // settings is the command line.
@@ -277,18 +278,21 @@ func measureSigil(ctx context.Context, s settings, work, store string, sys *repo
 	if err := os.Mkdir(dir, 0o711); err != nil {
 		return "", err
 	}
-	var pg *postgres
+	// PostgreSQL is a throwaway server for this run with PostgreSQL's
+	// durable defaults (unlike the test server's), since the benchmark
+	// measures what an operator would run; -pg-setting changes that.
+	var pg *pgtest.Server
 	var pgVersion string
 	dbPID := 0
 	countDriver, countDSN := "sqlite", "file:"+filepath.Join(dir, "data", "sigil.db")+"?mode=ro"
 	if store == "postgres" {
 		var err error
-		if pg, err = startPostgres(dir, s.pgSettings); err != nil {
+		if pg, err = pgtest.StartServer(pgtest.StartOptions{Durable: true, Settings: s.pgSettings}); err != nil {
 			return "", err
 		}
-		defer pg.proc.stop()
-		pgVersion, dbPID = pg.version(), pg.proc.pid()
-		countDriver, countDSN = "pgx", pg.dsn()
+		defer pg.Stop()
+		pgVersion, dbPID = pg.Version(), pg.PID
+		countDriver, countDSN = "pgx", pg.DSN("postgres")
 	}
 	key, address, err := genkey(ctx, work)
 	if err != nil {
@@ -307,7 +311,7 @@ func measureSigil(ctx context.Context, s settings, work, store string, sys *repo
 	args := []string{"serve", "--issuer", "http://" + public, "--public-addr", public, "--admin-addr", admin,
 		"--data-dir", filepath.Join(dir, "data"), "--admin-token", adminToken, "--domains", registry}
 	if pg != nil {
-		args = append(args, "--dsn", pg.dsn())
+		args = append(args, "--dsn", pg.DSN("postgres"))
 	}
 	p, _, err := startProc("sigil ("+store+")", exec.Command(filepath.Join(work, "sigil"), args...), filepath.Join(dir, "sigil.log"), "", 0)
 	if err != nil {
@@ -393,7 +397,7 @@ func runLoad(ctx context.Context, s settings, work string, sys *report.System, p
 // soak runs the soak scenario for -soak against a running Sigil, samples
 // the server every -soak-every, and counts the rows of every table before
 // and after.
-func soak(ctx context.Context, s settings, work string, p *proc, dbPID int, pg *postgres, admin, countDriver, countDSN string, common []string) (*report.Soak, error) {
+func soak(ctx context.Context, s settings, work string, p *proc, dbPID int, pg *pgtest.Server, admin, countDriver, countDSN string, common []string) (*report.Soak, error) {
 	logf("soak: %s for %s...", s.soakScenario, s.soak)
 	out := &report.Soak{Scenario: s.soakScenario}
 	var err error
@@ -454,7 +458,7 @@ func soak(ctx context.Context, s settings, work string, p *proc, dbPID int, pg *
 // sample reads the server's memory, goroutines, open fds and database
 // connections: for SQLite the descriptors open on the database file, for
 // PostgreSQL its established TCP connections to the server's port.
-func sample(pid int, began time.Time, admin string, pg *postgres) report.Sample {
+func sample(pid int, began time.Time, admin string, pg *pgtest.Server) report.Sample {
 	x := report.Sample{Seconds: time.Since(began).Seconds()}
 	x.RSSMiB, _ = statusMiB(pid, "VmRSS")
 	x.PeakRSSMiB, _ = statusMiB(pid, "VmHWM")
@@ -462,7 +466,7 @@ func sample(pid int, began time.Time, admin string, pg *postgres) report.Sample 
 	fds, _ := openFDs(pid)
 	x.OpenFDs = len(fds)
 	if pg != nil {
-		x.DBConns = tcpConnsTo(socketInodes(fds), pg.port)
+		x.DBConns = tcpConnsTo(socketInodes(fds), pg.Port())
 	} else {
 		for _, f := range fds {
 			if filepath.Base(f) == "sigil.db" {
@@ -532,9 +536,9 @@ func machine(pgVersion string) string {
 	}
 	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
 	nodeV, _ := exec.Command("node", "--version").Output()
-	parts := []string{fmt.Sprintf("%d cores (%s)%s", runtime.NumCPU(), model, mem), "Linux " + string(trimNL(kernel)), runtime.Version()}
+	parts := []string{fmt.Sprintf("%d cores (%s)%s", runtime.NumCPU(), model, mem), "Linux " + strings.TrimSpace(string(kernel)), runtime.Version()}
 	if len(nodeV) > 0 {
-		parts = append(parts, "node "+string(trimNL(nodeV)))
+		parts = append(parts, "node "+strings.TrimSpace(string(nodeV)))
 	}
 	if pgVersion != "" {
 		parts = append(parts, "PostgreSQL "+pgVersion)

@@ -37,6 +37,15 @@ type Server struct {
 	exited chan struct{}
 }
 
+// Port is the loopback TCP port the server listens on.
+func (s *Server) Port() int { return s.port }
+
+// Version is the server's major version ("15"), read from its cluster.
+func (s *Server) Version() string {
+	b, _ := os.ReadFile(filepath.Join(s.Dir, "data", "PG_VERSION"))
+	return strings.TrimSpace(string(b))
+}
+
 // DSN is the URL of database name on s, as the superuser postgres.
 func (s *Server) DSN(name string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.port, name)
@@ -49,6 +58,14 @@ type StartOptions struct {
 	// process dies, so a test binary killed by a timeout leaves no server
 	// behind (Linux only).
 	Detach bool
+	// Durable keeps PostgreSQL's durable defaults (fsync,
+	// synchronous_commit and full_page_writes on) instead of the test
+	// settings that trade them for speed: benchmarks measure what an
+	// operator runs.
+	Durable bool
+	// Settings are more name=value server settings (postgres -c), applied
+	// after the others, so they win.
+	Settings []string
 }
 
 // StartServer initdb's a new cluster in a temporary directory and starts
@@ -106,11 +123,16 @@ func start(bin, dir string, cred *syscall.Credential, opts StartOptions) (*Serve
 	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", filepath.Join(dir, "data"),
 		"-p", strconv.Itoa(port), "-k", dir,
 		"-c", "listen_addresses=127.0.0.1",
-		// Tests need speed, not durability.
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
 		// Room for suites that open many pools at once.
 		"-c", "max_connections=300",
 	)
+	if !opts.Durable {
+		// Tests need speed, not durability.
+		cmd.Args = append(cmd.Args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	for _, setting := range opts.Settings {
+		cmd.Args = append(cmd.Args, "-c", setting)
+	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.Dir = dir
 	cmd.SysProcAttr = procAttr(cred, opts.Detach)
