@@ -33,6 +33,7 @@ import (
 	"github.com/sigil-oidc/sigil/internal/scope"
 	"github.com/sigil-oidc/sigil/internal/secret"
 	"github.com/sigil-oidc/sigil/internal/server"
+	"github.com/sigil-oidc/sigil/internal/store/cached"
 	"github.com/sigil-oidc/sigil/internal/session"
 	"github.com/sigil-oidc/sigil/web"
 )
@@ -67,10 +68,6 @@ func newServeCommand() *cobra.Command {
 // serve runs Sigil until ctx ends.
 func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) error {
 	log := newLogger(cfg.LogLevel, stderr)
-	shutdownDelay, err := time.ParseDuration(cfg.ShutdownDelay)
-	if err != nil || shutdownDelay < 0 {
-		return fmt.Errorf("--shutdown-delay %q must be a Go duration of 0 or more, such as 5s", cfg.ShutdownDelay)
-	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
@@ -122,15 +119,19 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		resolver = dev.registry
 	}
 
+	lifetimes := lifetimesOf(cfg.Durations)
+	// Every reader of clients goes through the client cache; see
+	// internal/store/cached and docs/operations.md ("Caches").
+	clients := cached.New(st, cached.DefaultTTL, cached.DefaultSize)
 	provider := &oauth.Provider{
 		Issuer:    issuer,
-		Store:     st,
+		Store:     clients,
 		Secrets:   secrets,
 		Signer:    signer,
-		Cookies:   &session.Cookies{Keys: secrets, Secure: issuer.Scheme == "https", Lifetime: oauth.DefaultLifetimes.Session},
+		Cookies:   &session.Cookies{Keys: secrets, Secure: issuer.Scheme == "https", Lifetime: lifetimes.Session},
 		Log:       log,
 		Now:       time.Now,
-		Lifetimes: oauth.DefaultLifetimes,
+		Lifetimes: lifetimes,
 		Domains:   resolver,
 	}
 	if provider.Pages, err = web.NewPages(); err != nil {
@@ -138,10 +139,10 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	}
 	public := &server.Public{
 		Provider: provider,
-		OIDC: &oidc.Endpoints{Issuer: cfg.Issuer, Store: st, Secrets: secrets, Signer: signer, Log: log, Now: time.Now,
+		OIDC: &oidc.Endpoints{Issuer: cfg.Issuer, Store: clients, Secrets: secrets, Signer: signer, Log: log, Now: time.Now,
 			Scopes: scope.Supported(), Domains: resolver},
 		Login:  &login.Handler{Provider: provider, Domains: resolver},
-		CORS:   &server.CORS{Store: st, TTL: 30 * time.Second},
+		CORS:   &server.CORS{Store: clients, TTL: 30 * time.Second},
 		Health: health,
 	}
 	adminToken := cfg.AdminToken
@@ -155,7 +156,7 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	}
 	registerMetrics(st)
 	adminMux := http.NewServeMux()
-	adminMux.Handle("/admin/", admin.NewHandler(st, admin.HashToken(adminToken), log, http.HandlerFunc(provider.AdminIntrospect)))
+	adminMux.Handle("/admin/", admin.NewHandler(clients.Uncached(), admin.HashToken(adminToken), log, http.HandlerFunc(provider.AdminIntrospect)))
 	adminMux.Handle("GET /metrics", promhttp.Handler())
 	adminMux.HandleFunc("GET /health/alive", health.Alive)
 	adminMux.HandleFunc("GET /health/ready", health.Ready)
@@ -173,12 +174,12 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		{Name: "public", Server: newHTTPServer(public.Handler(), log), Listener: publicLn},
 		{Name: "admin", Server: newHTTPServer(server.Middleware(adminMux, log), log), Listener: adminLn},
 	}
-	go janitor(ctx, st, log)
+	go janitor(ctx, st, cfg.Durations.Cleanup, log)
 
 	printBanner(stdout, cfg, adminLn.Addr().String(), adminToken, dev)
 	log.Info("sigil started", "issuer", cfg.Issuer, "public", publicLn.Addr().String(), "admin", adminLn.Addr().String())
 
-	err = server.Run(ctx, listeners, server.Shutdown{Health: health, Delay: shutdownDelay, Timeout: shutdownTimeout,
+	err = server.Run(ctx, listeners, server.Shutdown{Health: health, Delay: cfg.Durations.ShutdownDelay, Timeout: shutdownTimeout,
 		SecondSignal: true, Log: log})
 	if err != nil {
 		return err
@@ -246,10 +247,20 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
-// janitor deletes authorizations whose last use has expired, so tables stay
-// bounded without an external job (a standing complaint about Hydra).
-func janitor(ctx context.Context, st sigil.Store, log *slog.Logger) {
-	t := time.NewTicker(10 * time.Minute)
+// lifetimesOf is the configured lifetimes; the code and the challenge keep
+// the defaults (RFC 6749 section 4.1.2 asks codes to live 10 minutes at
+// most, and a challenge never outlives its flow).
+func lifetimesOf(d config.Durations) oauth.Lifetimes {
+	l := oauth.DefaultLifetimes
+	l.Flow, l.AccessToken, l.IDToken, l.RefreshToken, l.Session = d.Flow, d.AccessToken, d.IDToken, d.RefreshToken, d.Session
+	return l
+}
+
+// janitor deletes, every interval, the authorizations whose last use has
+// expired, so tables stay bounded without an external job (a standing
+// complaint about Hydra). Every node runs it; the DELETE is idempotent.
+func janitor(ctx context.Context, st sigil.Store, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {

@@ -31,8 +31,18 @@ type Config struct {
 	Domains      string `yaml:"domains"`
 	SystemSecret string `yaml:"system_secret"`
 	// ShutdownDelay is how long a stopping node answers not ready while
-	// still serving, a Go duration (parsed by serve).
+	// still serving, a Go duration; Validate parses it into Durations.
 	ShutdownDelay string `yaml:"shutdown_delay"`
+	// Lifetimes of what Sigil issues and how often expired rows are
+	// deleted, Go durations as given; Validate parses them into Durations.
+	FlowLifetime         string `yaml:"flow_lifetime"`
+	AccessTokenLifetime  string `yaml:"access_token_lifetime"`
+	IDTokenLifetime      string `yaml:"id_token_lifetime"`
+	RefreshTokenLifetime string `yaml:"refresh_token_lifetime"`
+	SessionLifetime      string `yaml:"session_lifetime"`
+	CleanupInterval      string `yaml:"cleanup_interval"`
+	// Durations are the duration settings above, parsed by Validate.
+	Durations Durations `yaml:"-"`
 	// The UNS networks read when Domains is "uns".
 	UNSL1RPC         string `yaml:"uns_l1_rpc"`
 	UNSL1ProxyReader string `yaml:"uns_l1_proxy_reader"`
@@ -48,6 +58,15 @@ type Config struct {
 	// DB is the pool settings parsed by Validate; zero fields take the
 	// defaults of package postgres.
 	DB DBPool `yaml:"-"`
+}
+
+// Durations are the configured durations, parsed.
+type Durations struct {
+	ShutdownDelay time.Duration
+	// Flow bounds a sign-in from the authorization request to consent.
+	Flow, AccessToken, IDToken, RefreshToken, Session time.Duration
+	// Cleanup is how often expired authorizations are deleted.
+	Cleanup time.Duration
 }
 
 // DBPool tunes the PostgreSQL connection pool (SQLite ignores it); it
@@ -81,6 +100,12 @@ var options = []option{
 	{"uns-l2-proxy-reader", "SIGIL_UNS_L2_PROXY_READER", "0x91EDd8708062bd4233f4Dd0FCE15A7cb4d500091", "UNS ProxyReader address on L2 (default: Polygon's)", func(c *Config) *string { return &c.UNSL2ProxyReader }},
 	{"system-secret", "SIGIL_SYSTEM_SECRET", "", "secret (32+ characters) that keys token hashes, cookies and key encryption (default: generated into <data-dir>/system-secret)", func(c *Config) *string { return &c.SystemSecret }},
 	{"shutdown-delay", "SIGIL_SHUTDOWN_DELAY", "5s", "on SIGTERM/SIGINT: how long /health/ready answers 503 while requests are still served, so load balancers stop sending traffic, before the listeners close (a Go duration; 0 to skip)", func(c *Config) *string { return &c.ShutdownDelay }},
+	{"flow-lifetime", "SIGIL_FLOW_LIFETIME", "30m", "how long a person has from the authorization request to consent (a Go duration)", func(c *Config) *string { return &c.FlowLifetime }},
+	{"access-token-lifetime", "SIGIL_ACCESS_TOKEN_LIFETIME", "1h", "lifetime of access tokens (a Go duration)", func(c *Config) *string { return &c.AccessTokenLifetime }},
+	{"id-token-lifetime", "SIGIL_ID_TOKEN_LIFETIME", "1h", "lifetime of ID tokens (a Go duration)", func(c *Config) *string { return &c.IDTokenLifetime }},
+	{"refresh-token-lifetime", "SIGIL_REFRESH_TOKEN_LIFETIME", "720h", "lifetime of each refresh token; every refresh issues a new one (a Go duration)", func(c *Config) *string { return &c.RefreshTokenLifetime }},
+	{"session-lifetime", "SIGIL_SESSION_LIFETIME", "24h", "how long a browser stays signed in to Sigil for single sign-on (a Go duration)", func(c *Config) *string { return &c.SessionLifetime }},
+	{"cleanup-interval", "SIGIL_CLEANUP_INTERVAL", "10m", "how often each node deletes expired flows and tokens (a Go duration)", func(c *Config) *string { return &c.CleanupInterval }},
 	{"log-level", "SIGIL_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(c *Config) *string { return &c.LogLevel }},
 }
 
@@ -200,7 +225,36 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("--log-level %q must be debug, info, warn or error", c.LogLevel))
 	}
 	errs = append(errs, c.parseDBPool()...)
+	errs = append(errs, c.parseDurations()...)
 	return errors.Join(errs...)
+}
+
+// parseDurations parses the duration settings into c.Durations. Each has
+// a floor below which Sigil would not work as people expect: a sign-in
+// needs minutes, and a token that dies within seconds of its issue is a
+// mistake rather than a policy.
+func (c *Config) parseDurations() []error {
+	var errs []error
+	for _, d := range []struct {
+		flag, value string
+		dst         *time.Duration
+		min         time.Duration
+	}{
+		{"--shutdown-delay", c.ShutdownDelay, &c.Durations.ShutdownDelay, 0},
+		{"--flow-lifetime", c.FlowLifetime, &c.Durations.Flow, time.Minute},
+		{"--access-token-lifetime", c.AccessTokenLifetime, &c.Durations.AccessToken, 10 * time.Second},
+		{"--id-token-lifetime", c.IDTokenLifetime, &c.Durations.IDToken, 10 * time.Second},
+		{"--refresh-token-lifetime", c.RefreshTokenLifetime, &c.Durations.RefreshToken, 10 * time.Second},
+		{"--session-lifetime", c.SessionLifetime, &c.Durations.Session, time.Minute},
+		{"--cleanup-interval", c.CleanupInterval, &c.Durations.Cleanup, time.Second},
+	} {
+		v, err := time.ParseDuration(d.value)
+		if err != nil || v < d.min {
+			errs = append(errs, fmt.Errorf("%s %q must be a Go duration of at least %v, such as 30s, 10m or 1h", d.flag, d.value, d.min))
+		}
+		*d.dst = v
+	}
+	return errs
 }
 
 // parseDBPool parses the pool settings into c.DB; empty ones stay zero

@@ -148,3 +148,42 @@ func TestDatabasePool(t *testing.T) {
 		t.Fatalf("dsn from file: %v %q", err, c.DatabaseDSN())
 	}
 }
+
+// TestDurations: the lifetimes, the cleanup interval and the shutdown delay
+// have their defaults, are set by flag, environment and file, and a value
+// below its floor or not a duration is refused naming the flag.
+func TestDurations(t *testing.T) {
+	c, err := load(t, []string{"--dev"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Durations{ShutdownDelay: 5 * time.Second, Flow: 30 * time.Minute, AccessToken: time.Hour, IDToken: time.Hour,
+		RefreshToken: 720 * time.Hour, Session: 24 * time.Hour, Cleanup: 10 * time.Minute}
+	if c.Durations != want {
+		t.Errorf("defaults = %+v, want %+v", c.Durations, want)
+	}
+	file := filepath.Join(t.TempDir(), "sigil.yaml")
+	os.WriteFile(file, []byte("access_token_lifetime: 5m\nrefresh_token_lifetime: 48h\n"), 0o600)
+	c, err = load(t, []string{"--dev", "--config", file, "--cleanup-interval", "30s", "--shutdown-delay", "0"},
+		map[string]string{"SIGIL_FLOW_LIFETIME": "2m", "SIGIL_ACCESS_TOKEN_LIFETIME": "1m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = Durations{Flow: 2 * time.Minute, AccessToken: time.Minute, IDToken: time.Hour, RefreshToken: 48 * time.Hour,
+		Session: 24 * time.Hour, Cleanup: 30 * time.Second}
+	if c.Durations != want {
+		t.Errorf("set = %+v, want %+v", c.Durations, want)
+	}
+	for _, args := range [][]string{
+		{"--access-token-lifetime", "1s"},
+		{"--flow-lifetime", "forever"},
+		{"--cleanup-interval", "0"},
+		{"--shutdown-delay", "-1s"},
+		{"--session-lifetime", "10"},
+	} {
+		_, err := load(t, append([]string{"--dev"}, args...), nil)
+		if err == nil || !strings.Contains(err.Error(), args[0]+" ") {
+			t.Errorf("%v: err = %v, want an error naming %s", args, err, args[0])
+		}
+	}
+}
