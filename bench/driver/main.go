@@ -50,7 +50,7 @@ type settings struct {
 	stores, soakScenario, doc, jsonOut   string
 	sigilBin                             string
 	noDoc, noPeer, halfLoad, keep        bool
-	pgSettings                           stringList
+	pgSettings, serveArgs                stringList
 }
 
 // stringList is a repeatable flag.
@@ -81,6 +81,7 @@ func main() {
 	flag.StringVar(&s.soakScenario, "soak-scenario", "flows-api", "the scenario of the soak run")
 	flag.DurationVar(&s.soakEvery, "soak-every", 10*time.Second, "how often the soak run samples RSS, goroutines, open fds and DB connections")
 	flag.BoolVar(&s.noPeer, "no-peer", false, "skip node oidc-provider (for a machine without node)")
+	flag.Var(&s.serveArgs, "serve-arg", "an extra argument of every `sigil serve`, repeatable (e.g. -serve-arg=--access-token-lifetime=1m for a soak whose tables must plateau)")
 	flag.Var(&s.pgSettings, "pg-setting", "a PostgreSQL setting name=value for the throwaway server, repeatable (default: PostgreSQL's durable defaults)")
 	flag.StringVar(&s.doc, "doc", "docs/benchmarks.md", "the document whose generated section is rewritten")
 	flag.BoolVar(&s.noDoc, "no-doc", false, "do not rewrite the document; print the section on stdout")
@@ -313,6 +314,7 @@ func measureSigil(ctx context.Context, s settings, work, store string, sys *repo
 	if pg != nil {
 		args = append(args, "--dsn", pg.DSN("postgres"))
 	}
+	args = append(args, s.serveArgs...)
 	p, _, err := startProc("sigil ("+store+")", exec.Command(filepath.Join(work, "sigil"), args...), filepath.Join(dir, "sigil.log"), "", 0)
 	if err != nil {
 		return pgVersion, err
