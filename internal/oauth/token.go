@@ -190,6 +190,11 @@ func (p *Provider) clientCredentials(ctx context.Context, client *sigil.Client, 
 		IssuedAt:        now,
 		ExpiresAt:       now.Add(p.Lifetimes.AccessToken),
 	})
+	if errors.Is(err, sigil.ErrNotFound) {
+		// The client was deleted (on another node) after it was read,
+		// possibly from the client cache: no token is stored.
+		return nil, oautherr.ErrInvalidClient.WithHint("No client is registered with client_id '%s'.", client.ID)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store client credentials token: %w", err)
 	}

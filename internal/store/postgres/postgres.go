@@ -53,6 +53,10 @@ var Dialect = sqlstore.Dialect{
 	Placeholder:           sqlstore.Numbered,
 	IsUniqueViolation:     func(err error) bool { return sqlState(err) == "23505" }, // unique_violation
 	IsForeignKeyViolation: func(err error) bool { return sqlState(err) == "23503" }, // foreign_key_violation
+	// Two group-commit batches at once: one fills while the other waits
+	// for its commit to be flushed, and a node keeps most of its
+	// connections for everything else.
+	Writers: 2,
 }
 
 func sqlState(err error) string {

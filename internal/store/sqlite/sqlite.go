@@ -58,6 +58,8 @@ var Dialect = sqlstore.Dialect{
 	IsForeignKeyViolation: func(err error) bool {
 		return code(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 	},
+	// One group-commit batch at a time: SQLite has one writer.
+	Writers: 1,
 }
 
 func code(err error) int {

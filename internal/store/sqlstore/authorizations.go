@@ -239,21 +239,59 @@ func (s *Store) RevokeToken(ctx context.Context, hash []byte, clientID string) e
 	return nil
 }
 
-// CreateClientToken stores a client credentials token with one INSERT; see
-// sigil.Store. The row's scope and granted scope are both tok.Scope, and
-// its expires_at is the token's, so that DeleteExpired, which reads
-// expires_at and the token expiries, removes it once the token is over.
+// CreateClientToken stores a client credentials token; see sigil.Store.
+// The row's scope and granted scope are both tok.Scope, and its expires_at
+// is the token's, so that DeleteExpired, which reads expires_at and the
+// token expiries, removes it once the token is over.
+//
+// Concurrent calls are group-committed: the tokens of the requests that
+// arrive while a write is under way are stored together by the next one
+// multi-row INSERT, a single statement and a single commit (see group). A
+// call returns only once its own row is committed, and a lone call is
+// written at once. When a batch breaks a constraint (a duplicate id or
+// hash, an unknown client), which fails the whole statement, its rows are
+// written again one by one, so that only the caller at fault gets
+// ErrConflict or ErrNotFound.
 func (s *Store) CreateClientToken(ctx context.Context, tok sigil.ClientToken) error {
 	if tok.ID == "" || tok.ClientID == "" || len(tok.AccessTokenHash) == 0 || tok.IssuedAt.IsZero() || tok.ExpiresAt.IsZero() {
 		return fmt.Errorf("%s: create client token: ID, ClientID, AccessTokenHash, IssuedAt and ExpiresAt are required", s.dialect.Name)
 	}
-	scope := tok.Scope.String()
-	exp := tok.ExpiresAt.UnixMilli()
-	if _, err := s.exec(ctx, s.q.createClientToken, tok.ID, tok.ClientID, scope, scope,
-		tok.IssuedAt.UnixMilli(), exp, tok.AccessTokenHash, exp); err != nil {
-		return s.writeErr("create client token "+tok.ID, err)
+	return s.clientTokens.do(ctx, tok)
+}
+
+// writeClientTokens is the group's write: one INSERT of every token, and on
+// a broken constraint one INSERT per token.
+func (s *Store) writeClientTokens(ctx context.Context, toks []sigil.ClientToken) []error {
+	errs := make([]error, len(toks))
+	err := s.insertTokens(ctx, toks)
+	switch {
+	case err == nil:
+	case len(toks) == 1:
+		errs[0] = s.writeErr("create client token "+toks[0].ID, err)
+	case s.dialect.uniqueViolation(err) || s.dialect.foreignKeyViolation(err):
+		for i := range toks {
+			if err := s.insertTokens(ctx, toks[i:i+1]); err != nil {
+				errs[i] = s.writeErr("create client token "+toks[i].ID, err)
+			}
+		}
+	default:
+		for i := range toks {
+			errs[i] = s.writeErr("create client token "+toks[i].ID, err)
+		}
 	}
-	return nil
+	return errs
+}
+
+// insertTokens stores toks (1 to maxTokenBatch of them) with one INSERT.
+func (s *Store) insertTokens(ctx context.Context, toks []sigil.ClientToken) error {
+	args := make([]any, 0, 8*len(toks))
+	for _, tok := range toks {
+		scope := tok.Scope.String()
+		exp := tok.ExpiresAt.UnixMilli()
+		args = append(args, tok.ID, tok.ClientID, scope, scope, tok.IssuedAt.UnixMilli(), exp, tok.AccessTokenHash, exp)
+	}
+	_, err := s.exec(ctx, s.insertClientTokens[len(toks)], args...)
+	return err
 }
 
 // GetAuthorizationByRefreshToken reads the exchanged authorization whose

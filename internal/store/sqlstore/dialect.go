@@ -24,6 +24,11 @@ type Dialect struct {
 	// IsForeignKeyViolation reports whether err is a broken FOREIGN KEY
 	// constraint: a row naming a client that does not exist (ErrNotFound).
 	IsForeignKeyViolation func(err error) bool
+	// Writers is how many group-commit batches (see CreateClientToken) may
+	// be written at once; 0 means 1. SQLite takes one writer at a time, so
+	// more would only queue on its lock; PostgreSQL gains from one batch
+	// filling while another commits.
+	Writers int
 }
 
 // Numbered is the Placeholder of PostgreSQL: $1, $2, ...

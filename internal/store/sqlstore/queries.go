@@ -48,6 +48,15 @@ type queries struct {
 	deleteExpired                     string
 }
 
+// clientTokenInsert and clientTokenRow make the INSERT of client
+// credentials tokens: one row per token, several rows when concurrent
+// requests are written together (see group).
+const (
+	clientTokenInsert = "INSERT INTO authorizations (id, client_id, state, scope, granted_scope, requested_at, expires_at," +
+		" access_token_hash, access_token_expires_at) VALUES "
+	clientTokenRow = "(?, ?, 'exchanged', ?, ?, ?, ?, ?, ?)"
+)
+
 // offline is true when granted_scope (space-separated) holds offline or
 // offline_access, the scopes that grant a refresh token.
 const offline = "(' ' || granted_scope || ' ' LIKE '% offline %' OR ' ' || granted_scope || ' ' LIKE '% offline\\_access %' ESCAPE '\\')"
@@ -134,8 +143,7 @@ func buildQueries(d Dialect) queries {
 		// createClientToken writes a client credentials token as a row that
 		// is exchanged from the start; its flow expiry is the token's, so
 		// deleteExpired removes it with the token.
-		createClientToken: "INSERT INTO authorizations (id, client_id, state, scope, granted_scope, requested_at, expires_at," +
-			" access_token_hash, access_token_expires_at) VALUES (?, ?, 'exchanged', ?, ?, ?, ?, ?, ?)",
+		createClientToken: clientTokenInsert + clientTokenRow,
 		getByRefreshToken: "SELECT " + authCols + " FROM authorizations" +
 			" WHERE refresh_token_hash = ? AND state = 'exchanged' AND refresh_token_expires_at > ?",
 

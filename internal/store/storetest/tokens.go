@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -19,6 +20,8 @@ func (s suite) tokens(t *testing.T) {
 	t.Run("ClientTokenRevoke", s.clientTokenRevoke)
 	t.Run("ClientTokenDeleteExpired", s.clientTokenDeleteExpired)
 	t.Run("ClientTokenDeleteClient", s.clientTokenDeleteClient)
+	t.Run("ClientTokenConcurrent", s.clientTokenConcurrent)
+	t.Run("ClientTokenConcurrentRejected", s.clientTokenConcurrentRejected)
 	t.Run("ByRefreshToken", s.byRefreshToken)
 	t.Run("ByRefreshTokenRevoked", s.byRefreshTokenRevoked)
 	t.Run("Statements", s.tokenStatements)
@@ -156,6 +159,114 @@ func (s suite) clientTokenRejected(t *testing.T) {
 	got, err := st.GetAuthorizationByAccessToken(ctx, tok.AccessTokenHash, tok.IssuedAt)
 	if err != nil || got.ID != tok.ID {
 		t.Errorf("the first token after rejected ones: %+v, %v", got, err)
+	}
+}
+
+// concurrentTokens is how many CreateClientToken calls the concurrency
+// cases start at once: more than any pool has connections, so that a
+// backend that joins concurrent writes (group commit) joins many.
+const concurrentTokens = 200
+
+// clientTokenConcurrent checks that concurrent CreateClientToken calls all
+// succeed and are all stored, each readable by its own token hash, and
+// that joining them costs no more statements than writing them one by one.
+func (s suite) clientTokenConcurrent(t *testing.T) {
+	st := s.open(t)
+	ctx := context.Background()
+	mustClient(t, st, "m2m")
+	counter, counts := st.(StatementCounter)
+	var before uint64
+	if counts {
+		before = counter.Statements()
+	}
+	toks := make([]sigil.ClientToken, concurrentTokens)
+	for i := range toks {
+		toks[i] = clientTokenFor("m2m", fmt.Sprintf("cc%d", i))
+	}
+	errs := race(len(toks), func(i int) error { return st.CreateClientToken(ctx, toks[i]) })
+	if counts {
+		if n := counter.Statements() - before; n > concurrentTokens {
+			t.Errorf("%d concurrent CreateClientToken sent %d statements, want at most %d", concurrentTokens, n, concurrentTokens)
+		} else {
+			t.Logf("%d concurrent CreateClientToken sent %d statements", concurrentTokens, n)
+		}
+	}
+	for i, tok := range toks {
+		if errs[i] != nil {
+			t.Errorf("CreateClientToken(%s): %v", tok.ID, errs[i])
+			continue
+		}
+		got, err := st.GetAuthorizationByAccessToken(ctx, tok.AccessTokenHash, tok.IssuedAt)
+		if err != nil || got.ID != tok.ID || got.ClientID != "m2m" {
+			t.Errorf("token %s after concurrent creation: %+v, %v", tok.ID, got, err)
+		}
+	}
+}
+
+// clientTokenConcurrentRejected checks error isolation under concurrency:
+// among concurrent CreateClientToken calls, a duplicate id, a duplicate
+// token hash or an unknown client fails only the caller at fault (with
+// ErrConflict or ErrNotFound), even when a backend writes their tokens
+// together with the others'; every other token is stored.
+func (s suite) clientTokenConcurrentRejected(t *testing.T) {
+	st := s.open(t)
+	ctx := context.Background()
+	mustClient(t, st, "m2m")
+	toks := make([]sigil.ClientToken, concurrentTokens)
+	for i := range toks {
+		toks[i] = clientTokenFor("m2m", fmt.Sprintf("cc%d", i))
+	}
+	// Pairs that cannot both be stored: tokens 0-9 share their id with
+	// tokens 100-109, tokens 10-19 their hash with tokens 110-119. Tokens
+	// 50-54 name a client that does not exist.
+	for i := range 10 {
+		toks[100+i].ID = toks[i].ID
+		toks[110+i].AccessTokenHash = toks[10+i].AccessTokenHash
+	}
+	for i := 50; i < 55; i++ {
+		toks[i].ClientID = "nobody"
+	}
+	errs := race(len(toks), func(i int) error { return st.CreateClientToken(ctx, toks[i]) })
+
+	for i := range 20 {
+		a, b := errs[i], errs[100+i]
+		if (a == nil) == (b == nil) {
+			t.Errorf("tokens %d and %d share an id or hash: errors %v and %v, want exactly one nil", i, 100+i, a, b)
+			continue
+		}
+		loser := a
+		if a == nil {
+			loser = b
+		}
+		wantErr(t, fmt.Sprintf("CreateClientToken(duplicate of token %d)", i), loser, sigil.ErrConflict)
+	}
+	for i := 50; i < 55; i++ {
+		wantErr(t, fmt.Sprintf("CreateClientToken(token %d of an unknown client)", i), errs[i], sigil.ErrNotFound)
+	}
+	for i, tok := range toks {
+		paired := i < 20 || (i >= 100 && i < 120)
+		if paired || tok.ClientID == "nobody" {
+			continue
+		}
+		if errs[i] != nil {
+			t.Errorf("CreateClientToken(%s), which conflicts with nothing: %v", tok.ID, errs[i])
+			continue
+		}
+		got, err := st.GetAuthorizationByAccessToken(ctx, tok.AccessTokenHash, tok.IssuedAt)
+		if err != nil || got.ID != tok.ID {
+			t.Errorf("token %s: %+v, %v", tok.ID, got, err)
+		}
+	}
+	// The winner of each pair is the one stored.
+	for i := range 20 {
+		w := toks[i]
+		if errs[i] != nil {
+			w = toks[100+i]
+		}
+		got, err := st.GetAuthorizationByAccessToken(ctx, w.AccessTokenHash, w.IssuedAt)
+		if err != nil || got.ID != w.ID {
+			t.Errorf("winner %s of a pair: %+v, %v", w.ID, got, err)
+		}
 	}
 }
 

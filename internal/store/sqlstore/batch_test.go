@@ -1,0 +1,340 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/sigil-oidc/sigil"
+)
+
+// recorder is a fake write for group: it records each batch and can hold a
+// batch until the test releases it.
+type recorder struct {
+	mu      sync.Mutex
+	batches [][]int
+	entered chan []int         // each batch as its write starts
+	hold    map[int]chan error // first item -> released by the test
+	fail    map[int]error      // item -> its error
+}
+
+func newRecorder() *recorder {
+	return &recorder{entered: make(chan []int, 100), hold: map[int]chan error{}, fail: map[int]error{}}
+}
+
+func (r *recorder) write(_ context.Context, items []int) []error {
+	r.mu.Lock()
+	r.batches = append(r.batches, slices.Clone(items))
+	gate := r.hold[items[0]]
+	r.mu.Unlock()
+	r.entered <- slices.Clone(items)
+	if gate != nil {
+		<-gate
+	}
+	errs := make([]error, len(items))
+	for i, it := range items {
+		errs[i] = r.fail[it]
+	}
+	return errs
+}
+
+func (r *recorder) sizes() []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []int
+	for _, b := range r.batches {
+		out = append(out, len(b))
+	}
+	return out
+}
+
+// queued reports how many calls wait in g's queue.
+func queued[T any](g *group[T]) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.queue)
+}
+
+// waitQueued waits until n calls are queued in g.
+func waitQueued[T any](t *testing.T, g *group[T], n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for queued(g) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d calls queued, want %d", queued(g), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// waitIdle waits until g has no writer and nothing queued: a goroutine
+// draining the queue gives up its place just after its last batch.
+func waitIdle[T any](t *testing.T, g *group[T]) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		g.mu.Lock()
+		w, q := g.writers, len(g.queue)
+		g.mu.Unlock()
+		if w == 0 && q == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d writers and %d queued calls left, want none", w, q)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// start runs g.do(item) in a goroutine and returns where its error arrives.
+func start(g *group[int], item int) chan error {
+	done := make(chan error, 1)
+	go func() { done <- g.do(context.Background(), item) }()
+	return done
+}
+
+// TestGroupLoneCallsWriteAlone checks that calls without concurrency are
+// each written at once in a batch of their own, and that no writer is left
+// behind.
+func TestGroupLoneCallsWriteAlone(t *testing.T) {
+	r := newRecorder()
+	g := &group[int]{maxBatch: 64, maxWriters: 1, write: r.write}
+	for i := range 5 {
+		if err := g.do(context.Background(), i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := r.sizes(); !slices.Equal(got, []int{1, 1, 1, 1, 1}) {
+		t.Errorf("batch sizes %v, want five batches of 1", got)
+	}
+	waitIdle(t, g)
+}
+
+// TestGroupJoinsWaitingCalls checks group commit itself: calls that arrive
+// while a batch is being written are written together by the next write,
+// in batches of at most maxBatch, and the first caller returns once its
+// own batch is written, without waiting for the batches of others.
+func TestGroupJoinsWaitingCalls(t *testing.T) {
+	r := newRecorder()
+	gate0, gate1 := make(chan error), make(chan error)
+	r.hold[0], r.hold[1] = gate0, gate1
+	g := &group[int]{maxBatch: 8, maxWriters: 1, write: r.write}
+
+	first := start(g, 0)
+	if b := <-r.entered; !slices.Equal(b, []int{0}) {
+		t.Fatalf("first batch %v, want [0]", b)
+	}
+	var rest []chan error
+	for i := 1; i <= 10; i++ {
+		rest = append(rest, start(g, i))
+		waitQueued(t, g, i) // in order, so that item 1 leads the next batch
+	}
+	close(gate0)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	// The first caller has returned while the next batch is still held.
+	if b := <-r.entered; len(b) != 8 || b[0] != 1 {
+		t.Fatalf("second batch %v, want the 8 oldest waiting calls from 1", b)
+	}
+	select {
+	case err := <-rest[0]:
+		t.Fatalf("call 1 returned (%v) before its batch was written", err)
+	default:
+	}
+	close(gate1)
+	for i, done := range rest {
+		if err := <-done; err != nil {
+			t.Errorf("call %d: %v", i+1, err)
+		}
+	}
+	if got := r.sizes(); !slices.Equal(got, []int{1, 8, 2}) {
+		t.Errorf("batch sizes %v, want [1 8 2]", got)
+	}
+	waitIdle(t, g)
+}
+
+// TestGroupErrorsPerCall checks that each caller gets its own item's error.
+func TestGroupErrorsPerCall(t *testing.T) {
+	r := newRecorder()
+	gate := make(chan error)
+	r.hold[0] = gate
+	r.fail[3] = errors.New("item 3 failed")
+	r.fail[5] = errors.New("item 5 failed")
+	g := &group[int]{maxBatch: 64, maxWriters: 1, write: r.write}
+	first := start(g, 0)
+	<-r.entered
+	dones := map[int]chan error{}
+	for i := 1; i <= 6; i++ {
+		dones[i] = start(g, i)
+	}
+	waitQueued(t, g, 6)
+	close(gate)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 6; i++ {
+		err := <-dones[i]
+		if want := r.fail[i]; err != want {
+			t.Errorf("call %d: error %v, want %v", i, err, want)
+		}
+	}
+	if got := r.sizes(); !slices.Equal(got, []int{1, 6}) {
+		t.Errorf("batch sizes %v, want [1 6]", got)
+	}
+}
+
+// TestGroupWriters checks that up to maxWriters batches are written at
+// once, and no more.
+func TestGroupWriters(t *testing.T) {
+	r := newRecorder()
+	gates := map[int]chan error{}
+	for i := range 3 {
+		gates[i] = make(chan error)
+		r.hold[i] = gates[i]
+	}
+	g := &group[int]{maxBatch: 64, maxWriters: 2, write: r.write}
+	d0 := start(g, 0)
+	<-r.entered
+	d1 := start(g, 1)
+	if b := <-r.entered; !slices.Equal(b, []int{1}) {
+		t.Fatalf("second writer's batch %v, want [1]", b)
+	}
+	d2 := start(g, 2)
+	waitQueued(t, g, 1) // both writers busy: call 2 waits
+	select {
+	case b := <-r.entered:
+		t.Fatalf("a third batch %v started while two were written", b)
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(gates[1])
+	close(gates[0])
+	close(gates[2])
+	for i, d := range []chan error{d0, d1, d2} {
+		if err := <-d; err != nil {
+			t.Errorf("call %d: %v", i, err)
+		}
+	}
+}
+
+// TestGroupManyConcurrent checks under real concurrency (no gates) that
+// every call returns its own item's result and batches stay within
+// maxBatch.
+func TestGroupManyConcurrent(t *testing.T) {
+	r := newRecorder()
+	r.entered = make(chan []int, 1000)
+	for i := 0; i < 500; i += 7 {
+		r.fail[i] = fmt.Errorf("item %d", i)
+	}
+	g := &group[int]{maxBatch: 16, maxWriters: 2, write: r.write}
+	var wg sync.WaitGroup
+	errs := make([]error, 500)
+	for i := range 500 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = g.do(context.Background(), i)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != r.fail[i] {
+			t.Errorf("call %d: %v, want %v", i, err, r.fail[i])
+		}
+	}
+	total := 0
+	for _, n := range r.sizes() {
+		if n > 16 {
+			t.Errorf("a batch of %d, more than maxBatch", n)
+		}
+		total += n
+	}
+	if total != 500 {
+		t.Errorf("%d items written, want 500", total)
+	}
+	waitIdle(t, g)
+}
+
+// TestWriteClientTokensIsolatesConflicts checks the fallback of the real
+// write on SQLite: a batch in which one token repeats another's id and one
+// names an unknown client fails as a whole, and is then written row by
+// row, so that only those two callers get ErrConflict and ErrNotFound.
+func TestWriteClientTokensIsolatesConflicts(t *testing.T) {
+	s := openSQLite(t)
+	ctx := context.Background()
+	if err := s.CreateClient(ctx, &sigil.Client{ID: "m2m", Scope: sigil.Scopes{"api"}}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.UnixMilli(1_800_000_000_000)
+	tok := func(id, client string) sigil.ClientToken {
+		return sigil.ClientToken{ID: id, ClientID: client, Scope: sigil.Scopes{"api"},
+			AccessTokenHash: []byte("hash of " + id + client), IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
+	}
+	batch := []sigil.ClientToken{tok("a", "m2m"), tok("b", "m2m"), tok("a", "m2m"), tok("c", "nobody"), tok("d", "m2m")}
+	batch[2].AccessTokenHash = []byte("another hash")
+	before := s.Statements()
+	errs := s.writeClientTokens(ctx, batch)
+	if n := s.Statements() - before; n != uint64(1+len(batch)) {
+		t.Errorf("%d statements, want the failed batch and one per token: %d", n, 1+len(batch))
+	}
+	for i, want := range []error{nil, nil, sigil.ErrConflict, sigil.ErrNotFound, nil} {
+		if want == nil && errs[i] != nil || want != nil && !errors.Is(errs[i], want) {
+			t.Errorf("token %d (%s): %v, want %v", i, batch[i].ID, errs[i], want)
+		}
+	}
+	for _, i := range []int{0, 1, 4} {
+		if _, err := s.GetAuthorizationByAccessToken(ctx, batch[i].AccessTokenHash, now); err != nil {
+			t.Errorf("token %s was not stored: %v", batch[i].ID, err)
+		}
+	}
+	// A batch without conflicts is one statement.
+	before = s.Statements()
+	errs = s.writeClientTokens(ctx, []sigil.ClientToken{tok("e", "m2m"), tok("f", "m2m"), tok("g", "m2m")})
+	if n := s.Statements() - before; n != 1 || errors.Join(errs...) != nil {
+		t.Errorf("a clean batch of 3: %d statements, errors %v; want 1 statement, no error", n, errs)
+	}
+}
+
+// openSQLite opens a Store on a new SQLite file with the sqlite package's
+// migrations and its constraint codes.
+func openSQLite(t *testing.T) *Store {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "batch.db")+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("../sqlite/migrations"), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Up(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	code := func(err error) int {
+		var e *sqlite.Error
+		if errors.As(err, &e) {
+			return e.Code()
+		}
+		return 0
+	}
+	s := New(db, Dialect{
+		Name: "sqlite",
+		IsUniqueViolation: func(err error) bool {
+			return code(err) == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || code(err) == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+		},
+		IsForeignKeyViolation: func(err error) bool { return code(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY },
+	})
+	t.Cleanup(func() { s.Close() })
+	return s
+}
