@@ -33,8 +33,8 @@ import (
 	"github.com/sigil-oidc/sigil/internal/scope"
 	"github.com/sigil-oidc/sigil/internal/secret"
 	"github.com/sigil-oidc/sigil/internal/server"
-	"github.com/sigil-oidc/sigil/internal/store/cached"
 	"github.com/sigil-oidc/sigil/internal/session"
+	"github.com/sigil-oidc/sigil/internal/store/cached"
 	"github.com/sigil-oidc/sigil/web"
 )
 
@@ -120,9 +120,11 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	}
 
 	lifetimes := lifetimesOf(cfg.Durations)
-	// Every reader of clients goes through the client cache; see
+	// Every reader of clients goes through the client cache, and every
+	// reader of tokens (userinfo, introspection) through the token cache
+	// beneath it, which also sees the admin API's client deletions; see
 	// internal/store/cached and docs/operations.md ("Caches").
-	clients := cached.New(st, cached.DefaultTTL, cached.DefaultSize)
+	clients := cached.New(cached.NewTokens(st, cached.DefaultTokenTTL, cached.DefaultTokenSize), cached.DefaultTTL, cached.DefaultSize)
 	provider := &oauth.Provider{
 		Issuer:    issuer,
 		Store:     clients,

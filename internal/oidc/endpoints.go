@@ -6,10 +6,13 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/cache"
 	"github.com/sigil-oidc/sigil/internal/keys"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
 	"github.com/sigil-oidc/sigil/internal/secret"
@@ -27,7 +30,19 @@ type Endpoints struct {
 	Scopes []string
 	// Domains answers which domains Sigil serves (WebFinger).
 	Domains sigil.DomainResolver
+
+	// userinfo keeps recent userinfo answers as JSON, by authorization id
+	// (see userinfoBody).
+	userinfoOnce sync.Once
+	userinfo     *cache.LRU[string, []byte]
 }
+
+// Bounds of the userinfo answers kept in memory: how many, and for how long
+// after each was built.
+const (
+	userinfoCacheSize = 4096
+	userinfoCacheTTL  = time.Minute
+)
 
 // AccessTokenPrefix is the prefix of Sigil's access tokens; other strings
 // are rejected without a database read.
@@ -151,9 +166,40 @@ func (e *Endpoints) ServeUserinfo(w http.ResponseWriter, r *http.Request) {
 		oautherr.WriteJSON(w, oautherr.ErrTokenExpired.WithHint("This access token was issued with the client_credentials grant and names no person; userinfo needs a token from a person's sign-in."))
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(PersonClaims(a))
+	body, err := e.userinfoBody(a)
+	if err != nil {
+		e.Log.Error("userinfo claims", "err", err)
+		oautherr.WriteJSON(w, oautherr.ErrServerError.WithHint("The claims could not be encoded; try again."))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = w.Write(body)
+}
+
+// userinfoBody returns the JSON of a's claims. Building and encoding them
+// (the signed message parsed again for the proof, maps encoded with sorted
+// keys) costs more than the rest of a userinfo request, so the answer is
+// kept by authorization id. It never needs to be dropped: it depends only
+// on the subject, address, signed message, records and granted scope, none
+// of which change once the code is exchanged (a refresh keeps the scope),
+// and whether the token is still good is checked on every request before
+// this is called. The bounds only limit memory.
+func (e *Endpoints) userinfoBody(a *sigil.Authorization) ([]byte, error) {
+	e.userinfoOnce.Do(func() { e.userinfo = cache.New[string, []byte](userinfoCacheSize) })
+	now := e.Now()
+	if body, ok := e.userinfo.Get(a.ID, now); ok {
+		return body, nil
+	}
+	body, err := json.Marshal(PersonClaims(a))
+	if err != nil {
+		return nil, err
+	}
+	body = append(body, '\n')
+	e.userinfo.Add(a.ID, body, now, userinfoCacheTTL)
+	return body, nil
 }
 
 // accessTokenOf finds the access token of a userinfo request.
@@ -165,7 +211,7 @@ func accessTokenOf(r *http.Request) (string, error) {
 		case strings.EqualFold(scheme, "Bearer"), strings.EqualFold(scheme, "Basic") && strings.HasPrefix(strings.TrimSpace(value), AccessTokenPrefix):
 			token = strings.TrimSpace(value)
 		default:
-			return "", oautherr.ErrRequestUnauthorized.WithHint("Send the access token as \"Authorization: Bearer <token>\".")
+			return "", oautherr.ErrRequestUnauthorized.WithHint("Send the access token as 'Authorization: Bearer <token>'.")
 		}
 	}
 	if r.Method == http.MethodPost {
@@ -182,7 +228,7 @@ func accessTokenOf(r *http.Request) (string, error) {
 		}
 	}
 	if token == "" {
-		return "", oautherr.ErrRequestUnauthorized.WithHint("No access token was sent; send it as \"Authorization: Bearer <token>\".")
+		return "", oautherr.ErrRequestUnauthorized.WithHint("No access token was sent; send it as 'Authorization: Bearer <token>'.")
 	}
 	if !strings.HasPrefix(token, AccessTokenPrefix) {
 		return "", oautherr.ErrTokenExpired.WithHint("The access token is not one Sigil issued.")
