@@ -127,7 +127,7 @@ func (h *handler) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := bearerToken(r)
 		if !ok {
-			h.unauthorized(w, "Send the admin token as \"Authorization: Bearer <token>\".")
+			h.unauthorized(w, "Send the admin token as 'Authorization: Bearer <token>'.")
 			return
 		}
 		sum := HashToken(token)

@@ -1,6 +1,8 @@
-// Package cached serves client lookups from memory: a decorator of
-// sigil.Store whose GetClient answers from a bounded cache (internal/cache)
-// for a few seconds, and whose client writes drop the entry at once. Every
+// Package cached serves the hottest reads from memory, as two decorators of
+// sigil.Store: New caches client lookups (GetClient) and Tokens the two
+// token lookups of userinfo and introspection, each in a bounded cache
+// (internal/cache) for a short time, with the writes that change what they
+// cache dropping the entries at once on the node that makes them. Every
 // other method goes straight to the decorated store.
 //
 // The token endpoint reads the client on every request to check its
