@@ -127,7 +127,12 @@ func Middleware(h http.Handler, log *slog.Logger) http.Handler {
 					oautherr.WriteJSON(rec, oautherr.ErrServerError.WithHint("Request id %s.", id))
 				}
 			}
-			log.Debug("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+			// The access log is at debug level, off by default: its
+			// attributes (six values boxed into interfaces) are only built
+			// when it is written.
+			if log.Enabled(r.Context(), slog.LevelDebug) {
+				log.Debug("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+			}
 		}()
 		h.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), ctxKey{}, id)))
 	})
