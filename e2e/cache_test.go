@@ -42,7 +42,6 @@ func ccStatus(t *testing.T, in *instance, id, secret string) (int, string) {
 	return st, code
 }
 
-
 // TestClientCacheBoundAcrossNodes checks the client cache's contract on a
 // fleet: a secret rotated and a client deleted on node A stop working on
 // node A at once (its own write drops its cache entry), and on node B,
