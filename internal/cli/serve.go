@@ -264,12 +264,11 @@ func tuneGC() {
 	}
 }
 
-// lifetimesOf is the configured lifetimes; the code and the challenge keep
-// the defaults (RFC 6749 section 4.1.2 asks codes to live 10 minutes at
-// most, and a challenge never outlives its flow).
+// lifetimesOf is the configured lifetimes; the challenge keeps its default
+// (it never outlives its flow anyway).
 func lifetimesOf(d config.Durations) oauth.Lifetimes {
 	l := oauth.DefaultLifetimes
-	l.Flow, l.AccessToken, l.IDToken, l.RefreshToken, l.Session = d.Flow, d.AccessToken, d.IDToken, d.RefreshToken, d.Session
+	l.Flow, l.Code, l.AccessToken, l.IDToken, l.RefreshToken, l.Session = d.Flow, d.Code, d.AccessToken, d.IDToken, d.RefreshToken, d.Session
 	return l
 }
 

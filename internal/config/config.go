@@ -36,6 +36,7 @@ type Config struct {
 	// Lifetimes of what Sigil issues and how often expired rows are
 	// deleted, Go durations as given; Validate parses them into Durations.
 	FlowLifetime         string `yaml:"flow_lifetime"`
+	CodeLifetime         string `yaml:"code_lifetime"`
 	AccessTokenLifetime  string `yaml:"access_token_lifetime"`
 	IDTokenLifetime      string `yaml:"id_token_lifetime"`
 	RefreshTokenLifetime string `yaml:"refresh_token_lifetime"`
@@ -64,7 +65,7 @@ type Config struct {
 type Durations struct {
 	ShutdownDelay time.Duration
 	// Flow bounds a sign-in from the authorization request to consent.
-	Flow, AccessToken, IDToken, RefreshToken, Session time.Duration
+	Flow, Code, AccessToken, IDToken, RefreshToken, Session time.Duration
 	// Cleanup is how often expired authorizations are deleted.
 	Cleanup time.Duration
 }
@@ -101,6 +102,7 @@ var options = []option{
 	{"system-secret", "SIGIL_SYSTEM_SECRET", "", "secret (32+ characters) that keys token hashes, cookies and key encryption (default: generated into <data-dir>/system-secret)", func(c *Config) *string { return &c.SystemSecret }},
 	{"shutdown-delay", "SIGIL_SHUTDOWN_DELAY", "5s", "on SIGTERM/SIGINT: how long /health/ready answers 503 while requests are still served, so load balancers stop sending traffic, before the listeners close (a Go duration; 0 to skip)", func(c *Config) *string { return &c.ShutdownDelay }},
 	{"flow-lifetime", "SIGIL_FLOW_LIFETIME", "30m", "how long a person has from the authorization request to consent (a Go duration)", func(c *Config) *string { return &c.FlowLifetime }},
+	{"code-lifetime", "SIGIL_CODE_LIFETIME", "10m", "lifetime of authorization codes, 10m at most (RFC 6749 section 4.1.2); a redeemed code's flow is kept this long to catch its replay (a Go duration)", func(c *Config) *string { return &c.CodeLifetime }},
 	{"access-token-lifetime", "SIGIL_ACCESS_TOKEN_LIFETIME", "1h", "lifetime of access tokens (a Go duration)", func(c *Config) *string { return &c.AccessTokenLifetime }},
 	{"id-token-lifetime", "SIGIL_ID_TOKEN_LIFETIME", "1h", "lifetime of ID tokens (a Go duration)", func(c *Config) *string { return &c.IDTokenLifetime }},
 	{"refresh-token-lifetime", "SIGIL_REFRESH_TOKEN_LIFETIME", "720h", "lifetime of each refresh token; every refresh issues a new one (a Go duration)", func(c *Config) *string { return &c.RefreshTokenLifetime }},
@@ -242,6 +244,7 @@ func (c *Config) parseDurations() []error {
 	}{
 		{"--shutdown-delay", c.ShutdownDelay, &c.Durations.ShutdownDelay, 0},
 		{"--flow-lifetime", c.FlowLifetime, &c.Durations.Flow, time.Minute},
+		{"--code-lifetime", c.CodeLifetime, &c.Durations.Code, 10 * time.Second},
 		{"--access-token-lifetime", c.AccessTokenLifetime, &c.Durations.AccessToken, 10 * time.Second},
 		{"--id-token-lifetime", c.IDTokenLifetime, &c.Durations.IDToken, 10 * time.Second},
 		{"--refresh-token-lifetime", c.RefreshTokenLifetime, &c.Durations.RefreshToken, 10 * time.Second},
@@ -253,6 +256,9 @@ func (c *Config) parseDurations() []error {
 			errs = append(errs, fmt.Errorf("%s %q must be a Go duration of at least %v, such as 30s, 10m or 1h", d.flag, d.value, d.min))
 		}
 		*d.dst = v
+	}
+	if c.Durations.Code > 10*time.Minute {
+		errs = append(errs, fmt.Errorf("--code-lifetime %q must be at most 10m (RFC 6749 section 4.1.2)", c.CodeLifetime))
 	}
 	return errs
 }
@@ -287,6 +293,9 @@ func (c *Config) parseDBPool() []error {
 			errs = append(errs, fmt.Errorf("%s %q must be a Go duration of at least %v, such as 5s or 30m", d.flag, d.value, d.min))
 		}
 		*d.dst = v
+	}
+	if c.Durations.Code > 10*time.Minute {
+		errs = append(errs, fmt.Errorf("--code-lifetime %q must be at most 10m (RFC 6749 section 4.1.2)", c.CodeLifetime))
 	}
 	return errs
 }

@@ -157,7 +157,7 @@ func TestDurations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Durations{ShutdownDelay: 5 * time.Second, Flow: 30 * time.Minute, AccessToken: time.Hour, IDToken: time.Hour,
+	want := Durations{ShutdownDelay: 5 * time.Second, Flow: 30 * time.Minute, Code: 10 * time.Minute, AccessToken: time.Hour, IDToken: time.Hour,
 		RefreshToken: 720 * time.Hour, Session: 24 * time.Hour, Cleanup: 10 * time.Minute}
 	if c.Durations != want {
 		t.Errorf("defaults = %+v, want %+v", c.Durations, want)
@@ -169,7 +169,7 @@ func TestDurations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = Durations{Flow: 2 * time.Minute, AccessToken: time.Minute, IDToken: time.Hour, RefreshToken: 48 * time.Hour,
+	want = Durations{Flow: 2 * time.Minute, Code: 10 * time.Minute, AccessToken: time.Minute, IDToken: time.Hour, RefreshToken: 48 * time.Hour,
 		Session: 24 * time.Hour, Cleanup: 30 * time.Second}
 	if c.Durations != want {
 		t.Errorf("set = %+v, want %+v", c.Durations, want)
@@ -180,6 +180,8 @@ func TestDurations(t *testing.T) {
 		{"--cleanup-interval", "0"},
 		{"--shutdown-delay", "-1s"},
 		{"--session-lifetime", "10"},
+		{"--code-lifetime", "11m"},
+		{"--code-lifetime", "1s"},
 	} {
 		_, err := load(t, append([]string{"--dev"}, args...), nil)
 		if err == nil || !strings.Contains(err.Error(), args[0]+" ") {
