@@ -260,7 +260,7 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 func tuneGC() {
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetGCPercent(400)
-		debug.SetMemoryLimit(40 << 20)
+		debug.SetMemoryLimit(32 << 20)
 	}
 }
 
