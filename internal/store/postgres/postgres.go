@@ -11,7 +11,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"time"
 
@@ -33,17 +32,8 @@ var migrations embed.FS
 var schema = sqlstore.Schema{
 	Name:               "postgres",
 	Dialect:            goose.DialectPostgres,
-	Migrations:         mustSub(migrations, "migrations"),
+	Migrations:         sqlstore.MigrationsDir(migrations, "migrations"),
 	VersionTableExists: "SELECT to_regclass('goose_db_version') IS NOT NULL",
-}
-
-// mustSub is fs.Sub of a folder go:embed guarantees.
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
 }
 
 // Dialect is how PostgreSQL differs for sqlstore: $n parameters and the

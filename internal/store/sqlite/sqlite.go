@@ -10,7 +10,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"runtime"
 	"strings"
@@ -33,17 +32,8 @@ var migrations embed.FS
 var schema = sqlstore.Schema{
 	Name:               "sqlite",
 	Dialect:            goose.DialectSQLite3,
-	Migrations:         mustSub(migrations, "migrations"),
+	Migrations:         sqlstore.MigrationsDir(migrations, "migrations"),
 	VersionTableExists: "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'",
-}
-
-// mustSub is fs.Sub of a folder go:embed guarantees.
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
 }
 
 // Dialect is how SQLite differs for sqlstore: "?" parameters and the

@@ -25,6 +25,17 @@ type Schema struct {
 	VersionTableExists string
 }
 
+// MigrationsDir is the folder dir of an embedded file system, for
+// Schema.Migrations. fs.Sub fails only on an invalid path, which go:embed
+// has already refused at build time, hence the panic.
+func MigrationsDir(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
 // Provider is goose over the migrations, for Up and for tests that move the
 // schema to a given version.
 func (s Schema) Provider(db *sql.DB) (*goose.Provider, error) {
