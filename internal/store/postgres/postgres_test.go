@@ -6,7 +6,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -109,52 +108,11 @@ func TestReadyDown(t *testing.T) {
 func TestConcurrentMigrate(t *testing.T) {
 	dsn := pgtest.NewDatabase(t)
 	const n = 5
-	stores := make([]*Store, n)
+	stores := make([]storetest.Migrator, n)
 	for i := range stores {
 		stores[i] = openOn(t, dsn, Options{MaxConns: 2})
 	}
-	var (
-		wg      sync.WaitGroup
-		start   = make(chan struct{})
-		applied = make([][]int64, n)
-		errs    = make([]error, n)
-	)
-	for i, st := range stores {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			applied[i], errs[i] = st.Migrate(context.Background())
-		}()
-	}
-	close(start)
-	wg.Wait()
-	var all []int64
-	for i := range n {
-		if errs[i] != nil {
-			t.Errorf("Migrate #%d: %v", i, errs[i])
-		}
-		all = append(all, applied[i]...)
-	}
-	slices.Sort(all)
-	if want := allVersions(t); !slices.Equal(all, want) {
-		t.Errorf("versions applied between the five: %v, want each of %v once", all, want)
-	}
-	for i, st := range stores {
-		if err := st.Ready(context.Background()); err != nil {
-			t.Errorf("Ready #%d: %v", i, err)
-		}
-	}
-	// The schema works: a client round-trips through every pool.
-	ctx := context.Background()
-	if err := stores[0].CreateClient(ctx, &sigil.Client{ID: "rp"}); err != nil {
-		t.Fatal(err)
-	}
-	for i, st := range stores {
-		if _, err := st.GetClient(ctx, "rp"); err != nil {
-			t.Errorf("GetClient on pool #%d: %v", i, err)
-		}
-	}
+	storetest.MigrateAtOnce(t, stores, allVersions(t))
 }
 
 // TestStatementTimeout: Options.StatementTimeout reaches every connection,

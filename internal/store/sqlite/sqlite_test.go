@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -79,7 +78,7 @@ func TestMigrate(t *testing.T) {
 func TestConcurrentMigrate(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sigil.db")
 	const n = 5
-	stores := make([]*Store, n)
+	stores := make([]storetest.Migrator, n)
 	for i := range stores {
 		st, err := Open(path)
 		if err != nil {
@@ -88,47 +87,7 @@ func TestConcurrentMigrate(t *testing.T) {
 		defer st.Close()
 		stores[i] = st
 	}
-	var (
-		wg      sync.WaitGroup
-		start   = make(chan struct{})
-		applied = make([][]int64, n)
-		errs    = make([]error, n)
-	)
-	for i, st := range stores {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			applied[i], errs[i] = st.Migrate(context.Background())
-		}()
-	}
-	close(start)
-	wg.Wait()
-	var all []int64
-	for i := range n {
-		if errs[i] != nil {
-			t.Errorf("Migrate #%d: %v", i, errs[i])
-		}
-		all = append(all, applied[i]...)
-	}
-	slices.Sort(all)
-	if want := allVersions(t); !slices.Equal(all, want) {
-		t.Errorf("versions applied between the five: %v, want each of %v once", all, want)
-	}
-	ctx := context.Background()
-	for i, st := range stores {
-		if err := st.Ready(ctx); err != nil {
-			t.Errorf("Ready #%d: %v", i, err)
-		}
-	}
-	if err := stores[0].CreateClient(ctx, &sigil.Client{ID: "rp"}); err != nil {
-		t.Fatal(err)
-	}
-	for i, st := range stores {
-		if _, err := st.GetClient(ctx, "rp"); err != nil {
-			t.Errorf("GetClient on #%d: %v", i, err)
-		}
-	}
+	storetest.MigrateAtOnce(t, stores, allVersions(t))
 }
 
 // TestMigrateWaitsForTheLock: while another process holds the lock file,
