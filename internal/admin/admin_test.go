@@ -269,6 +269,8 @@ func TestCreatePublicClientWithAllMetadata(t *testing.T) {
 		TosURI:                  "http://localhost:3000/tos",
 		AllowedCORSOrigins:      []string{"https://app.example.com", "http://localhost:3000", "https://app.example.com:8443"},
 		AllowPlainPKCE:          true,
+		RequirePKCE:             ptr(true),
+		AccessTokenStrategy:     "opaque",
 	}
 	if got, exp := mustJSON(t, m), mustJSON(t, want); got != exp {
 		t.Fatalf("response\n got %s\nwant %s", got, exp)
@@ -396,6 +398,17 @@ func TestValidation(t *testing.T) {
 		meta("client_secret given", `"client_secret":"chosen-by-me"`, "client_secret", "the server issues secrets"),
 		meta("client_name control", `"client_name":"Bank\u0000Evil"`, "client_name", "control"),
 		meta("client_name too long", `"client_name":"`+strings.Repeat("n", 201)+`"`, "client_name", "201"),
+		meta("require_pkce false for a public client", `"token_endpoint_auth_method":"none","require_pkce":false`, "require_pkce", "public client"),
+		meta("id token alg none", `"id_token_signed_response_alg":"none"`, "id_token_signed_response_alg", "never accepted"),
+		meta("id token alg HS256", `"id_token_signed_response_alg":"HS256"`, "id_token_signed_response_alg", "'HS256'", "RS256, ES256, EdDSA"),
+		meta("userinfo alg none", `"userinfo_signed_response_alg":"none"`, "userinfo_signed_response_alg", "never accepted"),
+		meta("backchannel logout uri http", `"backchannel_logout_uri":"http://rp.example.com/bc"`, "backchannel_logout_uri", "https"),
+		meta("backchannel logout uri fragment", `"backchannel_logout_uri":"https://rp.example.com/bc#x"`, "backchannel_logout_uri", "fragment"),
+		meta("backchannel session without uri", `"backchannel_logout_session_required":true`, "backchannel_logout_session_required", "backchannel_logout_uri"),
+		meta("access token strategy", `"access_token_strategy":"paseto"`, "access_token_strategy", "'paseto'", "jwt"),
+		meta("resource relative", `"resources":["/api"]`, "resources", "'/api'", "absolute"),
+		meta("resource fragment", `"resources":["https://api.example.com/#a"]`, "resources", "fragment"),
+		meta("resource twice", `"resources":["https://api.example.com/","https://api.example.com/"]`, "resources", "twice"),
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -406,6 +419,37 @@ func TestValidation(t *testing.T) {
 				t.Fatal("an invalid client was stored")
 			}
 		})
+	}
+}
+
+// TestOpenIDMetadataRoundTrip registers every OpenID Connect, RFC 9068 and
+// RFC 8707 field and reads each back as registered.
+func TestOpenIDMetadataRoundTrip(t *testing.T) {
+	f := newFixture(t)
+	rec := f.do(t, "POST", "/admin/clients", `{"client_id":"rp-1","redirect_uris":["https://rp.example.com/cb"],
+		"require_pkce":false,"id_token_signed_response_alg":"ES256","userinfo_signed_response_alg":"EdDSA",
+		"backchannel_logout_uri":"https://rp.example.com/bc?x=1","backchannel_logout_session_required":true,
+		"access_token_strategy":"jwt","resources":["https://api.example.com/","urn:example:api"]}`)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("status %d %s", rec.Code, rec.Body)
+	}
+	m := decodeMetadata(t, rec)
+	if m.RequirePKCE == nil || *m.RequirePKCE || m.IDTokenSignedResponseAlg != "ES256" || m.UserinfoSignedResponseAlg != "EdDSA" ||
+		m.BackchannelLogoutURI != "https://rp.example.com/bc?x=1" || !m.BackchannelLogoutSessionRequired ||
+		m.AccessTokenStrategy != "jwt" || strings.Join(m.Resources, " ") != "https://api.example.com/ urn:example:api" {
+		t.Fatalf("metadata read back as %s", rec.Body)
+	}
+	c := f.store.clients["rp-1"]
+	if c.PKCERequired() || c.IDTokenAlg() != "ES256" || !c.JWTAccessTokens() {
+		t.Fatalf("stored client %+v", c)
+	}
+
+	// Omitted, each takes its default: PKCE required, RS256, opaque.
+	rec = f.do(t, "POST", "/admin/clients", `{"client_id":"rp-2","redirect_uris":["https://rp.example.com/cb"]}`)
+	m = decodeMetadata(t, rec)
+	c = f.store.clients["rp-2"]
+	if m.RequirePKCE == nil || !*m.RequirePKCE || m.AccessTokenStrategy != "opaque" || !c.PKCERequired() || c.IDTokenAlg() != "RS256" || c.JWTAccessTokens() {
+		t.Fatalf("defaults: %s / %+v", rec.Body, c)
 	}
 }
 
@@ -678,3 +722,5 @@ func TestProfilerBehindAdminToken(t *testing.T) {
 		t.Fatalf("index: %d %.200q; want 200 listing the profiles", rec.Code, rec.Body.String())
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

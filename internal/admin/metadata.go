@@ -61,6 +61,24 @@ type Metadata struct {
 	// AllowPlainPKCE lets the client use code_challenge_method=plain; off by
 	// default because RFC 9700 section 2.1.1 recommends S256.
 	AllowPlainPKCE bool `json:"allow_plain_pkce"`
+	// RequirePKCE is true when absent; only a confidential client may set
+	// it to false (RFC 9700 section 2.1.1 asks PKCE of every public one).
+	RequirePKCE *bool `json:"require_pkce,omitempty"`
+	// IDTokenSignedResponseAlg and UserinfoSignedResponseAlg are OpenID
+	// Connect Dynamic Client Registration section 2's: RS256 (the ID token
+	// default), ES256 or EdDSA; none is never accepted.
+	IDTokenSignedResponseAlg  string `json:"id_token_signed_response_alg,omitempty"`
+	UserinfoSignedResponseAlg string `json:"userinfo_signed_response_alg,omitempty"`
+	// BackchannelLogoutURI and BackchannelLogoutSessionRequired are OpenID
+	// Connect Back-Channel Logout 1.0 section 2.2's.
+	BackchannelLogoutURI             string `json:"backchannel_logout_uri,omitempty"`
+	BackchannelLogoutSessionRequired bool   `json:"backchannel_logout_session_required,omitempty"`
+	// AccessTokenStrategy is opaque (the default) or jwt (RFC 9068), the
+	// name Ory Hydra gives this setting.
+	AccessTokenStrategy string `json:"access_token_strategy,omitempty"`
+	// Resources are the RFC 8707 resource indicators the client may ask
+	// for: absolute URIs without a fragment.
+	Resources []string `json:"resources,omitempty"`
 }
 
 // ValidateMetadata checks registration metadata against RFC 7591 and Sigil's
@@ -171,12 +189,103 @@ func ValidateMetadata(m *Metadata) (*sigil.Client, error) {
 	if c.AllowedCORSOrigins, err = checkOrigins(m.AllowedCORSOrigins); err != nil {
 		return nil, err
 	}
+	if err := checkOIDCMetadata(m, c, codeFlow); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// checkOIDCMetadata checks and copies into c the metadata of OpenID Connect
+// (PKCE, algorithms, back-channel logout) and of RFC 9068 and RFC 8707.
+func checkOIDCMetadata(m *Metadata, c *sigil.Client, codeFlow bool) error {
+	// PKCE stays required unless a confidential client opts out (the
+	// OpenID Foundation's Basic OP plan sends no code_challenge).
+	c.RequirePKCE = m.RequirePKCE == nil || *m.RequirePKCE
+	if !c.RequirePKCE && c.Public() {
+		return metadataErr("require_pkce cannot be false for a public client (token_endpoint_auth_method none): without a secret, PKCE is what binds the code to the app (RFC 9700 section 2.1.1).")
+	}
+	var err error
+	if c.IDTokenSignedResponseAlg, err = checkAlg("id_token_signed_response_alg", m.IDTokenSignedResponseAlg); err != nil {
+		return err
+	}
+	if c.UserinfoSignedResponseAlg, err = checkAlg("userinfo_signed_response_alg", m.UserinfoSignedResponseAlg); err != nil {
+		return err
+	}
+	if m.BackchannelLogoutURI != "" {
+		if !codeFlow {
+			return metadataErr("backchannel_logout_uri is only for clients of the authorization_code grant: a client_credentials client has no sessions to end.")
+		}
+		// Back-Channel Logout 1.0 section 2.2: an absolute URI, with a
+		// port, path and query if needed, never a fragment.
+		if err := checkWebURL("backchannel_logout_uri", m.BackchannelLogoutURI); err != nil {
+			return err
+		}
+		if strings.Contains(m.BackchannelLogoutURI, "#") {
+			return metadataErr("backchannel_logout_uri '%s' has a fragment; remove it (Back-Channel Logout 1.0 section 2.2).", printable(m.BackchannelLogoutURI))
+		}
+		c.BackchannelLogoutURI = m.BackchannelLogoutURI
+	}
+	if m.BackchannelLogoutSessionRequired && c.BackchannelLogoutURI == "" {
+		return metadataErr("backchannel_logout_session_required needs a backchannel_logout_uri.")
+	}
+	c.BackchannelLogoutSessionRequired = m.BackchannelLogoutSessionRequired
+	switch m.AccessTokenStrategy {
+	case "", sigil.AccessTokenOpaque:
+		c.AccessTokenStrategy = sigil.AccessTokenOpaque
+	case sigil.AccessTokenJWT:
+		c.AccessTokenStrategy = sigil.AccessTokenJWT
+	default:
+		return metadataErr("access_token_strategy '%s' is not supported; use opaque (the default) or jwt (RFC 9068).", printable(m.AccessTokenStrategy))
+	}
+	if c.Resources, err = checkResources(m.Resources); err != nil {
+		return err
+	}
+	return nil
+}
+
+// checkAlg accepts the JWS algorithms Sigil signs with. An empty value
+// stays empty (the field's default applies).
+func checkAlg(field, alg string) (string, error) {
+	switch alg {
+	case "", sigil.AlgRS256, sigil.AlgES256, sigil.AlgEdDSA:
+		return alg, nil
+	case "none":
+		return "", metadataErr("%s none is never accepted: Sigil signs every token. Use RS256, ES256 or EdDSA.", field)
+	default:
+		return "", metadataErr("%s '%s' is not supported; supported: RS256, ES256, EdDSA.", field, printable(alg))
+	}
+}
+
+// checkResources validates RFC 8707 resource indicators: absolute URIs
+// without a fragment (section 2), no duplicates.
+func checkResources(resources []string) ([]string, error) {
+	if len(resources) == 0 {
+		return nil, nil
+	}
+	seen := make(map[string]bool, len(resources))
+	out := make([]string, 0, len(resources))
+	for _, raw := range resources {
+		u, err := url.Parse(raw)
+		switch {
+		case raw == "" || err != nil || !u.IsAbs():
+			return nil, metadataErr("resources: '%s' is not an absolute URI (RFC 8707 section 2).", printable(raw))
+		case strings.Contains(raw, "#"):
+			return nil, metadataErr("resources: '%s' has a fragment, which RFC 8707 section 2 forbids.", printable(raw))
+		case strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }):
+			return nil, metadataErr("resources: '%s' contains whitespace or control characters.", printable(raw))
+		case seen[raw]:
+			return nil, metadataErr("resources lists '%s' twice.", printable(raw))
+		}
+		seen[raw] = true
+		out = append(out, raw)
+	}
+	return out, nil
 }
 
 // metadataFromClient renders a stored client as the response metadata,
 // without any secret.
 func metadataFromClient(c *sigil.Client) *Metadata {
+	requirePKCE := c.PKCERequired() // what the authorization endpoint applies
 	m := &Metadata{
 		ClientID:                c.ID,
 		ClientName:              c.Name,
@@ -192,6 +301,17 @@ func metadataFromClient(c *sigil.Client) *Metadata {
 		TosURI:                  c.TosURI,
 		AllowedCORSOrigins:      c.AllowedCORSOrigins,
 		AllowPlainPKCE:          c.AllowPlainPKCE,
+		RequirePKCE:             &requirePKCE,
+
+		IDTokenSignedResponseAlg:         c.IDTokenSignedResponseAlg,
+		UserinfoSignedResponseAlg:        c.UserinfoSignedResponseAlg,
+		BackchannelLogoutURI:             c.BackchannelLogoutURI,
+		BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
+		AccessTokenStrategy:              c.AccessTokenStrategy,
+		Resources:                        c.Resources,
+	}
+	if m.AccessTokenStrategy == "" {
+		m.AccessTokenStrategy = sigil.AccessTokenOpaque
 	}
 	if !c.CreatedAt.IsZero() {
 		m.ClientIDIssuedAt = c.CreatedAt.Unix()

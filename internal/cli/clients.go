@@ -82,6 +82,7 @@ RFC 7591; client secrets are shown once, when they are issued.`,
 
 func newClientsCreateCommand(o *clientsOptions) *cobra.Command {
 	var m admin.Metadata
+	var requirePKCE bool
 	cmd := &cobra.Command{
 		Use:   "create",
 		Short: "Register a client and print its client_id (and secret, once)",
@@ -100,6 +101,11 @@ the API scopes it may ask for (without openid; none is allowed too).`,
   sigil clients create --name "Billing job" --grant-type client_credentials --scope "invoices:read"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Only a flag given on the command line sends require_pkce,
+			// so the server's default (true) applies otherwise.
+			if cmd.Flags().Changed("require-pkce") {
+				m.RequirePKCE = &requirePKCE
+			}
 			raw, err := o.do(cmd, http.MethodPost, "", "", &m)
 			if err != nil {
 				return err
@@ -131,6 +137,13 @@ the API scopes it may ask for (without openid; none is allowed too).`,
 	f.StringVar(&m.TosURI, "tos-uri", "", "https URL of the client's terms of service")
 	f.StringArrayVar(&m.AllowedCORSOrigins, "cors-origin", nil, "origin allowed to call the token and userinfo endpoints from a browser, e.g. https://app.example.com (repeatable)")
 	f.BoolVar(&m.AllowPlainPKCE, "allow-plain-pkce", false, "allow code_challenge_method=plain (not recommended: RFC 9700 section 2.1.1)")
+	f.BoolVar(&requirePKCE, "require-pkce", true, "require PKCE; only a confidential client may say --require-pkce=false")
+	f.StringVar(&m.IDTokenSignedResponseAlg, "id-token-alg", "", "id_token_signed_response_alg: RS256 (default), ES256 or EdDSA")
+	f.StringVar(&m.UserinfoSignedResponseAlg, "userinfo-alg", "", "userinfo_signed_response_alg: RS256, ES256 or EdDSA for signed userinfo (default: plain JSON)")
+	f.StringVar(&m.BackchannelLogoutURI, "backchannel-logout-uri", "", "https URL that receives back-channel logout tokens")
+	f.BoolVar(&m.BackchannelLogoutSessionRequired, "backchannel-logout-session-required", false, "put sid in every logout token")
+	f.StringVar(&m.AccessTokenStrategy, "access-token-strategy", "", "opaque (default) or jwt (RFC 9068 JWT access tokens)")
+	f.StringArrayVar(&m.Resources, "resource", nil, "absolute URI the client may name as an RFC 8707 resource, the audience of its access tokens (repeatable)")
 	return cmd
 }
 
@@ -380,6 +393,19 @@ func printClient(w io.Writer, c *admin.Metadata) {
 	if c.AllowPlainPKCE {
 		line("allow_plain_pkce", "true")
 	}
+	if c.RequirePKCE != nil && !*c.RequirePKCE {
+		line("require_pkce", "false")
+	}
+	line("id_token_signed_response_alg", c.IDTokenSignedResponseAlg)
+	line("userinfo_signed_response_alg", c.UserinfoSignedResponseAlg)
+	line("backchannel_logout_uri", c.BackchannelLogoutURI)
+	if c.BackchannelLogoutSessionRequired {
+		line("backchannel_logout_session_required", "true")
+	}
+	if c.AccessTokenStrategy != "" && c.AccessTokenStrategy != "opaque" {
+		line("access_token_strategy", c.AccessTokenStrategy)
+	}
+	list("resources", c.Resources)
 }
 
 // printSecret writes a just-issued secret with the warning that it will not

@@ -172,6 +172,8 @@ func TestCreateJSONWithEveryFlag(t *testing.T) {
 		TosURI:                  "https://spa.example.com/tos",
 		AllowedCORSOrigins:      []string{"https://spa.example.com", "http://localhost:5173"},
 		AllowPlainPKCE:          true,
+		RequirePKCE:             ptr(true),
+		AccessTokenStrategy:     "opaque",
 	}
 	got, _ := json.Marshal(m)
 	exp, _ := json.Marshal(want)
@@ -353,3 +355,5 @@ func TestArgumentErrors(t *testing.T) {
 		t.Fatal("unknown flag accepted")
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -91,6 +91,9 @@ func clientArgs(c *sigil.Client) []any {
 		jsonList(c.GrantTypes), jsonList(c.ResponseTypes), c.Scope.String(), c.TokenEndpointAuthMethod,
 		c.LogoURI, c.ClientURI, c.PolicyURI, c.TosURI, jsonList(c.AllowedCORSOrigins),
 		c.AllowPlainPKCE, millis(c.CreatedAt), millis(c.UpdatedAt),
+		c.RequirePKCE, c.IDTokenSignedResponseAlg, c.UserinfoSignedResponseAlg,
+		c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired,
+		c.AccessTokenStrategy, jsonList(c.Resources),
 	}
 }
 
@@ -101,13 +104,16 @@ func scanClient(row scanner) (*sigil.Client, error) {
 	var (
 		c                                 sigil.Client
 		redirect, postLogout, grant, resp string
-		cors, scope                       string
+		cors, scope, resources            string
 		created, updated                  sql.NullInt64
 	)
 	err := row.Scan(&c.ID, &c.SecretHash, &c.Name, &redirect, &postLogout,
 		&grant, &resp, &scope, &c.TokenEndpointAuthMethod,
 		&c.LogoURI, &c.ClientURI, &c.PolicyURI, &c.TosURI, &cors,
-		&c.AllowPlainPKCE, &created, &updated)
+		&c.AllowPlainPKCE, &created, &updated,
+		&c.RequirePKCE, &c.IDTokenSignedResponseAlg, &c.UserinfoSignedResponseAlg,
+		&c.BackchannelLogoutURI, &c.BackchannelLogoutSessionRequired,
+		&c.AccessTokenStrategy, &resources)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +121,7 @@ func scanClient(row scanner) (*sigil.Client, error) {
 		dst *[]string
 		src string
 	}{{&c.RedirectURIs, redirect}, {&c.PostLogoutRedirectURIs, postLogout}, {&c.GrantTypes, grant},
-		{&c.ResponseTypes, resp}, {&c.AllowedCORSOrigins, cors}} {
+		{&c.ResponseTypes, resp}, {&c.AllowedCORSOrigins, cors}, {&c.Resources, resources}} {
 		if *l.dst, err = parseList(l.src); err != nil {
 			return nil, fmt.Errorf("client %q: %w", c.ID, err)
 		}

@@ -9,6 +9,9 @@ var clientColumns = []string{
 	"grant_types", "response_types", "scope", "token_endpoint_auth_method",
 	"logo_uri", "client_uri", "policy_uri", "tos_uri", "allowed_cors_origins",
 	"allow_plain_pkce", "created_at", "updated_at",
+	"require_pkce", "id_token_signed_response_alg", "userinfo_signed_response_alg",
+	"backchannel_logout_uri", "backchannel_logout_session_required",
+	"access_token_strategy", "resources",
 }
 
 // authorizationColumns are the columns of the authorizations table in the

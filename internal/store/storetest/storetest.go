@@ -142,8 +142,17 @@ func newClient(id string) *sigil.Client {
 		TosURI:                  site + "/tos",
 		AllowedCORSOrigins:      []string{site, "https://app." + id + ".example"},
 		AllowPlainPKCE:          true,
-		CreatedAt:               t0,
-		UpdatedAt:               t0.Add(time.Hour),
+		RequirePKCE:             true,
+		// Every field set to a value other than its column default, so the
+		// round trip shows each is written and read.
+		IDTokenSignedResponseAlg:         sigil.AlgES256,
+		UserinfoSignedResponseAlg:        sigil.AlgEdDSA,
+		BackchannelLogoutURI:             site + "/backchannel?x=1",
+		BackchannelLogoutSessionRequired: true,
+		AccessTokenStrategy:              sigil.AccessTokenJWT,
+		Resources:                        []string{"https://api." + id + ".example/", "urn:example:api"},
+		CreatedAt:                        t0,
+		UpdatedAt:                        t0.Add(time.Hour),
 	}
 }
 
