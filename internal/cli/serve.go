@@ -350,6 +350,7 @@ func setUpDev(ctx context.Context, cfg *config.Config, st sigil.Store) (*devSetu
 		ResponseTypes:           []string{"code"},
 		Scope:                   sigil.Scopes{"openid", "wallet"},
 		TokenEndpointAuthMethod: sigil.AuthMethodNone,
+		RequirePKCE:             true,
 		CreatedAt:               time.Now(),
 		UpdatedAt:               time.Now(),
 	}
