@@ -56,8 +56,10 @@ func newTarget(issuer, admin, adminToken string, key *ecdsa.PrivateKey, domain s
 	}
 }
 
-// relyingParty is a confidential client registered for the benchmark.
-type relyingParty struct{ id, secret, redirect string }
+// relyingParty is a confidential client registered for the benchmark. alg
+// is the algorithm its ID tokens must carry; empty means the server's
+// default (RS256).
+type relyingParty struct{ id, secret, redirect, alg string }
 
 // register creates a client_secret_basic client for the code flow through
 // the admin API; with refresh it may also use the refresh_token grant and
@@ -73,6 +75,17 @@ func (t *target) register(name string, refresh bool) (relyingParty, error) {
 		meta["grant_types"] = []string{"authorization_code", "refresh_token"}
 	}
 	return t.createClient(rp, meta)
+}
+
+// registerWithAlg is register for a client whose ID tokens are signed with
+// alg (id_token_signed_response_alg, e.g. ES256).
+func (t *target) registerWithAlg(name, alg string) (relyingParty, error) {
+	rp := relyingParty{redirect: "https://rp.example/" + name + "/callback", alg: alg}
+	return t.createClient(rp, map[string]any{
+		"client_name": name, "redirect_uris": []string{rp.redirect},
+		"scope": "openid wallet", "token_endpoint_auth_method": "client_secret_basic",
+		"id_token_signed_response_alg": alg,
+	})
 }
 
 // registerService creates a confidential client for the client_credentials
@@ -349,7 +362,27 @@ func (t *target) exchange(g grant) (tokens, error) {
 	if err == nil && tok.IDToken == "" {
 		err = errors.New("token response lacks id_token")
 	}
+	if err == nil && g.rp.alg != "" {
+		err = checkAlg(tok.IDToken, g.rp.alg)
+	}
 	return tok, err
+}
+
+// checkAlg makes sure an ID token's JWS header names alg, so that a
+// scenario that asks for ES256 measures ES256 signatures.
+func checkAlg(jws, alg string) error {
+	head, _, _ := strings.Cut(jws, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(head)
+	if err != nil {
+		return fmt.Errorf("id_token header: %w", err)
+	}
+	var h struct {
+		Alg string `json:"alg"`
+	}
+	if err := json.Unmarshal(raw, &h); err != nil || h.Alg != alg {
+		return fmt.Errorf("id_token is signed with %q, want %s", h.Alg, alg)
+	}
+	return nil
 }
 
 // refresh redeems a refresh token; the answer must carry the next one.

@@ -83,7 +83,7 @@ type report = benchreport.Load
 
 // The default scenarios against Sigil and against a foreign server.
 const (
-	sigilScenarios   = "statements,discovery,jwks,userinfo,client_credentials,introspect,exchange,refresh,flows,flows-api"
+	sigilScenarios   = "statements,discovery,jwks,userinfo,client_credentials,introspect,exchange,refresh,flows,flows-api,flows-api-es256"
 	foreignScenarios = "client_credentials,introspect"
 )
 
@@ -345,6 +345,20 @@ func runScenario(name string, t *target, cfg config, rep *report, rpStatements, 
 		add(r)
 		if cfg.halfLoad && r.PerSecond > 0 {
 			add(halfLoadScenario(r, t, rpLoad, pages, cfg))
+		}
+	case "flows-api-es256":
+		// The same flows for a client that registered ES256 ID tokens
+		// (id_token_signed_response_alg): what the RSA-2048 signature
+		// costs the RS256 default.
+		rp, err := t.registerWithAlg("bench-es256", "ES256")
+		if err != nil {
+			return err
+		}
+		r := flowsScenario(name, t, rp, false, cfg)
+		r.Note = flowsNote(false) + "; the client registered ES256 ID tokens"
+		add(r)
+		if cfg.halfLoad && r.PerSecond > 0 {
+			add(halfLoadScenario(r, t, rp, false, cfg))
 		}
 	default:
 		return fmt.Errorf("unknown scenario %q", name)
