@@ -51,9 +51,16 @@ type Authorization struct {
 	CodeChallengeMethod string
 	Prompt              string
 	// MaxAge is the max_age parameter in seconds; -1 when absent.
-	MaxAge      int64
-	LoginHint   string
-	RequestedAt time.Time
+	MaxAge    int64
+	LoginHint string
+	// Resources are the RFC 8707 resource indicators the authorization
+	// request named (section 2.1): the audiences its access tokens may
+	// have. Empty when none was named.
+	Resources []string
+	// ClaimsRequest is the claims request parameter (OpenID Connect Core
+	// section 5.5) as validated JSON; empty when none was sent.
+	ClaimsRequest string
+	RequestedAt   time.Time
 	// ExpiresAt ends the login and consent steps (30 minutes after the request).
 	ExpiresAt time.Time
 
@@ -81,6 +88,10 @@ type Authorization struct {
 	// Tokens issued from the code.
 	AccessTokenHash      []byte
 	AccessTokenExpiresAt time.Time
+	// Audience is what the current access token's token request named as
+	// resource (RFC 8707 section 2.2), within Resources; empty when it
+	// named none (see TokenAudience).
+	Audience []string
 	// RefreshFamily names the chain of refresh tokens of this
 	// authorization (only with the offline scopes). Each refresh rotates
 	// RefreshTokenHash; presenting an older token of the family is reuse
@@ -146,6 +157,9 @@ type CodeExchange struct {
 
 	AccessTokenHash      []byte
 	AccessTokenExpiresAt time.Time
+	// Audience is the token request's resource parameters (RFC 8707
+	// section 2.2), stored as the access token's Audience.
+	Audience []string
 	// The first refresh token, when the offline scopes were granted
 	// (all three empty otherwise).
 	RefreshFamily         string
@@ -168,6 +182,9 @@ type RefreshExchange struct {
 	NewRefreshTokenExpiresAt time.Time
 	AccessTokenHash          []byte
 	AccessTokenExpiresAt     time.Time
+	// Audience is the token request's resource parameters (RFC 8707
+	// section 2.2), stored as the new access token's Audience.
+	Audience []string
 }
 
 // ClientToken is an access token a client obtained for itself with the
@@ -182,7 +199,10 @@ type ClientToken struct {
 	// Scope is the granted scope (the GrantedScope of the authorization).
 	Scope           Scopes
 	AccessTokenHash []byte
-	IssuedAt        time.Time
+	// Audience is the token request's resource parameters (RFC 8707
+	// section 2.2), within the client's registered resources.
+	Audience []string
+	IssuedAt time.Time
 	// ExpiresAt ends the access token, and with it the authorization.
 	ExpiresAt time.Time
 }
@@ -192,6 +212,22 @@ type ClientToken struct {
 // has no claims (no userinfo, no "sub" in introspection). Every
 // authorization of the code flow has a subject once it has tokens.
 func (a *Authorization) ForClient() bool { return a.Subject == "" }
+
+// TokenAudience is the audience of the authorization's current access
+// token (RFC 8707, RFC 9068 section 3): the resources its token request
+// named, else those its authorization request named, else the client
+// itself, which is the audience Sigil gives a token when no resource
+// indicator names another.
+func (a *Authorization) TokenAudience() []string {
+	switch {
+	case len(a.Audience) > 0:
+		return a.Audience
+	case len(a.Resources) > 0:
+		return a.Resources
+	default:
+		return []string{a.ClientID}
+	}
+}
 
 // Consent is a decision a person asked Sigil to remember: subject granted
 // scope to client.

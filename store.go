@@ -91,8 +91,8 @@ type Store interface {
 	// start (see ClientToken): tok.ID, tok.ClientID, tok.AccessTokenHash,
 	// tok.IssuedAt and tok.ExpiresAt are required. From then on the token
 	// reads with GetAuthorizationByAccessToken (Subject empty, GrantedScope
-	// tok.Scope, RequestedAt tok.IssuedAt, AccessTokenExpiresAt and
-	// ExpiresAt tok.ExpiresAt) until tok.ExpiresAt, RevokeToken revokes it
+	// tok.Scope, Audience tok.Audience, RequestedAt tok.IssuedAt,
+	// AccessTokenExpiresAt and ExpiresAt tok.ExpiresAt) until tok.ExpiresAt, RevokeToken revokes it
 	// for tok.ClientID, and DeleteExpired removes it after tok.ExpiresAt. An
 	// unknown client is ErrNotFound; an id or token hash already stored is
 	// ErrConflict.
@@ -121,12 +121,98 @@ type Store interface {
 	// the winner's key back.
 	CreateSigningKey(ctx context.Context, k SigningKey) error
 
+	// Sessions: a person's sign-in in one browser, keyed by its sid (see
+	// Session), so that it can be ended for every copy of its cookie.
+
+	// CreateSession stores a live session. ID, Subject, AuthTime and
+	// ExpiresAt are required; Clients holds the client it first signed in
+	// to. An existing ID is ErrConflict.
+	CreateSession(ctx context.Context, s Session) error
+	// GetSession reads a session by id, live or ended, or ErrNotFound once
+	// DeleteExpired removed it.
+	GetSession(ctx context.Context, id string) (*Session, error)
+	// ResumeSession records, in one write, that the session id signs in to
+	// clientID (single sign-on): clientID is added to Clients unless it is
+	// there. The session must be live at now (not ended, not expired);
+	// otherwise ErrNotFound and nothing changes. It returns the session and
+	// the scopes its subject granted clientID and asked to remember (nil
+	// when none), so that single sign-on needs no read of its own.
+	ResumeSession(ctx context.Context, id, clientID string, now time.Time) (*Session, Scopes, error)
+	// ListSessions returns the sessions of subject that are live at now,
+	// newest sign-in first, and an empty slice when there is none.
+	ListSessions(ctx context.Context, subject string, now time.Time) ([]Session, error)
+	// EndSession ends the live session id at now and returns it as ended
+	// (with its Clients, for back-channel logout). A session that is
+	// absent, expired or already ended is ErrNotFound.
+	EndSession(ctx context.Context, id string, now time.Time) (*Session, error)
+	// EndSessions ends every session of subject that is live at now and
+	// returns them as ended; an empty slice when there was none.
+	EndSessions(ctx context.Context, subject string, now time.Time) ([]Session, error)
+	// ListConsents returns the consents subject asked Sigil to remember,
+	// ordered by client id, and an empty slice when there is none.
+	ListConsents(ctx context.Context, subject string) ([]Consent, error)
+	// RevokeConsent forgets subject's consent to clientID and revokes the
+	// authorizations of subject at clientID that hold a code or tokens
+	// (state revoked), so that their codes, access and refresh tokens stop
+	// working. ErrNotFound when there was neither a consent nor such an
+	// authorization.
+	RevokeConsent(ctx context.Context, subject, clientID string) error
+
 	// DeleteExpired removes authorizations whose last token or step expired
 	// before cutoff, so tables stay bounded without an external janitor:
 	// those with max(ExpiresAt, CodeExpiresAt, AccessTokenExpiresAt,
 	// RefreshTokenExpiresAt) < cutoff, unset times not counting. It returns how many it removed.
+	// It also removes sessions that expired or were ended before cutoff
+	// (counted too): back-channel logout takes what it needs when a session
+	// ends, so an ended session's row has no further use.
 	DeleteExpired(ctx context.Context, cutoff time.Time) (int64, error)
+
+	// Back-channel logout outbox (OpenID Connect Back-Channel Logout 1.0,
+	// package internal/backchannel): notices are written durably when a
+	// session ends and delivered by workers on any node.
+	//
+	// EnqueueLogoutNotices stores, in one write, each notice whose client
+	// exists and has a backchannel_logout_uri, created and due at now with
+	// no attempt made; ID, ClientID and Subject are required. Notices of a
+	// client without that URI, and a second notice for the same non-empty
+	// SessionID and ClientID, are skipped, not errors. It returns how many
+	// were stored.
+	EnqueueLogoutNotices(ctx context.Context, notices []LogoutNotice, now time.Time) (int64, error)
+	// ClaimLogoutNotices leases up to limit notices due at now, oldest due
+	// first: each gets Lease lease, one more Attempts, and is not due again
+	// before until, so no other caller claims it meanwhile (of two racing
+	// callers, each notice goes to one). A notice whose holder never
+	// finishes is due again at until.
+	ClaimLogoutNotices(ctx context.Context, lease string, now, until time.Time, limit int) ([]LogoutNotice, error)
+	// RescheduleLogoutNotice releases a claimed notice after a failed
+	// attempt: due again at due, with lastError kept for operators. It is
+	// ErrNotFound when the notice is gone or no longer held under lease.
+	RescheduleLogoutNotice(ctx context.Context, id, lease string, due time.Time, lastError string) error
+	// DeleteLogoutNotice removes a notice (delivered, or given up); a
+	// missing one is ErrNotFound.
+	DeleteLogoutNotice(ctx context.Context, id string) error
 
 	// Close releases the backend's resources.
 	Close() error
+}
+
+// LogoutNotice is one logout token still to deliver: session SessionID of
+// Subject ended, and ClientID, which that session signed in to, is to be
+// told at its backchannel_logout_uri (OpenID Connect Back-Channel Logout
+// 1.0 section 2.5). The token itself is signed at each attempt, so that
+// its short expiry holds however late the attempt is.
+type LogoutNotice struct {
+	ID        string
+	ClientID  string
+	SessionID string
+	Subject   string
+	CreatedAt time.Time
+	// Attempts counts the attempts begun, the current one included once
+	// the notice is claimed.
+	Attempts int
+	// Lease names the claim that holds the notice (see
+	// Store.ClaimLogoutNotices); empty when nobody holds it.
+	Lease string
+	// LastError says why the previous attempt failed.
+	LastError string
 }

@@ -76,11 +76,14 @@ const (
 	PageDemoCallback = "demo_callback.html"
 	// PageLoggedOut takes a LoggedOutPage (or nil).
 	PageLoggedOut = "logged_out.html"
+	// PageAccount takes an AccountPage.
+	PageAccount = "account.html"
 )
 
 // pageNames lists every page NewPages parses.
 var pageNames = []string{
 	PageLogin, PageConsent, PageError, PageFormPost, PageDemo, PageDemoCallback, PageLoggedOut,
+	PageAccount,
 }
 
 // Scope is one requested scope as the login and consent pages show it.
@@ -178,11 +181,61 @@ type DemoPage struct {
 }
 
 // LoggedOutPage is the data of PageLoggedOut. With Confirm set it asks the
-// person to confirm signing out (a logout request without id_token_hint
-// could come from any site), posting CSRF back.
+// person to confirm signing out (a logout request without a valid
+// id_token_hint for this person could come from any site), posting CSRF
+// and the validated ClientID, PostLogoutRedirectURI and State back to
+// /oauth2/sessions/logout.
 type LoggedOutPage struct {
 	Confirm bool
 	CSRF    string
+	// Subject is the domain whose session ends ("alice.crypto").
+	Subject string
+	// ClientName names the application that asked, when it is known.
+	ClientName            string
+	ClientID              string
+	PostLogoutRedirectURI string
+	State                 string
+}
+
+// AccountPage is the data of PageAccount, the person's own page at
+// /account: the applications they connected and their live sessions. Its
+// forms post CSRF back to /account/apps/disconnect (with client_id) and
+// /account/sessions/end.
+type AccountPage struct {
+	// Subject is the domain signed in ("alice.crypto"); Address its owner.
+	Subject string
+	Address string
+	CSRF    string
+	Apps    []AccountApp
+	// Sessions are the live sessions, newest sign-in first.
+	Sessions []AccountSession
+	// Notice is a short confirmation of what the last action did.
+	Notice string
+}
+
+// AccountApp is an application the person connected: one they gave a
+// remembered consent to, or one a live session signed in to.
+type AccountApp struct {
+	ClientID      string
+	ClientName    string
+	ClientLogoURI string
+	ClientURI     string
+	// Scopes are the remembered consent's scopes (empty without one).
+	Scopes []Scope
+	// Remembered reports a remembered consent.
+	Remembered bool
+	// SignedIn reports that a live session signed in to the application.
+	SignedIn bool
+}
+
+// AccountSession is one live session.
+type AccountSession struct {
+	AuthTime  time.Time
+	ExpiresAt time.Time
+	// Current marks the session of the browser showing the page.
+	Current bool
+	// Apps names the applications the session signed in to.
+	Apps []string
 }
 
 // scopeDescriptions are the human texts of the scopes Sigil knows.
@@ -192,6 +245,8 @@ var scopeDescriptions = map[string]string{
 	"email":          "See the email address recorded on your domain",
 	"profile":        "See the profile recorded on your domain (name, avatar, website)",
 	"social":         "See the social accounts linked to your domain",
+	"phone":          "See the phone number recorded on your domain",
+	"address":        "See the postal address recorded on your domain",
 	"humanity_check": "See whether your domain has passed a proof-of-personhood check",
 	"badges":         "See the badges your domain holds",
 	"offline_access": "Stay connected while you are away (keep access until you revoke it)",

@@ -59,6 +59,17 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
+// benchLimits lift Sigil's abuse limits above what the load can reach:
+// bench/load sends thousands of requests a second from one address and
+// one client, which the defaults rightly refuse. The limits still run, so
+// their cost is measured; -serve-arg can set them back.
+var benchLimits = []string{
+	"--rate-limit-authorize-ip=1000000/s", "--rate-limit-authorize-client=1000000/s",
+	"--rate-limit-login-ip=1000000/s", "--rate-limit-token-ip=1000000/s",
+	"--rate-limit-token-client=1000000/s", "--rate-limit-webfinger-ip=1000000/s",
+	"--max-flows-per-ip=1000000000",
+}
+
 // The ceiling's and the peer's one client.
 const (
 	refClientID     = "bench-ref"
@@ -314,6 +325,7 @@ func measureSigil(ctx context.Context, s settings, work, store string, sys *repo
 	if pg != nil {
 		args = append(args, "--dsn", pg.DSN("postgres"))
 	}
+	args = append(args, benchLimits...)
 	args = append(args, s.serveArgs...)
 	p, _, err := startProc("sigil ("+store+")", exec.Command(filepath.Join(work, "sigil"), args...), filepath.Join(dir, "sigil.log"), "", 0)
 	if err != nil {

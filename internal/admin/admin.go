@@ -19,6 +19,14 @@
 //	DELETE /admin/clients/{id}         delete a client (204)
 //	POST   /admin/clients/{id}/secret  rotate a client's secret (200)
 //	POST   /admin/oauth2/introspect    introspect a token (RFC 7662; 200)
+//	GET    /admin/keys                 list the signing keys (200; WithKeys)
+//	POST   /admin/keys/rotate          rotate the signing keys (200; WithKeys)
+//	GET    /admin/subjects/{subject}/sessions   a person's live sessions (200; WithSessions)
+//	DELETE /admin/subjects/{subject}/sessions   end them all (204; WithSessions)
+//	DELETE /admin/sessions/{sid}                end one session (204; WithSessions)
+//	GET    /admin/subjects/{subject}/consents   a person's remembered consents (200; WithSessions)
+//	DELETE /admin/subjects/{subject}/consents/{client_id}
+//	                                            revoke a consent and its tokens (204; WithSessions)
 //
 // The introspection route is Hydra's admin path, which resource servers
 // written for the hosted service already call: a form with token (and
@@ -83,7 +91,9 @@ func HashToken(token string) [32]byte {
 //
 // The handler should be served on a listener that only operators can reach
 // (Sigil's default is 127.0.0.1:4445), separate from the public endpoints.
-func NewHandler(store sigil.Store, adminTokenHash [32]byte, log *slog.Logger, introspect http.Handler) http.Handler {
+//
+// opts add optional routes, such as WithKeys.
+func NewHandler(store sigil.Store, adminTokenHash [32]byte, log *slog.Logger, introspect http.Handler, opts ...Option) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -97,6 +107,9 @@ func NewHandler(store sigil.Store, adminTokenHash [32]byte, log *slog.Logger, in
 	mux.HandleFunc("POST /admin/clients/{id}/secret", h.rotate)
 	if introspect != nil {
 		mux.Handle("POST /admin/oauth2/introspect", introspect)
+	}
+	for _, o := range opts {
+		o(mux, h)
 	}
 	// Go's profiler, for operators and for the profiles in
 	// docs/benchmarks.md, behind the admin token like everything here. A
@@ -184,7 +197,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := h.store.CreateClient(r.Context(), c); err != nil {
 		if errors.Is(err, sigil.ErrConflict) {
-			oautherr.WriteJSON(w, metadataErr("client_id %q already exists; choose another or omit client_id.", c.ID))
+			oautherr.WriteJSON(w, metadataErr("client_id '%s' already exists; choose another or omit client_id.", c.ID))
 			return
 		}
 		h.serverError(w, r, "create client", err)
@@ -236,7 +249,7 @@ func (h *handler) replace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if m.ClientID != "" && m.ClientID != id {
-		oautherr.WriteJSON(w, metadataErr("client_id %q in the body does not match %q in the URL; omit it or make them equal.", m.ClientID, id))
+		oautherr.WriteJSON(w, metadataErr("client_id '%s' in the body does not match '%s' in the URL; omit it or make them equal.", m.ClientID, id))
 		return
 	}
 	c, err := ValidateMetadata(&m)
@@ -296,7 +309,7 @@ func (h *handler) rotate(w http.ResponseWriter, r *http.Request) {
 	}
 	if c.Public() {
 		oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint(
-			"Client %q is public (token_endpoint_auth_method none): public clients have no secret; set token_endpoint_auth_method first (PUT /admin/clients/%s).", c.ID, c.ID))
+			"Client '%s' is public (token_endpoint_auth_method none): public clients have no secret; set token_endpoint_auth_method first (PUT /admin/clients/%s).", c.ID, c.ID))
 		return
 	}
 	secret, hash, err := newSecret()
@@ -329,7 +342,7 @@ func (h *handler) load(w http.ResponseWriter, r *http.Request) (*sigil.Client, b
 // logged and answered as server_error, never showing the Go error.
 func (h *handler) storeError(w http.ResponseWriter, r *http.Request, op, id string, err error) {
 	if errors.Is(err, sigil.ErrNotFound) {
-		oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint("There is no client with client_id %q.", id))
+		oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint("There is no client with client_id '%s'.", id))
 		return
 	}
 	h.serverError(w, r, op, err)
@@ -352,7 +365,7 @@ func (h *handler) decode(w http.ResponseWriter, r *http.Request, m *Metadata) bo
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
 		oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint(
-			"Content-Type must be application/json, not %q.", r.Header.Get("Content-Type")))
+			"Content-Type must be application/json, not '%s'.", r.Header.Get("Content-Type")))
 		return false
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))

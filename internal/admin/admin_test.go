@@ -305,7 +305,7 @@ func TestCreateDuplicateClientID(t *testing.T) {
 		t.Fatalf("first create: %d %s", rec.Code, rec.Body)
 	}
 	rec := f.do(t, "POST", "/admin/clients", body)
-	wantError(t, rec, oautherr.ErrInvalidClientMetadata, "client_id", `"dup-client"`, "already exists")
+	wantError(t, rec, oautherr.ErrInvalidClientMetadata, "client_id", `'dup-client'`, "already exists")
 }
 
 // TestValidation sends each kind of bad metadata through the handler and
@@ -327,29 +327,29 @@ func TestValidation(t *testing.T) {
 	cases := []tc{
 		{"missing redirect_uris", `{}`, oautherr.ErrInvalidRedirectURI, []string{"redirect_uris", "required"}},
 		{"empty redirect_uris", `{"redirect_uris":[]}`, oautherr.ErrInvalidRedirectURI, []string{"redirect_uris", "required"}},
-		redirect("fragment", "https://app.example.com/cb#frag", `"https://app.example.com/cb#frag"`, "fragment"),
-		redirect("empty fragment", "https://app.example.com/cb#", `"https://app.example.com/cb#"`, "fragment"),
-		redirect("relative", "/callback", `"/callback"`, "absolute"),
-		redirect("no scheme", "app.example.com/cb", `"app.example.com/cb"`),
-		redirect("http non-loopback", "http://app.example.com/cb", `"http://app.example.com/cb"`, "https"),
-		redirect("http loopback lookalike", "http://localhost.evil.com/cb", `"http://localhost.evil.com/cb"`),
-		redirect("http 127 lookalike", "http://127.0.0.1.nip.io/cb", `"http://127.0.0.1.nip.io/cb"`),
-		redirect("javascript", "javascript:alert(1)", `"javascript:alert(1)"`, `"javascript"`),
-		redirect("javascript uppercase", "JavaScript:alert(1)", `"JavaScript:alert(1)"`, `"javascript"`),
-		redirect("data", "data:text/html,hi", `"data:text/html,hi"`, `"data"`),
-		redirect("file", "file:///etc/passwd", `"file:///etc/passwd"`, `"file"`),
-		redirect("vbscript", "vbscript:msgbox", `"vbscript:msgbox"`),
-		redirect("private scheme without dot", "myapp:/cb", `"myapp:/cb"`, "com.example.app"),
-		redirect("ftp", "ftp://files.example.com/cb", `"ftp://files.example.com/cb"`),
-		redirect("userinfo", "https://user:pw@app.example.com/cb", `"https://user:pw@app.example.com/cb"`, "userinfo"),
-		redirect("https without host", "https:///cb", `"https:///cb"`, "host"),
-		redirect("https opaque", "https:app.example.com", `"https:app.example.com"`, "host"),
+		redirect("fragment", "https://app.example.com/cb#frag", `'https://app.example.com/cb#frag'`, "fragment"),
+		redirect("empty fragment", "https://app.example.com/cb#", `'https://app.example.com/cb#'`, "fragment"),
+		redirect("relative", "/callback", `'/callback'`, "absolute"),
+		redirect("no scheme", "app.example.com/cb", `'app.example.com/cb'`),
+		redirect("http non-loopback", "http://app.example.com/cb", `'http://app.example.com/cb'`, "https"),
+		redirect("http loopback lookalike", "http://localhost.evil.com/cb", `'http://localhost.evil.com/cb'`),
+		redirect("http 127 lookalike", "http://127.0.0.1.nip.io/cb", `'http://127.0.0.1.nip.io/cb'`),
+		redirect("javascript", "javascript:alert(1)", `'javascript:alert(1)'`, `'javascript'`),
+		redirect("javascript uppercase", "JavaScript:alert(1)", `'JavaScript:alert(1)'`, `'javascript'`),
+		redirect("data", "data:text/html,hi", `'data:text/html,hi'`, `'data'`),
+		redirect("file", "file:///etc/passwd", `'file:///etc/passwd'`, `'file'`),
+		redirect("vbscript", "vbscript:msgbox", `'vbscript:msgbox'`),
+		redirect("private scheme without dot", "myapp:/cb", `'myapp:/cb'`, "com.example.app"),
+		redirect("ftp", "ftp://files.example.com/cb", `'ftp://files.example.com/cb'`),
+		redirect("userinfo", "https://user:pw@app.example.com/cb", `'https://user:pw@app.example.com/cb'`, "userinfo"),
+		redirect("https without host", "https:///cb", `'https:///cb'`, "host"),
+		redirect("https opaque", "https:app.example.com", `'https:app.example.com'`, "host"),
 		redirect("space", "https://app.example.com/a b", "whitespace"),
 		redirect("empty string", "", "empty"),
-		{"duplicate redirect", `{"redirect_uris":["https://a.example/cb","https://a.example/cb"]}`, oautherr.ErrInvalidRedirectURI, []string{"redirect_uris", `"https://a.example/cb"`, "twice"}},
-		{"post logout http", `{` + okRedirect + `,"post_logout_redirect_uris":["http://app.example.com/bye"]}`, oautherr.ErrInvalidRedirectURI, []string{"post_logout_redirect_uris", `"http://app.example.com/bye"`}},
+		{"duplicate redirect", `{"redirect_uris":["https://a.example/cb","https://a.example/cb"]}`, oautherr.ErrInvalidRedirectURI, []string{"redirect_uris", `'https://a.example/cb'`, "twice"}},
+		{"post logout http", `{` + okRedirect + `,"post_logout_redirect_uris":["http://app.example.com/bye"]}`, oautherr.ErrInvalidRedirectURI, []string{"post_logout_redirect_uris", `'http://app.example.com/bye'`}},
 		{"post logout fragment", `{` + okRedirect + `,"post_logout_redirect_uris":["https://app.example.com/bye#x"]}`, oautherr.ErrInvalidRedirectURI, []string{"post_logout_redirect_uris", "fragment"}},
-		{"post logout javascript", `{` + okRedirect + `,"post_logout_redirect_uris":["javascript:alert(1)"]}`, oautherr.ErrInvalidRedirectURI, []string{"post_logout_redirect_uris", `"javascript"`}},
+		{"post logout javascript", `{` + okRedirect + `,"post_logout_redirect_uris":["javascript:alert(1)"]}`, oautherr.ErrInvalidRedirectURI, []string{"post_logout_redirect_uris", `'javascript'`}},
 
 		meta("grant implicit", `"grant_types":["implicit"]`, "grant_types", `grant type 'implicit' is not supported; supported: authorization_code, refresh_token, client_credentials`),
 		meta("grant with a quote", `"grant_types":["a\"b"]`, "grant_types", "cannot be shown"),
@@ -362,39 +362,39 @@ func TestValidation(t *testing.T) {
 		meta("client_credentials for a public code client", `"grant_types":["authorization_code","client_credentials"],"token_endpoint_auth_method":"none"`, "client_credentials", "confidential"),
 		{"client_credentials with openid", `{"grant_types":["client_credentials"],"scope":"openid orders:read"}`, oautherr.ErrInvalidClientMetadata, []string{"scope", "openid"}},
 		{"client_credentials with a bad scope", `{"grant_types":["client_credentials"],"scope":"orders:read a\"b"}`, oautherr.ErrInvalidClientMetadata, []string{"scope", "cannot be shown"}},
-		meta("response token", `"response_types":["token"]`, "response_types", `response type "token" is not supported; supported: code`),
-		meta("response code id_token", `"response_types":["code id_token"]`, `"code id_token"`),
-		meta("auth method jwt", `"token_endpoint_auth_method":"private_key_jwt"`, "token_endpoint_auth_method", `"private_key_jwt"`, "client_secret_basic"),
-		meta("auth method typo", `"token_endpoint_auth_method":"client_secret"`, "token_endpoint_auth_method", `"client_secret"`),
-		meta("scope without openid", `"scope":"wallet email"`, "scope", `"wallet email"`, "openid"),
-		meta("scope with quote", `"scope":"openid \"bad\""`, "scope", `bad`, "RFC 6749 section 3.3"),
-		meta("scope with backslash", `"scope":"openid a\\b"`, "scope", `"a\\b"`),
-		meta("scope with tab", `"scope":"openid\twallet"`, "scope", `"openid\twallet"`),
-		meta("scope non-ascii", `"scope":"openid wället"`, "scope", "wället"),
-		meta("logo http", `"logo_uri":"http://cdn.example.com/logo.png"`, "logo_uri", `"http://cdn.example.com/logo.png"`, "https"),
-		meta("logo javascript", `"logo_uri":"javascript:alert(1)"`, "logo_uri", `"javascript:alert(1)"`),
-		meta("client_uri relative", `"client_uri":"/about"`, "client_uri", `"/about"`),
-		meta("client_uri ftp", `"client_uri":"ftp://example.com"`, "client_uri", `"ftp://example.com"`),
-		meta("policy_uri data", `"policy_uri":"data:text/html,x"`, "policy_uri", `"data:text/html,x"`),
-		meta("tos_uri userinfo", `"tos_uri":"https://u:p@example.com/tos"`, "tos_uri", `"https://u:p@example.com/tos"`),
-		meta("tos_uri no host", `"tos_uri":"https:///tos"`, "tos_uri", `"https:///tos"`),
-		meta("cors path", `"allowed_cors_origins":["https://app.example.com/"]`, "allowed_cors_origins", `"https://app.example.com/"`),
-		meta("cors long path", `"allowed_cors_origins":["https://app.example.com/app"]`, "allowed_cors_origins", `"https://app.example.com/app"`),
-		meta("cors query", `"allowed_cors_origins":["https://app.example.com?x=1"]`, "allowed_cors_origins", `"https://app.example.com?x=1"`),
-		meta("cors fragment", `"allowed_cors_origins":["https://app.example.com#x"]`, "allowed_cors_origins", `"https://app.example.com#x"`),
-		meta("cors http", `"allowed_cors_origins":["http://app.example.com"]`, "allowed_cors_origins", `"http://app.example.com"`, "https"),
-		meta("cors no scheme", `"allowed_cors_origins":["app.example.com"]`, "allowed_cors_origins", `"app.example.com"`),
-		meta("cors wildcard", `"allowed_cors_origins":["*"]`, "allowed_cors_origins", `"*"`),
-		meta("cors uppercase", `"allowed_cors_origins":["https://App.Example.com"]`, "allowed_cors_origins", `"https://App.Example.com"`, "https://app.example.com"),
-		meta("cors default port", `"allowed_cors_origins":["https://app.example.com:443"]`, "allowed_cors_origins", `"https://app.example.com:443"`, "default port"),
-		meta("cors bad port", `"allowed_cors_origins":["https://app.example.com:99999"]`, "allowed_cors_origins", `"https://app.example.com:99999"`),
-		meta("cors userinfo", `"allowed_cors_origins":["https://u@app.example.com"]`, "allowed_cors_origins", `"https://u@app.example.com"`),
-		meta("cors duplicate", `"allowed_cors_origins":["https://a.example","https://a.example"]`, "allowed_cors_origins", `"https://a.example"`, "twice"),
-		meta("client_id short", `"client_id":"ab"`, "client_id", `"ab"`),
+		meta("response token", `"response_types":["token"]`, "response_types", `response type 'token' is not supported; supported: code`),
+		meta("response code id_token", `"response_types":["code id_token"]`, `'code id_token'`),
+		meta("auth method jwt", `"token_endpoint_auth_method":"private_key_jwt"`, "token_endpoint_auth_method", `'private_key_jwt'`, "client_secret_basic"),
+		meta("auth method typo", `"token_endpoint_auth_method":"client_secret"`, "token_endpoint_auth_method", `'client_secret'`),
+		meta("scope without openid", `"scope":"wallet email"`, "scope", `'wallet email'`, "openid"),
+		meta("scope with quote", `"scope":"openid \"bad\""`, "scope", "cannot be shown", "RFC 6749 section 3.3"),
+		meta("scope with backslash", `"scope":"openid a\\b"`, "scope", "cannot be shown"),
+		meta("scope with tab", `"scope":"openid\twallet"`, "scope", "cannot be shown"),
+		meta("scope non-ascii", `"scope":"openid wället"`, "scope", "cannot be shown"),
+		meta("logo http", `"logo_uri":"http://cdn.example.com/logo.png"`, "logo_uri", `'http://cdn.example.com/logo.png'`, "https"),
+		meta("logo javascript", `"logo_uri":"javascript:alert(1)"`, "logo_uri", `'javascript:alert(1)'`),
+		meta("client_uri relative", `"client_uri":"/about"`, "client_uri", `'/about'`),
+		meta("client_uri ftp", `"client_uri":"ftp://example.com"`, "client_uri", `'ftp://example.com'`),
+		meta("policy_uri data", `"policy_uri":"data:text/html,x"`, "policy_uri", `'data:text/html,x'`),
+		meta("tos_uri userinfo", `"tos_uri":"https://u:p@example.com/tos"`, "tos_uri", `'https://u:p@example.com/tos'`),
+		meta("tos_uri no host", `"tos_uri":"https:///tos"`, "tos_uri", `'https:///tos'`),
+		meta("cors path", `"allowed_cors_origins":["https://app.example.com/"]`, "allowed_cors_origins", `'https://app.example.com/'`),
+		meta("cors long path", `"allowed_cors_origins":["https://app.example.com/app"]`, "allowed_cors_origins", `'https://app.example.com/app'`),
+		meta("cors query", `"allowed_cors_origins":["https://app.example.com?x=1"]`, "allowed_cors_origins", `'https://app.example.com?x=1'`),
+		meta("cors fragment", `"allowed_cors_origins":["https://app.example.com#x"]`, "allowed_cors_origins", `'https://app.example.com#x'`),
+		meta("cors http", `"allowed_cors_origins":["http://app.example.com"]`, "allowed_cors_origins", `'http://app.example.com'`, "https"),
+		meta("cors no scheme", `"allowed_cors_origins":["app.example.com"]`, "allowed_cors_origins", `'app.example.com'`),
+		meta("cors wildcard", `"allowed_cors_origins":["*"]`, "allowed_cors_origins", `'*'`),
+		meta("cors uppercase", `"allowed_cors_origins":["https://App.Example.com"]`, "allowed_cors_origins", `'https://App.Example.com'`, "https://app.example.com"),
+		meta("cors default port", `"allowed_cors_origins":["https://app.example.com:443"]`, "allowed_cors_origins", `'https://app.example.com:443'`, "default port"),
+		meta("cors bad port", `"allowed_cors_origins":["https://app.example.com:99999"]`, "allowed_cors_origins", `'https://app.example.com:99999'`),
+		meta("cors userinfo", `"allowed_cors_origins":["https://u@app.example.com"]`, "allowed_cors_origins", `'https://u@app.example.com'`),
+		meta("cors duplicate", `"allowed_cors_origins":["https://a.example","https://a.example"]`, "allowed_cors_origins", `'https://a.example'`, "twice"),
+		meta("client_id short", `"client_id":"ab"`, "client_id", `'ab'`),
 		meta("client_id long", `"client_id":"`+strings.Repeat("a", 65)+`"`, "client_id", strings.Repeat("a", 65)),
-		meta("client_id slash", `"client_id":"a/b/c"`, "client_id", `"a/b/c"`),
-		meta("client_id space", `"client_id":"a b c"`, "client_id", `"a b c"`),
-		meta("client_id unicode", `"client_id":"clïent"`, "client_id", `"clïent"`),
+		meta("client_id slash", `"client_id":"a/b/c"`, "client_id", `'a/b/c'`),
+		meta("client_id space", `"client_id":"a b c"`, "client_id", `'a b c'`),
+		meta("client_id unicode", `"client_id":"clïent"`, "client_id", "cannot be shown"),
 		meta("client_secret given", `"client_secret":"chosen-by-me"`, "client_secret", "the server issues secrets"),
 		meta("client_name control", `"client_name":"Bank\u0000Evil"`, "client_name", "control"),
 		meta("client_name too long", `"client_name":"`+strings.Repeat("n", 201)+`"`, "client_name", "201"),
@@ -465,11 +465,11 @@ func TestRequestFormat(t *testing.T) {
 		{"malformed JSON", "application/json", `{"redirect_uris": [`, []string{"not valid"}},
 		{"not an object", "application/json", `["https://a.example/cb"]`, []string{"not valid"}},
 		{"wrong type", "application/json", `{"redirect_uris":"https://a.example/cb"}`, []string{"redirect_uris"}},
-		{"unknown field", "application/json", `{"redirect_uri":["https://a.example/cb"]}`, []string{`unknown field "redirect_uri"`}},
-		{"unknown field jwks", "application/json", `{"redirect_uris":["https://a.example/cb"],"jwks_uri":"https://a.example/jwks"}`, []string{`"jwks_uri"`}},
+		{"unknown field", "application/json", `{"redirect_uri":["https://a.example/cb"]}`, []string{`unknown field 'redirect_uri'`}},
+		{"unknown field jwks", "application/json", `{"redirect_uris":["https://a.example/cb"],"jwks_uri":"https://a.example/jwks"}`, []string{`'jwks_uri'`}},
 		{"trailing data", "application/json", minimalBody + `{}`, []string{"after the JSON object"}},
 		{"empty body", "application/json", ``, []string{"empty"}},
-		{"text/plain", "text/plain", minimalBody, []string{"Content-Type", `"text/plain"`}},
+		{"text/plain", "text/plain", minimalBody, []string{"Content-Type", `'text/plain'`}},
 		{"form", "application/x-www-form-urlencoded", "redirect_uris=https://a.example/cb", []string{"Content-Type"}},
 		{"no content type", "", minimalBody, []string{"Content-Type"}},
 		{"too large", "application/json", `{"client_name":"` + strings.Repeat("x", maxBodyBytes) + `"}`, []string{"larger than 1048576 bytes"}},
@@ -534,7 +534,7 @@ func TestListAndGet(t *testing.T) {
 		t.Fatalf("get %+v", m)
 	}
 
-	wantError(t, f.do(t, "GET", "/admin/clients/nope", ""), oautherr.ErrNotFound, `"nope"`)
+	wantError(t, f.do(t, "GET", "/admin/clients/nope", ""), oautherr.ErrNotFound, `'nope'`)
 }
 
 func TestUnknownRoute(t *testing.T) {
@@ -574,11 +574,11 @@ func TestReplace(t *testing.T) {
 		t.Fatalf("matching client_id: %d %s", rec.Code, rec.Body)
 	}
 	wantError(t, f.do(t, "PUT", "/admin/clients/conf-1", `{"client_id":"other","redirect_uris":["https://b.example/cb"]}`),
-		oautherr.ErrInvalidClientMetadata, "client_id", `"other"`, `"conf-1"`)
+		oautherr.ErrInvalidClientMetadata, "client_id", `'other'`, `'conf-1'`)
 
 	// Same validation as create.
-	wantError(t, f.do(t, "PUT", "/admin/clients/conf-1", `{"redirect_uris":["http://b.example/cb"]}`), oautherr.ErrInvalidRedirectURI, "redirect_uris", `"http://b.example/cb"`)
-	wantError(t, f.do(t, "PUT", "/admin/clients/conf-1", `{"redirect_uris":["https://b.example/cb"],"token_endpoint_auth_method":"tls_client_auth"}`), oautherr.ErrInvalidClientMetadata, `"tls_client_auth"`)
+	wantError(t, f.do(t, "PUT", "/admin/clients/conf-1", `{"redirect_uris":["http://b.example/cb"]}`), oautherr.ErrInvalidRedirectURI, "redirect_uris", `'http://b.example/cb'`)
+	wantError(t, f.do(t, "PUT", "/admin/clients/conf-1", `{"redirect_uris":["https://b.example/cb"],"token_endpoint_auth_method":"tls_client_auth"}`), oautherr.ErrInvalidClientMetadata, `'tls_client_auth'`)
 	if !bytes.Equal(f.store.clients["conf-1"].SecretHash, oldHash) {
 		t.Fatal("a refused PUT changed the client")
 	}
@@ -605,7 +605,7 @@ func TestReplace(t *testing.T) {
 		t.Fatal("GET shows the new secret")
 	}
 
-	wantError(t, f.do(t, "PUT", "/admin/clients/missing", minimalBody), oautherr.ErrNotFound, `"missing"`)
+	wantError(t, f.do(t, "PUT", "/admin/clients/missing", minimalBody), oautherr.ErrNotFound, `'missing'`)
 	if _, ok := f.store.clients["missing"]; ok {
 		t.Fatal("PUT created a client")
 	}
@@ -619,7 +619,7 @@ func TestDelete(t *testing.T) {
 		t.Fatalf("delete: %d %q", rec.Code, rec.Body)
 	}
 	wantError(t, f.do(t, "GET", "/admin/clients/to-delete", ""), oautherr.ErrNotFound)
-	wantError(t, f.do(t, "DELETE", "/admin/clients/to-delete", ""), oautherr.ErrNotFound, `"to-delete"`)
+	wantError(t, f.do(t, "DELETE", "/admin/clients/to-delete", ""), oautherr.ErrNotFound, `'to-delete'`)
 }
 
 func TestRotateSecret(t *testing.T) {
@@ -649,11 +649,11 @@ func TestRotateSecret(t *testing.T) {
 
 	f.do(t, "POST", "/admin/clients", `{"client_id":"pub-1","redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"none"}`)
 	wantError(t, f.do(t, "POST", "/admin/clients/pub-1/secret", ""), oautherr.ErrInvalidRequest,
-		`"pub-1"`, "public clients have no secret; set token_endpoint_auth_method first")
+		`'pub-1'`, "public clients have no secret; set token_endpoint_auth_method first")
 	if h := f.store.clients["pub-1"].SecretHash; len(h) != 0 {
 		t.Fatal("public client got a hash")
 	}
-	wantError(t, f.do(t, "POST", "/admin/clients/nope/secret", ""), oautherr.ErrNotFound, `"nope"`)
+	wantError(t, f.do(t, "POST", "/admin/clients/nope/secret", ""), oautherr.ErrNotFound, `'nope'`)
 }
 
 func TestStoreFailuresAreNotLeaked(t *testing.T) {

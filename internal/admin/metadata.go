@@ -99,7 +99,7 @@ func ValidateMetadata(m *Metadata) (*sigil.Client, error) {
 		AllowPlainPKCE: m.AllowPlainPKCE,
 	}
 	if m.ClientID != "" && !validClientID(m.ClientID) {
-		return nil, metadataErr("client_id %q is invalid: use 3 to 64 characters of A-Z, a-z, 0-9, '.', '_', '~' or '-', or omit it to get a random UUID.", m.ClientID)
+		return nil, metadataErr("client_id '%s' is invalid: use 3 to 64 characters of A-Z, a-z, 0-9, '.', '_', '~' or '-', or omit it to get a random UUID.", printable(m.ClientID))
 	}
 	if m.ClientSecret != "" {
 		return nil, metadataErr("client_secret cannot be set: the server issues secrets. Remove it from the request (rotate a secret with POST /admin/clients/{id}/secret).")
@@ -133,7 +133,7 @@ func ValidateMetadata(m *Metadata) (*sigil.Client, error) {
 	case sigil.AuthMethodNone, sigil.AuthMethodClientSecretBasic, sigil.AuthMethodClientSecretPost:
 		c.TokenEndpointAuthMethod = m.TokenEndpointAuthMethod
 	default:
-		return nil, metadataErr("token_endpoint_auth_method %q is not supported; supported: none, client_secret_basic, client_secret_post.", m.TokenEndpointAuthMethod)
+		return nil, metadataErr("token_endpoint_auth_method '%s' is not supported; supported: none, client_secret_basic, client_secret_post.", m.TokenEndpointAuthMethod)
 	}
 
 	// RFC 6749 section 4.4: only a confidential client can use the client
@@ -362,7 +362,7 @@ func checkClientName(name string) error {
 		return metadataErr("client_name is %d characters long; the limit is %d.", n, maxClientNameRunes)
 	}
 	if strings.ContainsFunc(name, unicode.IsControl) {
-		return metadataErr("client_name %q contains control characters.", name)
+		return metadataErr("client_name '%s' contains control characters.", printable(name))
 	}
 	return nil
 }
@@ -415,7 +415,7 @@ func printable(v string) string {
 func onlyAllowed(field, what string, values []string, allowed string) ([]string, error) {
 	for _, v := range values {
 		if v != allowed {
-			return nil, metadataErr("%s: %s %q is not supported; supported: %s.", field, what, v, allowed)
+			return nil, metadataErr("%s: %s '%s' is not supported; supported: %s.", field, what, v, allowed)
 		}
 	}
 	return []string{allowed}, nil
@@ -434,12 +434,12 @@ func parseScope(scope string) (sigil.Scopes, error) {
 			continue
 		}
 		if !validScopeToken(tok) {
-			return nil, metadataErr("scope: %q is not a valid scope token (RFC 6749 section 3.3: printable ASCII except space, '\"' and '\\'; separate tokens with single spaces).", tok)
+			return nil, metadataErr("scope: '%s' is not a valid scope token (RFC 6749 section 3.3: printable ASCII except space, double quote and backslash; separate tokens with single spaces).", printable(tok))
 		}
 	}
 	scopes := sigil.ParseScopes(scope)
 	if !scopes.Has("openid") {
-		return nil, metadataErr("scope %q must include openid.", scope)
+		return nil, metadataErr("scope '%s' must include openid.", scope)
 	}
 	return scopes, nil
 }
@@ -499,7 +499,7 @@ func checkRedirectURIs(field string, uris []string) ([]string, error) {
 			return nil, err
 		}
 		if seen[raw] {
-			return nil, redirectErr("%s lists %q twice.", field, raw)
+			return nil, redirectErr("%s lists '%s' twice.", field, raw)
 		}
 		seen[raw] = true
 		out = append(out, raw)
@@ -512,37 +512,37 @@ func checkRedirectURI(field, raw string) error {
 		return redirectErr("%s contains an empty string.", field)
 	}
 	if strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
-		return redirectErr("%s: %q contains whitespace or control characters.", field, raw)
+		return redirectErr("%s: '%s' contains whitespace or control characters.", field, printable(raw))
 	}
 	if strings.Contains(raw, "#") {
-		return redirectErr("%s: %q has a fragment; redirection URIs must not include one (RFC 6749 section 3.1.2).", field, raw)
+		return redirectErr("%s: '%s' has a fragment; redirection URIs must not include one (RFC 6749 section 3.1.2).", field, raw)
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" {
-		return redirectErr("%s: %q is not an absolute URI (RFC 6749 section 3.1.2).", field, raw)
+		return redirectErr("%s: '%s' is not an absolute URI (RFC 6749 section 3.1.2).", field, raw)
 	}
 	if u.User != nil {
-		return redirectErr("%s: %q contains userinfo (user:password@); remove it.", field, raw)
+		return redirectErr("%s: '%s' contains userinfo (user:password@); remove it.", field, raw)
 	}
 	scheme := u.Scheme // url.Parse lowercases it.
 	switch {
 	case dangerousSchemes[scheme]:
-		return redirectErr("%s: %q uses the scheme %q, which is never allowed.", field, raw, scheme)
+		return redirectErr("%s: '%s' uses the scheme '%s', which is never allowed.", field, raw, scheme)
 	case scheme == "https":
 		if u.Opaque != "" || u.Hostname() == "" {
-			return redirectErr("%s: %q has no host.", field, raw)
+			return redirectErr("%s: '%s' has no host.", field, raw)
 		}
 	case scheme == "http":
 		if u.Opaque != "" || u.Hostname() == "" {
-			return redirectErr("%s: %q has no host.", field, raw)
+			return redirectErr("%s: '%s' has no host.", field, raw)
 		}
 		if !isLoopback(u.Hostname()) {
-			return redirectErr("%s: %q uses http with a host that is not loopback; use https (http is allowed only for localhost, 127.0.0.1 and [::1]).", field, raw)
+			return redirectErr("%s: '%s' uses http with a host that is not loopback; use https (http is allowed only for localhost, 127.0.0.1 and [::1]).", field, raw)
 		}
 	case strings.Contains(scheme, "."):
 		// Private-use URI scheme of a native app (RFC 8252 section 7.1).
 	default:
-		return redirectErr("%s: %q uses the scheme %q; use https, http on a loopback host, or a private-use scheme in reverse domain notation such as com.example.app:/callback (RFC 8252 section 7.1).", field, raw, scheme)
+		return redirectErr("%s: '%s' uses the scheme '%s'; use https, http on a loopback host, or a private-use scheme in reverse domain notation such as com.example.app:/callback (RFC 8252 section 7.1).", field, raw, scheme)
 	}
 	return nil
 }
@@ -559,19 +559,19 @@ func isLoopback(host string) bool {
 func checkWebURL(field, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" || u.Opaque != "" || u.Hostname() == "" {
-		return metadataErr("%s %q is not an absolute URL with a host.", field, raw)
+		return metadataErr("%s '%s' is not an absolute URL with a host.", field, raw)
 	}
 	if strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
-		return metadataErr("%s %q contains whitespace or control characters.", field, raw)
+		return metadataErr("%s '%s' contains whitespace or control characters.", field, printable(raw))
 	}
 	if u.User != nil {
-		return metadataErr("%s %q contains userinfo (user:password@); remove it.", field, raw)
+		return metadataErr("%s '%s' contains userinfo (user:password@); remove it.", field, raw)
 	}
 	switch {
 	case u.Scheme == "https":
 	case u.Scheme == "http" && isLoopback(u.Hostname()):
 	default:
-		return metadataErr("%s %q must use https (http only for localhost, 127.0.0.1 and [::1]).", field, raw)
+		return metadataErr("%s '%s' must use https (http only for localhost, 127.0.0.1 and [::1]).", field, raw)
 	}
 	return nil
 }
@@ -592,7 +592,7 @@ func checkOrigins(origins []string) ([]string, error) {
 			return nil, err
 		}
 		if seen[raw] {
-			return nil, metadataErr("allowed_cors_origins lists %q twice.", raw)
+			return nil, metadataErr("allowed_cors_origins lists '%s' twice.", raw)
 		}
 		seen[raw] = true
 		out = append(out, raw)
@@ -603,28 +603,28 @@ func checkOrigins(origins []string) ([]string, error) {
 func checkOrigin(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" || u.Opaque != "" || u.Hostname() == "" {
-		return metadataErr("allowed_cors_origins: %q is not an origin; write scheme://host[:port], e.g. https://app.example.com.", raw)
+		return metadataErr("allowed_cors_origins: '%s' is not an origin; write scheme://host[:port], e.g. https://app.example.com.", raw)
 	}
 	if u.User != nil || u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#") {
-		return metadataErr("allowed_cors_origins: %q must be scheme://host[:port] with no userinfo, path (not even '/'), query or fragment.", raw)
+		return metadataErr("allowed_cors_origins: '%s' must be scheme://host[:port] with no userinfo, path (not even '/'), query or fragment.", raw)
 	}
 	switch {
 	case u.Scheme == "https":
 	case u.Scheme == "http" && isLoopback(u.Hostname()):
 	default:
-		return metadataErr("allowed_cors_origins: %q must use https (http only for localhost, 127.0.0.1 and [::1]).", raw)
+		return metadataErr("allowed_cors_origins: '%s' must use https (http only for localhost, 127.0.0.1 and [::1]).", raw)
 	}
 	if port := u.Port(); port != "" || strings.HasSuffix(u.Host, ":") {
 		n, err := strconv.Atoi(port)
 		if err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
-			return metadataErr("allowed_cors_origins: %q has an invalid port.", raw)
+			return metadataErr("allowed_cors_origins: '%s' has an invalid port.", raw)
 		}
 		if (u.Scheme == "https" && n == 443) || (u.Scheme == "http" && n == 80) {
-			return metadataErr("allowed_cors_origins: %q names the default port; browsers omit it, write %s://%s.", raw, u.Scheme, hostForURL(u.Hostname()))
+			return metadataErr("allowed_cors_origins: '%s' names the default port; browsers omit it, write %s://%s.", raw, u.Scheme, hostForURL(u.Hostname()))
 		}
 	}
 	if want := strings.ToLower(raw); raw != want {
-		return metadataErr("allowed_cors_origins: %q must be lowercase as browsers send it: %s.", raw, want)
+		return metadataErr("allowed_cors_origins: '%s' must be lowercase as browsers send it: %s.", raw, want)
 	}
 	return nil
 }

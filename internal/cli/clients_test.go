@@ -281,7 +281,7 @@ func TestAPIErrorsExitNonZero(t *testing.T) {
 	}
 	// The error_description follows the code.
 	_, errOut, _ := run(t, "create", "--redirect-uri", "http://app.example.com/cb", "--admin-url", api.url, "--admin-token", cliToken)
-	if !strings.Contains(errOut, `redirect_uris: "http://app.example.com/cb"`) {
+	if !strings.Contains(errOut, `redirect_uris: 'http://app.example.com/cb'`) {
 		t.Fatalf("description missing: %q", errOut)
 	}
 }

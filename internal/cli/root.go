@@ -20,7 +20,8 @@ func NewRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(newServeCommand(), newMigrateCommand(), NewClientsCommand(), newWebFingerCommand())
+	root.AddCommand(newServeCommand(), newMigrateCommand(), NewClientsCommand(), newWebFingerCommand(), NewKeysCommand(),
+		NewSessionsCommand(), NewConsentsCommand())
 	return root
 }
 

@@ -23,7 +23,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/account"
 	"github.com/sigil-oidc/sigil/internal/admin"
+	"github.com/sigil-oidc/sigil/internal/backchannel"
 	"github.com/sigil-oidc/sigil/internal/config"
 	"github.com/sigil-oidc/sigil/internal/domains/static"
 	"github.com/sigil-oidc/sigil/internal/domains/uns"
@@ -86,7 +88,7 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		return err
 	}
 	defer st.Close()
-	signer, err := keys.Load(ctx, st, systemSecret)
+	signer, err := keys.LoadWith(ctx, st, systemSecret, keyPolicy(cfg))
 	if err != nil {
 		return err
 	}
@@ -138,6 +140,14 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		Lifetimes: lifetimes,
 		Domains:   resolver,
 	}
+	// Back-channel logout (docs/operations.md): every session that ends is
+	// queued in the database, and this node's worker, or any other node's,
+	// sends the logout tokens (started below).
+	notifier := backchannel.New(backchannel.Config{
+		Issuer: provider.IssuerString(), Store: clients, Signer: signer, Log: log,
+		PollInterval: cfg.Backchannel.PollInterval, Timeout: cfg.Backchannel.Timeout, MaxAttempts: cfg.Backchannel.Attempts,
+	})
+	provider.Notifier = notifier
 	if provider.Pages, err = web.NewPages(); err != nil {
 		return err
 	}
@@ -148,7 +158,16 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		Login:  &login.Handler{Provider: provider, Domains: resolver},
 		CORS:   &server.CORS{Store: clients, TTL: 30 * time.Second},
 		Health: health,
+		// The person's own page; its client is ensured below.
+		Account: &account.Handler{Provider: provider},
 	}
+	if err := account.EnsureClient(ctx, clients, cfg.Issuer, time.Now()); err != nil {
+		return err
+	}
+	// Rate limits, the bound on flows per address and the parameter cap
+	// (docs/operations.md, "Abuse limits").
+	public.Limits = newLimits(cfg, provider, log)
+	provider.MaxParamLength = cfg.MaxParamLength
 	adminToken := cfg.AdminToken
 	if dev != nil {
 		public.Login.DevWalletKey = dev.walletKey
@@ -159,8 +178,10 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		}
 	}
 	registerMetrics(st)
+	_ = prometheus.Register(notifier.Collector())
 	adminMux := http.NewServeMux()
-	adminMux.Handle("/admin/", admin.NewHandler(clients.Uncached(), admin.HashToken(adminToken), log, http.HandlerFunc(provider.AdminIntrospect)))
+	adminMux.Handle("/admin/", admin.NewHandler(clients.Uncached(), admin.HashToken(adminToken), log, http.HandlerFunc(provider.AdminIntrospect),
+		admin.WithKeys(signer), admin.WithSessions(sessionsNotifier{provider})))
 	adminMux.Handle("GET /metrics", promhttp.Handler())
 	adminMux.HandleFunc("GET /health/alive", health.Alive)
 	adminMux.HandleFunc("GET /health/ready", health.Ready)
@@ -179,6 +200,13 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		{Name: "admin", Server: newHTTPServer(server.Middleware(adminMux, log), log), Listener: adminLn},
 	}
 	go janitor(ctx, st, cfg.Durations.Cleanup, log)
+	// The back-channel worker keeps sending through the shutdown delay
+	// (sessions still end meanwhile) and stops once the listeners are
+	// closed, after its attempts in flight, before the store closes.
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	workerDone := make(chan struct{})
+	go func() { defer close(workerDone); notifier.Run(workerCtx) }()
+	defer func() { stopWorker(); <-workerDone }()
 
 	printBanner(stdout, cfg, adminLn.Addr().String(), adminToken, dev)
 	log.Info("sigil started", "issuer", cfg.Issuer, "public", publicLn.Addr().String(), "admin", adminLn.Addr().String())
@@ -265,6 +293,19 @@ func tuneGC() {
 
 // lifetimesOf is the configured lifetimes; the challenge keeps its default
 // (it never outlives its flow anyway).
+// keyPolicy is the signing-key schedule of cfg. A retired key stays
+// published for the longest lifetime of a token it may have signed (ID
+// tokens, and JWT access tokens, which live as long as access tokens), plus
+// keys.ActivationDelay for the nodes that had not yet read its successor.
+// Back-channel logout tokens live for minutes and are used at once.
+func keyPolicy(cfg *config.Config) keys.Policy {
+	return keys.Policy{
+		RotationInterval: cfg.KeyRotation.Interval,
+		PublishAhead:     cfg.KeyRotation.PublishAhead,
+		Retention:        max(cfg.Durations.IDToken, cfg.Durations.AccessToken) + keys.ActivationDelay,
+	}
+}
+
 func lifetimesOf(d config.Durations) oauth.Lifetimes {
 	l := oauth.DefaultLifetimes
 	l.Flow, l.Code, l.AccessToken, l.IDToken, l.RefreshToken, l.Session = d.Flow, d.Code, d.AccessToken, d.IDToken, d.RefreshToken, d.Session
@@ -400,4 +441,18 @@ func printBanner(w io.Writer, cfg *config.Config, adminAddr, adminToken string, 
 			fmt.Fprintf(w, "  try:         SIGIL_ADMIN_TOKEN=%s sigil clients list\n", adminToken)
 		}
 	}
+}
+
+// sessionsNotifier is the admin API's LogoutNotifier: whatever notifier the
+// provider has when a session ends (read then, so the order of wiring does
+// not matter), so that sessions an operator ends reach the same
+// back-channel logout as the others.
+type sessionsNotifier struct{ p *oauth.Provider }
+
+// SessionsEnded passes ended to the provider's notifier, if any.
+func (n sessionsNotifier) SessionsEnded(ctx context.Context, ended []sigil.Session) error {
+	if n.p.Notifier == nil {
+		return nil
+	}
+	return n.p.Notifier.SessionsEnded(ctx, ended)
 }

@@ -44,6 +44,17 @@ type Config struct {
 	CleanupInterval      string `yaml:"cleanup_interval"`
 	// Durations are the duration settings above, parsed by Validate.
 	Durations Durations `yaml:"-"`
+	// Scheduled signing-key rotation, Go durations as given; Validate
+	// parses them into KeyRotation (see package keys).
+	KeyRotationInterval string      `yaml:"key_rotation_interval"`
+	KeyPublishAhead     string      `yaml:"key_publish_ahead"`
+	KeyRotation         KeyRotation `yaml:"-"`
+	// Back-channel logout delivery, as given; Validate parses them into
+	// Backchannel (backchannel.go).
+	BackchannelPollInterval string             `yaml:"backchannel_poll_interval"`
+	BackchannelTimeout      string             `yaml:"backchannel_timeout"`
+	BackchannelAttempts     string             `yaml:"backchannel_attempts"`
+	Backchannel             BackchannelOptions `yaml:"-"`
 	// The UNS networks read when Domains is "uns".
 	UNSL1RPC         string `yaml:"uns_l1_rpc"`
 	UNSL1ProxyReader string `yaml:"uns_l1_proxy_reader"`
@@ -59,6 +70,8 @@ type Config struct {
 	// DB is the pool settings parsed by Validate; zero fields take the
 	// defaults of package postgres.
 	DB DBPool `yaml:"-"`
+	// AbuseLimits are the rate limits and caps (limits.go).
+	AbuseLimits `yaml:",inline"`
 }
 
 // Durations are the configured durations, parsed.
@@ -69,6 +82,19 @@ type Durations struct {
 	// Cleanup is how often expired authorizations are deleted.
 	Cleanup time.Duration
 }
+
+// KeyRotation is the signing-key schedule: each key signs for Interval (0:
+// rotation by hand only), and the next one is published PublishAhead before
+// it starts signing.
+type KeyRotation struct {
+	Interval, PublishAhead time.Duration
+}
+
+// minKeyPublishAhead is keys.ActivationDelay (three key-refresh intervals),
+// repeated here so the configuration does not depend on package keys: a key
+// published for less than that might sign on one node before another node
+// publishes it.
+const minKeyPublishAhead = 15 * time.Second
 
 // DBPool tunes the PostgreSQL connection pool (SQLite ignores it); it
 // converts to store.Options.
@@ -108,6 +134,11 @@ var options = []option{
 	{"refresh-token-lifetime", "SIGIL_REFRESH_TOKEN_LIFETIME", "720h", "lifetime of each refresh token; every refresh issues a new one (a Go duration)", func(c *Config) *string { return &c.RefreshTokenLifetime }},
 	{"session-lifetime", "SIGIL_SESSION_LIFETIME", "24h", "how long a browser stays signed in to Sigil for single sign-on (a Go duration)", func(c *Config) *string { return &c.SessionLifetime }},
 	{"cleanup-interval", "SIGIL_CLEANUP_INTERVAL", "10m", "how often each node deletes expired flows and tokens (a Go duration)", func(c *Config) *string { return &c.CleanupInterval }},
+	{"key-rotation-interval", "SIGIL_KEY_ROTATION_INTERVAL", "0", "how long each signing key signs before the next takes over, such as 720h; 0 rotates only by hand (sigil keys rotate) (a Go duration)", func(c *Config) *string { return &c.KeyRotationInterval }},
+	{"key-publish-ahead", "SIGIL_KEY_PUBLISH_AHEAD", "1h", "how long a scheduled signing key is published before it signs, 15s at least; longer than relying parties cache the key set (a Go duration)", func(c *Config) *string { return &c.KeyPublishAhead }},
+	{"backchannel-poll-interval", "SIGIL_BACKCHANNEL_POLL_INTERVAL", "5s", "how often each node looks for back-channel logout tokens to send or retry; those of a session ended on the node itself go at once (a Go duration)", func(c *Config) *string { return &c.BackchannelPollInterval }},
+	{"backchannel-timeout", "SIGIL_BACKCHANNEL_TIMEOUT", "5s", "time allowed for one back-channel logout request to a relying party (a Go duration, 1s to 1m)", func(c *Config) *string { return &c.BackchannelTimeout }},
+	{"backchannel-attempts", "SIGIL_BACKCHANNEL_ATTEMPTS", "10", "attempts to deliver one back-channel logout token before giving up, with exponential backoff; delivery also stops 24h after the session ended (1 to 100)", func(c *Config) *string { return &c.BackchannelAttempts }},
 	{"log-level", "SIGIL_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(c *Config) *string { return &c.LogLevel }},
 }
 
@@ -181,8 +212,12 @@ func (c *Config) Validate() error {
 	switch {
 	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
 		errs = append(errs, fmt.Errorf("--issuer %q must be an absolute http(s) URL such as https://login.example.com", c.Issuer))
-	case u.RawQuery != "" || u.Fragment != "":
+	case u.RawQuery != "" || u.ForceQuery || strings.Contains(c.Issuer, "#"):
+		// An empty "?" or "#" counts too: url.URL.String drops an empty
+		// fragment, so tokens would name another issuer than discovery.
 		errs = append(errs, fmt.Errorf("--issuer %q must not have a query or fragment (OpenID Connect Discovery section 3)", c.Issuer))
+	case u.User != nil:
+		errs = append(errs, fmt.Errorf("--issuer %q must not contain userinfo (user:password@)", c.Issuer))
 	case u.Scheme == "http" && !isLoopback(u.Hostname()):
 		errs = append(errs, fmt.Errorf("--issuer %q must use https unless it is a loopback address", c.Issuer))
 	case strings.Trim(u.Path, "/") != "":
@@ -228,6 +263,9 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.parseDBPool()...)
 	errs = append(errs, c.parseDurations()...)
+	errs = append(errs, c.parseBackchannel()...)
+	errs = append(errs, c.parseLimits()...)
+	errs = append(errs, c.parseKeyRotation()...)
 	return errors.Join(errs...)
 }
 
@@ -260,6 +298,24 @@ func (c *Config) parseDurations() []error {
 	if c.Durations.Code > 10*time.Minute {
 		errs = append(errs, fmt.Errorf("--code-lifetime %q must be at most 10m (RFC 6749 section 4.1.2)", c.CodeLifetime))
 	}
+	return errs
+}
+
+// parseKeyRotation parses the key schedule into c.KeyRotation.
+func (c *Config) parseKeyRotation() []error {
+	var errs []error
+	interval, err := time.ParseDuration(c.KeyRotationInterval)
+	if err != nil || interval < 0 {
+		errs = append(errs, fmt.Errorf("--key-rotation-interval %q must be a Go duration such as 720h, or 0 for rotation by hand only", c.KeyRotationInterval))
+	}
+	ahead, err := time.ParseDuration(c.KeyPublishAhead)
+	if err != nil || ahead < minKeyPublishAhead {
+		errs = append(errs, fmt.Errorf("--key-publish-ahead %q must be a Go duration of at least %v (every node must publish a key before any signs with it)", c.KeyPublishAhead, minKeyPublishAhead))
+	}
+	if len(errs) == 0 && interval != 0 && interval <= ahead {
+		errs = append(errs, fmt.Errorf("--key-rotation-interval %q must be longer than --key-publish-ahead %q", c.KeyRotationInterval, c.KeyPublishAhead))
+	}
+	c.KeyRotation = KeyRotation{Interval: interval, PublishAhead: ahead}
 	return errs
 }
 

@@ -1,12 +1,16 @@
-// Package keys holds the keys Sigil signs ID tokens with and publishes them as
-// a JSON Web Key Set.
+// Package keys holds the keys Sigil signs JWTs with (ID tokens, signed
+// userinfo, JWT access tokens, logout tokens) and publishes them as a JSON
+// Web Key Set.
 //
 // An OpenID provider signs every ID token (OpenID Connect Core 1.0 section 2,
 // section 10.1) and publishes the public halves at its jwks_uri (OpenID
 // Connect Discovery 1.0 section 3) so relying parties can check the
 // signatures. RS256 (RFC 7518 section 3.3) is the one algorithm every relying
-// party must support (OpenID Connect Core 1.0 section 15.1), so it is the only
-// one Sigil uses.
+// party must support (OpenID Connect Core 1.0 section 15.1), so it is the
+// default; a client may register ES256 (RFC 7518 section 3.4, P-256) or
+// EdDSA (RFC 8037, Ed25519) instead. The set therefore holds one signing
+// key per algorithm at any time. "none" and the HMAC algorithms are never
+// signed with nor accepted (RFC 8725 section 3.1).
 //
 // Private keys live in the store sealed with AES-256-GCM under a key derived
 // from the system secret (see Seal), so a copy of the database alone does not
@@ -15,12 +19,17 @@
 // Several nodes may serve one database behind a load balancer, so the store,
 // not the node, owns the keys: every node signs with and publishes the same
 // set. A Set re-reads the store every RefreshInterval (Run) and swaps in an
-// immutable snapshot, so signing never waits on the database. A key added
-// later signs only from its activation time, at least ActivationDelay after
-// it was added, by which time every node has published it; the first key of
-// an empty database is the exception and signs at once. Keys are numbered by
-// a generation that the store keeps unique, so nodes bootstrapping an empty
-// database together store one first key between them.
+// immutable snapshot, so signing never waits on the database. Keys are
+// numbered by a generation that the store keeps unique, so nodes adding a
+// key at the same moment (bootstrapping an empty database, or a scheduled
+// rotation) store one key between them.
+//
+// A key's life, per algorithm (see State): it is "next" (published, not yet
+// signing) until its activation time, "active" (signing) until the next key
+// of its algorithm activates, then "retired": still published, so that the
+// tokens it signed keep verifying, until the longest token lifetime
+// (Policy.Retention) has passed, after which it is "expired" and no longer
+// published.
 package keys
 
 import (
@@ -28,6 +37,9 @@ import (
 	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/rsa"
@@ -37,6 +49,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,10 +59,46 @@ import (
 	"github.com/sigil-oidc/sigil"
 )
 
-// Algorithm is the JWS algorithm of every Sigil signing key: RSASSA-PKCS1-v1_5
-// with SHA-256 (RFC 7518 section 3.3), the algorithm OpenID Connect Core 1.0
-// section 15.1 requires every provider and relying party to support.
-const Algorithm = "RS256"
+// The JWS algorithms (RFC 7518 section 3.1, RFC 8037 section 3.1) Sigil
+// signs with; each has its own keys.
+const (
+	// RS256 is RSASSA-PKCS1-v1_5 with SHA-256 over a 2048-bit key, the
+	// algorithm OpenID Connect Core 1.0 section 15.1 requires every
+	// provider and relying party to support. It is the default.
+	RS256 = sigil.AlgRS256
+	// ES256 is ECDSA on P-256 with SHA-256 (RFC 7518 section 3.4).
+	ES256 = sigil.AlgES256
+	// EdDSA is Ed25519 (RFC 8037 section 3.1).
+	EdDSA = sigil.AlgEdDSA
+)
+
+// Algorithm is the default JWS algorithm, used when Sign is given none.
+const Algorithm = RS256
+
+// supported lists the algorithms Sigil signs with, default first; the set
+// keeps one active key for each.
+var supported = []string{RS256, ES256, EdDSA}
+
+// The JWS "typ" header values (RFC 7515 section 4.1.9) of the JWTs Sigil
+// signs. Distinct types keep one kind of token from being accepted as
+// another (RFC 8725 section 3.11).
+const (
+	// TypeJWT is the type of ID tokens and signed userinfo (RFC 7519
+	// section 5.1).
+	TypeJWT = "JWT"
+	// TypeAccessToken is the type of RFC 9068 JWT access tokens (section 2.1).
+	TypeAccessToken = "at+jwt"
+	// TypeLogoutToken is the type of back-channel logout tokens (OpenID
+	// Connect Back-Channel Logout 1.0 section 2.4).
+	TypeLogoutToken = "logout+jwt"
+)
+
+// knownTypes get a signer built once per key; other types get one per call.
+var knownTypes = []string{TypeJWT, TypeAccessToken, TypeLogoutToken}
+
+// ErrUnsupportedAlgorithm is returned by Sign for an algorithm Sigil does
+// not sign with, "none" included.
+var ErrUnsupportedAlgorithm = errors.New("keys: unsupported signing algorithm")
 
 // rsaBits is the modulus size of generated keys. RFC 7518 section 3.3
 // requires at least 2048 bits; 2048 keeps signing fast and is what relying
@@ -76,12 +125,15 @@ type KeyStore interface {
 }
 
 // Set is the signing keys every node of a fleet shares: it signs with the
-// active key and publishes all of them. It holds an immutable snapshot of
-// the unsealed keys, replaced whole by Refresh, so it is safe for
-// concurrent use and Sign never touches the database.
+// active key of each algorithm and publishes all keys not yet expired. It
+// holds an immutable snapshot of the unsealed keys, replaced whole by
+// Refresh, so it is safe for concurrent use and Sign never touches the
+// database.
 type Set struct {
-	store KeyStore
-	aead  cipher.AEAD
+	store        KeyStore
+	aead         cipher.AEAD
+	systemSecret []byte
+	policy       Policy
 	// now is the clock that decides which key is active; tests move it.
 	now func() time.Time
 
@@ -99,53 +151,52 @@ type snapshot struct {
 	// keys are in generation order, oldest first.
 	keys []*key
 	byID map[string]*key
-	jwks []jose.JSONWebKey
+	// byAlg holds each algorithm's keys in activation order (generation
+	// breaking ties): each key signs from its activation until the next
+	// one's.
+	byAlg map[string][]*key
 }
 
 // key is one unsealed key.
 type key struct {
 	stored sigil.SigningKey
-	public *rsa.PublicKey
-	// signer is shared between goroutines: go-jose signers do not mutate
-	// themselves while signing.
-	signer jose.Signer
+	public crypto.PublicKey
+	// private is kept to build signers for unusual types.
+	private any
+	alg     jose.SignatureAlgorithm
+	// signers by typ, for knownTypes. They are shared between goroutines:
+	// go-jose signers do not mutate themselves while signing.
+	signers map[string]jose.Signer
 }
 
-// Load reads the stored keys and unseals them with a key derived from
-// systemSecret. When the store holds no key it creates a first RS256 key
-// (RSA 2048, kid the RFC 7638 thumbprint) of generation 1 that is active at
-// once, stores it, and reads the store again. Nodes starting together on an
-// empty database all try; the store refuses every generation 1 but the
-// first (sigil.ErrConflict), so all of them end up with the same one key.
+// Load reads the stored keys with the zero Policy (no scheduled rotation,
+// DefaultRetention); see LoadWith.
+func Load(ctx context.Context, ks KeyStore, systemSecret []byte) (*Set, error) {
+	return LoadWith(ctx, ks, systemSecret, Policy{})
+}
+
+// LoadWith reads the stored keys and unseals them with a key derived from
+// systemSecret. For each supported algorithm that has no key yet it creates
+// one (kid the RFC 7638 thumbprint) that is active at once, with the next
+// generation, and reads the store again. Nodes starting together on an
+// empty database all try; the store refuses all but the first of each
+// generation (sigil.ErrConflict), so they end up with the same keys.
 //
 // A key that does not unseal is an error naming its kid: the usual cause is
 // that the system secret changed since the key was stored. Call Run to keep
-// the set in step with the store.
-func Load(ctx context.Context, ks KeyStore, systemSecret []byte) (*Set, error) {
+// the set in step with the store (and to rotate on p's schedule).
+func LoadWith(ctx context.Context, ks KeyStore, systemSecret []byte, p Policy) (*Set, error) {
+	if err := p.validate(); err != nil {
+		return nil, err
+	}
 	aead, err := sealingAEAD(systemSecret)
 	if err != nil {
 		return nil, err
 	}
-	s := &Set{store: ks, aead: aead, now: time.Now}
-	stored, err := ks.ListSigningKeys(ctx)
+	s := &Set{store: ks, aead: aead, systemSecret: append([]byte(nil), systemSecret...), policy: p.withDefaults(), now: time.Now}
+	stored, err := s.bootstrap(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("keys: listing signing keys: %w", err)
-	}
-	if len(stored) == 0 {
-		now := time.Now().UTC().Truncate(time.Millisecond) // the store's precision
-		k, err := generate(systemSecret, 1, now, now)
-		if err != nil {
-			return nil, err
-		}
-		switch err := ks.CreateSigningKey(ctx, k); {
-		case errors.Is(err, sigil.ErrConflict):
-			// Another node stored generation 1 first; use its key.
-		case err != nil:
-			return nil, fmt.Errorf("keys: storing first signing key %q: %w", k.ID, err)
-		}
-		if stored, err = ks.ListSigningKeys(ctx); err != nil {
-			return nil, fmt.Errorf("keys: listing signing keys: %w", err)
-		}
+		return nil, err
 	}
 	snap, err := s.build(stored, nil)
 	if err != nil {
@@ -156,14 +207,59 @@ func Load(ctx context.Context, ks KeyStore, systemSecret []byte) (*Set, error) {
 	return s, nil
 }
 
+// bootstrap stores a first key for every supported algorithm that has
+// none and returns the stored keys. A conflict means another node stored a
+// key meanwhile; the store is read again and the missing algorithms
+// recomputed, a bounded number of times.
+func (s *Set) bootstrap(ctx context.Context) ([]sigil.SigningKey, error) {
+	for attempt := 0; ; attempt++ {
+		stored, err := s.store.ListSigningKeys(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("keys: listing signing keys: %w", err)
+		}
+		missing := ""
+		for _, alg := range supported {
+			if !slices.ContainsFunc(stored, func(k sigil.SigningKey) bool { return k.Algorithm == alg }) {
+				missing = alg
+				break
+			}
+		}
+		if missing == "" {
+			return stored, nil
+		}
+		if attempt >= 3*len(supported)+3 {
+			return nil, fmt.Errorf("keys: could not store a first %s key after %d attempts: other nodes keep adding keys", missing, attempt)
+		}
+		now := time.Now().UTC().Truncate(time.Millisecond) // the store's precision
+		k, err := generate(s.systemSecret, missing, nextGeneration(stored), now, now)
+		if err != nil {
+			return nil, err
+		}
+		switch err := s.store.CreateSigningKey(ctx, k); {
+		case errors.Is(err, sigil.ErrConflict):
+			// Another node stored this generation first; read again.
+		case err != nil:
+			return nil, fmt.Errorf("keys: storing first %s signing key %q: %w", missing, k.ID, err)
+		}
+	}
+}
+
+// nextGeneration is one more than the newest stored generation.
+func nextGeneration(stored []sigil.SigningKey) int64 {
+	if len(stored) == 0 {
+		return 1
+	}
+	return stored[len(stored)-1].Generation + 1
+}
+
 // build unseals stored into a snapshot. Keys already unsealed in prev (same
 // kid, generation, activation and sealed bytes) are reused, so a refresh
-// that finds nothing new costs no RSA parsing.
+// that finds nothing new costs no key parsing.
 func (s *Set) build(stored []sigil.SigningKey, prev *snapshot) (*snapshot, error) {
 	if len(stored) == 0 {
 		return nil, errors.New("keys: the store lists no signing keys")
 	}
-	snap := &snapshot{byID: make(map[string]*key, len(stored))}
+	snap := &snapshot{byID: make(map[string]*key, len(stored)), byAlg: make(map[string][]*key, len(supported))}
 	for i, sk := range stored {
 		if i > 0 && sk.Generation <= stored[i-1].Generation {
 			return nil, fmt.Errorf("keys: the store lists signing key %q (generation %d) after generation %d", sk.ID, sk.Generation, stored[i-1].Generation)
@@ -180,7 +276,15 @@ func (s *Set) build(stored []sigil.SigningKey, prev *snapshot) (*snapshot, error
 		}
 		snap.keys = append(snap.keys, k)
 		snap.byID[sk.ID] = k
-		snap.jwks = append(snap.jwks, jose.JSONWebKey{Key: k.public, KeyID: sk.ID, Algorithm: Algorithm, Use: "sig"})
+		snap.byAlg[sk.Algorithm] = append(snap.byAlg[sk.Algorithm], k)
+	}
+	for _, ks := range snap.byAlg {
+		slices.SortStableFunc(ks, func(a, b *key) int {
+			if c := a.stored.ActivatesAt.Compare(b.stored.ActivatesAt); c != 0 {
+				return c
+			}
+			return int(a.stored.Generation - b.stored.Generation)
+		})
 	}
 	return snap, nil
 }
@@ -198,10 +302,10 @@ func (prev *snapshot) reuse(sk sigil.SigningKey) *key {
 	return k
 }
 
-// unseal opens, parses and checks one stored key.
+// unseal opens, parses and checks one stored key, and builds its signers.
 func (s *Set) unseal(sk sigil.SigningKey) (*key, error) {
-	if sk.Algorithm != Algorithm {
-		return nil, fmt.Errorf("keys: signing key %q has algorithm %q; only %s is supported", sk.ID, sk.Algorithm, Algorithm)
+	if !slices.Contains(supported, sk.Algorithm) {
+		return nil, fmt.Errorf("keys: signing key %q has algorithm %q; supported: %v", sk.ID, sk.Algorithm, supported)
 	}
 	der, err := open(s.aead, sk.ID, sk.Sealed)
 	if err != nil {
@@ -211,42 +315,89 @@ func (s *Set) unseal(sk sigil.SigningKey) (*key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keys: signing key %q: parsing PKCS #8: %w", sk.ID, err)
 	}
-	priv, ok := parsed.(*rsa.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("keys: signing key %q is a %T, not an RSA key", sk.ID, parsed)
-	}
-	if priv.N.BitLen() < rsaBits {
-		return nil, fmt.Errorf("keys: signing key %q has %d bits; RFC 7518 section 3.3 requires at least %d", sk.ID, priv.N.BitLen(), rsaBits)
-	}
-	opts := (&jose.SignerOptions{}).WithHeader("kid", sk.ID).WithType("JWT")
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: priv}, opts)
-	if err != nil {
-		return nil, fmt.Errorf("keys: signing key %q: %w", sk.ID, err)
+	k := &key{alg: jose.SignatureAlgorithm(sk.Algorithm), private: parsed, signers: make(map[string]jose.Signer, len(knownTypes))}
+	switch priv := parsed.(type) {
+	case *rsa.PrivateKey:
+		if sk.Algorithm != RS256 {
+			return nil, fmt.Errorf("keys: signing key %q is an RSA key stored as %s", sk.ID, sk.Algorithm)
+		}
+		if priv.N.BitLen() < rsaBits {
+			return nil, fmt.Errorf("keys: signing key %q has %d bits; RFC 7518 section 3.3 requires at least %d", sk.ID, priv.N.BitLen(), rsaBits)
+		}
+		k.public = &priv.PublicKey
+	case *ecdsa.PrivateKey:
+		if sk.Algorithm != ES256 || priv.Curve != elliptic.P256() {
+			return nil, fmt.Errorf("keys: signing key %q is an ECDSA key that does not fit %s (RFC 7518 section 3.4 wants P-256)", sk.ID, sk.Algorithm)
+		}
+		k.public = &priv.PublicKey
+	case ed25519.PrivateKey:
+		if sk.Algorithm != EdDSA {
+			return nil, fmt.Errorf("keys: signing key %q is an Ed25519 key stored as %s", sk.ID, sk.Algorithm)
+		}
+		k.public = priv.Public()
+	default:
+		return nil, fmt.Errorf("keys: signing key %q is a %T, which Sigil does not sign with", sk.ID, parsed)
 	}
 	sk.Sealed = append([]byte(nil), sk.Sealed...)
-	return &key{stored: sk, public: &priv.PublicKey, signer: signer}, nil
+	k.stored = sk
+	for _, typ := range knownTypes {
+		signer, err := k.newSigner(typ)
+		if err != nil {
+			return nil, err
+		}
+		k.signers[typ] = signer
+	}
+	return k, nil
 }
 
-// signing returns the key that signs at now: the newest generation whose
-// activation time has come. When none has (only possible with keys added by
-// hand with future activations), the oldest key signs rather than none.
-func (snap *snapshot) signing(now time.Time) *key {
-	for i := len(snap.keys) - 1; i >= 0; i-- {
-		if !snap.keys[i].stored.ActivatesAt.After(now) {
-			return snap.keys[i]
+// newSigner makes a go-jose signer whose protected header carries the kid
+// (so relying parties pick the key from the JWKS, RFC 7515 section 4.1.4)
+// and typ.
+func (k *key) newSigner(typ string) (jose.Signer, error) {
+	opts := (&jose.SignerOptions{}).WithHeader("kid", k.stored.ID).WithType(jose.ContentType(typ))
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: k.alg, Key: k.private}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("keys: signing key %q: %w", k.stored.ID, err)
+	}
+	return signer, nil
+}
+
+// signing returns the key of alg that signs at now: the one with the latest
+// activation that has come. When none has (only possible with keys added by
+// hand with future activations), the earliest signs rather than none. It is
+// nil for an algorithm the set has no key for.
+func (snap *snapshot) signing(alg string, now time.Time) *key {
+	ks := snap.byAlg[alg]
+	for i := len(ks) - 1; i >= 0; i-- {
+		if !ks[i].stored.ActivatesAt.After(now) {
+			return ks[i]
 		}
 	}
-	return snap.keys[0]
+	if len(ks) == 0 {
+		return nil
+	}
+	return ks[0]
 }
 
-// generate makes a new RSA key, names it by its RFC 7638 thumbprint and seals
-// its PKCS #8 encoding.
-func generate(systemSecret []byte, generation int64, created, activates time.Time) (sigil.SigningKey, error) {
-	priv, err := rsa.GenerateKey(rand.Reader, rsaBits)
-	if err != nil {
-		return sigil.SigningKey{}, fmt.Errorf("keys: generating RSA key: %w", err)
+// generate makes a new key for alg, names it by its RFC 7638 thumbprint and
+// seals its PKCS #8 encoding.
+func generate(systemSecret []byte, alg string, generation int64, created, activates time.Time) (sigil.SigningKey, error) {
+	var priv crypto.Signer
+	var err error
+	switch alg {
+	case RS256:
+		priv, err = rsa.GenerateKey(rand.Reader, rsaBits)
+	case ES256:
+		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case EdDSA:
+		_, priv, err = ed25519.GenerateKey(rand.Reader)
+	default:
+		return sigil.SigningKey{}, fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, alg)
 	}
-	jwk := jose.JSONWebKey{Key: &priv.PublicKey}
+	if err != nil {
+		return sigil.SigningKey{}, fmt.Errorf("keys: generating %s key: %w", alg, err)
+	}
+	jwk := jose.JSONWebKey{Key: priv.Public()}
 	tp, err := jwk.Thumbprint(crypto.SHA256)
 	if err != nil {
 		return sigil.SigningKey{}, fmt.Errorf("keys: computing key thumbprint: %w", err)
@@ -262,7 +413,7 @@ func generate(systemSecret []byte, generation int64, created, activates time.Tim
 	}
 	return sigil.SigningKey{
 		ID:          kid,
-		Algorithm:   Algorithm,
+		Algorithm:   alg,
 		Generation:  generation,
 		Sealed:      sealed,
 		CreatedAt:   created,
@@ -271,93 +422,121 @@ func generate(systemSecret []byte, generation int64, created, activates time.Tim
 }
 
 // Sign marshals claims with encoding/json and signs them with the active
-// key (see SigningKeyID), returning a JWS in compact serialization (RFC 7515
-// section 7.1) whose protected header carries alg RS256, the key's kid (so
-// relying parties can pick the key from the JWKS, RFC 7515 section 4.1.4)
-// and typ "JWT" (RFC 7519 section 5.1).
-func (s *Set) Sign(claims any) (string, error) {
+// key of alg (RS256, ES256 or EdDSA; "" means RS256), returning a JWS in
+// compact serialization (RFC 7515 section 7.1). Its protected header
+// carries alg, the key's kid (RFC 7515 section 4.1.4) and typ ("" means
+// TypeJWT; use TypeAccessToken for RFC 9068 access tokens and
+// TypeLogoutToken for back-channel logout tokens). Any other alg, "none"
+// included, is ErrUnsupportedAlgorithm. Sign reads only memory.
+func (s *Set) Sign(alg string, claims any, typ string) (string, error) {
+	if alg == "" {
+		alg = Algorithm
+	}
+	if typ == "" {
+		typ = TypeJWT
+	}
+	k := s.current.Load().signing(alg, s.now())
+	if k == nil {
+		return "", fmt.Errorf("%w: %q (supported: %v)", ErrUnsupportedAlgorithm, alg, supported)
+	}
 	payload, err := json.Marshal(claims)
 	if err != nil {
 		return "", fmt.Errorf("keys: encoding claims: %w", err)
 	}
-	k := s.current.Load().signing(s.now())
-	jws, err := k.signer.Sign(payload)
+	signer := k.signers[typ]
+	if signer == nil {
+		if signer, err = k.newSigner(typ); err != nil {
+			return "", err
+		}
+	}
+	jws, err := signer.Sign(payload)
 	if err != nil {
 		return "", fmt.Errorf("keys: signing with %q: %w", k.stored.ID, err)
 	}
 	return jws.CompactSerialize()
 }
 
-// SigningKeyID returns the kid Sign uses now.
-func (s *Set) SigningKeyID() string {
-	return s.current.Load().signing(s.now()).stored.ID
+// SigningKeyID returns the kid Sign uses now for alg ("" means RS256), or
+// "" when the set has no key of alg.
+func (s *Set) SigningKeyID(alg string) string {
+	if alg == "" {
+		alg = Algorithm
+	}
+	if k := s.current.Load().signing(alg, s.now()); k != nil {
+		return k.stored.ID
+	}
+	return ""
 }
 
-// KeyInfo describes one published key, without its private half.
-type KeyInfo struct {
-	ID          string
-	Generation  int64
-	CreatedAt   time.Time
-	ActivatesAt time.Time
-	// Signing is true for the one key Sign uses now.
-	Signing bool
-}
-
-// Keys describes every published key in generation order, oldest first:
-// the keys of PublicJWKS, and which of them signs now.
-func (s *Set) Keys() []KeyInfo {
-	snap := s.current.Load()
-	signing := snap.signing(s.now())
-	out := make([]KeyInfo, len(snap.keys))
-	for i, k := range snap.keys {
-		out[i] = KeyInfo{ID: k.stored.ID, Generation: k.stored.Generation, CreatedAt: k.stored.CreatedAt,
-			ActivatesAt: k.stored.ActivatesAt, Signing: k == signing}
+// PublicJWKS returns the public part of every published key (next, active
+// and retired, not expired; see State), oldest generation first, each with
+// its kid, alg and use "sig" (RFC 7517 sections 4.2 to 4.5): the document
+// served at jwks_uri. Keys not yet active are included so that relying
+// parties know a key before it signs. The result is a fresh copy.
+func (s *Set) PublicJWKS() jose.JSONWebKeySet {
+	snap, now := s.current.Load(), s.now()
+	out := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, 0, len(snap.keys))}
+	for _, k := range snap.keys {
+		if snap.info(k, now, s.policy.Retention).State == StateExpired {
+			continue
+		}
+		out.Keys = append(out.Keys, jose.JSONWebKey{Key: k.public, KeyID: k.stored.ID, Algorithm: k.stored.Algorithm, Use: "sig"})
 	}
 	return out
 }
 
-// PublicJWKS returns the public part of every key, oldest generation first,
-// each with its kid, alg RS256 and use "sig" (RFC 7517 sections 4.2 to 4.5):
-// the document served at jwks_uri. It includes keys not yet active, so
-// that relying parties know a key before it signs. The result is a fresh
-// copy.
-func (s *Set) PublicJWKS() jose.JSONWebKeySet {
-	snap := s.current.Load()
-	out := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, len(snap.jwks))}
-	copy(out.Keys, snap.jwks)
-	return out
+// Verify checks a JWS in compact serialization with typ "JWT" (an ID token
+// or signed userinfo, as Sign makes with TypeJWT) signed by one of the
+// set's published keys and returns its payload; see VerifyType.
+func (s *Set) Verify(token string) ([]byte, error) {
+	return s.VerifyType(token, TypeJWT)
 }
 
-// Verify checks a JWS in compact serialization signed by one of the set's
-// keys and returns its payload. Only RS256 is accepted: "none", HMAC and
-// every other algorithm are rejected before any key is tried, which rules out
-// algorithm-substitution attacks (RFC 8725 section 2.1 and 3.1). The key is
-// chosen by the header's kid; a token without a known kid fails. Verify checks
-// only the signature, not the claims (expiry, audience and so on).
-func (s *Set) Verify(token string) ([]byte, error) {
-	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
+// VerifyType checks a JWS in compact serialization signed by one of the
+// set's published keys, whose header typ is typ, and returns its payload.
+// Only RS256, ES256 and EdDSA are accepted: "none", HMAC and every other
+// algorithm are rejected before any key is tried, and the header's alg must
+// be the algorithm of the key its kid names, which rules out
+// algorithm-substitution attacks (RFC 8725 sections 2.1, 3.1). The typ
+// check keeps one kind of Sigil token from passing as another (RFC 8725
+// section 3.11). A token without a known kid fails. VerifyType checks only
+// the signature, not the claims (expiry, audience and so on).
+func (s *Set) VerifyType(token, typ string) ([]byte, error) {
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA})
 	if err != nil {
 		return nil, fmt.Errorf("keys: parsing token: %w", err)
 	}
 	if len(jws.Signatures) != 1 {
 		return nil, fmt.Errorf("keys: token has %d signatures, want 1", len(jws.Signatures))
 	}
-	kid := jws.Signatures[0].Header.KeyID
-	k, ok := s.current.Load().byID[kid]
-	if !ok {
-		return nil, fmt.Errorf("keys: token is signed with unknown kid %q", kid)
+	h := jws.Signatures[0].Header
+	if got, _ := h.ExtraHeaders[jose.HeaderType].(string); got != typ {
+		return nil, fmt.Errorf("keys: token has typ %q, want %q", got, typ)
+	}
+	snap := s.current.Load()
+	k, ok := snap.byID[h.KeyID]
+	if !ok || snap.info(k, s.now(), s.policy.Retention).State == StateExpired {
+		return nil, fmt.Errorf("keys: token is signed with unknown kid %q", h.KeyID)
+	}
+	if h.Algorithm != k.stored.Algorithm {
+		return nil, fmt.Errorf("keys: token header says alg %q but key %q is %s", h.Algorithm, h.KeyID, k.stored.Algorithm)
 	}
 	payload, err := jws.Verify(k.public)
 	if err != nil {
-		return nil, fmt.Errorf("keys: token signed with kid %q: %w", kid, err)
+		return nil, fmt.Errorf("keys: token signed with kid %q: %w", h.KeyID, err)
 	}
 	return payload, nil
 }
 
-// Algorithms lists the JWS algorithms the set signs with, for the discovery
-// document's id_token_signing_alg_values_supported (OpenID Connect Discovery
-// 1.0 section 3). The result is a fresh slice.
-func (s *Set) Algorithms() []string { return []string{Algorithm} }
+// Algorithms lists the JWS algorithms the set signs with, RS256 first, for
+// the discovery document's id_token_signing_alg_values_supported and
+// userinfo_signing_alg_values_supported (OpenID Connect Discovery 1.0
+// section 3). The result is a fresh slice.
+func (s *Set) Algorithms() []string { return Algorithms() }
+
+// Algorithms lists the JWS algorithms Sigil signs with, RS256 first. The
+// result is a fresh slice.
+func Algorithms() []string { return slices.Clone(supported) }
 
 // sealingAEAD derives the sealing key from systemSecret with HKDF-SHA256
 // (RFC 5869; no salt, info "sigil signing keys v1") and returns AES-256-GCM

@@ -5,6 +5,9 @@ import (
 	"cmp"
 	"context"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
@@ -96,53 +99,84 @@ func header(t *testing.T, token string) map[string]any {
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 
-func TestLoadCreatesFirstKeyThenReusesIt(t *testing.T) {
+func TestLoadCreatesOneKeyPerAlgorithmThenReusesThem(t *testing.T) {
 	st := &memStore{}
 	s1 := mustLoad(t, st, secret)
-	if len(st.keys) != 1 {
-		t.Fatalf("store has %d keys after first Load, want 1", len(st.keys))
+	if len(st.keys) != 3 {
+		t.Fatalf("store has %d keys after first Load, want 3", len(st.keys))
 	}
-	k := st.keys[0]
-	if k.Algorithm != "RS256" || k.ID == "" || k.Generation != 1 || k.CreatedAt.IsZero() || !k.ActivatesAt.Equal(k.CreatedAt) {
-		t.Fatalf("stored key = %+v", k)
-	}
-
-	// The kid is the RFC 7638 thumbprint of the public key.
 	jwks := s1.PublicJWKS()
-	if len(jwks.Keys) != 1 || jwks.Keys[0].KeyID != k.ID {
-		t.Fatalf("JWKS = %+v, want the one key %q", jwks, k.ID)
+	if len(jwks.Keys) != 3 {
+		t.Fatalf("JWKS has %d keys, want 3", len(jwks.Keys))
 	}
-	tp, err := jwks.Keys[0].Thumbprint(crypto.SHA256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := base64.RawURLEncoding.EncodeToString(tp); k.ID != want {
-		t.Errorf("kid = %q, want thumbprint %q", k.ID, want)
+	for i, alg := range []string{RS256, ES256, EdDSA} {
+		k := st.keys[i]
+		if k.Algorithm != alg || k.ID == "" || k.Generation != int64(i+1) || k.CreatedAt.IsZero() || !k.ActivatesAt.Equal(k.CreatedAt) {
+			t.Fatalf("stored key %d = %+v, want %s of generation %d active at once", i, k, alg, i+1)
+		}
+		// The kid is the RFC 7638 thumbprint of the public key.
+		if jwks.Keys[i].KeyID != k.ID || jwks.Keys[i].Algorithm != alg {
+			t.Fatalf("JWKS key %d = %s %s, want %s %s", i, jwks.Keys[i].KeyID, jwks.Keys[i].Algorithm, k.ID, alg)
+		}
+		tp, err := jwks.Keys[i].Thumbprint(crypto.SHA256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := base64.RawURLEncoding.EncodeToString(tp); k.ID != want {
+			t.Errorf("kid = %q, want thumbprint %q", k.ID, want)
+		}
+		if s1.SigningKeyID(alg) != k.ID {
+			t.Errorf("SigningKeyID(%s) = %q, want %q", alg, s1.SigningKeyID(alg), k.ID)
+		}
+		// The stored form is sealed: it is not PKCS #8 DER (which starts
+		// with a SEQUENCE tag).
+		if bytes.HasPrefix(k.Sealed, []byte{0x30}) && bytes.Contains(k.Sealed[:8], []byte{0x02, 0x01, 0x00}) {
+			t.Error("stored key looks like plaintext DER")
+		}
 	}
 	if bits := jwks.Keys[0].Key.(*rsa.PublicKey).N.BitLen(); bits != 2048 {
 		t.Errorf("key has %d bits, want 2048", bits)
 	}
-
-	// The stored form is sealed: it is not PKCS #8 DER (which starts with
-	// a SEQUENCE tag) and it opens to a key that parses.
-	if bytes.HasPrefix(k.Sealed, []byte{0x30, 0x82}) {
-		t.Error("stored key looks like plaintext DER")
+	if c := jwks.Keys[1].Key.(*ecdsa.PublicKey).Curve; c != elliptic.P256() {
+		t.Errorf("ES256 key is on %v, want P-256", c.Params().Name)
+	}
+	if _, ok := jwks.Keys[2].Key.(ed25519.PublicKey); !ok {
+		t.Errorf("EdDSA key is a %T", jwks.Keys[2].Key)
 	}
 
 	s2 := mustLoad(t, st, secret)
-	if len(st.keys) != 1 {
-		t.Fatalf("store has %d keys after second Load, want 1", len(st.keys))
+	if len(st.keys) != 3 {
+		t.Fatalf("store has %d keys after second Load, want 3", len(st.keys))
 	}
-	if got := s2.PublicJWKS().Keys[0].KeyID; got != k.ID {
-		t.Errorf("second Load kid = %q, want %q", got, k.ID)
+	if jwksJSON(t, s2) != jwksJSON(t, s1) {
+		t.Errorf("second Load publishes other keys")
 	}
 	// A token signed by one instance verifies on the other.
-	tok, err := s1.Sign(map[string]string{"sub": "alice.crypto"})
+	tok, err := s1.Sign("", map[string]string{"sub": "alice.crypto"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s2.Verify(tok); err != nil {
 		t.Errorf("second Set does not verify first Set's token: %v", err)
+	}
+}
+
+// TestLoadAddsMissingAlgorithms is an upgrade: a database with only the
+// RS256 key of earlier versions gets an ES256 and an EdDSA key, and the
+// RS256 key keeps signing.
+func TestLoadAddsMissingAlgorithms(t *testing.T) {
+	t0 := time.Now().Add(-time.Hour).UTC().Truncate(time.Millisecond)
+	old, err := generate(secret, RS256, 1, t0, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &memStore{keys: []sigil.SigningKey{old}}
+	s := mustLoad(t, st, secret)
+	if len(st.keys) != 3 || st.keys[1].Algorithm != ES256 || st.keys[2].Algorithm != EdDSA {
+		t.Fatalf("store after Load = %d keys, want the RS256 key then ES256 and EdDSA", len(st.keys))
+	}
+	if s.SigningKeyID(RS256) != old.ID {
+		t.Errorf("RS256 signs with %q, want the existing %q", s.SigningKeyID(RS256), old.ID)
 	}
 }
 
@@ -157,7 +191,7 @@ func TestLoadWithDifferentSecretFails(t *testing.T) {
 	if !strings.Contains(err.Error(), kid) || !strings.Contains(err.Error(), "system secret") {
 		t.Errorf("error %q does not name kid %q and the system secret", err, kid)
 	}
-	if len(st.keys) != 1 {
+	if len(st.keys) != 3 {
 		t.Errorf("failed Load changed the store: %d keys", len(st.keys))
 	}
 }
@@ -169,36 +203,38 @@ func TestLoadRejectsEmptySecret(t *testing.T) {
 }
 
 func TestLoadRejectsUnknownAlgorithm(t *testing.T) {
-	k, err := generate(secret, 1, time.Now(), time.Now())
+	k, err := generate(secret, RS256, 1, time.Now(), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	k.Algorithm = "ES256"
-	_, err = Load(context.Background(), &memStore{keys: []sigil.SigningKey{k}}, secret)
-	if err == nil || !strings.Contains(err.Error(), "ES256") {
-		t.Fatalf("Load with an ES256 key: err = %v", err)
+	for _, alg := range []string{"PS256", ES256, "none", "HS256"} {
+		k.Algorithm = alg
+		_, err = Load(context.Background(), &memStore{keys: []sigil.SigningKey{k}}, secret)
+		if err == nil || !strings.Contains(err.Error(), alg) {
+			t.Fatalf("Load with an RSA key stored as %s: err = %v", alg, err)
+		}
 	}
 }
 
 func TestNewestKeySignsAndOlderKeysStillVerify(t *testing.T) {
-	t1 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	older, err := generate(secret, 1, t1, t1)
+	t1 := time.Now().Add(-2 * time.Hour).UTC().Truncate(time.Millisecond)
+	older, err := generate(secret, RS256, 1, t1, t1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	newer, err := generate(secret, 2, t1.Add(time.Hour), t1.Add(time.Hour))
+	newer, err := generate(secret, RS256, 2, t1.Add(time.Hour), t1.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	oldSet := mustLoad(t, &memStore{keys: []sigil.SigningKey{older}}, secret)
-	oldTok, err := oldSet.Sign(map[string]int{"n": 1})
+	oldTok, err := oldSet.Sign("", map[string]int{"n": 1}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	s := mustLoad(t, &memStore{keys: []sigil.SigningKey{older, newer}}, secret)
-	tok, err := s.Sign(map[string]int{"n": 2})
+	tok, err := s.Sign("", map[string]int{"n": 2}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,15 +244,15 @@ func TestNewestKeySignsAndOlderKeysStillVerify(t *testing.T) {
 	if _, err := s.Verify(oldTok); err != nil {
 		t.Errorf("token from the older key does not verify: %v", err)
 	}
-	if n := len(s.PublicJWKS().Keys); n != 2 {
-		t.Errorf("JWKS has %d keys, want 2", n)
+	if n := len(s.PublicJWKS().Keys); n != 4 {
+		t.Errorf("JWKS has %d keys, want 4 (two RS256, ES256, EdDSA)", n)
 	}
 }
 
 func TestSignVerifyRoundTrip(t *testing.T) {
 	s := mustLoad(t, &memStore{}, secret)
 	claims := map[string]any{"iss": "https://sigil.example", "sub": "alice.crypto", "aud": "client-1"}
-	tok, err := s.Sign(claims)
+	tok, err := s.Sign("", claims, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +260,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 		t.Fatalf("token %q is not compact serialization", tok)
 	}
 	h := header(t, tok)
-	if h["alg"] != "RS256" || h["typ"] != "JWT" || h["kid"] != s.PublicJWKS().Keys[0].KeyID {
+	if h["alg"] != "RS256" || h["typ"] != "JWT" || h["kid"] != s.SigningKeyID(RS256) {
 		t.Errorf("header = %v", h)
 	}
 	payload, err := s.Verify(tok)
@@ -240,7 +276,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 			t.Errorf("claim %s = %v, want %v", k, got[k], v)
 		}
 	}
-	if a := s.Algorithms(); len(a) != 1 || a[0] != "RS256" {
+	if a := s.Algorithms(); !slices.Equal(a, []string{"RS256", "ES256", "EdDSA"}) {
 		t.Errorf("Algorithms() = %v", a)
 	}
 }
@@ -252,7 +288,7 @@ func TestPublicJWKSHasNoPrivateParts(t *testing.T) {
 		if !k.IsPublic() {
 			t.Errorf("key %q is not public", k.KeyID)
 		}
-		if k.Algorithm != "RS256" || k.Use != "sig" || k.KeyID == "" {
+		if !slices.Contains(Algorithms(), k.Algorithm) || k.Use != "sig" || k.KeyID == "" {
 			t.Errorf("key = kid %q alg %q use %q", k.KeyID, k.Algorithm, k.Use)
 		}
 	}
@@ -272,7 +308,20 @@ func TestPublicJWKSHasNoPrivateParts(t *testing.T) {
 				t.Errorf("JWKS JSON has private member %q: %s", private, raw)
 			}
 		}
-		if k["kty"] != "RSA" || k["n"] == nil || k["e"] == nil {
+		switch k["alg"] {
+		case RS256:
+			if k["kty"] != "RSA" || k["n"] == nil || k["e"] == nil {
+				t.Errorf("JWKS key = %v", k)
+			}
+		case ES256:
+			if k["kty"] != "EC" || k["crv"] != "P-256" || k["x"] == nil || k["y"] == nil {
+				t.Errorf("JWKS key = %v", k)
+			}
+		case EdDSA:
+			if k["kty"] != "OKP" || k["crv"] != "Ed25519" || k["x"] == nil {
+				t.Errorf("JWKS key = %v", k)
+			}
+		default:
 			t.Errorf("JWKS key = %v", k)
 		}
 	}
@@ -286,7 +335,7 @@ func TestPublicJWKSHasNoPrivateParts(t *testing.T) {
 func TestVerifyRejectsForeignKey(t *testing.T) {
 	s := mustLoad(t, &memStore{}, secret)
 	other := mustLoad(t, &memStore{}, secret)
-	tok, err := other.Sign(map[string]string{"sub": "mallory.crypto"})
+	tok, err := other.Sign("", map[string]string{"sub": "mallory.crypto"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +348,7 @@ func TestVerifyRejectsForeignKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kid := s.PublicJWKS().Keys[0].KeyID
+	kid := s.SigningKeyID(RS256)
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: foreign},
 		(&jose.SignerOptions{}).WithHeader("kid", kid).WithType("JWT"))
 	if err != nil {
@@ -320,31 +369,95 @@ func TestVerifyRejectsForeignKey(t *testing.T) {
 
 func TestVerifyRejectsOtherAlgorithms(t *testing.T) {
 	s := mustLoad(t, &memStore{}, secret)
-	kid := s.PublicJWKS().Keys[0].KeyID
 	payload := b64(`{"sub":"mallory.crypto"}`)
+	for _, jwk := range s.PublicJWKS().Keys {
+		kid := jwk.KeyID
+		none := b64(`{"alg":"none","kid":"`+kid+`","typ":"JWT"}`) + "." + payload + "."
+		if _, err := s.Verify(none); err == nil {
+			t.Errorf(`Verify accepted alg "none" with the %s key`, jwk.Algorithm)
+		}
+		if _, err := s.VerifyType(none, TypeAccessToken); err == nil {
+			t.Errorf(`VerifyType accepted alg "none" with the %s key`, jwk.Algorithm)
+		}
 
-	none := b64(`{"alg":"none","kid":"`+kid+`","typ":"JWT"}`) + "." + payload + "."
-	if _, err := s.Verify(none); err == nil {
-		t.Error(`Verify accepted alg "none"`)
+		// HS256 keyed with the public key, the classic RS/HS confusion.
+		pubJSON, err := json.Marshal(jwk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		input := b64(`{"alg":"HS256","kid":"`+kid+`","typ":"JWT"}`) + "." + payload
+		mac := hmac.New(sha256.New, pubJSON)
+		mac.Write([]byte(input))
+		hs := input + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+		if _, err := s.Verify(hs); err == nil {
+			t.Errorf("Verify accepted an HS256 token with the %s key", jwk.Algorithm)
+		}
 	}
 
-	// HS256 keyed with the public key, the classic RS/HS confusion.
-	pubJSON, err := json.Marshal(s.PublicJWKS().Keys[0])
+	// A real ES256 signature presented under the header alg of another
+	// key's algorithm is refused before any signature check.
+	tok, err := s.Sign(ES256, map[string]string{"sub": "alice.crypto"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	input := b64(`{"alg":"HS256","kid":"`+kid+`","typ":"JWT"}`) + "." + payload
-	mac := hmac.New(sha256.New, pubJSON)
-	mac.Write([]byte(input))
-	hs := input + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
-	if _, err := s.Verify(hs); err == nil {
-		t.Error("Verify accepted an HS256 token")
+	parts := strings.Split(tok, ".")
+	swapped := b64(`{"alg":"EdDSA","kid":"`+s.SigningKeyID(ES256)+`","typ":"JWT"}`) + "." + parts[1] + "." + parts[2]
+	if _, err := s.Verify(swapped); err == nil || !strings.Contains(err.Error(), "alg") {
+		t.Errorf("Verify accepted a header alg that is not its key's: %v", err)
+	}
+}
+
+// TestSignEachAlgorithmAndType signs with every algorithm and every token
+// type and checks the result as a relying party does, with go-jose and the
+// published key only.
+func TestSignEachAlgorithmAndType(t *testing.T) {
+	s := mustLoad(t, &memStore{}, secret)
+	jwks := s.PublicJWKS()
+	for _, alg := range []string{RS256, ES256, EdDSA} {
+		for _, typ := range []string{TypeJWT, TypeAccessToken, TypeLogoutToken, "secevent+jwt"} {
+			tok, err := s.Sign(alg, map[string]string{"sub": "alice.crypto"}, typ)
+			if err != nil {
+				t.Fatalf("Sign(%s, %s): %v", alg, typ, err)
+			}
+			h := header(t, tok)
+			if h["alg"] != alg || h["typ"] != typ || h["kid"] != s.SigningKeyID(alg) || len(h) != 3 {
+				t.Fatalf("Sign(%s, %s) header = %v", alg, typ, h)
+			}
+			jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := jws.Verify(jwks.Key(s.SigningKeyID(alg))[0].Key); err != nil {
+				t.Fatalf("%s token does not verify with the published key: %v", alg, err)
+			}
+			if _, err := s.VerifyType(tok, typ); err != nil {
+				t.Errorf("VerifyType(%s token, %s): %v", alg, typ, err)
+			}
+			// Verify takes only ID tokens (typ JWT): an access or logout
+			// token is not an id_token_hint (RFC 8725 section 3.11).
+			if _, err := s.Verify(tok); (err == nil) != (typ == TypeJWT) {
+				t.Errorf("Verify(%s token of typ %s) err = %v", alg, typ, err)
+			}
+		}
+	}
+	// The default algorithm and type.
+	tok, err := s.Sign("", map[string]string{"sub": "alice.crypto"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := header(t, tok); h["alg"] != RS256 || h["typ"] != TypeJWT {
+		t.Errorf("Sign with defaults: header %v", h)
+	}
+	for _, alg := range []string{"none", "None", "HS256", "PS256", "RS512", "ES384"} {
+		if _, err := s.Sign(alg, map[string]string{"sub": "x"}, ""); !errors.Is(err, ErrUnsupportedAlgorithm) {
+			t.Errorf("Sign(%q) err = %v, want ErrUnsupportedAlgorithm", alg, err)
+		}
 	}
 }
 
 func TestVerifyRejectsTampering(t *testing.T) {
 	s := mustLoad(t, &memStore{}, secret)
-	tok, err := s.Sign(map[string]string{"sub": "alice.crypto"})
+	tok, err := s.Sign("", map[string]string{"sub": "alice.crypto"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +529,7 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tok, err := s.Sign(map[string]int{"i": i})
+			tok, err := s.Sign("", map[string]int{"i": i}, "")
 			if err != nil {
 				t.Error(err)
 				return
@@ -458,7 +571,7 @@ func BenchmarkSign(b *testing.B) {
 	claims := idTokenClaims()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.Sign(claims); err != nil {
+		if _, err := s.Sign("", claims, ""); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -471,7 +584,7 @@ func BenchmarkSign(b *testing.B) {
 func TestSignedTokenVerifiesWithThePublishedKeyAlone(t *testing.T) {
 	s := mustLoad(t, &memStore{}, secret)
 	claims := idTokenClaims()
-	tok, err := s.Sign(claims)
+	tok, err := s.Sign("", claims, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,7 +592,8 @@ func TestSignedTokenVerifiesWithThePublishedKeyAlone(t *testing.T) {
 	if len(parts) != 3 {
 		t.Fatalf("token has %d parts", len(parts))
 	}
-	jwk := s.PublicJWKS().Keys[0]
+	jwks := s.PublicJWKS()
+	jwk := jwks.Key(s.SigningKeyID(RS256))[0]
 	pub := jwk.Key.(*rsa.PublicKey)
 	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
 	if err != nil {

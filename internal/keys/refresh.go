@@ -56,8 +56,9 @@ func (snap *snapshot) same(stored []sigil.SigningKey) bool {
 	return true
 }
 
-// Run calls Refresh every RefreshInterval until ctx ends, logging errors
-// and every change of the key set.
+// Run calls Refresh every RefreshInterval until ctx ends, then stores the
+// next keys when the policy's schedule says they are due (see rotateDue),
+// logging errors and every change of the key set.
 func (s *Set) Run(ctx context.Context, log *slog.Logger) {
 	t := time.NewTicker(RefreshInterval)
 	defer t.Stop()
@@ -70,6 +71,16 @@ func (s *Set) Run(ctx context.Context, log *slog.Logger) {
 		before := s.current.Load()
 		rctx, cancel := context.WithTimeout(ctx, RefreshInterval)
 		err := s.Refresh(rctx)
+		if err == nil {
+			var added []sigil.SigningKey
+			added, err = s.rotateDue(rctx)
+			for _, k := range added {
+				log.Info("scheduled signing key rotation: next key published", "kid", k.ID, "alg", k.Algorithm, "activates", k.ActivatesAt)
+			}
+			if len(added) > 0 && err == nil {
+				err = s.Refresh(rctx)
+			}
+		}
 		cancel()
 		switch {
 		case err != nil && ctx.Err() == nil:
@@ -79,7 +90,7 @@ func (s *Set) Run(ctx context.Context, log *slog.Logger) {
 			for _, k := range s.Keys() {
 				ids = append(ids, k.ID)
 			}
-			log.Info("signing keys changed", "published", ids, "signing", s.SigningKeyID())
+			log.Info("signing keys changed", "stored", ids, "signing", []string{s.SigningKeyID(RS256), s.SigningKeyID(ES256), s.SigningKeyID(EdDSA)})
 		}
 	}
 }
@@ -96,14 +107,14 @@ func (s *Set) Ready(context.Context) error {
 	return nil
 }
 
-// AddKey generates a key of the next generation, seals it and stores it,
-// to sign from activatesAt on; it returns the stored key. activatesAt must
-// be at least ActivationDelay ahead, so that every node publishes the key
-// before any signs with it (relying parties that cache the key set for
+// AddKey generates a key of alg of the next generation, seals it and stores
+// it, to sign from activatesAt on; it returns the stored key. activatesAt
+// must be at least ActivationDelay ahead, so that every node publishes the
+// key before any signs with it (relying parties that cache the key set for
 // longer fetch it again when they meet an unknown kid). Of two AddKey calls
-// racing, one fails with sigil.ErrConflict. It is the building block of key
-// rotation.
-func AddKey(ctx context.Context, ks KeyStore, systemSecret []byte, activatesAt time.Time) (sigil.SigningKey, error) {
+// racing, one fails with sigil.ErrConflict. Set.Rotate and the scheduled
+// rotation of Set.Run build on the same steps.
+func AddKey(ctx context.Context, ks KeyStore, systemSecret []byte, alg string, activatesAt time.Time) (sigil.SigningKey, error) {
 	// Milliseconds are what the store keeps, so the key returned is the
 	// key stored.
 	now := time.Now().UTC().Truncate(time.Millisecond)
@@ -115,11 +126,8 @@ func AddKey(ctx context.Context, ks KeyStore, systemSecret []byte, activatesAt t
 	if err != nil {
 		return sigil.SigningKey{}, fmt.Errorf("keys: listing signing keys: %w", err)
 	}
-	next := int64(1)
-	if len(stored) > 0 {
-		next = stored[len(stored)-1].Generation + 1
-	}
-	k, err := generate(systemSecret, next, now, activatesAt)
+	next := nextGeneration(stored)
+	k, err := generate(systemSecret, alg, next, now, activatesAt)
 	if err != nil {
 		return sigil.SigningKey{}, err
 	}

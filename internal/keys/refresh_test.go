@@ -63,7 +63,7 @@ func jwksJSON(t *testing.T, s *Set) string {
 	return string(b)
 }
 
-func TestLoadsRacingOnEmptyStoreStoreOneKey(t *testing.T) {
+func TestLoadsRacingOnEmptyStoreStoreOneKeyPerAlgorithm(t *testing.T) {
 	for name, ks := range map[string]KeyStore{"memory": &memStore{}, "sqlite": openSQLite(t)} {
 		t.Run(name, func(t *testing.T) {
 			const nodes = 3
@@ -88,18 +88,20 @@ func TestLoadsRacingOnEmptyStoreStoreOneKey(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(stored) != 1 || stored[0].Generation != 1 {
-				t.Fatalf("store holds %d keys after %d racing Loads, want the one key of generation 1", len(stored), nodes)
+			if len(stored) != 3 || stored[2].Generation != 3 {
+				t.Fatalf("store holds %d keys after %d racing Loads, want one per algorithm, generations 1 to 3", len(stored), nodes)
 			}
 			for i, s := range sets {
-				if got := s.SigningKeyID(); got != stored[0].ID {
-					t.Errorf("node %d signs with %q, want the stored key %q", i, got, stored[0].ID)
+				for _, sk := range stored {
+					if got := s.SigningKeyID(sk.Algorithm); got != sk.ID {
+						t.Errorf("node %d signs %s with %q, want the stored key %q", i, sk.Algorithm, got, sk.ID)
+					}
 				}
 				if jwksJSON(t, s) != jwksJSON(t, sets[0]) {
 					t.Errorf("node %d publishes another key set than node 0", i)
 				}
 			}
-			tok, err := sets[1].Sign(map[string]string{"sub": "alice.crypto"})
+			tok, err := sets[1].Sign("", map[string]string{"sub": "alice.crypto"}, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,18 +119,18 @@ func TestAddedKeyIsPublishedThenSignsAfterActivation(t *testing.T) {
 	ctx := context.Background()
 	a := mustLoad(t, st, secret)
 	b := mustLoad(t, st, secret)
-	first := a.SigningKeyID()
+	first := a.SigningKeyID("")
 
 	activates := time.Now().Add(ActivationDelay + time.Minute)
-	added, err := AddKey(ctx, st, secret, activates)
+	added, err := AddKey(ctx, st, secret, RS256, activates)
 	if err != nil {
 		t.Fatalf("AddKey: %v", err)
 	}
-	if added.Generation != 2 {
-		t.Fatalf("added key has generation %d, want 2", added.Generation)
+	if added.Generation != 4 {
+		t.Fatalf("added key has generation %d, want 4", added.Generation)
 	}
-	if n := len(a.PublicJWKS().Keys); n != 1 {
-		t.Fatalf("before a refresh node a publishes %d keys, want 1", n)
+	if n := len(a.PublicJWKS().Keys); n != 3 {
+		t.Fatalf("before a refresh node a publishes %d keys, want 3", n)
 	}
 	for name, s := range map[string]*Set{"a": a, "b": b} {
 		if err := s.Refresh(ctx); err != nil {
@@ -139,36 +141,36 @@ func TestAddedKeyIsPublishedThenSignsAfterActivation(t *testing.T) {
 		t.Fatal("after a refresh the nodes publish different key sets")
 	}
 	jwks := a.PublicJWKS()
-	if len(jwks.Keys) != 2 || jwks.Keys[0].KeyID != first || jwks.Keys[1].KeyID != added.ID {
-		t.Fatalf("published kids %v, want [%s %s]", kids(a), first, added.ID)
+	if len(jwks.Keys) != 4 || jwks.Keys[0].KeyID != first || jwks.Keys[3].KeyID != added.ID {
+		t.Fatalf("published kids %v, want %s first and %s last", kids(a), first, added.ID)
 	}
 
 	// Published, but not yet active: the old key still signs.
-	tok, err := a.Sign(map[string]int{"n": 1})
+	tok, err := a.Sign("", map[string]int{"n": 1}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if kid := header(t, tok)["kid"]; kid != first || a.SigningKeyID() != first {
-		t.Fatalf("before activation signed with %v (SigningKeyID %q), want %q", kid, a.SigningKeyID(), first)
+	if kid := header(t, tok)["kid"]; kid != first || a.SigningKeyID("") != first {
+		t.Fatalf("before activation signed with %v (SigningKeyID %q), want %q", kid, a.SigningKeyID(""), first)
 	}
-	if info := a.Keys(); !info[0].Signing || info[1].Signing || !info[1].ActivatesAt.Equal(added.ActivatesAt) {
+	if info := a.Keys(); info[0].State != StateActive || info[3].State != StateNext || !info[3].ActivatesAt.Equal(added.ActivatesAt) || !info[0].RetiresAt.Equal(added.ActivatesAt) {
 		t.Fatalf("Keys() = %+v, want the first key signing and the added one waiting", info)
 	}
 
 	// Once active, the added key signs, and the other node verifies it.
 	later := func() time.Time { return activates.Add(time.Second) }
 	a.now, b.now = later, later
-	tok, err = a.Sign(map[string]int{"n": 2})
+	tok, err = a.Sign("", map[string]int{"n": 2}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if kid := header(t, tok)["kid"]; kid != added.ID || b.SigningKeyID() != added.ID {
-		t.Fatalf("after activation signed with %v (node b: %q), want %q", kid, b.SigningKeyID(), added.ID)
+	if kid := header(t, tok)["kid"]; kid != added.ID || b.SigningKeyID("") != added.ID {
+		t.Fatalf("after activation signed with %v (node b: %q), want %q", kid, b.SigningKeyID(""), added.ID)
 	}
 	if _, err := b.Verify(tok); err != nil {
 		t.Errorf("node b does not verify node a's token from the new key: %v", err)
 	}
-	if info := a.Keys(); info[0].Signing || !info[1].Signing {
+	if info := a.Keys(); info[0].State != StateRetired || info[3].State != StateActive {
 		t.Errorf("Keys() after activation = %+v, want the added key signing", info)
 	}
 }
@@ -179,7 +181,7 @@ func TestUnrefreshedNodeCannotVerifyNewKey(t *testing.T) {
 	st := &memStore{}
 	a := mustLoad(t, st, secret)
 	b := mustLoad(t, st, secret)
-	added, err := AddKey(context.Background(), st, secret, time.Now().Add(ActivationDelay+time.Second))
+	added, err := AddKey(context.Background(), st, secret, RS256, time.Now().Add(ActivationDelay+time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +189,7 @@ func TestUnrefreshedNodeCannotVerifyNewKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.now = func() time.Time { return added.ActivatesAt }
-	tok, err := a.Sign(map[string]int{"n": 1})
+	tok, err := a.Sign("", map[string]int{"n": 1}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,10 +207,10 @@ func TestUnrefreshedNodeCannotVerifyNewKey(t *testing.T) {
 func TestAddKeyRefusesEarlyActivation(t *testing.T) {
 	st := &memStore{}
 	mustLoad(t, st, secret)
-	if _, err := AddKey(context.Background(), st, secret, time.Now().Add(ActivationDelay/2)); err == nil {
+	if _, err := AddKey(context.Background(), st, secret, RS256, time.Now().Add(ActivationDelay/2)); err == nil {
 		t.Fatal("AddKey accepted a key that signs before every node can publish it")
 	}
-	if len(st.keys) != 1 {
+	if len(st.keys) != 3 {
 		t.Fatalf("refused AddKey stored a key: %d keys", len(st.keys))
 	}
 }
@@ -223,15 +225,15 @@ func TestAddKeyRaceIsConflict(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = AddKey(context.Background(), gated, secret, time.Now().Add(time.Hour))
+			_, errs[i] = AddKey(context.Background(), gated, secret, RS256, time.Now().Add(time.Hour))
 		}()
 	}
 	wg.Wait()
 	if (errs[0] == nil) == (errs[1] == nil) || !errors.Is(errors.Join(errs...), sigil.ErrConflict) {
 		t.Fatalf("racing AddKeys: %v; want one success and one ErrConflict", errs)
 	}
-	if len(st.keys) != 2 {
-		t.Fatalf("store holds %d keys, want 2", len(st.keys))
+	if len(st.keys) != 4 {
+		t.Fatalf("store holds %d keys, want 4", len(st.keys))
 	}
 }
 
@@ -260,7 +262,7 @@ func TestRefreshFailureKeepsKeysAndTurnsUnreadyWhenStale(t *testing.T) {
 	if err := s.Refresh(context.Background()); err == nil {
 		t.Fatal("Refresh succeeded on a failing store")
 	}
-	if _, err := s.Sign(map[string]int{"n": 1}); err != nil {
+	if _, err := s.Sign("", map[string]int{"n": 1}, ""); err != nil {
 		t.Fatalf("Sign after a failed refresh: %v", err)
 	}
 	if err := s.Ready(context.Background()); err != nil {
@@ -282,14 +284,14 @@ func TestRefreshFailureKeepsKeysAndTurnsUnreadyWhenStale(t *testing.T) {
 func TestRefreshRejectsKeyThatDoesNotUnseal(t *testing.T) {
 	st := &memStore{}
 	s := mustLoad(t, st, secret)
-	before := s.SigningKeyID()
-	if _, err := AddKey(context.Background(), st, []byte("another secret entirely........."), time.Now().Add(time.Hour)); err != nil {
+	before := s.SigningKeyID("")
+	if _, err := AddKey(context.Background(), st, []byte("another secret entirely........."), RS256, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Refresh(context.Background()); err == nil || !strings.Contains(err.Error(), "system secret") {
 		t.Fatalf("Refresh with a foreign key: err %v", err)
 	}
-	if s.SigningKeyID() != before || len(s.PublicJWKS().Keys) != 1 {
+	if s.SigningKeyID("") != before || len(s.PublicJWKS().Keys) != 3 {
 		t.Fatal("a failed refresh changed the key set")
 	}
 }

@@ -98,6 +98,19 @@ func (h *Handler) Challenge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	// The flow must be live and belong to this browser before the domain
+	// is looked up: a look-up costs the RPC provider calls. The flow id
+	// proves both (secret.NewFlowID), so a live flow of this browser costs
+	// no read here; anything else (made up, foreign, expired, or an id from
+	// before ids carried that proof) is read, to explain the refusal or to
+	// admit the older id. The write below checks all of it again,
+	// atomically.
+	if !h.Provider.Secrets.CheckFlowID(req.Flow, h.Provider.Cookies.BrowserHash(r), h.Provider.Now()) {
+		if _, err := h.flow(ctx, r, req.Flow, sigil.StateRequested); err != nil {
+			h.fail(w, err)
+			return
+		}
+	}
 	d, err := h.Domains.Resolve(ctx, name)
 	if err != nil {
 		h.fail(w, resolveError(name, err))
@@ -115,6 +128,11 @@ func (h *Handler) Challenge(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.fail(w, h.flowError(ctx, req.Flow, r, err))
 		return
+	}
+	if a.ClientID == oauth.AccountClientID {
+		// Sigil's own account page is first-party: signing in to it asks
+		// for no consent.
+		a.RememberedScope = a.Scope
 	}
 	if err := h.sealChallenge(w, a, now); err != nil {
 		h.fail(w, fmt.Errorf("seal challenge: %w", err))
@@ -206,7 +224,7 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		req.WalletTypeHint = "web3"
 	}
 	if !walletTypeHints[req.WalletTypeHint] {
-		h.fail(w, oautherr.ErrInvalidRequest.WithHint("wallet_type_hint %q is not one of web3, walletconnect, coinbase-wallet.", req.WalletTypeHint))
+		h.fail(w, oautherr.ErrInvalidRequest.WithHint("wallet_type_hint '%s' is not one of web3, walletconnect, coinbase-wallet.", req.WalletTypeHint))
 		return
 	}
 	if !wellFormedSignature(req.Signature) {
@@ -264,8 +282,9 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: challengeCookie(a.ID), Path: "/login/verify", MaxAge: -1})
-	if err := h.Provider.Cookies.Write(w, sessionOf(updated, auth), now); err != nil {
-		h.fail(w, fmt.Errorf("write session: %w", err))
+	// The session row is the sign-in's second statement (docs/benchmarks.md).
+	if err := h.Provider.StartSession(ctx, w, sessionOf(updated, auth), updated.ClientID, now); err != nil {
+		h.fail(w, fmt.Errorf("start session: %w", err))
 		return
 	}
 	to := h.Provider.Endpoint("/consent") + "?flow=" + a.ID
@@ -363,10 +382,10 @@ func (h *Handler) Accept(w http.ResponseWriter, r *http.Request) {
 	granted, missing, unknown := scope.Grant(a.Scope, sigil.Scopes(req.GrantScope))
 	switch {
 	case unknown != "":
-		h.fail(w, oautherr.ErrInvalidScope.WithHint("grant_scope contains %q, which was not requested (requested: %q).", unknown, a.Scope.String()))
+		h.fail(w, oautherr.ErrInvalidScope.WithHint("grant_scope contains '%s', which was not requested (requested: '%s').", unknown, a.Scope.String()))
 		return
 	case missing != "":
-		h.fail(w, oautherr.ErrInvalidRequest.WithHint("grant_scope must include the required scope %q; only scopes ending in :optional may be declined (to decline everything, use /consent/reject).", missing))
+		h.fail(w, oautherr.ErrInvalidRequest.WithHint("grant_scope must include the required scope '%s'; only scopes ending in :optional may be declined (to decline everything, use /consent/reject).", missing))
 		return
 	}
 	now := h.Provider.Now()
@@ -420,7 +439,7 @@ func (h *Handler) flow(ctx context.Context, r *http.Request, id string, want sig
 	}
 	a, err := h.Provider.Store.GetAuthorization(ctx, id)
 	if errors.Is(err, sigil.ErrNotFound) {
-		return nil, oautherr.ErrNotFound.WithHint("There is no sign-in flow %q; start again from the application.", id)
+		return nil, oautherr.ErrNotFound.WithHint("There is no sign-in flow '%s'; start again from the application.", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read flow: %w", err)
@@ -459,7 +478,7 @@ func (h *Handler) checkFlow(r *http.Request, a *sigil.Authorization, want sigil.
 func (h *Handler) flowError(ctx context.Context, id string, r *http.Request, err error) error {
 	switch {
 	case errors.Is(err, sigil.ErrNotFound):
-		return oautherr.ErrNotFound.WithHint("There is no sign-in flow %q; start again from the application.", id)
+		return oautherr.ErrNotFound.WithHint("There is no sign-in flow '%s'; start again from the application.", id)
 	case errors.Is(err, sigil.ErrConflict):
 		a, gerr := h.Provider.Store.GetAuthorization(ctx, id)
 		if gerr != nil {
@@ -496,7 +515,7 @@ func (h *Handler) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	if origin := r.Header.Get("Origin"); origin != "" && origin != h.origin() {
-		h.fail(w, oautherr.ErrRequestForbidden.WithHint("Requests from origin %q are not allowed; the login API only answers Sigil's own pages.", origin))
+		h.fail(w, oautherr.ErrRequestForbidden.WithHint("Requests from origin '%s' are not allowed; the login API only answers Sigil's own pages.", origin))
 		return false
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16<<10))

@@ -17,8 +17,8 @@ import (
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
 	"github.com/sigil-oidc/sigil/internal/oidc"
+	"github.com/sigil-oidc/sigil/internal/ratelimit"
 	"github.com/sigil-oidc/sigil/internal/scope"
-	"github.com/sigil-oidc/sigil/internal/secret"
 	"github.com/sigil-oidc/sigil/internal/session"
 )
 
@@ -48,6 +48,14 @@ type AuthorizationRequest struct {
 	MaxAge              int64
 	LoginHint           string
 	IDTokenHintSubject  string
+	// Resources are the RFC 8707 resource parameters, each registered for
+	// the client.
+	Resources []string
+	// ClaimsRequest is the claims parameter (OpenID Connect Core section
+	// 5.5), validated and normalised; ClaimsSubject the sub value it
+	// demands, if any (section 5.5.1).
+	ClaimsRequest string
+	ClaimsSubject string
 }
 
 // hasPrompt reports whether the prompt parameter contains v.
@@ -60,6 +68,9 @@ func (r *AuthorizationRequest) hasPrompt(v string) bool { return slices.Contains
 // otherwise on an error page.
 func (p *Provider) Authorize(w http.ResponseWriter, r *http.Request) {
 	params, err := authorizeParams(r)
+	if err == nil {
+		err = checkParamLengths(params, p.MaxParamLength)
+	}
 	if err != nil {
 		p.ErrorPage(w, r, err)
 		return
@@ -103,9 +114,13 @@ func (p *Provider) Authorize(w http.ResponseWriter, r *http.Request) {
 	}
 
 	browser := p.Cookies.Browser(w, r)
+	browserHash := p.Secrets.HashBrowser(browser)
+	expires := now.Add(p.Lifetimes.Flow)
 	a := &sigil.Authorization{
-		ID:                  secret.RandomString(24),
-		BrowserHash:         p.Secrets.HashBrowser(browser),
+		// The id proves its browser and expiry (secret.NewFlowID), so the
+		// login API refuses a foreign flow before any look-up or read.
+		ID:                  p.Secrets.NewFlowID(browserHash, expires),
+		BrowserHash:         browserHash,
 		ClientID:            client.ID,
 		State:               sigil.StateRequested,
 		RedirectURI:         req.RedirectURI,
@@ -118,8 +133,16 @@ func (p *Provider) Authorize(w http.ResponseWriter, r *http.Request) {
 		Prompt:              strings.Join(req.Prompt, " "),
 		MaxAge:              req.MaxAge,
 		LoginHint:           req.LoginHint,
+		Resources:           req.Resources,
+		ClaimsRequest:       req.ClaimsRequest,
 		RequestedAt:         now,
-		ExpiresAt:           now.Add(p.Lifetimes.Flow),
+		ExpiresAt:           expires,
+	}
+	// Each flow is a stored row: the flows one address may create are
+	// bounded (docs/operations.md, "Abuse limits").
+	if err := ratelimit.AdmitFlow(w, r); err != nil {
+		p.ErrorPage(w, r, err)
+		return
 	}
 	if err := p.Store.CreateAuthorization(r.Context(), a); err != nil {
 		p.Log.Error("create authorization", "err", err)
@@ -142,6 +165,23 @@ func (p *Provider) Authorize(w http.ResponseWriter, r *http.Request) {
 			records = d.Records
 		}
 	}
+	var remembered sigil.Scopes
+	if usable {
+		// The cookie is honoured only while its session is live in the
+		// database (ended by a logout on any node, or expired). The same
+		// write records this client in the session, for back-channel
+		// logout, and reads the remembered consent.
+		_, remembered, err = p.Store.ResumeSession(r.Context(), sess.ID, client.ID, now)
+		switch {
+		case errors.Is(err, sigil.ErrNotFound):
+			usable = false
+			p.Cookies.Clear(w)
+		case err != nil:
+			p.Log.Error("resume session", "err", err)
+			fail(oautherr.ErrServerError.WithHint("The session could not be read; try again."))
+			return
+		}
+	}
 	if !usable {
 		if req.hasPrompt("none") {
 			fail(oautherr.ErrLoginRequired.WithHint("prompt=none was requested but the person's session at Sigil is no longer valid; send the request without prompt=none."))
@@ -150,7 +190,7 @@ func (p *Provider) Authorize(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, p.Endpoint("/login")+"?flow="+url.QueryEscape(a.ID), http.StatusSeeOther)
 		return
 	}
-	to, err := p.resumeSession(r.Context(), a, sess, req, records)
+	to, err := p.resumeSession(r.Context(), a, sess, req, records, remembered)
 	if err != nil {
 		fail(err)
 		return
@@ -160,12 +200,9 @@ func (p *Provider) Authorize(w http.ResponseWriter, r *http.Request) {
 
 // resumeSession signs a in with the browser's session (single sign-on) and
 // returns where the browser goes next: straight back to the client when the
-// person's consent is remembered, else the consent page.
-func (p *Provider) resumeSession(ctx context.Context, a *sigil.Authorization, s session.Session, req *AuthorizationRequest, records map[string]string) (string, error) {
-	remembered, err := p.Store.GetConsent(ctx, s.Subject, a.ClientID)
-	if err != nil && !errors.Is(err, sigil.ErrNotFound) {
-		return "", fmt.Errorf("read consent: %w", err)
-	}
+// person's consent is remembered (read by Store.ResumeSession), else the
+// consent page.
+func (p *Provider) resumeSession(ctx context.Context, a *sigil.Authorization, s session.Session, req *AuthorizationRequest, records map[string]string, remembered sigil.Scopes) (string, error) {
 	auth := sigil.Authentication{
 		Subject: s.Subject, Address: s.Address, Message: s.Message, Signature: s.Signature,
 		WalletTypeHint: s.WalletTypeHint, AuthTime: s.AuthTime, SessionID: s.ID,
@@ -176,7 +213,7 @@ func (p *Provider) resumeSession(ctx context.Context, a *sigil.Authorization, s 
 		auth.GrantedScope = granted
 		code, auth.CodeHash, auth.CodeExpiresAt = p.NewCode()
 	} else if req.hasPrompt("none") {
-		return "", oautherr.ErrConsentRequired.WithHint("prompt=none was requested but the person has not yet consented to scopes %q for this client.", a.Scope.String())
+		return "", oautherr.ErrConsentRequired.WithHint("prompt=none was requested but the person has not yet consented to scopes '%s' for this client.", a.Scope.String())
 	}
 	updated, err := p.Store.ResumeAuthorization(ctx, a.ID, a.BrowserHash, auth, p.Now())
 	if err != nil {
@@ -206,7 +243,53 @@ func (p *Provider) sessionUsable(req *AuthorizationRequest, s session.Session, n
 	if req.IDTokenHintSubject != "" && req.IDTokenHintSubject != s.Subject {
 		return false
 	}
+	if req.ClaimsSubject != "" && req.ClaimsSubject != s.Subject {
+		return false
+	}
 	return true
+}
+
+// Length caps of authorization request parameters. Every flow is stored
+// until it expires, so without caps each request could write up to the
+// 64 KiB header limit to the database.
+const (
+	// DefaultMaxParamLength caps the client's free text that is stored
+	// with the flow and echoed back: state, nonce and login_hint. Real
+	// values are random strings of tens of characters, or a few hundred
+	// when a client packs a return path into state.
+	DefaultMaxParamLength = 512
+	// maxRedirectURILength caps redirect_uri; registered URIs are held to
+	// the same bound in practice (browsers cope with 2 KiB URLs anywhere).
+	maxRedirectURILength = 2048
+	// maxOtherParamLength caps every other parameter (scope, claims,
+	// id_token_hint, resource, ...), far above any legitimate value.
+	maxOtherParamLength = 8192
+)
+
+// checkParamLengths refuses a parameter longer than its cap, naming both.
+// It runs before anything is looked up or stored, and its error is shown
+// on a page rather than redirected: an over-long state cannot be echoed.
+// freeText is the cap of state, nonce and login_hint (0: the default).
+// code_challenge is held to RFC 7636's 128 characters by checkPKCE.
+func checkParamLengths(params url.Values, freeText int) error {
+	if freeText <= 0 {
+		freeText = DefaultMaxParamLength
+	}
+	for name, values := range params {
+		limit := maxOtherParamLength
+		switch name {
+		case "state", "nonce", "login_hint":
+			limit = freeText
+		case "redirect_uri":
+			limit = maxRedirectURILength
+		}
+		for _, v := range values {
+			if len(v) > limit {
+				return oautherr.ErrInvalidRequest.WithHint("The %s parameter is %d bytes long; at most %d are allowed.", oautherr.Shown(name), len(v), limit)
+			}
+		}
+	}
+	return nil
 }
 
 // authorizeParams reads the request parameters from the query (GET) or the
@@ -242,8 +325,9 @@ func parseForm(r *http.Request, what string) (url.Values, error) {
 // single rejects a parameter given more than once (RFC 6749 section 3.1).
 func single(params url.Values) error {
 	for k, v := range params {
-		if len(v) > 1 {
-			return oautherr.ErrInvalidRequest.WithHint("Parameter %q is included more than once.", k)
+		// RFC 8707 section 2: resource may be given several times.
+		if len(v) > 1 && k != "resource" {
+			return oautherr.ErrInvalidRequest.WithHint("Parameter '%s' is included more than once.", oautherr.Shown(k))
 		}
 	}
 	return nil
@@ -259,21 +343,21 @@ func (p *Provider) clientAndRedirectURI(ctx context.Context, params url.Values) 
 	}
 	client, err := p.Store.GetClient(ctx, id)
 	if errors.Is(err, sigil.ErrNotFound) {
-		return nil, "", oautherr.ErrInvalidClient.WithHint("No client is registered with client_id %q.", id)
+		return nil, "", oautherr.ErrInvalidClient.WithHint("No client is registered with client_id '%s'.", oautherr.Shown(id))
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("load client %q: %w", id, err)
 	}
 	redirectURI := params.Get("redirect_uri")
 	if redirectURI == "" {
-		// RFC 6749 section 3.1.2.3: optional only when exactly one is registered.
-		if len(client.RedirectURIs) != 1 {
-			return nil, "", oautherr.ErrInvalidRequest.WithHint("The redirect_uri parameter is missing and client %q has %d redirect URIs registered; send one of them.", id, len(client.RedirectURIs))
-		}
-		redirectURI = client.RedirectURIs[0]
+		// RFC 6749 section 3.1.2.3 would let a client with one registered
+		// URI omit it, but OpenID Connect Core section 3.1.2.1 makes it
+		// REQUIRED, and Sigil answers only OpenID requests
+		// (oidcc-ensure-redirect-uri-in-authorization-request).
+		return nil, "", oautherr.ErrInvalidRequest.WithHint("The redirect_uri parameter is missing; OpenID Connect requires it (Core section 3.1.2.1) even when the client has only one registered.")
 	}
 	if !matchRedirectURI(client.RedirectURIs, redirectURI) {
-		return nil, "", oautherr.ErrInvalidRequest.WithHint("The redirect_uri %q is not registered for client %q; register it exactly (only the port of a loopback URI may vary).", redirectURI, id)
+		return nil, "", oautherr.ErrInvalidRequest.WithHint("The redirect_uri '%s' is not registered for client '%s'; register it exactly (only the port of a loopback URI may vary).", oautherr.Shown(redirectURI), id)
 	}
 	return client, redirectURI, nil
 }
@@ -289,15 +373,21 @@ func (p *Provider) validateAuthorizationRequest(params url.Values, client *sigil
 	if params.Has("request_uri") {
 		return nil, oautherr.ErrRequestURINotSupported.WithHint("Send the authorization request as plain parameters instead of a request_uri.")
 	}
+	// OpenID Connect Core section 7.2.1: client metadata passed in the
+	// request. Sigil's clients are registered by an operator, so the
+	// parameter is answered as section 3.1.2.6 says rather than ignored.
+	if params.Has("registration") {
+		return nil, oautherr.ErrRegistrationNotSupported.WithHint("Sigil does not take client metadata in the authorization request; register the client through the admin API or the sigil clients command.")
+	}
 	switch rt := params.Get("response_type"); rt {
 	case "code":
 		if !slices.Contains(client.ResponseTypes, "code") {
-			return nil, oautherr.ErrUnauthorizedClient.WithHint("Client %q is not registered for response_type=code.", client.ID)
+			return nil, oautherr.ErrUnauthorizedClient.WithHint("Client '%s' is not registered for response_type=code.", client.ID)
 		}
 	case "":
 		return nil, oautherr.ErrInvalidRequest.WithHint("The response_type parameter is missing; use response_type=code.")
 	default:
-		return nil, oautherr.ErrUnsupportedResponseType.WithHint("response_type %q is not supported; use response_type=code.", rt)
+		return nil, oautherr.ErrUnsupportedResponseType.WithHint("response_type '%s' is not supported; use response_type=code.", oautherr.Shown(rt))
 	}
 	switch mode := params.Get("response_mode"); mode {
 	case "":
@@ -306,13 +396,13 @@ func (p *Provider) validateAuthorizationRequest(params url.Values, client *sigil
 		// A form can only post to a web address: an app's private-use scheme
 		// (RFC 8252 section 7.1) needs query or fragment.
 		if !strings.HasPrefix(redirectURI, "https://") && !strings.HasPrefix(redirectURI, "http://") {
-			return nil, oautherr.ErrUnsupportedResponseMode.WithHint("response_mode form_post needs an http(s) redirect_uri; use query or fragment for %q.", redirectURI)
+			return nil, oautherr.ErrUnsupportedResponseMode.WithHint("response_mode form_post needs an http(s) redirect_uri; use query or fragment for '%s'.", oautherr.Shown(redirectURI))
 		}
 		req.ResponseMode = mode
 	case ModeQuery, ModeFragment:
 		req.ResponseMode = mode
 	default:
-		return nil, oautherr.ErrUnsupportedResponseMode.WithHint("response_mode %q is not supported; use query, fragment or form_post.", mode)
+		return nil, oautherr.ErrUnsupportedResponseMode.WithHint("response_mode '%s' is not supported; use query, fragment or form_post.", oautherr.Shown(mode))
 	}
 	if req.State != "" && len(req.State) < minStateLen {
 		return nil, oautherr.ErrInvalidState.WithHint("The state is %d characters long; send at least %d random characters.", len(req.State), minStateLen)
@@ -321,32 +411,23 @@ func (p *Provider) validateAuthorizationRequest(params url.Values, client *sigil
 		return nil, oautherr.ErrInsufficientEntropy.WithHint("The nonce is %d characters long; send at least %d random characters.", len(req.Nonce), minNonceLen)
 	}
 
-	req.Scope = sigil.ParseScopes(params.Get("scope"))
+	// Unknown scopes are ignored (OpenID Connect Core section 3.1.2.1);
+	// known ones outside the client's registration are refused below.
+	req.Scope = scope.DropUnknown(sigil.ParseScopes(params.Get("scope")))
 	if hint := scope.Validate(req.Scope, client.Scope); hint != "" {
 		return nil, oautherr.ErrInvalidScope.WithHint("%s", hint)
 	}
 
-	// PKCE is mandatory (RFC 9700 section 2.1.1): every code is bound to a
-	// verifier, which also defeats the downgrade of section 4.8.2.
-	req.CodeChallenge = params.Get("code_challenge")
-	req.CodeChallengeMethod = params.Get("code_challenge_method")
-	if req.CodeChallenge == "" {
-		return nil, oautherr.ErrInvalidRequest.WithHint("PKCE is required: send code_challenge and code_challenge_method=S256 (RFC 7636).")
+	if err := checkPKCE(req, params, client); err != nil {
+		return nil, err
 	}
-	if req.CodeChallengeMethod == "" {
-		req.CodeChallengeMethod = "plain" // RFC 7636 section 4.3 default.
+	resources, err := resourceParams(client, params["resource"])
+	if err != nil {
+		return nil, err
 	}
-	switch req.CodeChallengeMethod {
-	case "S256":
-	case "plain":
-		if !client.AllowPlainPKCE {
-			return nil, oautherr.ErrInvalidRequest.WithHint("code_challenge_method plain is not allowed for client %q; use S256.", client.ID)
-		}
-	default:
-		return nil, oautherr.ErrInvalidRequest.WithHint("code_challenge_method %q is not supported; use S256.", req.CodeChallengeMethod)
-	}
-	if !pkceValue.MatchString(req.CodeChallenge) {
-		return nil, oautherr.ErrInvalidRequest.WithHint("The code_challenge must be 43 to 128 characters of [A-Za-z0-9._~-] (RFC 7636 section 4.2).")
+	req.Resources = resources
+	if err := applyClaimsRequest(req, params.Get("claims")); err != nil {
+		return nil, err
 	}
 
 	if v := params.Get("prompt"); v != "" {
@@ -355,7 +436,7 @@ func (p *Provider) validateAuthorizationRequest(params url.Values, client *sigil
 			switch pr {
 			case "none", "login", "consent", "select_account":
 			default:
-				return nil, oautherr.ErrInvalidRequest.WithHint("prompt value %q is not supported; use none, login, consent or select_account.", pr)
+				return nil, oautherr.ErrInvalidRequest.WithHint("prompt value '%s' is not supported; use none, login, consent or select_account.", oautherr.Shown(pr))
 			}
 		}
 		if req.hasPrompt("none") && len(req.Prompt) > 1 {
@@ -365,7 +446,7 @@ func (p *Provider) validateAuthorizationRequest(params url.Values, client *sigil
 	if v := params.Get("max_age"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			return nil, oautherr.ErrInvalidRequest.WithHint("max_age %q must be a non-negative number of seconds.", v)
+			return nil, oautherr.ErrInvalidRequest.WithHint("max_age '%s' must be a non-negative number of seconds.", oautherr.Shown(v))
 		}
 		req.MaxAge = n
 	}
@@ -377,6 +458,44 @@ func (p *Provider) validateAuthorizationRequest(params url.Values, client *sigil
 		req.IDTokenHintSubject = sub
 	}
 	return req, nil
+}
+
+// checkPKCE reads code_challenge and code_challenge_method into req (RFC
+// 7636 section 4.3). PKCE is required by default and always of a public
+// client (RFC 9700 section 2.1.1): the code is then bound to a verifier,
+// which also defeats the downgrade of section 4.8.2. A confidential client
+// registered with require_pkce false may send no challenge; its code is
+// then redeemed without a verifier, and a verifier sent anyway fails at the
+// token endpoint (RFC 9700 section 2.1.1), because the stored challenge is
+// empty.
+func checkPKCE(req *AuthorizationRequest, params url.Values, client *sigil.Client) error {
+	req.CodeChallenge = params.Get("code_challenge")
+	req.CodeChallengeMethod = params.Get("code_challenge_method")
+	if req.CodeChallenge == "" {
+		if client.PKCERequired() {
+			return oautherr.ErrInvalidRequest.WithHint("PKCE is required: send code_challenge and code_challenge_method=S256 (RFC 7636).")
+		}
+		if req.CodeChallengeMethod != "" {
+			return oautherr.ErrInvalidRequest.WithHint("code_challenge_method was sent without code_challenge; send both or neither (RFC 7636 section 4.3).")
+		}
+		return nil
+	}
+	if req.CodeChallengeMethod == "" {
+		req.CodeChallengeMethod = "plain" // RFC 7636 section 4.3 default.
+	}
+	switch req.CodeChallengeMethod {
+	case "S256":
+	case "plain":
+		if !client.AllowPlainPKCE {
+			return oautherr.ErrInvalidRequest.WithHint("code_challenge_method plain is not allowed for client '%s'; use S256.", client.ID)
+		}
+	default:
+		return oautherr.ErrInvalidRequest.WithHint("code_challenge_method '%s' is not supported; use S256.", oautherr.Shown(req.CodeChallengeMethod))
+	}
+	if !pkceValue.MatchString(req.CodeChallenge) {
+		return oautherr.ErrInvalidRequest.WithHint("The code_challenge must be 43 to 128 characters of [A-Za-z0-9._~-] (RFC 7636 section 4.2).")
+	}
+	return nil
 }
 
 // idTokenHintSubject verifies an id_token_hint (signed by us; its expiry does

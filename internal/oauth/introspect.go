@@ -12,6 +12,7 @@ import (
 
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
+	"github.com/sigil-oidc/sigil/internal/oidc"
 )
 
 // Introspection is the introspection response of RFC 7662 section 2.2. An
@@ -24,7 +25,11 @@ type Introspection struct {
 	ClientID string `json:"client_id,omitempty"`
 	// Subject is the person the token acts for; a client credentials token
 	// has none, and no sub.
-	Subject   string `json:"sub,omitempty"`
+	Subject string `json:"sub,omitempty"`
+	// Audience is an access token's audience (RFC 8707, RFC 9068 section
+	// 3): the resources its requests named, else the client itself; a
+	// string when one, an array when several.
+	Audience  any    `json:"aud,omitempty"`
 	ExpiresAt int64  `json:"exp,omitempty"`
 	IssuedAt  int64  `json:"iat,omitempty"`
 	Issuer    string `json:"iss,omitempty"`
@@ -129,6 +134,18 @@ func (p *Provider) introspect(ctx context.Context, form url.Values) (*Introspect
 		if err == nil {
 			exp = a.RefreshTokenExpiresAt
 		}
+	case oidc.LooksLikeJWT(token):
+		// An RFC 9068 access token: its jti names its row (see
+		// oidc.AccessTokenKey); one that does not verify is inactive.
+		key, ok := oidc.AccessTokenKey(p.Signer, p.IssuerString(), token)
+		if !ok {
+			return &Introspection{}, nil
+		}
+		use, lifetime = "access_token", p.Lifetimes.AccessToken
+		a, err = p.Store.GetAuthorizationByAccessToken(ctx, p.Secrets.HashToken(key), now)
+		if err == nil {
+			exp = a.AccessTokenExpiresAt
+		}
 	default:
 		return &Introspection{}, nil
 	}
@@ -155,6 +172,9 @@ func (p *Provider) introspect(ctx context.Context, form url.Values) (*Introspect
 	}
 	if !a.ForClient() {
 		out.Subject = a.Subject
+	}
+	if use == "access_token" {
+		out.Audience = oidc.AudienceClaim(a.TokenAudience())
 	}
 	return out, nil
 }

@@ -1,14 +1,14 @@
 package oauth
 
 import (
-	"crypto/hmac"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
@@ -16,99 +16,209 @@ import (
 	"github.com/sigil-oidc/sigil/web"
 )
 
+// csrfLogout is the purpose of the confirmation form's anti-forgery token.
+const csrfLogout = "logout"
+
+// logoutRequest is a validated request to the end_session_endpoint.
+type logoutRequest struct {
+	// hint holds the claims of a valid id_token_hint; nil without one.
+	hint *hintClaims
+	// client is the client that asked, named by the hint's audience or
+	// client_id; nil when neither was sent.
+	client *sigil.Client
+	// redirectURI is post_logout_redirect_uri, registered for client.
+	redirectURI string
+	state       string
+}
+
+// hintClaims are the claims of an id_token_hint that logout reads.
+type hintClaims struct {
+	Iss string          `json:"iss"`
+	Sub string          `json:"sub"`
+	Sid string          `json:"sid"`
+	Aud json.RawMessage `json:"aud"`
+}
+
 // Logout serves GET and POST /oauth2/sessions/logout, the end_session_endpoint
 // of OpenID Connect RP-Initiated Logout 1.0.
 //
-// With a valid id_token_hint (signed by Sigil, any age) the session ends at
-// once, and the browser goes to post_logout_redirect_uri when that URI is
-// registered for the hint's client, exactly (section 3), with state. Without
-// a hint the person is asked to confirm, because any site could send the
-// browser here. A hint Sigil did not sign, or an unregistered URI, gets an
-// error page and no redirect.
+// The session ends at once only with a valid id_token_hint (signed by Sigil,
+// any age: section 2) naming the person signed in to this browser (its sub,
+// and its sid when it has one). Otherwise, a hint for another person or no
+// hint at all, any site could have sent the browser here, so the person is
+// asked to confirm on a page whose form carries a token bound to the
+// session; nothing happens before that POST. Ending a session ends its
+// record, so every copy of the cookie stops working, and tells the
+// LogoutNotifier.
+//
+// post_logout_redirect_uri must be registered exactly for the client that
+// the hint's audience or client_id names (section 3); state goes back with
+// it. A hint Sigil did not sign (or alg none), a client_id other than the
+// hint's audience, and an unregistered URI get an error page and no
+// redirect.
 func (p *Provider) Logout(w http.ResponseWriter, r *http.Request) {
-	params := r.URL.Query()
-	if r.Method == http.MethodPost {
-		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if ct == "application/x-www-form-urlencoded" {
-			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-			if err := r.ParseForm(); err == nil {
-				params = r.PostForm
-			}
-		}
-	}
-	hint := params.Get("id_token_hint")
-	if hint == "" {
-		p.confirmLogout(w, r, params)
-		return
-	}
-	payload, err := p.Signer.Verify(hint)
-	var claims struct {
-		Iss string          `json:"iss"`
-		Sub string          `json:"sub"`
-		Aud json.RawMessage `json:"aud"`
-	}
-	if err != nil || json.Unmarshal(payload, &claims) != nil || claims.Iss != p.IssuerString() {
-		p.ErrorPage(w, r, oautherr.ErrInvalidRequest.WithHint("The id_token_hint is not an ID token issued by this provider."))
-		return
-	}
-	clientID := audience(claims.Aud)
-	if id := params.Get("client_id"); id != "" && id != clientID {
-		p.ErrorPage(w, r, oautherr.ErrInvalidRequest.WithHint("The client_id does not match the audience of the id_token_hint."))
-		return
-	}
-	redirect := params.Get("post_logout_redirect_uri")
-	if redirect != "" {
-		client, err := p.Store.GetClient(r.Context(), clientID)
-		if errors.Is(err, sigil.ErrNotFound) || (err == nil && !slices.Contains(client.PostLogoutRedirectURIs, redirect)) {
-			p.ErrorPage(w, r, oautherr.ErrInvalidRequest.WithHint("The post_logout_redirect_uri %q is not registered for the client; register it exactly.", redirect))
-			return
-		}
-		if err != nil {
-			p.ErrorPage(w, r, err)
-			return
-		}
-	}
-	p.Cookies.Clear(w)
-	if redirect == "" {
-		p.renderLoggedOut(w, web.LoggedOutPage{})
-		return
-	}
-	u, err := url.Parse(redirect)
+	params, err := logoutParams(r)
 	if err != nil {
 		p.ErrorPage(w, r, err)
 		return
 	}
-	if state := params.Get("state"); state != "" {
+	req, err := p.validateLogout(r.Context(), params)
+	if err != nil {
+		p.ErrorPage(w, r, err)
+		return
+	}
+	now := p.Now()
+	sess, sessErr := p.Cookies.Read(r, now)
+	hasSession := sessErr == nil
+
+	switch {
+	case !hasSession:
+		// Nothing to end in this browser (already signed out, or never
+		// signed in): no confirmation is needed to leave.
+	case params.Has("csrf"):
+		if r.Method != http.MethodPost || !p.Cookies.CheckCSRF(csrfLogout, sess.ID, params.Get("csrf")) {
+			p.ErrorPage(w, r, oautherr.ErrRequestForbidden.WithHint("The sign-out form expired or was not sent by Sigil's own page; open the sign-out page again."))
+			return
+		}
+	case req.hint != nil && req.hint.Sub == sess.Subject && (req.hint.Sid == "" || req.hint.Sid == sess.ID):
+		// The relying party names this very person and session.
+	default:
+		p.confirmLogout(w, req, sess)
+		return
+	}
+	if hasSession {
+		ended, err := p.Store.EndSession(r.Context(), sess.ID, now)
+		switch {
+		case err == nil:
+			p.SessionsEnded(r.Context(), []sigil.Session{*ended})
+		case !errors.Is(err, sigil.ErrNotFound): // ErrNotFound: ended or expired already
+			p.ErrorPage(w, r, err)
+			return
+		}
+		p.Cookies.Clear(w)
+	}
+	if req.redirectURI == "" {
+		p.renderLoggedOut(w, "", web.LoggedOutPage{})
+		return
+	}
+	u, err := url.Parse(req.redirectURI)
+	if err != nil {
+		p.ErrorPage(w, r, err)
+		return
+	}
+	if req.state != "" {
 		q := u.Query()
-		q.Set("state", state)
+		q.Set("state", req.state)
 		u.RawQuery = q.Encode()
 	}
 	http.Redirect(w, r, u.String(), http.StatusSeeOther)
 }
 
-// confirmLogout asks before ending a session without id_token_hint, and
-// ends it on the confirming POST, whose csrf value is bound to the browser.
-func (p *Provider) confirmLogout(w http.ResponseWriter, r *http.Request, params url.Values) {
-	want := p.logoutCSRF(r)
-	if r.Method == http.MethodPost && want != "" && hmac.Equal([]byte(params.Get("csrf")), []byte(want)) {
-		p.Cookies.Clear(w)
-		p.renderLoggedOut(w, web.LoggedOutPage{})
-		return
+// logoutParams reads the parameters from the query (GET) or a form body
+// (POST; section 2 allows both), each at most once.
+func logoutParams(r *http.Request) (url.Values, error) {
+	if r.Method == http.MethodPost {
+		return parseForm(r, "A POST to the end_session_endpoint")
 	}
-	browser := p.Cookies.Browser(w, r)
-	p.renderLoggedOut(w, web.LoggedOutPage{Confirm: true, CSRF: base64.RawURLEncoding.EncodeToString(p.Secrets.HashBrowser("logout:" + browser))})
+	params := r.URL.Query()
+	return params, single(params)
 }
 
-func (p *Provider) logoutCSRF(r *http.Request) string {
-	ck, err := r.Cookie(session.BrowserCookie)
-	if err != nil || ck.Value == "" {
-		return ""
+// validateLogout checks the hint, the client and the redirect URI.
+func (p *Provider) validateLogout(ctx context.Context, params url.Values) (*logoutRequest, error) {
+	req := &logoutRequest{state: params.Get("state"), redirectURI: params.Get("post_logout_redirect_uri")}
+	clientID := params.Get("client_id")
+	if raw := params.Get("id_token_hint"); raw != "" {
+		hint, err := p.verifyLogoutHint(raw)
+		if err != nil {
+			return nil, oautherr.ErrInvalidRequest.WithHint("The id_token_hint is not an ID token issued by this provider; send one Sigil signed, or none.")
+		}
+		aud := audience(hint.Aud)
+		if clientID != "" && clientID != aud {
+			return nil, oautherr.ErrInvalidRequest.WithHint("The client_id does not match the audience of the id_token_hint.")
+		}
+		req.hint, clientID = hint, aud
 	}
-	return base64.RawURLEncoding.EncodeToString(p.Secrets.HashBrowser("logout:" + ck.Value))
+	if clientID != "" {
+		c, err := p.Store.GetClient(ctx, clientID)
+		switch {
+		case errors.Is(err, sigil.ErrNotFound):
+			return nil, oautherr.ErrInvalidRequest.WithHint("No client is registered with client_id '%s'.", clientID)
+		case err != nil:
+			return nil, err
+		}
+		req.client = c
+	}
+	if req.redirectURI != "" {
+		if req.client == nil {
+			// Section 3: no redirection unless the client is identified.
+			return nil, oautherr.ErrInvalidRequest.WithHint("A post_logout_redirect_uri needs an id_token_hint (or client_id) naming the client it is registered for.")
+		}
+		if !slices.Contains(req.client.PostLogoutRedirectURIs, req.redirectURI) {
+			return nil, oautherr.ErrInvalidRequest.WithHint("The post_logout_redirect_uri '%s' is not registered for the client; register it exactly.", req.redirectURI)
+		}
+	}
+	return req, nil
 }
 
-func (p *Provider) renderLoggedOut(w http.ResponseWriter, page web.LoggedOutPage) {
-	SetPageHeaders(w, "")
+// verifyLogoutHint checks an id_token_hint: Sigil's signature (any age:
+// RP-Initiated Logout section 2 allows an expired one; never alg none,
+// which Verify refuses), Sigil as issuer, and the header of an ID token,
+// so that another JWT Sigil signs (a JWT access token, typ at+jwt; a logout
+// token, typ logout+jwt) cannot stand in for one.
+func (p *Provider) verifyLogoutHint(token string) (*hintClaims, error) {
+	header, _, ok := strings.Cut(token, ".")
+	if !ok {
+		return nil, errors.New("not a JWS")
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(header)
+	if err != nil {
+		return nil, err
+	}
+	var h struct {
+		Typ string `json:"typ"`
+	}
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return nil, err
+	}
+	if h.Typ != "" && !strings.EqualFold(h.Typ, "JWT") {
+		return nil, errors.New("not an ID token: typ " + h.Typ)
+	}
+	payload, err := p.Signer.Verify(token)
+	if err != nil {
+		return nil, err
+	}
+	var c hintClaims
+	if err := json.Unmarshal(payload, &c); err != nil || c.Iss != p.IssuerString() || c.Sub == "" {
+		return nil, errors.New("not an ID token of this issuer")
+	}
+	return &c, nil
+}
+
+// confirmLogout asks the person before ending the session: the form posts
+// back the validated client, redirect URI and state, with a token bound to
+// this session.
+func (p *Provider) confirmLogout(w http.ResponseWriter, req *logoutRequest, sess session.Session) {
+	page := web.LoggedOutPage{Confirm: true, CSRF: p.Cookies.CSRF(csrfLogout, sess.ID), Subject: sess.Subject,
+		PostLogoutRedirectURI: req.redirectURI, State: req.state}
+	formAction := ""
+	if req.client != nil {
+		page.ClientID, page.ClientName = req.client.ID, req.client.Name
+		// The confirming POST is answered with a redirect to the
+		// client; the page's form-action must allow it, as browsers apply
+		// it to the redirects a form submission follows.
+		if u, err := url.Parse(req.redirectURI); err == nil && req.redirectURI != "" {
+			formAction = u.Scheme + ":" // an app's private-use scheme (RFC 8252 section 7.1)
+			if u.Host != "" {
+				formAction = u.Scheme + "://" + u.Host
+			}
+		}
+	}
+	p.renderLoggedOut(w, formAction, page)
+}
+
+func (p *Provider) renderLoggedOut(w http.ResponseWriter, formAction string, page web.LoggedOutPage) {
+	SetPageHeaders(w, formAction)
 	w.Header().Set("Cache-Control", "no-store")
 	if err := p.Pages.Render(w, http.StatusOK, web.PageLoggedOut, page); err != nil {
 		p.Log.Error("render logged out page", "err", err)

@@ -187,7 +187,9 @@ func TestIntrospection(t *testing.T) {
 	issued := m.now
 	inactive := map[string]any{"active": false}
 	active := map[string]any{"active": true, "scope": "orders:read", "client_id": "svc", "token_type": "Bearer", "token_use": "access_token",
-		"iss": "https://id.example", "iat": float64(issued.Unix()), "exp": float64(issued.Add(time.Hour).Unix())}
+		"iss": "https://id.example", "iat": float64(issued.Unix()), "exp": float64(issued.Add(time.Hour).Unix()),
+		// No resource was named (RFC 8707), so the audience is the client.
+		"aud": "svc"}
 	cases := []struct {
 		name, caller, auth string
 		form               url.Values

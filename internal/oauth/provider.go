@@ -67,6 +67,12 @@ type Provider struct {
 	// Domains answers who owns a domain; single sign-on reads the records
 	// again through it.
 	Domains sigil.DomainResolver
+	// Notifier learns of every session that ends (back-channel logout);
+	// nil notifies nobody.
+	Notifier LogoutNotifier
+	// MaxParamLength caps state, nonce and login_hint in authorization
+	// requests (0: DefaultMaxParamLength).
+	MaxParamLength int
 }
 
 // IssuerString is the issuer as it appears in tokens and responses.

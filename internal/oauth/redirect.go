@@ -20,7 +20,8 @@ func IsLoopbackHost(host string) bool {
 // matchRedirectURI reports whether the requested redirect URI equals a
 // registered one. Matching is exact string comparison (RFC 9700 section
 // 4.1.3), except that for http loopback URIs the port may differ (RFC 8252
-// section 7.3), because native apps bind an ephemeral port.
+// section 7.3), because native apps bind an ephemeral port. The paths are
+// compared as sent (EscapedPath), so /%63b or /a%2Fb is not /cb or /a/b.
 func matchRedirectURI(registered []string, requested string) bool {
 	for _, r := range registered {
 		if r == requested {
@@ -36,7 +37,7 @@ func matchRedirectURI(registered []string, requested string) bool {
 		if err != nil || reg.Scheme != "http" || !IsLoopbackHost(reg.Hostname()) {
 			continue
 		}
-		if reg.Hostname() == req.Hostname() && reg.Path == req.Path && reg.RawQuery == req.RawQuery &&
+		if reg.Hostname() == req.Hostname() && reg.EscapedPath() == req.EscapedPath() && reg.RawQuery == req.RawQuery &&
 			reg.User == nil && req.User == nil && req.Fragment == "" && !req.ForceQuery && reg.Opaque == req.Opaque {
 			return true
 		}

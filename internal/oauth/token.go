@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/keys"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
 	"github.com/sigil-oidc/sigil/internal/oidc"
 	"github.com/sigil-oidc/sigil/internal/secret"
@@ -114,27 +115,37 @@ func (p *Provider) exchangeCode(ctx context.Context, client *sigil.Client, form 
 	if redirectURI == "" {
 		return nil, oautherr.ErrInvalidRequest.WithHint("The redirect_uri parameter is missing; send the one used in the authorization request.")
 	}
+	// A client that may skip PKCE (require_pkce false) redeems a code
+	// issued without a challenge with no verifier. Whether this code had a
+	// challenge is in the store's one write: a verifier for a code without
+	// one, or none for a code with one, matches nothing (invalid_grant;
+	// RFC 9700 section 2.1.1).
 	verifier := form.Get("code_verifier")
-	if verifier == "" {
+	if verifier == "" && client.PKCERequired() {
 		return nil, oautherr.ErrInvalidRequest.WithHint("The code_verifier parameter is missing; PKCE is required (RFC 7636 section 4.5).")
 	}
-	if !pkceValue.MatchString(verifier) {
+	if verifier != "" && !pkceValue.MatchString(verifier) {
 		return nil, oautherr.ErrInvalidRequest.WithHint("The code_verifier must be 43 to 128 characters of [A-Za-z0-9._~-] (RFC 7636 section 4.1).")
 	}
 	if !strings.HasPrefix(code, CodePrefix) {
 		return nil, oautherr.ErrInvalidGrant.WithHint("The code is not an authorization code issued by Sigil.")
 	}
+	resources, err := resourceParams(client, form["resource"])
+	if err != nil {
+		return nil, err
+	}
 	sum := sha256.Sum256([]byte(verifier))
 	now := p.Now()
-	accessToken := secret.NewToken(AccessTokenPrefix)
+	accessToken, accessHash := p.newAccessToken(client)
 	ex := sigil.CodeExchange{
 		CodeHash:             p.Secrets.HashToken(code),
 		ClientID:             client.ID,
 		RedirectURI:          redirectURI,
 		S256Challenge:        base64.RawURLEncoding.EncodeToString(sum[:]),
 		PlainChallenge:       verifier,
-		AccessTokenHash:      p.Secrets.HashToken(accessToken),
+		AccessTokenHash:      accessHash,
 		AccessTokenExpiresAt: now.Add(p.Lifetimes.AccessToken),
+		Audience:             resources,
 	}
 	// Whether the offline scopes were granted is only known from the
 	// stored authorization, which this single write returns; so a refresh
@@ -156,10 +167,13 @@ func (p *Provider) exchangeCode(ctx context.Context, client *sigil.Client, form 
 	case err != nil:
 		return nil, fmt.Errorf("exchange code: %w", err)
 	}
+	if err := p.checkGrantedTarget(ctx, client, a, resources, accessHash); err != nil {
+		return nil, err
+	}
 	if a.RefreshFamily == "" { // the offline scopes were not granted
 		refreshToken = ""
 	}
-	return p.tokenResponse(a, accessToken, refreshToken, now)
+	return p.tokenResponse(client, a, accessToken, refreshToken, now)
 }
 
 // clientCredentials issues an access token to a confidential client for
@@ -180,16 +194,24 @@ func (p *Provider) clientCredentials(ctx context.Context, client *sigil.Client, 
 	if err != nil {
 		return nil, err
 	}
+	// RFC 8707 section 2: a client credentials token may name any of the
+	// client's registered resources; there is no grant to stay within.
+	resources, err := resourceParams(client, form["resource"])
+	if err != nil {
+		return nil, err
+	}
 	now := p.Now()
-	accessToken := secret.NewToken(AccessTokenPrefix)
-	err = p.Store.CreateClientToken(ctx, sigil.ClientToken{
+	accessToken, accessHash := p.newAccessToken(client)
+	tok := sigil.ClientToken{
 		ID:              secret.RandomString(24),
 		ClientID:        client.ID,
 		Scope:           granted,
-		AccessTokenHash: p.Secrets.HashToken(accessToken),
+		AccessTokenHash: accessHash,
+		Audience:        resources,
 		IssuedAt:        now,
 		ExpiresAt:       now.Add(p.Lifetimes.AccessToken),
-	})
+	}
+	err = p.Store.CreateClientToken(ctx, tok)
 	if errors.Is(err, sigil.ErrNotFound) {
 		// The client was deleted (on another node) after it was read,
 		// possibly from the client cache: no token is stored.
@@ -197,6 +219,15 @@ func (p *Provider) clientCredentials(ctx context.Context, client *sigil.Client, 
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store client credentials token: %w", err)
+	}
+	if client.JWTAccessTokens() {
+		// The claims of the token just stored, as the store would read
+		// them back (sigil.Store.CreateClientToken).
+		a := &sigil.Authorization{ID: tok.ID, ClientID: client.ID, GrantedScope: granted,
+			Audience: resources, AccessTokenExpiresAt: tok.ExpiresAt}
+		if accessToken, err = p.finishAccessToken(client, a, accessToken, now); err != nil {
+			return nil, err
+		}
 	}
 	return &TokenResponse{
 		AccessToken: accessToken,
@@ -257,9 +288,18 @@ func validScopeToken(s string) bool {
 	return s != ""
 }
 
-// tokenResponse signs the ID token and assembles the answer.
-func (p *Provider) tokenResponse(a *sigil.Authorization, accessToken, refreshToken string, now time.Time) (*TokenResponse, error) {
-	idToken, err := p.Signer.Sign(oidc.IDTokenClaims(p.IssuerString(), a, accessToken, now, p.Lifetimes.IDToken))
+// tokenResponse signs the ID token with the algorithm the client registered
+// (id_token_signed_response_alg, OpenID Connect Registration 1.0 section 2;
+// RS256 by default) and assembles the answer.
+//
+// accessToken is what newAccessToken returned; a JWT access token is signed
+// here, once the write returned the authorization its claims describe.
+func (p *Provider) tokenResponse(client *sigil.Client, a *sigil.Authorization, accessToken, refreshToken string, now time.Time) (*TokenResponse, error) {
+	accessToken, err := p.finishAccessToken(client, a, accessToken, now)
+	if err != nil {
+		return nil, err
+	}
+	idToken, err := p.Signer.Sign(client.IDTokenAlg(), oidc.IDTokenClaims(p.IssuerString(), a, accessToken, now, p.Lifetimes.IDToken), keys.TypeJWT)
 	if err != nil {
 		return nil, fmt.Errorf("sign id token: %w", err)
 	}
@@ -306,17 +346,23 @@ func (p *Provider) refresh(ctx context.Context, client *sigil.Client, form url.V
 		scopeParam = ss.String()
 	}
 	now := p.Now()
-	accessToken := secret.NewToken(AccessTokenPrefix)
+	tokenHash := p.Secrets.HashToken(token)
+	resources, err := p.refreshResources(ctx, client, form["resource"], tokenHash, now)
+	if err != nil {
+		return nil, err
+	}
+	accessToken, accessHash := p.newAccessToken(client)
 	newRefresh := RefreshTokenPrefix + family + "." + secret.RandomString(32)
 	a, err := p.Store.RefreshAuthorization(ctx, sigil.RefreshExchange{
 		Family:                   family,
-		TokenHash:                p.Secrets.HashToken(token),
+		TokenHash:                tokenHash,
 		ClientID:                 client.ID,
 		NewRefreshTokenHash:      p.Secrets.HashToken(newRefresh),
 		NewRefreshTokenExpiresAt: now.Add(p.Lifetimes.RefreshToken),
-		AccessTokenHash:          p.Secrets.HashToken(accessToken),
+		AccessTokenHash:          accessHash,
 		AccessTokenExpiresAt:     now.Add(p.Lifetimes.AccessToken),
 		Scope:                    scopeParam,
+		Audience:                 resources,
 	}, now)
 	switch {
 	case errors.Is(err, sigil.ErrNotFound) && scopeParam != "":
@@ -329,7 +375,7 @@ func (p *Provider) refresh(ctx context.Context, client *sigil.Client, form url.V
 	case err != nil:
 		return nil, fmt.Errorf("refresh: %w", err)
 	}
-	return p.tokenResponse(a, accessToken, newRefresh, now)
+	return p.tokenResponse(client, a, accessToken, newRefresh, now)
 }
 
 // authenticateClient authenticates the client with the method it registered

@@ -64,6 +64,10 @@ var (
 		Description: "The request_uri in the Authorization Request returns an error or contains invalid data."}
 	ErrInvalidRequestObject = &Error{Code: "invalid_request_object", Status: http.StatusBadRequest, Spec: "OpenID Connect Core §3.1.2.6",
 		Description: "The request parameter contains an invalid Request Object."}
+	// Not in the seed: Core's answer to the registration parameter, which
+	// Sigil does not support (clients are registered by an operator).
+	ErrRegistrationNotSupported = &Error{Code: "registration_not_supported", Status: http.StatusBadRequest, Spec: "OpenID Connect Core §3.1.2.6",
+		Description: "The OpenID Connect Provider (OP) does not support use of the registration parameter."}
 	ErrJTIKnown = &Error{Code: "jti_known", Status: http.StatusBadRequest, Spec: "fosite",
 		Description: "The jti was already used."}
 	ErrHandlerNotResponsible = &Error{Code: "error", Status: http.StatusBadRequest, Spec: "fosite",
@@ -73,6 +77,10 @@ var (
 		Description: "The value of one or more redirection URIs is invalid."}
 	ErrInvalidClientMetadata = &Error{Code: "invalid_client_metadata", Status: http.StatusBadRequest, Spec: "RFC 7591 §3.2.2",
 		Description: "The value of one of the client metadata fields is invalid and the server has rejected this request."}
+	// Not in the seed: RFC 8707's answer to a resource indicator that is
+	// malformed, not registered for the client, or outside the grant.
+	ErrInvalidTarget = &Error{Code: "invalid_target", Status: http.StatusBadRequest, Spec: "RFC 8707 §2",
+		Description: "The requested resource is invalid, missing, unknown, or malformed."}
 
 	// 401 Unauthorized.
 	ErrTokenInactive = &Error{Code: "token_inactive", Status: http.StatusUnauthorized, Spec: "fosite",
@@ -96,6 +104,14 @@ var (
 	ErrNotFound = &Error{Code: "not_found", Status: http.StatusNotFound, Spec: "fosite",
 		Description: "Could not find the requested resource(s)."}
 
+	// 429 Too Many Requests. Not in the seed: a rate limit's refusal
+	// (RFC 6585 section 4), answered with Retry-After. The code is RFC
+	// 6749's retry-later code, which OAuth libraries already know; the
+	// status tells "this client or address sends too much" from "the
+	// server is overloaded" (503, the same code).
+	ErrTooManyRequests = &Error{Code: "temporarily_unavailable", Status: http.StatusTooManyRequests, Spec: "RFC 6585 §4, RFC 6749 §4.1.2.1",
+		Description: "Too many requests came from this address or client; retry after the number of seconds in the Retry-After header."}
+
 	// 500 Internal Server Error.
 	ErrMisconfiguration = &Error{Code: "misconfiguration", Status: http.StatusInternalServerError, Spec: "fosite",
 		Description: "The request failed because of an internal error that is probably caused by misconfiguration."}
@@ -113,10 +129,13 @@ var Catalogue = []*Error{
 	ErrInvalidScope, ErrUnsupportedGrantType, ErrInvalidGrant, ErrInvalidState, ErrInsufficientEntropy,
 	ErrInvalidTokenFormat, ErrLoginRequired, ErrInteractionRequired, ErrConsentRequired,
 	ErrRequestNotSupported, ErrRequestURINotSupported, ErrInvalidRequestURI, ErrInvalidRequestObject,
+	ErrRegistrationNotSupported,
 	ErrJTIKnown, ErrHandlerNotResponsible, ErrInvalidRedirectURI, ErrInvalidClientMetadata,
+	ErrInvalidTarget,
 	ErrTokenInactive, ErrTokenExpired, ErrRequestUnauthorized, ErrInvalidClient,
 	ErrScopeNotGranted, ErrAccessDenied, ErrRequestForbidden,
 	ErrNotFound,
+	ErrTooManyRequests,
 	ErrMisconfiguration, ErrServerError,
 	ErrTemporarilyUnavailable,
 }

@@ -10,10 +10,12 @@ import (
 )
 
 // WithHint returns a copy of e whose Hint says what to fix. Catalogue entries
-// are shared, so handlers must derive, never modify.
+// are shared, so handlers must derive, never modify. The hint is made safe
+// for the wire here (Sanitize), so every place that shows it (JSON bodies,
+// redirects, error pages, logs) shows the same text.
 func (e *Error) WithHint(format string, args ...any) *Error {
 	c := *e
-	c.Hint = fmt.Sprintf(format, args...)
+	c.Hint = Sanitize(fmt.Sprintf(format, args...))
 	return &c
 }
 
@@ -29,11 +31,13 @@ func (e *Error) Is(target error) bool {
 // FullDescription is the error_description on the wire: the catalogue's
 // meaning followed by the hint (fosite's convention), so a developer reads
 // both what the code means and what to change.
+// It is always inside the character set of RFC 6749 section 5.2, even for
+// an Error built without WithHint.
 func (e *Error) FullDescription() string {
 	if e.Hint == "" {
-		return e.Description
+		return Sanitize(e.Description)
 	}
-	return strings.TrimSpace(e.Description + " " + e.Hint)
+	return Sanitize(strings.TrimSpace(e.Description + " " + e.Hint))
 }
 
 // From returns err as a catalogue error: itself when it is one (or wraps
@@ -65,7 +69,7 @@ func WriteJSON(w http.ResponseWriter, err error) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
 	w.WriteHeader(e.Status)
-	_ = json.NewEncoder(w).Encode(Body{Error: e.Code, ErrorDescription: e.FullDescription(), ErrorHint: e.Hint})
+	_ = json.NewEncoder(w).Encode(Body{Error: e.Code, ErrorDescription: e.FullDescription(), ErrorHint: Sanitize(e.Hint)})
 }
 
 // AddTo adds err to the parameters of an authorization error response (RFC

@@ -16,7 +16,9 @@ func Markdown() string {
 	b.WriteString("the authorization endpoint sends `error`, `error_description`, `state` and `iss` back to the\n")
 	b.WriteString("client's redirect URI, except when the client or redirect URI cannot be trusted, where it shows\n")
 	b.WriteString("an error page instead (never an open redirect). The description always ends with a hint that\n")
-	b.WriteString("says what was wrong with this particular request.\n")
+	b.WriteString("says what was wrong with this particular request. Descriptions hold only the characters RFC 6749\n")
+	b.WriteString("section 5.2 allows (printable ASCII and space, without `\"` and `\\`): hints quote values with `'`,\n")
+	b.WriteString("and control and non-ASCII characters are dropped, in JSON bodies, redirects and `WWW-Authenticate` alike.\n")
 	status := 0
 	for _, e := range Catalogue {
 		if e.Status != status {

@@ -6,6 +6,7 @@ package oidc
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -84,6 +85,11 @@ func PersonClaims(a *sigil.Authorization) map[string]any {
 		// verified that the person receives mail there.
 		c["email_verified"] = false
 	}
+	if _, ok := c["phone_number"]; ok {
+		// Likewise a phone number from the records was never verified
+		// (OpenID Connect Core section 5.1).
+		c["phone_number_verified"] = false
+	}
 	return c
 }
 
@@ -129,6 +135,13 @@ type RecordClaim struct {
 // (docs/integrate-uauth.md). UNS standard keys (resolver-keys.json of
 // @unstoppabledomains/uns) are used where one exists; the others are
 // Sigil's keys, in the same dotted style.
+//
+// The standard phone scope (OpenID Connect Core section 5.4) releases the
+// same record as profile:phone: UNS defines no phone key, and one record
+// per fact keeps a domain's owner from having to set two. The standard
+// address scope maps to no record: UNS defines no postal address key and
+// Sigil has none of its own, so the scope is accepted and grants no claim
+// (a missing claim is left out, never invented).
 var RecordClaims = []RecordClaim{
 	{Scope: "email", Claim: "email", Record: "whois.email.value"},
 	{Scope: "profile:name", Claim: "name", Record: "profile.name"},
@@ -138,6 +151,7 @@ var RecordClaims = []RecordClaim{
 	{Scope: "profile:location", Claim: "location", Record: "profile.location"},
 	{Scope: "profile:bio", Claim: "bio", Record: "profile.bio"},
 	{Scope: "profile:phone", Claim: "phone_number", Record: "profile.phone"},
+	{Scope: "phone", Claim: "phone_number", Record: "profile.phone"},
 	{Scope: "social:twitter", Claim: "twitter", Record: "social.twitter.username"},
 	{Scope: "social:reddit", Claim: "reddit", Record: "social.reddit.username"},
 	{Scope: "social:youtube", Claim: "youtube", Record: "social.youtube.username"},
@@ -147,12 +161,14 @@ var RecordClaims = []RecordClaim{
 	{Scope: "badges", Claim: "badges", Record: "profile.badges", Decode: splitList},
 }
 
-// RecordKeys returns the record keys the claims need, for resolvers to
-// fetch and for the authorization's records snapshot.
+// RecordKeys returns the record keys the claims need, each once, for
+// resolvers to fetch and for the authorization's records snapshot.
 func RecordKeys() []string {
 	keys := make([]string, 0, len(RecordClaims))
 	for _, m := range RecordClaims {
-		keys = append(keys, m.Record)
+		if !slices.Contains(keys, m.Record) {
+			keys = append(keys, m.Record)
+		}
 	}
 	return keys
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,6 +66,7 @@ type Discovery struct {
 	GrantTypesSupported                        []string `json:"grant_types_supported"`
 	SubjectTypesSupported                      []string `json:"subject_types_supported"`
 	IDTokenSigningAlgValuesSupported           []string `json:"id_token_signing_alg_values_supported"`
+	UserinfoSigningAlgValuesSupported          []string `json:"userinfo_signing_alg_values_supported"`
 	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported"`
 	IntrospectionEndpointAuthMethodsSupported  []string `json:"introspection_endpoint_auth_methods_supported"`
 	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
@@ -75,11 +77,17 @@ type Discovery struct {
 	RequestParameterSupported                  bool     `json:"request_parameter_supported"`
 	RequestURIParameterSupported               bool     `json:"request_uri_parameter_supported"`
 	AuthorizationResponseISSParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
+	// Back-Channel Logout 1.0 section 2.1: logout tokens are sent, and
+	// always carry sid (the ID tokens of a session carry it too).
+	BackchannelLogoutSupported        bool `json:"backchannel_logout_supported"`
+	BackchannelLogoutSessionSupported bool `json:"backchannel_logout_session_supported"`
 }
 
 // DiscoveryDocument builds the metadata for the issuer. Introspection
 // needs a confidential client (RFC 7662 section 2.1), so its auth methods
-// (RFC 8414 section 2) leave out none.
+// (RFC 8414 section 2) leave out none. PKCE's plain method is a per-client
+// opt-in (allow_plain_pkce), not something every client may use, so only
+// S256 is advertised.
 func (e *Endpoints) DiscoveryDocument() Discovery {
 	base := strings.TrimSuffix(e.Issuer, "/")
 	return Discovery{
@@ -97,21 +105,29 @@ func (e *Endpoints) DiscoveryDocument() Discovery {
 		GrantTypesSupported:                        []string{"authorization_code", "refresh_token", "client_credentials"},
 		SubjectTypesSupported:                      []string{"public"},
 		IDTokenSigningAlgValuesSupported:           e.Signer.Algorithms(),
+		UserinfoSigningAlgValuesSupported:          e.Signer.Algorithms(),
 		TokenEndpointAuthMethodsSupported:          []string{sigil.AuthMethodClientSecretBasic, sigil.AuthMethodClientSecretPost, sigil.AuthMethodNone},
 		IntrospectionEndpointAuthMethodsSupported:  []string{sigil.AuthMethodClientSecretBasic, sigil.AuthMethodClientSecretPost},
-		CodeChallengeMethodsSupported:              []string{"S256", "plain"},
+		CodeChallengeMethodsSupported:              []string{"S256"},
 		ClaimsSupported:                            claimsSupported(),
 		ACRValuesSupported:                         []string{ACR},
 		PromptValuesSupported:                      []string{"none", "login", "consent", "select_account"},
 		AuthorizationResponseISSParameterSupported: true,
+		BackchannelLogoutSupported:                 true,
+		BackchannelLogoutSessionSupported:          true,
+		// OpenID Connect Core section 5.5 (see oauth.applyClaimsRequest).
+		ClaimsParameterSupported: true,
 	}
 }
 
 func claimsSupported() []string {
 	c := []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "jti", "acr", "amr",
-		"proof", "verified_addresses", "wallet_address", "wallet_type_hint", "eip4361_message", "eip4361_signature", "email_verified"}
+		"proof", "verified_addresses", "wallet_address", "wallet_type_hint", "eip4361_message", "eip4361_signature", "email_verified",
+		"phone_number_verified"}
 	for _, m := range RecordClaims {
-		c = append(c, m.Claim)
+		if !slices.Contains(c, m.Claim) { // phone and profile:phone share phone_number
+			c = append(c, m.Claim)
+		}
 	}
 	return c
 }
@@ -142,19 +158,34 @@ func writeCachedJSON(w http.ResponseWriter, v any, cacheControl string) {
 func (e *Endpoints) ServeUserinfo(w http.ResponseWriter, r *http.Request) {
 	token, err := accessTokenOf(r)
 	if err != nil {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="sigil"`)
+		// RFC 6750 section 3.1: no error code when no token was sent.
+		var challenge error
+		if !errors.Is(err, oautherr.ErrRequestUnauthorized) {
+			challenge = err
+		}
+		w.Header().Set("WWW-Authenticate", oautherr.WWWAuthenticate("Bearer", "sigil", challenge))
 		oautherr.WriteJSON(w, err)
 		return
 	}
-	a, err := e.Store.GetAuthorizationByAccessToken(r.Context(), e.Secrets.HashToken(token), e.Now())
+	// An RFC 9068 JWT access token is accepted too, and looked up by its
+	// jti, so a revoked one is refused like an opaque one.
+	key, ok := AccessTokenKey(e.Signer, e.Issuer, token)
+	if !ok {
+		err := oautherr.ErrTokenExpired.WithHint("The access token is not one Sigil issued.")
+		w.Header().Set("WWW-Authenticate", oautherr.WWWAuthenticate("Bearer", "sigil", err))
+		oautherr.WriteJSON(w, err)
+		return
+	}
+	a, err := e.Store.GetAuthorizationByAccessToken(r.Context(), e.Secrets.HashToken(key), e.Now())
 	if err != nil {
 		if !errors.Is(err, sigil.ErrNotFound) {
 			e.Log.Error("userinfo lookup", "err", err)
 			oautherr.WriteJSON(w, oautherr.ErrServerError.WithHint("The access token could not be checked; try again."))
 			return
 		}
-		w.Header().Set("WWW-Authenticate", `Bearer realm="sigil", error="invalid_token"`)
-		oautherr.WriteJSON(w, oautherr.ErrTokenExpired.WithHint("The access token is unknown, expired or revoked; get a new one."))
+		err := oautherr.ErrTokenExpired.WithHint("The access token is unknown, expired or revoked; get a new one.")
+		w.Header().Set("WWW-Authenticate", oautherr.WWWAuthenticate("Bearer", "sigil", err))
+		oautherr.WriteJSON(w, err)
 		return
 	}
 	if a.ForClient() {
@@ -162,14 +193,24 @@ func (e *Endpoints) ServeUserinfo(w http.ResponseWriter, r *http.Request) {
 		// claims to answer. RFC 6750 section 3.1's invalid_token ("invalid
 		// for other reasons"), as for any token this endpoint cannot
 		// serve: a relying party reacts to it by signing the person in.
-		w.Header().Set("WWW-Authenticate", `Bearer realm="sigil", error="invalid_token"`)
-		oautherr.WriteJSON(w, oautherr.ErrTokenExpired.WithHint("This access token was issued with the client_credentials grant and names no person; userinfo needs a token from a person's sign-in."))
+		err := oautherr.ErrTokenExpired.WithHint("This access token was issued with the client_credentials grant and names no person; userinfo needs a token from a person's sign-in.")
+		w.Header().Set("WWW-Authenticate", oautherr.WWWAuthenticate("Bearer", "sigil", err))
+		oautherr.WriteJSON(w, err)
 		return
 	}
 	body, err := e.userinfoBody(a)
 	if err != nil {
 		e.Log.Error("userinfo claims", "err", err)
 		oautherr.WriteJSON(w, oautherr.ErrServerError.WithHint("The claims could not be encoded; try again."))
+		return
+	}
+	signed, err := e.writeSignedUserinfo(r.Context(), w, a, body)
+	if err != nil {
+		e.Log.Error("signed userinfo", "err", err)
+		oautherr.WriteJSON(w, oautherr.ErrServerError.WithHint("The signed userinfo response could not be made; try again."))
+		return
+	}
+	if signed {
 		return
 	}
 	h := w.Header()
@@ -230,7 +271,7 @@ func accessTokenOf(r *http.Request) (string, error) {
 	if token == "" {
 		return "", oautherr.ErrRequestUnauthorized.WithHint("No access token was sent; send it as 'Authorization: Bearer <token>'.")
 	}
-	if !strings.HasPrefix(token, AccessTokenPrefix) {
+	if !strings.HasPrefix(token, AccessTokenPrefix) && !LooksLikeJWT(token) {
 		return "", oautherr.ErrTokenExpired.WithHint("The access token is not one Sigil issued.")
 	}
 	return token, nil

@@ -44,14 +44,14 @@ func (e *Endpoints) ServeWebFinger(w http.ResponseWriter, r *http.Request) {
 	if acct, ok := strings.CutPrefix(resource, "acct:"); ok {
 		_, host, found := strings.Cut(acct, "@")
 		if !found {
-			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("The acct: resource %q has no @domain part.", resource))
+			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("The acct: resource '%s' has no @domain part.", resource))
 			return
 		}
 		name = host
 	}
 	name, err := domains.NormalizeName(name)
 	if err != nil {
-		oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("The resource %q is not a domain: %v.", resource, err))
+		oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("The resource '%s' is not a domain: %v.", resource, err))
 		return
 	}
 	if _, err := e.Domains.Resolve(r.Context(), name); err != nil {

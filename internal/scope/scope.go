@@ -32,8 +32,10 @@ var children = map[string][]string{
 	"social":  {"social:twitter", "social:reddit", "social:youtube", "social:discord", "social:telegram"},
 }
 
-// bases are the scopes without a parent.
-var bases = []string{OpenID, Wallet, "email", "profile", "social", "humanity_check", "badges", Offline, OfflineAccess}
+// bases are the scopes without a parent. phone and address are the
+// standard scopes of OpenID Connect Core section 5.4, which Login with
+// Unstoppable lacks.
+var bases = []string{OpenID, Wallet, "email", "profile", "social", "humanity_check", "badges", "phone", "address", Offline, OfflineAccess}
 
 // Supported lists every scope Sigil knows, for discovery's scopes_supported.
 func Supported() []string {
@@ -84,9 +86,27 @@ func mayBeOptional(base string) bool {
 	return base != OpenID && base != Wallet && base != Offline && base != OfflineAccess
 }
 
+// DropUnknown returns requested without the scopes Sigil does not know
+// (in either form, "x" or "x:optional"). OpenID Connect Core section 3.1.2.1
+// has a provider ignore scope values it does not understand, and the
+// certification plans send some: they are left out of the request, the
+// consent and the grant, never refused. A scope Sigil knows stays, even
+// when the client is not registered for it: Validate refuses that.
+func DropUnknown(requested sigil.Scopes) sigil.Scopes {
+	var kept sigil.Scopes
+	for _, s := range requested {
+		if known(Base(s)) {
+			kept = append(kept, s)
+		}
+	}
+	return kept
+}
+
 // Validate checks a requested scope list against the grammar and the
 // client's registered scopes. It returns a hint saying what is wrong, or "".
-// A client registered for a parent scope may request its sub-scopes.
+// A client registered for a parent scope may request its sub-scopes. An
+// unknown scope is an error here: callers drop those first (DropUnknown).
+// Hints quote with ' because they travel in an error_description.
 func Validate(requested, registered sigil.Scopes) string {
 	if !requested.Has(OpenID) {
 		return "The scope must include openid; Sigil is an OpenID Connect provider."
@@ -94,16 +114,16 @@ func Validate(requested, registered sigil.Scopes) string {
 	for _, s := range requested {
 		b := Base(s)
 		if !known(b) {
-			return fmt.Sprintf("Scope %q is unknown; see scopes_supported in the discovery document.", s)
+			return fmt.Sprintf("Scope '%s' is unknown; see scopes_supported in the discovery document.", s)
 		}
 		if IsOptional(s) && !mayBeOptional(b) {
-			return fmt.Sprintf("Scope %q cannot be optional.", b)
+			return fmt.Sprintf("Scope '%s' cannot be optional.", b)
 		}
 		if IsOptional(s) && requested.Has(b) {
-			return fmt.Sprintf("Scope %q is requested both as required and as optional; request one of them.", b)
+			return fmt.Sprintf("Scope '%s' is requested both as required and as optional; request one of them.", b)
 		}
 		if !registered.Has(b) && !(Parent(b) != "" && registered.Has(Parent(b))) {
-			return fmt.Sprintf("Scope %q is not registered for this client (registered: %q).", s, registered.String())
+			return fmt.Sprintf("Scope '%s' is not registered for this client (registered: '%s').", s, registered.String())
 		}
 	}
 	return ""

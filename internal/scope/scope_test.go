@@ -1,6 +1,7 @@
 package scope
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -22,6 +23,7 @@ func TestValidate(t *testing.T) {
 		{"openid badges", "not registered"},
 		{"openid profile:shoe", "unknown"},
 		{"openid telepathy", "unknown"},
+		{"openid phone address:optional", "not registered"},
 	}
 	for _, tc := range cases {
 		got := Validate(sigil.ParseScopes(tc.requested), registered)
@@ -34,6 +36,45 @@ func TestValidate(t *testing.T) {
 	}
 	if got := Validate(sigil.ParseScopes("openid profile"), sigil.Scopes{"openid", "profile:name"}); got == "" {
 		t.Error("a sub-scope registration must not allow the whole parent")
+	}
+}
+
+// TestDropUnknown: what Sigil does not know leaves the request (OpenID
+// Connect Core section 3.1.2.1), in either form; what it knows stays, even
+// unregistered, for Validate to refuse.
+func TestDropUnknown(t *testing.T) {
+	got := DropUnknown(sigil.ParseScopes("openid telepathy profile:shoe phone x:optional address:optional badges offline_access email:optional"))
+	if want := "openid phone address:optional badges offline_access email:optional"; got.String() != want {
+		t.Fatalf("DropUnknown = %q, want %q", got, want)
+	}
+	if got := DropUnknown(sigil.ParseScopes("telepathy")); len(got) != 0 {
+		t.Fatalf("only unknown scopes: %q", got)
+	}
+	registered := sigil.Scopes{"openid", "email"}
+	if hint := Validate(DropUnknown(sigil.ParseScopes("openid email telepathy")), registered); hint != "" {
+		t.Fatalf("an unknown scope beside registered ones: %q", hint)
+	}
+	if hint := Validate(DropUnknown(sigil.ParseScopes("openid phone telepathy")), registered); !strings.Contains(hint, "not registered") {
+		t.Fatalf("a known scope outside the registration must stay refused: %q", hint)
+	}
+	if hint := Validate(DropUnknown(sigil.ParseScopes("telepathy")), registered); !strings.Contains(hint, "must include openid") {
+		t.Fatalf("nothing left: %q", hint)
+	}
+	for _, s := range []string{"phone", "address"} {
+		if !slices.Contains(Supported(), s) {
+			t.Errorf("Supported() lacks the standard scope %s", s)
+		}
+	}
+}
+
+// TestHintsQuoteWithApostrophes: Validate's hints travel in an
+// error_description, where '"' is not allowed (RFC 6749 section 5.2).
+func TestHintsQuoteWithApostrophes(t *testing.T) {
+	for _, req := range []string{"wallet", "openid profile:shoe", "openid wallet:optional", "openid email email:optional", "openid badges"} {
+		hint := Validate(sigil.ParseScopes(req), sigil.Scopes{"openid", "wallet", "email"})
+		if hint == "" || strings.ContainsAny(hint, "\"\\") {
+			t.Errorf("Validate(%q) hint %q", req, hint)
+		}
 	}
 }
 

@@ -12,10 +12,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sigil-oidc/sigil/internal/account"
 	"github.com/sigil-oidc/sigil/internal/login"
 	"github.com/sigil-oidc/sigil/internal/oauth"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
 	"github.com/sigil-oidc/sigil/internal/oidc"
+	"github.com/sigil-oidc/sigil/internal/ratelimit"
 	"github.com/sigil-oidc/sigil/web"
 )
 
@@ -31,6 +33,11 @@ type Public struct {
 	// Health answers /health/alive and /health/ready; nil means no
 	// readiness checks.
 	Health *Health
+	// Account serves the person's page at /account; nil serves none.
+	Account *account.Handler
+	// Limits are the rate limits in front of the authorization, login,
+	// token and WebFinger endpoints; nil limits nothing.
+	Limits *ratelimit.Limits
 }
 
 // Handler returns the public listener's handler. The routes read as a table
@@ -74,6 +81,13 @@ func (s *Public) Handler() http.Handler {
 	route("/consent/accept", map[string]http.HandlerFunc{"POST": l.Accept})
 	route("/consent/reject", map[string]http.HandlerFunc{"POST": l.Reject})
 
+	if a := s.Account; a != nil {
+		route("/account", map[string]http.HandlerFunc{"GET": a.Page})
+		route("/account/callback", map[string]http.HandlerFunc{"GET": a.Callback})
+		route("/account/apps/disconnect", map[string]http.HandlerFunc{"POST": a.Disconnect})
+		route("/account/sessions/end", map[string]http.HandlerFunc{"POST": a.EndSessions})
+	}
+
 	mux.Handle("GET /static/", http.StripPrefix("/static/", web.Static()))
 	health := s.Health
 	if health == nil {
@@ -90,7 +104,7 @@ func (s *Public) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint("There is nothing at %s; see /.well-known/openid-configuration for the endpoints.", r.URL.Path))
 	})
-	return Middleware(mux, p.Log)
+	return Middleware(s.Limits.Handler(mux), p.Log)
 }
 
 func (s *Public) page(w http.ResponseWriter, name string, data any) {

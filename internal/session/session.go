@@ -1,11 +1,17 @@
 // Package session keeps the browser's sign-in session and its binding
-// cookie. A session is a sealed cookie (no server-side row): it records who
-// signed in, with which wallet and message, so that a later authorization
-// request can skip the wallet step (single sign-on, prompt and max_age of
-// OpenID Connect Core section 3.1.2.1) without a database read.
+// cookie. The session cookie is sealed: it records who signed in, with which
+// wallet and message, so that a later authorization request can skip the
+// wallet step (single sign-on, prompt and max_age of OpenID Connect Core
+// section 3.1.2.1) without reading them back. It also names the session's
+// sid, and is honoured only while the sigil.Session record of that sid is
+// live in the store: ending the record (RP-initiated logout, an operator,
+// "sign out everywhere") ends every copy of the cookie on every node, which
+// an expiry inside the cookie alone could not do.
 package session
 
 import (
+	"crypto/hmac"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"time"
@@ -101,4 +107,19 @@ func (c *Cookies) cookie(name, value string, maxAge int) *http.Cookie {
 	// subrequests, which with the JSON-only login API closes CSRF.
 	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: c.Secure, SameSite: http.SameSiteLaxMode}
+}
+
+// CSRF returns the anti-forgery token of a form that acts on the session
+// sid for purpose ("logout", "account"): a keyed hash of both, so a token
+// works only for that session and that kind of form, and a site that cannot
+// read Sigil's pages cannot know it. SameSite=Lax already keeps the session
+// cookie off cross-site POSTs; the token is the second, independent check.
+func (c *Cookies) CSRF(purpose, sid string) string {
+	return base64.RawURLEncoding.EncodeToString(c.Keys.HashBrowser("csrf:" + purpose + ":" + sid))
+}
+
+// CheckCSRF reports whether token is CSRF(purpose, sid), in constant time.
+// An empty sid never checks: there is no session to act on.
+func (c *Cookies) CheckCSRF(purpose, sid, token string) bool {
+	return sid != "" && token != "" && hmac.Equal([]byte(token), []byte(c.CSRF(purpose, sid)))
 }

@@ -67,3 +67,28 @@ func TestBrowserBinding(t *testing.T) {
 		t.Fatal("hash without cookie")
 	}
 }
+
+// TestCSRF: a token is bound to its session and its purpose, and never
+// checks without a session.
+func TestCSRF(t *testing.T) {
+	c := cookies(t)
+	tok := c.CSRF("logout", "sid-1")
+	if !c.CheckCSRF("logout", "sid-1", tok) {
+		t.Fatal("the session's own token does not check")
+	}
+	tampered := "A" + tok[1:]
+	if tok[0] == 'A' {
+		tampered = "B" + tok[1:]
+	}
+	for name, ok := range map[string]bool{
+		"other session": c.CheckCSRF("logout", "sid-2", tok),
+		"other purpose": c.CheckCSRF("account", "sid-1", tok),
+		"empty token":   c.CheckCSRF("logout", "sid-1", ""),
+		"no session":    c.CheckCSRF("logout", "", c.CSRF("logout", "")),
+		"tampered":      c.CheckCSRF("logout", "sid-1", tampered),
+	} {
+		if ok {
+			t.Errorf("%s: checked", name)
+		}
+	}
+}

@@ -27,8 +27,15 @@
 // Answers are cached (found ones for Config.CacheTTL, not-found ones for at
 // most five seconds, so a newly minted domain works soon after minting) and
 // concurrent look-ups of one name share one pair of eth_calls
-// (golang.org/x/sync/singleflight). Errors are not cached. The package logs
-// nothing; callers log the errors it returns.
+// (golang.org/x/sync/singleflight). Not-found answers live in a cache of
+// their own, smaller than that of found ones: names anyone can make up
+// cannot push real domains out of memory and make every sign-in pay for
+// its look-up again. Whether an owner holds contract code (eth_getCode)
+// and the reverse records of an address are cached too, for CacheTTL, each
+// in its own bounded cache, so a stream of bad signatures or of reverse
+// look-ups costs the RPC provider one call per owner or address and TTL,
+// not one per request. Errors are not cached. The package logs nothing;
+// callers log the errors it returns.
 package uns
 
 // The bindings are generated with go-ethereum's abigen (its v2 output, whose
@@ -78,8 +85,20 @@ const (
 	// Ownership changes take a block (seconds) to happen anyway, and a
 	// sign-in resolves a domain a few times within a minute.
 	DefaultCacheTTL = 30 * time.Second
-	// DefaultCacheSize caps the cached answers (found and not found).
+	// DefaultCacheSize caps the cached found domains.
 	DefaultCacheSize = 10000
+	// DefaultNotFoundCacheSize caps the cached not-found answers, kept
+	// apart from found ones (see the package documentation). Its entries
+	// live five seconds, so it only needs to hold a burst of made-up names.
+	DefaultNotFoundCacheSize = 1000
+	// DefaultCodeCacheSize caps the cached eth_getCode answers. Only
+	// owners of registered domains are ever asked about, so it fills only
+	// as fast as people sign in with different domains.
+	DefaultCodeCacheSize = 1000
+	// DefaultReverseCacheSize caps the cached reverse records. Anyone
+	// with a live flow can ask about any address, so the cache is bounded
+	// and kept apart from the domains.
+	DefaultReverseCacheSize = 1000
 	// maxNotFoundTTL caps how long "not registered" is cached, so that a
 	// person who has just minted a domain can use it almost at once.
 	maxNotFoundTTL = 5 * time.Second
@@ -124,8 +143,17 @@ type Config struct {
 	// CacheTTL is how long a found domain is cached (DefaultCacheTTL).
 	// Not-found answers are cached for at most five seconds.
 	CacheTTL time.Duration
-	// CacheSize caps the number of cached answers (DefaultCacheSize).
+	// CacheSize caps the number of cached found domains
+	// (DefaultCacheSize).
 	CacheSize int
+	// NotFoundCacheSize caps the cached not-found answers
+	// (DefaultNotFoundCacheSize); CodeCacheSize the cached eth_getCode
+	// answers (DefaultCodeCacheSize); ReverseCacheSize the cached reverse
+	// records of addresses (DefaultReverseCacheSize). The last two live
+	// for CacheTTL.
+	NotFoundCacheSize int
+	CodeCacheSize     int
+	ReverseCacheSize  int
 	// RecordKeys are the record keys fetched with every look-up (with
 	// getData, in the same eth_call as the owner), for example
 	// "crypto.ETH.address" or the WebFinger issuer key; see
@@ -146,9 +174,12 @@ type Resolver struct {
 	reader *ProxyReader
 	wallet *IERC1271
 
-	answers *cache.LRU[string, answer]
-	flights singleflight.Group
-	calls   atomic.Uint64
+	answers  *cache.LRU[string, answer]   // found domains
+	missing  *cache.LRU[string, struct{}] // names without an owner
+	codes    *cache.LRU[codeKey, bool]    // whether an address holds code, per network
+	reverses *cache.LRU[string, []string] // reverse records of an address, one per network
+	flights  singleflight.Group
+	calls    atomic.Uint64
 
 	// now is the clock of the cache; tests replace it.
 	now func() time.Time
@@ -166,6 +197,12 @@ type network struct {
 	layer  string // "L1" or "L2"
 	client *ethclient.Client
 	reader common.Address
+}
+
+// codeKey names an address on one network, for the eth_getCode cache.
+type codeKey struct {
+	layer string
+	addr  common.Address
 }
 
 // answer is the outcome of one look-up, as cached: either a domain and the
@@ -186,8 +223,9 @@ func New(ctx context.Context, cfg Config) (*Resolver, error) {
 		return nil, fmt.Errorf("uns: timeout %v is negative", cfg.Timeout)
 	case cfg.CacheTTL < 0:
 		return nil, fmt.Errorf("uns: cache TTL %v is negative", cfg.CacheTTL)
-	case cfg.CacheSize < 0:
-		return nil, fmt.Errorf("uns: cache size %d is negative", cfg.CacheSize)
+	case cfg.CacheSize < 0 || cfg.NotFoundCacheSize < 0 || cfg.CodeCacheSize < 0 || cfg.ReverseCacheSize < 0:
+		return nil, fmt.Errorf("uns: cache sizes %d, %d, %d, %d: none may be negative",
+			cfg.CacheSize, cfg.NotFoundCacheSize, cfg.CodeCacheSize, cfg.ReverseCacheSize)
 	}
 	if i := slices.Index(cfg.RecordKeys, ""); i >= 0 {
 		return nil, fmt.Errorf("uns: record key %d is empty", i)
@@ -199,6 +237,9 @@ func New(ctx context.Context, cfg Config) (*Resolver, error) {
 		reader:   NewProxyReader(),
 		wallet:   NewIERC1271(),
 		answers:  cache.New[string, answer](orDefault(cfg.CacheSize, DefaultCacheSize)),
+		missing:  cache.New[string, struct{}](orDefault(cfg.NotFoundCacheSize, DefaultNotFoundCacheSize)),
+		codes:    cache.New[codeKey, bool](orDefault(cfg.CodeCacheSize, DefaultCodeCacheSize)),
+		reverses: cache.New[string, []string](orDefault(cfg.ReverseCacheSize, DefaultReverseCacheSize)),
 		now:      time.Now,
 	}
 	r.missingTTL = min(r.foundTTL, maxNotFoundTTL)
@@ -290,7 +331,7 @@ func (r *Resolver) resolve(ctx context.Context, name string) (answer, error) {
 	if err != nil {
 		return answer{}, fmt.Errorf("uns: %w: %w", sigil.ErrDomainNotFound, err)
 	}
-	if a, ok := r.answers.Get(n, r.now()); ok {
+	if a, ok := r.cached(n); ok {
 		return a, a.err(n)
 	}
 	// The look-up runs without the caller's cancellation: other callers
@@ -299,18 +340,18 @@ func (r *Resolver) resolve(ctx context.Context, name string) (answer, error) {
 	ch := r.flights.DoChan(n, func() (any, error) {
 		// A look-up that finished between this caller's cache miss and
 		// its joining the flight has filled the cache: use that.
-		if a, ok := r.answers.Get(n, r.now()); ok {
+		if a, ok := r.cached(n); ok {
 			return a, nil
 		}
 		a, err := r.lookup(context.WithoutCancel(ctx), n)
 		if err != nil {
 			return nil, err
 		}
-		ttl := r.foundTTL
-		if !a.found {
-			ttl = r.missingTTL
+		if a.found {
+			r.answers.Add(n, a, r.now(), r.foundTTL)
+		} else {
+			r.missing.Add(n, struct{}{}, r.now(), r.missingTTL)
 		}
-		r.answers.Add(n, a, r.now(), ttl)
 		return a, nil
 	})
 	select {
@@ -323,6 +364,18 @@ func (r *Resolver) resolve(ctx context.Context, name string) (answer, error) {
 	case <-ctx.Done():
 		return answer{}, fmt.Errorf("uns: resolve %s: %w: %w", n, sigil.ErrResolverUnavailable, ctx.Err())
 	}
+}
+
+// cached returns the cached answer for the normalized name n, found or not.
+func (r *Resolver) cached(n string) (answer, bool) {
+	now := r.now()
+	if a, ok := r.answers.Get(n, now); ok {
+		return a, true
+	}
+	if _, ok := r.missing.Get(n, now); ok {
+		return answer{}, true
+	}
+	return answer{}, false
 }
 
 // err is the error of a not-found answer for name, nil for a found one.
@@ -460,16 +513,8 @@ func (r *Resolver) Reverse(ctx context.Context, address string) ([]string, error
 	if err != nil {
 		return nil, fmt.Errorf("uns: reverse: %w", err)
 	}
-	addr := common.HexToAddress(norm)
-	nets := r.networks()
-	names := make([]string, len(nets))
-	errs := make([]error, len(nets))
-	var wg sync.WaitGroup
-	for i, n := range nets {
-		wg.Go(func() { names[i], errs[i] = r.reverseNameOf(ctx, n, addr) })
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	names, err := r.reverseNames(ctx, common.HexToAddress(norm))
+	if err != nil {
 		return nil, err
 	}
 
@@ -491,6 +536,30 @@ func (r *Resolver) Reverse(ctx context.Context, address string) ([]string, error
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// reverseNames returns the reverse record of addr on each network, L2's
+// first, from the cache when fresh: the records are cached for the TTL of
+// found domains (a changed reverse record is seen within it), the domains
+// they name are confirmed through Resolve and its own cache.
+func (r *Resolver) reverseNames(ctx context.Context, addr common.Address) ([]string, error) {
+	key := addr.Hex()
+	if names, ok := r.reverses.Get(key, r.now()); ok {
+		return names, nil
+	}
+	nets := r.networks()
+	names := make([]string, len(nets))
+	errs := make([]error, len(nets))
+	var wg sync.WaitGroup
+	for i, n := range nets {
+		wg.Go(func() { names[i], errs[i] = r.reverseNameOf(ctx, n, addr) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	r.reverses.Add(key, names, r.now(), r.foundTTL)
+	return names, nil
 }
 
 // reverseNameOf calls ProxyReader.reverseNameOf(addr) on n.
@@ -542,8 +611,17 @@ func (r *Resolver) IsValidSignature(ctx context.Context, name, address string, h
 	return r.isValidSignatureOn(ctx, a.on, addr, hash, signature)
 }
 
-// hasCode reports whether addr holds contract code on n (eth_getCode).
+// hasCode reports whether addr holds contract code on n (eth_getCode),
+// from the cache when fresh. Every rejected EIP-191 signature asks this of
+// the domain's owner, so without the cache each bad signature would cost
+// the RPC provider a call. The answer is cached for the TTL of found
+// domains: a wallet deployed at an address that had no code (a
+// counterfactual wallet, EIP-1014) is seen within it.
 func (r *Resolver) hasCode(ctx context.Context, n *network, addr common.Address) (bool, error) {
+	key := codeKey{layer: n.layer, addr: addr}
+	if ok, hit := r.codes.Get(key, r.now()); hit {
+		return ok, nil
+	}
 	r.calls.Add(1)
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
@@ -551,6 +629,7 @@ func (r *Resolver) hasCode(ctx context.Context, n *network, addr common.Address)
 	if err != nil {
 		return false, n.unavailable("getCode", err)
 	}
+	r.codes.Add(key, len(code) > 0, r.now(), r.foundTTL)
 	return len(code) > 0, nil
 }
 

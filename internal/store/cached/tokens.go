@@ -208,3 +208,11 @@ func (t *Tokens) DeleteClient(ctx context.Context, id string) error {
 	defer t.mark([]byte(id))
 	return t.Store.DeleteClient(ctx, id)
 }
+
+// RevokeConsent revokes the subject's grants at the client in the
+// database, then refuses the client's cached tokens here at once (every
+// one of the client's, a read more for the others).
+func (t *Tokens) RevokeConsent(ctx context.Context, subject, clientID string) error {
+	defer t.mark([]byte(clientID))
+	return t.Store.RevokeConsent(ctx, subject, clientID)
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sigil-oidc/sigil"
@@ -157,7 +158,7 @@ func (s *Store) ExchangeCode(ctx context.Context, ex sigil.CodeExchange, now tim
 	}
 	var r authorizationRow
 	err := s.queryRow(ctx, s.q.exchange,
-		ex.AccessTokenHash, ex.AccessTokenExpiresAt.UnixMilli(),
+		ex.AccessTokenHash, ex.AccessTokenExpiresAt.UnixMilli(), joinList(ex.Audience),
 		text(ex.RefreshFamily), blob(ex.RefreshTokenHash), millis(ex.RefreshTokenExpiresAt),
 		ex.CodeHash, ex.ClientID, ex.RedirectURI, now.UnixMilli(),
 		ex.S256Challenge, ex.PlainChallenge,
@@ -202,7 +203,7 @@ func (s *Store) RefreshAuthorization(ctx context.Context, ex sigil.RefreshExchan
 	var r authorizationRow
 	err := s.queryRow(ctx, s.q.refresh,
 		ex.NewRefreshTokenHash, ex.NewRefreshTokenExpiresAt.UnixMilli(),
-		ex.AccessTokenHash, ex.AccessTokenExpiresAt.UnixMilli(),
+		ex.AccessTokenHash, ex.AccessTokenExpiresAt.UnixMilli(), joinList(ex.Audience),
 		ex.Family, ex.TokenHash, ex.ClientID, now.UnixMilli(), text(ex.Scope),
 	).Scan(r.dest()...)
 	if err == nil {
@@ -284,11 +285,11 @@ func (s *Store) writeClientTokens(ctx context.Context, toks []sigil.ClientToken)
 
 // insertTokens stores toks (1 to maxTokenBatch of them) with one INSERT.
 func (s *Store) insertTokens(ctx context.Context, toks []sigil.ClientToken) error {
-	args := make([]any, 0, 8*len(toks))
+	args := make([]any, 0, 9*len(toks))
 	for _, tok := range toks {
 		scope := tok.Scope.String()
 		exp := tok.ExpiresAt.UnixMilli()
-		args = append(args, tok.ID, tok.ClientID, scope, scope, tok.IssuedAt.UnixMilli(), exp, tok.AccessTokenHash, exp)
+		args = append(args, tok.ID, tok.ClientID, scope, scope, tok.IssuedAt.UnixMilli(), exp, tok.AccessTokenHash, exp, joinList(tok.Audience))
 	}
 	_, err := s.exec(ctx, s.insertClientTokens[len(toks)], args...)
 	return err
@@ -412,6 +413,7 @@ func authorizationArgs(a *sigil.Authorization) []any {
 		a.GrantedScope.String(), blob(a.CodeHash), millis(a.CodeExpiresAt),
 		blob(a.AccessTokenHash), millis(a.AccessTokenExpiresAt),
 		text(a.RefreshFamily), blob(a.RefreshTokenHash), millis(a.RefreshTokenExpiresAt),
+		joinList(a.Resources), joinList(a.Audience), a.ClaimsRequest,
 	}
 }
 
@@ -431,6 +433,7 @@ type authorizationRow struct {
 	requested, expires, chIssued, chExpires, authTime sql.NullInt64
 	codeExpires, tokenExpires, refreshExpires         sql.NullInt64
 	records, family                                   sql.NullString
+	resources, audience                               string
 }
 
 func (r *authorizationRow) dest() []any {
@@ -446,6 +449,7 @@ func (r *authorizationRow) dest() []any {
 		&r.granted, &a.CodeHash, &r.codeExpires,
 		&a.AccessTokenHash, &r.tokenExpires,
 		&r.family, &a.RefreshTokenHash, &r.refreshExpires,
+		&r.resources, &r.audience, &a.ClaimsRequest,
 	}
 }
 
@@ -470,5 +474,29 @@ func (r *authorizationRow) authorization() (*sigil.Authorization, error) {
 	a.CodeExpiresAt = fromMillis(r.codeExpires)
 	a.AccessTokenExpiresAt = fromMillis(r.tokenExpires)
 	a.RefreshTokenExpiresAt = fromMillis(r.refreshExpires)
+	a.Resources = splitList(r.resources)
+	a.Audience = splitList(r.audience)
 	return &a, nil
+}
+
+// joinList stores a list of absolute URIs (resource indicators) as one
+// space-separated TEXT: such a URI holds no space (RFC 3986 section 2), and
+// an empty list is the empty string, with no allocation, which keeps the rows of clients
+// that use no resource indicator as cheap to write and read as before.
+func joinList(l []string) string {
+	switch len(l) {
+	case 0:
+		return ""
+	case 1:
+		return l[0]
+	}
+	return strings.Join(l, " ")
+}
+
+// splitList reverses joinList; the empty string is nil.
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Fields(s)
 }

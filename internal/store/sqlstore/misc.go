@@ -96,5 +96,10 @@ func (s *Store) DeleteExpired(ctx context.Context, cutoff time.Time) (int64, err
 	if err != nil {
 		return 0, fmt.Errorf("%s: delete expired: %w", s.dialect.Name, err)
 	}
-	return n, nil
+	// Sessions that expired or ended go too (sessions.go).
+	sessions, err := s.deleteOverSessions(ctx, cutoff)
+	if err != nil {
+		return n, err
+	}
+	return n + sessions, nil
 }

@@ -27,6 +27,8 @@ var authorizationColumns = []string{
 	"granted_scope", "code_hash", "code_expires_at",
 	"access_token_hash", "access_token_expires_at",
 	"refresh_family", "refresh_token_hash", "refresh_token_expires_at",
+	// RFC 8707 resources and the claims request parameter (migration 7).
+	"resources", "audience", "claims",
 }
 
 // queries holds every statement the Store sends, already rebound to the
@@ -49,6 +51,11 @@ type queries struct {
 	saveConsent, getConsent           string
 	createSigningKey, listSigningKeys string
 	deleteExpired                     string
+	// sessions are the statements of the login sessions (sessions.go).
+	sessions sessionQueries
+	// The back-channel logout outbox (backchannel.go); the enqueue is
+	// built per number of rows (enqueueLogoutNotices).
+	claimLogoutNotices, rescheduleLogoutNotice, deleteLogoutNotice string
 }
 
 // clientTokenInsert and clientTokenRow make the INSERT of client
@@ -56,8 +63,8 @@ type queries struct {
 // requests are written together (see group).
 const (
 	clientTokenInsert = "INSERT INTO authorizations (id, client_id, state, scope, granted_scope, requested_at, expires_at," +
-		" access_token_hash, access_token_expires_at) VALUES "
-	clientTokenRow = "(?, ?, 'exchanged', ?, ?, ?, ?, ?, ?)"
+		" access_token_hash, access_token_expires_at, audience) VALUES "
+	clientTokenRow = "(?, ?, 'exchanged', ?, ?, ?, ?, ?, ?, ?)"
 )
 
 // offline is true when granted_scope (space-separated) holds offline or
@@ -125,7 +132,7 @@ func buildQueries(d Dialect) queries {
 		// NULLs give each CASE its column's type: PostgreSQL would otherwise
 		// type a parameter inside CASE as text, which a BYTEA or BIGINT
 		// column refuses (SQLite reads CAST(NULL AS ...) as NULL).
-		exchange: "UPDATE authorizations SET state = 'exchanged', access_token_hash = ?, access_token_expires_at = ?," +
+		exchange: "UPDATE authorizations SET state = 'exchanged', access_token_hash = ?, access_token_expires_at = ?, audience = ?," +
 			" refresh_family = CASE WHEN " + offline + " THEN ? ELSE CAST(NULL AS TEXT) END," +
 			" refresh_token_hash = CASE WHEN " + offline + " THEN ? ELSE CAST(NULL AS BYTEA) END," +
 			" refresh_token_expires_at = CASE WHEN " + offline + " THEN ? ELSE CAST(NULL AS BIGINT) END" +
@@ -137,7 +144,7 @@ func buildQueries(d Dialect) queries {
 		// scope matches any granted scope; COALESCE, rather than "? = ''",
 		// lets PostgreSQL type the parameter from the column.
 		refresh: "UPDATE authorizations SET refresh_token_hash = ?, refresh_token_expires_at = ?," +
-			" access_token_hash = ?, access_token_expires_at = ?" +
+			" access_token_hash = ?, access_token_expires_at = ?, audience = ?" +
 			" WHERE refresh_family = ? AND refresh_token_hash = ? AND client_id = ? AND state = 'exchanged'" +
 			" AND refresh_token_expires_at > ? AND granted_scope = COALESCE(?, granted_scope)" +
 			" RETURNING " + authCols,
@@ -171,6 +178,18 @@ func buildQueries(d Dialect) queries {
 			" AND (code_expires_at IS NULL OR code_expires_at < ?)" +
 			" AND (access_token_expires_at IS NULL OR access_token_expires_at < ?)" +
 			" AND (refresh_token_expires_at IS NULL OR refresh_token_expires_at < ?)",
+		// claimLogoutNotices leases due notices. The outer due_at check is
+		// what keeps two nodes from claiming one row on PostgreSQL: a
+		// writer that waited for another's row lock re-checks its own WHERE
+		// on the new row (READ COMMITTED), which is no longer due, while
+		// the IN subquery's result is not re-evaluated. SQLite runs one
+		// writer at a time.
+		claimLogoutNotices: "UPDATE backchannel_logout_notices SET due_at = ?, lease = ?, attempts = attempts + 1" +
+			" WHERE due_at <= ? AND id IN (SELECT id FROM backchannel_logout_notices WHERE due_at <= ? ORDER BY due_at LIMIT ?)" +
+			" RETURNING id, client_id, session_id, subject, created_at, attempts, last_error",
+		rescheduleLogoutNotice: "UPDATE backchannel_logout_notices SET due_at = ?, lease = NULL, last_error = ?" +
+			" WHERE id = ? AND lease = ?",
+		deleteLogoutNotice: "DELETE FROM backchannel_logout_notices WHERE id = ?",
 	}
 	for _, p := range []*string{
 		&q.createClient, &q.getClient, &q.listClients, &q.updateClient, &q.deleteClient,
@@ -179,9 +198,11 @@ func buildQueries(d Dialect) queries {
 		&q.refresh, &q.revokeToken, &q.createClientToken, &q.getByRefreshToken,
 		&q.explain, &q.revokeReplayed, &q.revokeReused,
 		&q.saveConsent, &q.getConsent, &q.createSigningKey, &q.listSigningKeys, &q.deleteExpired,
+		&q.claimLogoutNotices, &q.rescheduleLogoutNotice, &q.deleteLogoutNotice,
 	} {
 		*p = d.rebind(*p)
 	}
+	q.sessions = buildSessionQueries(d)
 	return q
 }
 

@@ -17,11 +17,22 @@ import (
 // allQueries lists every statement of q by field name.
 func allQueries(q queries) map[string]string {
 	out := map[string]string{}
-	v := reflect.ValueOf(q)
-	for i := range v.NumField() {
-		out[v.Type().Field(i).Name] = v.Field(i).String()
-	}
+	addQueries(out, "", reflect.ValueOf(q))
 	return out
+}
+
+// addQueries adds every string field of the struct v, descending into
+// nested structs of statements (such as sessionQueries), named prefix.field.
+func addQueries(out map[string]string, prefix string, v reflect.Value) {
+	for i := range v.NumField() {
+		name := prefix + v.Type().Field(i).Name
+		switch f := v.Field(i); f.Kind() {
+		case reflect.Struct:
+			addQueries(out, name+".", f)
+		case reflect.String:
+			out[name] = f.String()
+		}
+	}
 }
 
 // TestNumberedPlaceholders checks the rebinding PostgreSQL will rely on: no

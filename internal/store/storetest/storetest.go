@@ -93,9 +93,12 @@ func Run(t *testing.T, open func(t *testing.T) sigil.Store) {
 	})
 	t.Run("SigningKeys", s.signingKeys)
 	t.Run("DeleteExpired", s.deleteExpired)
+	t.Run("Sessions", s.sessions)
 	t.Run("Statements", s.statements)
 	t.Run("Concurrency", s.concurrency)
 	t.Run("Tokens", s.tokens)
+	t.Run("LogoutNotices", s.logoutNotices)
+	t.Run("Resources", s.resources)
 }
 
 type suite struct {

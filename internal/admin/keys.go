@@ -1,0 +1,144 @@
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/sigil-oidc/sigil/internal/keys"
+	"github.com/sigil-oidc/sigil/internal/oautherr"
+)
+
+// Option adds optional routes to the admin API (see NewHandler).
+type Option func(mux *http.ServeMux, h *handler)
+
+// WithKeys serves the signing keys of set:
+//
+//	GET  /admin/keys         every stored key with its state and dates
+//	POST /admin/keys/rotate  a new key, signing at once, for every algorithm
+//	                         or for the one named by ?alg= or {"alg": ...}
+//
+// Rotation answers {"kid": ..., "keys": [...]}: kid is the new key of the
+// default algorithm (RS256) when it was rotated, else of the one named.
+func WithKeys(set *keys.Set) Option {
+	return func(mux *http.ServeMux, h *handler) {
+		k := &keysHandler{handler: h, set: set}
+		mux.HandleFunc("GET /admin/keys", k.list)
+		mux.HandleFunc("POST /admin/keys/rotate", k.rotate)
+	}
+}
+
+type keysHandler struct {
+	*handler
+	set *keys.Set
+}
+
+// KeyJSON is one signing key as the admin API shows it: never its private
+// half, sealed or not.
+type KeyJSON struct {
+	KID        string `json:"kid"`
+	Alg        string `json:"alg"`
+	State      string `json:"state"`
+	Generation int64  `json:"generation"`
+	// Times are RFC 3339 in UTC; RetiresAt and ExpiresAt are absent until
+	// a successor is stored.
+	CreatedAt   time.Time  `json:"created_at"`
+	ActivatesAt time.Time  `json:"activates_at"`
+	RetiresAt   *time.Time `json:"retires_at,omitempty"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+}
+
+// KeysJSON is the answer of GET /admin/keys: the keys, oldest first, and
+// the rotation policy that produced them (Go durations; rotation_interval
+// "0s" when rotation is by hand only).
+type KeysJSON struct {
+	Keys             []KeyJSON `json:"keys"`
+	RotationInterval string    `json:"rotation_interval"`
+	PublishAhead     string    `json:"publish_ahead"`
+	Retention        string    `json:"retention"`
+}
+
+// RotateJSON is the answer of POST /admin/keys/rotate.
+type RotateJSON struct {
+	KID  string    `json:"kid"`
+	Keys []KeyJSON `json:"keys"`
+}
+
+func keyJSON(ki keys.KeyInfo) KeyJSON {
+	k := KeyJSON{KID: ki.ID, Alg: ki.Algorithm, State: ki.State, Generation: ki.Generation,
+		CreatedAt: ki.CreatedAt.UTC(), ActivatesAt: ki.ActivatesAt.UTC()}
+	if !ki.RetiresAt.IsZero() {
+		r, e := ki.RetiresAt.UTC(), ki.ExpiresAt.UTC()
+		k.RetiresAt, k.ExpiresAt = &r, &e
+	}
+	return k
+}
+
+func (k *keysHandler) list(w http.ResponseWriter, r *http.Request) {
+	p := k.set.Policy()
+	out := KeysJSON{Keys: []KeyJSON{}, RotationInterval: p.RotationInterval.String(),
+		PublishAhead: p.PublishAhead.String(), Retention: p.Retention.String()}
+	for _, ki := range k.set.Keys() {
+		out.Keys = append(out.Keys, keyJSON(ki))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// rotate adds new keys that sign at once on this node (keys.Set.Rotate);
+// other nodes follow within keys.RefreshInterval.
+func (k *keysHandler) rotate(w http.ResponseWriter, r *http.Request) {
+	alg := r.URL.Query().Get("alg")
+	if r.ContentLength != 0 {
+		var body struct {
+			Alg string `json:"alg"`
+		}
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&body); (err != nil && !errors.Is(err, io.EOF)) || (err == nil && mt != "application/json") {
+			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("Send no body, or a JSON object such as {'alg': 'ES256'} with Content-Type application/json."))
+			return
+		}
+		if body.Alg != "" {
+			if alg != "" && alg != body.Alg {
+				oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("The alg query parameter and the alg in the body differ; send one."))
+				return
+			}
+			alg = body.Alg
+		}
+	}
+	var algs []string
+	if alg != "" {
+		if !isAlgorithm(alg) {
+			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("alg '%s' is not a signing algorithm of Sigil; use RS256, ES256 or EdDSA, or none for all.", printable(alg)))
+			return
+		}
+		algs = []string{alg}
+	}
+	rotated, err := k.set.Rotate(r.Context(), algs...)
+	if err != nil {
+		k.serverError(w, r, "rotate signing keys", err)
+		return
+	}
+	out := RotateJSON{Keys: []KeyJSON{}}
+	for _, ki := range rotated {
+		out.Keys = append(out.Keys, keyJSON(ki))
+		k.log.Info("admin API: signing key rotated", "kid", ki.ID, "alg", ki.Algorithm, "generation", ki.Generation)
+	}
+	if len(out.Keys) > 0 {
+		out.KID = out.Keys[0].KID
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func isAlgorithm(alg string) bool {
+	for _, a := range keys.Algorithms() {
+		if a == alg {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sigil-oidc/sigil/internal/admin"
+	"github.com/sigil-oidc/sigil/internal/oautherr"
+)
+
+// NewKeysCommand returns `keys`, the command-line front end of the admin
+// API's signing keys: list and rotate. Like `clients` it talks HTTP to a
+// running server, so the node that rotates re-reads its keys at once and
+// the others follow within the key-refresh bound (5 s).
+func NewKeysCommand() *cobra.Command {
+	o := &clientsOptions{http: &http.Client{Timeout: 30 * time.Second}}
+	cmd := &cobra.Command{
+		Use:   "keys",
+		Short: "List and rotate the keys Sigil signs tokens with, through the admin API",
+		Long: `List and rotate the keys Sigil signs ID tokens (and other JWTs) with, through
+Sigil's admin API.
+
+The commands talk to a running server at --admin-url (env ` + EnvAdminURL + `,
+default ` + DefaultAdminURL + `) and authenticate with the admin token
+(--admin-token or, better, env ` + EnvAdminToken + `). Private keys never leave
+the server; they are stored sealed under the system secret.`,
+		Args: cobra.NoArgs,
+	}
+	cmd.SetErrPrefix("error:")
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&o.adminURL, "admin-url", DefaultAdminURL, "base URL of the admin API (env "+EnvAdminURL+")")
+	pf.StringVar(&o.token, "admin-token", "", "admin API token (env "+EnvAdminToken+", preferred: flags are visible in the process list)")
+	pf.BoolVar(&o.json, "json", false, "print the raw JSON response instead of a summary")
+	cmd.AddCommand(newKeysListCommand(o), newKeysRotateCommand(o))
+	return cmd
+}
+
+func newKeysListCommand(o *clientsOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List the signing keys with their algorithm, state (next, active, retired, expired) and dates",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			raw, err := o.doKeys(cmd, http.MethodGet, "/admin/keys", nil)
+			if err != nil {
+				return err
+			}
+			return o.print(cmd, raw, func(w io.Writer) error {
+				var list admin.KeysJSON
+				if err := json.Unmarshal(raw, &list); err != nil {
+					return fmt.Errorf("the admin API answered something that is not a key list: %w", err)
+				}
+				if err := printKeys(w, list.Keys); err != nil {
+					return err
+				}
+				if list.RotationInterval == "0s" {
+					fmt.Fprintf(w, "\nScheduled rotation is off; retired keys stay published for %s.\n", list.Retention)
+				} else {
+					fmt.Fprintf(w, "\nKeys rotate every %s, published %s ahead; retired keys stay published for %s.\n",
+						list.RotationInterval, list.PublishAhead, list.Retention)
+				}
+				return nil
+			})
+		},
+	}
+}
+
+func newKeysRotateCommand(o *clientsOptions) *cobra.Command {
+	var alg string
+	cmd := &cobra.Command{
+		Use:   "rotate",
+		Short: "Add new signing keys that sign at once (all algorithms, or --alg)",
+		Long: `Add a new signing key for every algorithm (RS256, ES256, EdDSA), or for --alg only.
+The new keys are published and sign every new token at once on the node that
+answers, and on every other node within 5 seconds. The keys they replace stay
+published until every token they signed has expired. For routine rotation
+prefer the schedule (sigil serve --key-rotation-interval), which publishes each
+key ahead of its use.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path := "/admin/keys/rotate"
+			if alg != "" {
+				path += "?alg=" + url.QueryEscape(alg)
+			}
+			raw, err := o.doKeys(cmd, http.MethodPost, path, nil)
+			if err != nil {
+				return err
+			}
+			return o.print(cmd, raw, func(w io.Writer) error {
+				var out admin.RotateJSON
+				if err := json.Unmarshal(raw, &out); err != nil {
+					return fmt.Errorf("the admin API answered something that is not a rotation: %w", err)
+				}
+				fmt.Fprintln(w, "New signing keys, signing now:")
+				return printKeys(w, out.Keys)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&alg, "alg", "", "rotate only this algorithm's key: RS256, ES256 or EdDSA (default: all)")
+	return cmd
+}
+
+// printKeys writes one line per key; dates are UTC, to the second.
+func printKeys(w io.Writer, ks []admin.KeyJSON) error {
+	if len(ks) == 0 {
+		fmt.Fprintln(w, "No signing keys.")
+		return nil
+	}
+	date := func(t *time.Time) string {
+		if t == nil || t.IsZero() {
+			return "-"
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "KID\tALG\tSTATE\tCREATED\tACTIVATES\tRETIRES\tEXPIRES")
+	for _, k := range ks {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.KID, k.Alg, k.State, date(&k.CreatedAt), date(&k.ActivatesAt), date(k.RetiresAt), date(k.ExpiresAt))
+	}
+	return tw.Flush()
+}
+
+// doKeys calls the admin API at path (below the admin URL's own path) with
+// body as JSON when not nil, and returns the raw body of a 2xx answer or the
+// API's error as an *apiError.
+func (o *clientsOptions) doKeys(cmd *cobra.Command, method, path string, body any) ([]byte, error) {
+	base, err := o.resolve(cmd)
+	if err != nil {
+		return nil, err
+	}
+	target := base.Scheme + "://" + base.Host + strings.TrimRight(base.EscapedPath(), "/") + path
+	var reader io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		reader = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(cmd.Context(), method, target, reader)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+o.token)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := o.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach the admin API at %s: %w", base.Redacted(), err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return nil, fmt.Errorf("reading the admin API's answer: %w", err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		var e oautherr.Body
+		if json.Unmarshal(raw, &e) == nil && e.Error != "" {
+			return nil, &apiError{Code: e.Error, Description: e.ErrorDescription}
+		}
+		return nil, fmt.Errorf("the admin API at %s answered %s without an error body; is --admin-url right?", base.Redacted(), resp.Status)
+	}
+	return raw, nil
+}

@@ -1,0 +1,219 @@
+package keys
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+)
+
+// clock is a settable clock shared by the sets of one test.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+func loadPolicy(t *testing.T, ks KeyStore, p Policy, c *clock) *Set {
+	t.Helper()
+	s, err := LoadWith(context.Background(), ks, secret, p)
+	if err != nil {
+		t.Fatalf("LoadWith: %v", err)
+	}
+	s.now = c.now
+	return s
+}
+
+func stateOf(s *Set, kid string) KeyInfo {
+	for _, ki := range s.Keys() {
+		if ki.ID == kid {
+			return ki
+		}
+	}
+	return KeyInfo{}
+}
+
+func publishes(s *Set, kid string) bool { jwks := s.PublicJWKS(); return len(jwks.Key(kid)) == 1 }
+
+func TestRotateSignsAtOnceAndRetiresTheOldKeyAfterRetention(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Now()}
+	st := &memStore{}
+	s := loadPolicy(t, st, Policy{Retention: time.Hour}, c)
+	oldRS, oldES := s.SigningKeyID(RS256), s.SigningKeyID(ES256)
+	oldTok, err := s.Sign(RS256, map[string]string{"sub": "alice.crypto"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	c.set(c.now().Add(time.Minute))
+	rotated, err := s.Rotate(ctx, RS256)
+	if err != nil {
+		t.Fatalf("Rotate: %v", err)
+	}
+	if len(rotated) != 1 || rotated[0].Algorithm != RS256 || rotated[0].State != StateActive {
+		t.Fatalf("Rotate(RS256) = %+v, want one active RS256 key", rotated)
+	}
+	newRS := rotated[0].ID
+	if s.SigningKeyID(RS256) != newRS {
+		t.Fatalf("after Rotate RS256 signs with %q, want the new %q", s.SigningKeyID(RS256), newRS)
+	}
+	if s.SigningKeyID(ES256) != oldES {
+		t.Errorf("Rotate(RS256) changed the ES256 key")
+	}
+	tok, err := s.Sign(RS256, map[string]string{"sub": "alice.crypto"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if header(t, tok)["kid"] != newRS || !publishes(s, newRS) {
+		t.Fatal("the next token is not signed by the new, published key")
+	}
+	old := stateOf(s, oldRS)
+	if old.State != StateRetired || !old.RetiresAt.Equal(rotated[0].ActivatesAt) || !old.ExpiresAt.Equal(old.RetiresAt.Add(time.Hour)) {
+		t.Fatalf("old key after Rotate = %+v, want retired at the new key's activation, expiring an hour later", old)
+	}
+	if _, err := s.Verify(oldTok); err != nil || !publishes(s, oldRS) {
+		t.Fatalf("the retired key no longer verifies its token (%v) or is not published", err)
+	}
+
+	// Just before the retention ends the old key is still there; after it,
+	// it is gone from the JWKS and no longer verifies.
+	c.set(old.ExpiresAt.Add(-time.Second))
+	if !publishes(s, oldRS) {
+		t.Fatal("the retired key left the JWKS before its tokens expired")
+	}
+	c.set(old.ExpiresAt)
+	if publishes(s, oldRS) || stateOf(s, oldRS).State != StateExpired {
+		t.Fatalf("the retired key is still published after its retention: %+v", stateOf(s, oldRS))
+	}
+	if _, err := s.Verify(oldTok); err == nil {
+		t.Fatal("a token of an expired key still verifies")
+	}
+	if n := len(s.PublicJWKS().Keys); n != 3 {
+		t.Errorf("JWKS has %d keys, want the 3 active ones", n)
+	}
+
+	// Rotating every algorithm at once.
+	all, err := s.Rotate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 3 || all[0].Algorithm != RS256 || all[1].Algorithm != ES256 || all[2].Algorithm != EdDSA {
+		t.Fatalf("Rotate() = %+v, want one key per algorithm", all)
+	}
+	for _, ki := range all {
+		if s.SigningKeyID(ki.Algorithm) != ki.ID {
+			t.Errorf("%s does not sign with its new key", ki.Algorithm)
+		}
+	}
+	if _, err := s.Rotate(ctx, "none"); err == nil {
+		t.Error(`Rotate("none") succeeded`)
+	}
+}
+
+func TestScheduledRotationPublishesAheadOnceAcrossNodes(t *testing.T) {
+	ctx := context.Background()
+	start := time.Now().UTC().Truncate(time.Millisecond)
+	c := &clock{t: start}
+	p := Policy{RotationInterval: 10 * time.Hour, PublishAhead: time.Hour, Retention: 2 * time.Hour}
+	st := &memStore{}
+	nodes := []*Set{loadPolicy(t, st, p, c), loadPolicy(t, st, p, c), loadPolicy(t, st, p, c)}
+	// The first keys activated when Load stored them, a few milliseconds
+	// apart; the schedule counts from the last.
+	activated := stateOf(nodes[0], nodes[0].SigningKeyID(EdDSA)).ActivatesAt
+
+	// Not yet due: nothing is stored.
+	c.set(activated.Add(9*time.Hour - time.Second))
+	for _, n := range nodes {
+		if added, err := n.rotateDue(ctx); err != nil || len(added) != 0 {
+			t.Fatalf("rotateDue before it is due = %v, %v", added, err)
+		}
+	}
+
+	// Due on every node at once: of the racing nodes one stores each
+	// algorithm's next key; the others read it back.
+	c.set(activated.Add(9 * time.Hour))
+	var wg sync.WaitGroup
+	errs := make([]error, len(nodes))
+	for i, n := range nodes {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, errs[i] = n.rotateDue(ctx) }()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("node %d rotateDue: %v", i, err)
+		}
+	}
+	if len(st.keys) != 6 {
+		t.Fatalf("store holds %d keys after racing scheduled rotations, want 6 (one next key per algorithm)", len(st.keys))
+	}
+	for _, n := range nodes {
+		if err := n.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if added, err := n.rotateDue(ctx); err != nil || len(added) != 0 {
+			t.Fatalf("rotateDue with the next keys stored = %v, %v", added, err)
+		}
+	}
+	next := st.keys[5]
+	if next.Algorithm != EdDSA || !next.ActivatesAt.Equal(activated.Add(10*time.Hour)) {
+		t.Fatalf("next key %s activates at %v, want the EdDSA key an interval after the first (%v)", next.Algorithm, next.ActivatesAt, activated.Add(10*time.Hour))
+	}
+	if ki := stateOf(nodes[1], next.ID); ki.State != StateNext || !publishes(nodes[1], next.ID) || nodes[1].SigningKeyID(next.Algorithm) == next.ID {
+		t.Fatalf("next key before activation = %+v; want published and not signing", ki)
+	}
+
+	// At its activation it signs on every node, the first key retires.
+	c.set(next.ActivatesAt)
+	for i, n := range nodes {
+		if n.SigningKeyID(next.Algorithm) != next.ID {
+			t.Errorf("node %d does not sign with the scheduled key at its activation", i)
+		}
+	}
+	if ki := stateOf(nodes[0], nodes[0].Keys()[2].ID); ki.State != StateRetired || !ki.ExpiresAt.Equal(next.ActivatesAt.Add(2*time.Hour)) {
+		t.Errorf("first key = %+v, want retired until two hours after its successor", ki)
+	}
+}
+
+func TestScheduleCatchesUpAfterDowntime(t *testing.T) {
+	// A fleet that was down past a whole interval publishes the next key
+	// PublishAhead from now, never a key that signs at once.
+	ctx := context.Background()
+	c := &clock{t: time.Now().UTC()}
+	p := Policy{RotationInterval: time.Hour, PublishAhead: time.Minute}
+	st := &memStore{}
+	s := loadPolicy(t, st, p, c)
+	c.set(c.now().Add(5 * time.Hour))
+	added, err := s.rotateDue(ctx)
+	if err != nil || len(added) != 3 {
+		t.Fatalf("rotateDue after downtime = %d keys, %v", len(added), err)
+	}
+	for _, k := range added {
+		if want := c.now().Add(time.Minute).Truncate(time.Millisecond); !k.ActivatesAt.Equal(want) {
+			t.Errorf("%s key activates at %v, want publish-ahead from now %v", k.Algorithm, k.ActivatesAt, want)
+		}
+	}
+}
+
+func TestPolicyValidation(t *testing.T) {
+	for _, p := range []Policy{
+		{RotationInterval: -time.Second},
+		{PublishAhead: time.Second},                                    // below ActivationDelay
+		{RotationInterval: time.Hour},                                  // not longer than the default publish-ahead
+		{RotationInterval: time.Minute, PublishAhead: 2 * time.Minute}, // next key would be due at once
+	} {
+		if _, err := LoadWith(context.Background(), &memStore{}, secret, p); err == nil {
+			t.Errorf("LoadWith(%+v) succeeded", p)
+		}
+	}
+	s, err := LoadWith(context.Background(), &memStore{}, secret, Policy{RotationInterval: 2 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Policy(); got.PublishAhead != DefaultPublishAhead || got.Retention != DefaultRetention {
+		t.Errorf("Policy() = %+v, want the defaults filled in", got)
+	}
+}
