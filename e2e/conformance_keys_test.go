@@ -218,3 +218,20 @@ func TestDiscoveryListsSigningAlgorithms(t *testing.T) {
 		t.Errorf("JWKS algorithms %v", algs)
 	}
 }
+
+// TestConformance_oidcc_idtoken_rs256 is module oidcc-idtoken-rs256 (a
+// Dynamic OP module, run here with a static client): a client registered
+// with id_token_signed_response_alg RS256 gets ID tokens signed RS256 with
+// a key the JWKS publishes for RS256, which go-oidc verifies (its verifier
+// accepts RS256 only by default).
+func TestConformance_oidcc_idtoken_rs256(t *testing.T) {
+	in := startSigil(t)
+	op := newOPTest(t, in, "default", map[string]any{"id_token_signed_response_alg": "RS256"})
+	r := op.fullFlow(nil, false)
+	if r.idToken.header["alg"] != "RS256" {
+		t.Fatalf("ID token alg %v, want RS256", r.idToken.header["alg"])
+	}
+	if key := op.jwk(r.idToken.header["kid"].(string)); key == nil || key.Algorithm != "RS256" || key.Use != "sig" {
+		t.Fatalf("the signing key in the JWKS: %+v", key)
+	}
+}
