@@ -185,6 +185,10 @@ type RefreshExchange struct {
 	// Audience is the token request's resource parameters (RFC 8707
 	// section 2.2), stored as the new access token's Audience.
 	Audience []string
+	// Unproven marks a token whose origin cannot be checked (one issued
+	// before refresh tokens carried a tag): it may still rotate, but a
+	// mismatch is never taken for reuse, so it revokes nothing.
+	Unproven bool
 }
 
 // ClientToken is an access token a client obtained for itself with the
@@ -232,7 +236,11 @@ func (a *Authorization) TokenAudience() []string {
 // Consent is a decision a person asked Sigil to remember: subject granted
 // scope to client.
 type Consent struct {
-	Subject   string
+	Subject string
+	// Address is the owner who gave the consent; only a sign-in by the
+	// same owner finds it remembered, so a domain's new owner is asked
+	// again.
+	Address   string
 	ClientID  string
 	Scope     Scopes
 	GrantedAt time.Time

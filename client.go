@@ -56,9 +56,13 @@ type Client struct {
 	AccessTokenStrategy string `json:"access_token_strategy,omitempty"`
 	// Resources are the absolute URIs this client may name as RFC 8707
 	// resource indicators (the audiences of its access tokens).
-	Resources []string  `json:"resources,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Resources []string `json:"resources,omitempty"`
+	// SubjectType is SubjectPublic (the default, also when empty) or
+	// SubjectPairwise (OpenID Connect Core section 8): which sub this
+	// client sees for a person (see the constants).
+	SubjectType string    `json:"subject_type,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // Access token strategies a client registers (access_token_strategy).
@@ -70,6 +74,23 @@ const (
 	// verify with the JWKS alone.
 	AccessTokenJWT = "jwt"
 )
+
+// Subject identifier types a client registers (subject_type, OpenID Connect
+// Core section 8, Registration 1.0 section 2).
+const (
+	// SubjectPublic: sub is the domain name, the same for every client, as
+	// Login with Unstoppable and @uauth/js expect. A domain that changes
+	// hands keeps its sub: relying parties tell owners apart by
+	// wallet_address (docs/integrate.md).
+	SubjectPublic = "public"
+	// SubjectPairwise: sub is an opaque value for this client, this domain
+	// and the wallet that owns it (section 8.1), so it never passes to the
+	// domain's next owner and two clients cannot correlate a person by it.
+	SubjectPairwise = "pairwise"
+)
+
+// Pairwise reports whether the client registered pairwise subjects.
+func (c *Client) Pairwise() bool { return c.SubjectType == SubjectPairwise }
 
 // JWS algorithms Sigil signs with (RFC 7518 section 3.1, RFC 8037 section
 // 3.1). RS256 is the default OpenID Connect Core section 15.1 requires.

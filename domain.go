@@ -21,6 +21,11 @@ type Domain struct {
 	Owner string
 	// Records are the domain's key/value records ("crypto.ETH.address", ...).
 	Records map[string]string
+	// ChainID is the EIP-155 id of the chain where Owner lives: the network
+	// the domain resolved on (1 for Ethereum mainnet, 137 for Polygon). The
+	// sign-in message names it (EIP-4361 "Chain ID"), and a contract
+	// owner's EIP-1271 check is made on that chain.
+	ChainID int64
 }
 
 // DomainResolver answers who owns a domain. The static registry file and the

@@ -68,7 +68,11 @@ type Store interface {
 	// offline or offline_access (the returned RefreshFamily says whether).
 	// On a mismatch it returns ErrNotFound and changes nothing, except that a
 	// code that was already exchanged revokes its authorization (RFC 6749
-	// section 4.1.2, RFC 9700 section 4.5) and returns ErrConflict.
+	// section 4.1.2, RFC 9700 section 4.5) and returns ErrConflict when the
+	// replay comes from the code's own client, proven: ex.ClientID is that
+	// client and either it is confidential (the token endpoint
+	// authenticated it) or the PKCE verifier matches. A used code presented
+	// by anyone else is ErrNotFound and changes nothing.
 	ExchangeCode(ctx context.Context, ex CodeExchange, now time.Time) (*Authorization, error)
 
 	// RefreshAuthorization redeems a refresh token: the authorization with

@@ -128,11 +128,36 @@ func TestOnChainLogin(t *testing.T) {
 			t.Fatalf("reverse of a bad address: %d %v", st, out)
 		}
 	})
+	// Last: expiring a domain moves the chain's clock for every deployment.
 	t.Run("unregistered and expired domains", func(t *testing.T) {
 		b := newBrowser(t, w.Issuer)
 		flow := b.authorize(in2auth(w.instance, id))
 		if st, out := b.api("/login/challenge", map[string]any{"flow": flow, "domain": "nobody.crypto"}); st != 404 || out["error"] != "not_found" {
 			t.Fatalf("unregistered: %d %v", st, out)
+		}
+		// Two domains minted alike for Alice, never looked up by Sigil
+		// before (so nothing of them is cached); one of them expires on
+		// chain (UNSRegistry setExpiry, then the chain's clock moves past
+		// it).
+		alice := crypto.PubkeyToAddress(w.Alice.PublicKey)
+		w.l1.Mint(t, "kept.crypto", alice, nil)
+		w.l1.Mint(t, "lapsed.crypto", alice, nil)
+		w.l1.Expire(t, "lapsed.crypto")
+		if got := w.l1.OwnerOf(t, "lapsed.crypto"); got != (common.Address{}) {
+			t.Fatalf("the registry still reports owner %s for the expired domain", got.Hex())
+		}
+		if got := w.l1.OwnerOf(t, "kept.crypto"); got != alice {
+			t.Fatalf("the registry reports owner %s for the domain that did not expire", got.Hex())
+		}
+		// The domain that did not expire signs in; the expired one is
+		// unknown to Sigil, even for the wallet that held it.
+		if st, ch := b.api("/login/challenge", map[string]any{"flow": flow, "domain": "kept.crypto"}); st != 200 || ch["address"] != alice.Hex() {
+			t.Fatalf("the domain that did not expire: %d %v", st, ch)
+		}
+		b = newBrowser(t, w.Issuer)
+		flow = b.authorize(in2auth(w.instance, id))
+		if st, out := b.api("/login/challenge", map[string]any{"flow": flow, "domain": "lapsed.crypto"}); st != 404 || out["error"] != "not_found" {
+			t.Fatalf("expired: %d %v, want 404 not_found", st, out)
 		}
 	})
 }

@@ -46,6 +46,15 @@ type cluster struct {
 // newCluster starts the load balancer and n nodes on a new, empty
 // database. With wait false it returns as soon as the processes are
 // started, so that they race through migrations and key creation.
+// loadTestLimits lift the per-address abuse limits for tests that put one
+// address's load on the nodes (every request here comes from 127.0.0.1);
+// e2e/abuse_test.go tests the limits themselves.
+var loadTestLimits = []string{
+	"--rate-limit-authorize-ip=1000000/s", "--rate-limit-authorize-client=1000000/s",
+	"--rate-limit-login-ip=1000000/s", "--rate-limit-token-ip=1000000/s",
+	"--rate-limit-token-client=1000000/s", "--max-flows-per-ip=1000000000",
+}
+
 func newCluster(t *testing.T, n int, wait bool) *cluster {
 	t.Helper()
 	dsn := pgtest.NewDatabase(t)
@@ -67,8 +76,9 @@ func newCluster(t *testing.T, n int, wait bool) *cluster {
 		registry := writeRegistry(t, node)
 		// launch passes --issuer with the node's own address first; the
 		// later --issuer (the load balancer) wins, as with any repeated flag.
-		launch(t, node, []string{"--domains", registry, "--issuer", srv.URL,
-			"--system-secret", systemSecret, "--shutdown-delay", "0s"})
+		args := []string{"--domains", registry, "--issuer", srv.URL,
+			"--system-secret", systemSecret, "--shutdown-delay", "0s"}
+		launch(t, node, append(args, loadTestLimits...))
 		c.nodes = append(c.nodes, node)
 	}
 	for _, node := range c.nodes {

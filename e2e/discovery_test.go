@@ -3,8 +3,12 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/coreos/go-oidc/v3/oidc"
 )
 
 func getJSON(t *testing.T, url string) (int, map[string]any, http.Header) {
@@ -73,24 +77,94 @@ func TestWrongMethodAndUnknownPath(t *testing.T) {
 	}
 }
 
-// TestKeysSurviveRestart: the signing key is stored (sealed) and reused, so
-// ID tokens issued before a restart still verify after it.
+// TestKeysSurviveRestart: the signing keys are stored (sealed) and reused:
+// the same instance, stopped and started again on the same data dir (or
+// database) and address, publishes the same public keys, key material and
+// all; an ID token it signed before the restart verifies after it against
+// the JWKS it serves then; and it signs with the same key as before.
 func TestKeysSurviveRestart(t *testing.T) {
 	in := startSigil(t)
-	_, before, _ := getJSON(t, in.Issuer+"/.well-known/jwks.json")
 	if in.DSN == "" { // SQLite, in the data dir
 		files, err := filepathGlob(in.DataDir, "sigil.db")
 		if err != nil || len(files) != 1 {
 			t.Fatalf("database file not in the data dir: %v %v", files, err)
 		}
 	}
-	// A second instance on the same data dir publishes the same key.
-	again := restartOn(t, in)
-	_, after, _ := getJSON(t, again.Issuer+"/.well-known/jwks.json")
-	kid := func(j map[string]any) any { return j["keys"].([]any)[0].(map[string]any)["kid"] }
-	if kid(before) != kid(after) {
-		t.Fatalf("kid changed across restart: %v -> %v", kid(before), kid(after))
+	op := newOPTest(t, in, "default", nil)
+	signed := op.fullFlow(nil, false).idToken
+	before := publishedJWKS(t, in)
+	if len(before.Keys) == 0 {
+		t.Fatal("no published keys")
 	}
+
+	again := restartSame(t, in)
+	if again.Issuer != in.Issuer {
+		t.Fatalf("restarted on %s, want %s", again.Issuer, in.Issuer)
+	}
+	after := publishedJWKS(t, again)
+	if len(after.Keys) != len(before.Keys) {
+		t.Fatalf("%d published keys after the restart, %d before", len(after.Keys), len(before.Keys))
+	}
+	for _, k := range before.Keys {
+		if !k.IsPublic() {
+			t.Fatalf("kid %s: the JWKS publishes a private key", k.KeyID)
+		}
+		found := after.Key(k.KeyID)
+		if len(found) != 1 {
+			t.Fatalf("kid %s is not published after the restart", k.KeyID)
+		}
+		// The whole public JWK: kty, alg, use, and the key itself (n and e,
+		// or crv, x and y).
+		was, _ := k.MarshalJSON()
+		now, _ := found[0].MarshalJSON()
+		if string(was) != string(now) {
+			t.Errorf("kid %s changed across the restart:\n before %s\n after  %s", k.KeyID, was, now)
+		}
+	}
+
+	// A verifier that knows only what the restarted instance publishes.
+	provider, err := oidc.NewProvider(ctx(t), again.Issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provider.Verifier(&oidc.Config{ClientID: op.clientID}).Verify(ctx(t), signed.raw); err != nil {
+		t.Fatalf("an ID token signed before the restart does not verify after it: %v", err)
+	}
+	op.in, op.b = again, newBrowser(t, again.Issuer)
+	resigned := op.fullFlow(nil, false).idToken
+	if resigned.header["kid"] != signed.header["kid"] {
+		t.Errorf("signing kid %v after the restart, %v before: a new key was made", resigned.header["kid"], signed.header["kid"])
+	}
+}
+
+// restartSame stops in (SIGINT, then waits for it to exit) and starts the
+// same command again: same data dir or database, same addresses, so the
+// same issuer. It returns the restarted instance.
+func restartSame(t *testing.T, in *instance) *instance {
+	t.Helper()
+	if err := in.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.cmd.Wait(); err != nil {
+		t.Fatalf("sigil did not stop cleanly: %v\n%s", err, in.logs.String())
+	}
+	again := *in
+	cmd := exec.Command(in.cmd.Path, in.cmd.Args[1:]...)
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("restarted sigil output:\n%s", logs.String())
+		}
+	})
+	again.cmd, again.logs = cmd, logs
+	again.waitFor(t, "/health/alive")
+	return &again
 }
 
 // TestPageSecurityHeaders: every page Sigil shows keeps the @uauth/js popup

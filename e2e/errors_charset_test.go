@@ -97,7 +97,7 @@ func (c *charsetCheck) response(where string, resp *http.Response, body []byte) 
 		code = string(m[1])
 		// The page's machine-readable parts: the code, the description
 		// and the hint, as a person would copy them into a bug report.
-		parts := regexp.MustCompile(`<p class="(?:error-description|notice)">([^<]*)</p>`).FindAllSubmatch(body, -1)
+		parts := regexp.MustCompile(`<p class="(?:error-lead|error-description|notice)">([^<]*)</p>`).FindAllSubmatch(body, -1)
 		if len(parts) == 0 {
 			c.t.Errorf("%s: error page for %s without a description", where, code)
 		}

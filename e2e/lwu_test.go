@@ -233,7 +233,10 @@ func TestCORS(t *testing.T) {
 
 // TestRPInitiatedLogout: with a valid id_token_hint the session ends and the
 // browser goes to the registered post-logout URI with state; prompt=none
-// fails afterwards; bad hints and unregistered URIs get no redirect.
+// fails afterwards. Nothing happens on a GET that does not carry a valid
+// hint for this person: bad hints and unregistered URIs get an error page
+// and no redirect, a GET without a hint gets the confirmation page, and
+// after each the person is still signed in (prompt=none answers a code).
 func TestRPInitiatedLogout(t *testing.T) {
 	in := startSigil(t)
 	bye := "https://rp.example/bye"
@@ -259,6 +262,18 @@ func TestRPInitiatedLogout(t *testing.T) {
 	if d.EndSession != in.Issuer+"/oauth2/sessions/logout" {
 		t.Fatalf("end_session_endpoint %q", d.EndSession)
 	}
+	stillSignedIn := func(after string) {
+		t.Helper()
+		resp, _ := b.get(party.conf.AuthCodeURL("state-1234567890", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "none")))
+		if loc, _ := url.Parse(resp.Header.Get("Location")); loc == nil || loc.Query().Get("code") == "" {
+			t.Fatalf("after %s, prompt=none: %d %s, want a code (the session must live on)", after, resp.StatusCode, resp.Header.Get("Location"))
+		}
+		for _, c := range resp.Cookies() {
+			if c.MaxAge < 0 {
+				t.Fatalf("after %s, prompt=none cleared cookie %s", after, c.Name)
+			}
+		}
+	}
 	for name, q := range map[string]url.Values{
 		"unregistered uri":  {"id_token_hint": {hint}, "post_logout_redirect_uri": {"https://evil.example/bye"}},
 		"uri with query":    {"id_token_hint": {hint}, "post_logout_redirect_uri": {bye + "?x=1"}},
@@ -270,11 +285,25 @@ func TestRPInitiatedLogout(t *testing.T) {
 		if resp.StatusCode != 400 || resp.Header.Get("Location") != "" || !strings.Contains(body, "invalid_request") {
 			t.Errorf("%s: %d %q", name, resp.StatusCode, resp.Header.Get("Location"))
 		}
+		for _, c := range resp.Cookies() {
+			if c.Name == "sigil_session" || strings.HasSuffix(c.Name, "sigil_session") {
+				t.Errorf("%s: the answer sets the session cookie %s (MaxAge %d)", name, c.Name, c.MaxAge)
+			}
+		}
+		stillSignedIn(name)
 	}
-	// Still signed in: prompt=none answers with a code.
-	resp, _ = b.get(party.conf.AuthCodeURL("state-1234567890", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "none")))
-	if loc, _ := url.Parse(resp.Header.Get("Location")); loc.Query().Get("code") == "" {
-		t.Fatalf("before logout prompt=none: %s", loc)
+	// A GET without a hint (any site can send the browser here) only
+	// asks: the confirmation page, no redirect, and the session lives on.
+	for name, q := range map[string]url.Values{
+		"no parameters":           nil,
+		"client_id and state":     {"client_id": {id}, "state": {"s-0123456789"}},
+		"registered uri, no hint": {"client_id": {id}, "post_logout_redirect_uri": {bye}},
+	} {
+		resp, body := b.get(d.EndSession + "?" + q.Encode())
+		if resp.StatusCode != 200 || resp.Header.Get("Location") != "" || !strings.Contains(body, "Sign out of Sigil?") {
+			t.Fatalf("GET with %s: %d %q, want the confirmation page", name, resp.StatusCode, resp.Header.Get("Location"))
+		}
+		stillSignedIn("a GET with " + name)
 	}
 	resp, _ = b.get(d.EndSession + "?" + url.Values{"id_token_hint": {hint}, "post_logout_redirect_uri": {bye}, "state": {"bye-state-1"}}.Encode())
 	if resp.StatusCode != 303 || resp.Header.Get("Location") != bye+"?state=bye-state-1" {

@@ -72,18 +72,23 @@ const (
 	PageFormPost = "form_post.html"
 	// PageDemo takes a DemoPage.
 	PageDemo = "demo.html"
-	// PageDemoCallback takes a DemoPage too (Domain is not used).
+	// PageDemoCallback takes a DemoPage too (Domain is the login_hint of
+	// its "Sign in again").
 	PageDemoCallback = "demo_callback.html"
 	// PageLoggedOut takes a LoggedOutPage (or nil).
 	PageLoggedOut = "logged_out.html"
 	// PageAccount takes an AccountPage.
 	PageAccount = "account.html"
+	// PageFlowEnded takes a FlowEndedPage.
+	PageFlowEnded = "ended.html"
+	// PageHome takes a HomePage.
+	PageHome = "home.html"
 )
 
 // pageNames lists every page NewPages parses.
 var pageNames = []string{
 	PageLogin, PageConsent, PageError, PageFormPost, PageDemo, PageDemoCallback, PageLoggedOut,
-	PageAccount,
+	PageAccount, PageFlowEnded, PageHome,
 }
 
 // Scope is one requested scope as the login and consent pages show it.
@@ -103,6 +108,9 @@ type Scope struct {
 type LoginPage struct {
 	// FlowID is the login flow id that the page sends as "flow" in every API call.
 	FlowID string
+	// ClientID picks the colour of the generated mark shown when the
+	// relying party registered no logo.
+	ClientID string
 	// ClientName, ClientLogoURI and ClientURI describe the relying party.
 	// The logo and link are left out when empty.
 	ClientName    string
@@ -124,6 +132,7 @@ type LoginPage struct {
 // decides which scopes the relying party gets.
 type ConsentPage struct {
 	FlowID        string
+	ClientID      string
 	ClientName    string
 	ClientLogoURI string
 	ClientURI     string
@@ -134,6 +143,53 @@ type ConsentPage struct {
 	// Address is the domain owner's address (EIP-55).
 	Address string
 	Scopes  []Scope
+	// AccountURL is the person's account page, where a remembered
+	// decision is undone.
+	AccountURL string
+}
+
+// FlowEnded is why a sign-in flow can take no more steps.
+type FlowEnded string
+
+// The ways a flow ends, as PageFlowEnded explains them.
+const (
+	// FlowFinished: the person signed in and the application got its
+	// answer (a code, or tokens already).
+	FlowFinished FlowEnded = "finished"
+	// FlowDeclined: the person declined, and the application was told.
+	FlowDeclined FlowEnded = "declined"
+	// FlowExpired: the flow ran out of time before it finished.
+	FlowExpired FlowEnded = "expired"
+)
+
+// FlowEndedPage is the data of PageFlowEnded, shown instead of an error
+// when the person comes back (the Back button, a reload, an old tab) to a
+// sign-in of this browser that can go no further: it says so in plain words
+// and leads back to the application.
+type FlowEndedPage struct {
+	Ended         FlowEnded
+	ClientID      string
+	ClientName    string
+	ClientLogoURI string
+	ClientURI     string
+	// Subject is the domain that signed in, when one did.
+	Subject string
+	// BackURL is where "Back to the application" leads: the client's
+	// registered client_uri, or else the origin of its registered redirect
+	// URI. Empty when there is neither (a native app): the page then asks
+	// the person to return to the application.
+	BackURL string
+	// AccountURL is the person's account page.
+	AccountURL string
+}
+
+// HomePage is the data of PageHome, the issuer's root URL: what this server
+// is, for a person or developer who opens it.
+type HomePage struct {
+	// Issuer is the issuer identifier, without a trailing slash.
+	Issuer string
+	// Demo links the demo relying party (under --dev).
+	Demo bool
 }
 
 // ErrorPage is the data of PageError, shown when Sigil cannot send the person
@@ -146,8 +202,14 @@ type ErrorPage struct {
 	Error string
 	// Description is the human explanation.
 	Description string
-	// Hint is an optional suggestion of what to do next.
+	// Hint is what went wrong with this request and what to do; the page
+	// leads with it.
 	Hint string
+	// Spec names where the code is defined, shown small for support.
+	Spec string
+	// RequestID is the request's id (the X-Request-Id header), shown small
+	// so that a person can quote it to support.
+	RequestID string
 }
 
 // FormPostPage is the data of PageFormPost, the OAuth 2.0 Form Post Response
@@ -297,6 +359,9 @@ func NewPages() (*Pages, error) {
 		"statusText":   http.StatusText,
 		"shortAddress": shortAddress,
 		"initial":      initial,
+		"markClass":    markClass,
+		"address":      addressHTML,
+		"errorLead":    errorLead,
 	}
 	p := &Pages{pages: make(map[string]*template.Template, len(pageNames))}
 	for _, name := range pageNames {
@@ -465,4 +530,55 @@ func initial(name string) string {
 		return strings.ToUpper(string(r))
 	}
 	return "?"
+}
+
+// markColours is how many colours the generated marks use (classes
+// mark-0 ... mark-7 in sigil.css: the CSP allows no inline style).
+const markColours = 8
+
+// markClass is the template function "markClass": the colour class of the
+// generated mark of a client without a logo, derived from its id, so one
+// application keeps its colour on every page and in every browser.
+func markClass(clientID string) string {
+	var h uint32 = 2166136261 // FNV-1a: small, stable, no import needed
+	for i := 0; i < len(clientID); i++ {
+		h ^= uint32(clientID[i])
+		h *= 16777619
+	}
+	return fmt.Sprintf("mark-%d", h%markColours)
+}
+
+// addressHTML is the template function "address": an address that may wrap
+// only between its two halves (a <wbr>), so that on a narrow screen it
+// reads as two whole pieces rather than breaking at an arbitrary
+// character. Copying it still gives the address without spaces.
+func addressHTML(a string) template.HTML {
+	if len(a) < 24 {
+		return template.HTML(template.HTMLEscapeString(a))
+	}
+	mid := 2 + (len(a)-2)/2
+	return template.HTML(template.HTMLEscapeString(a[:mid]) + "<wbr>" + template.HTMLEscapeString(a[mid:]))
+}
+
+// errorLeads say in plain words what an error code means for the person
+// in front of the page, for errors without a hint of their own.
+var errorLeads = map[string]string{
+	"invalid_request":         "The link that brought you here is incomplete or no longer valid.",
+	"invalid_client":          "The application that sent you here is not registered with Sigil.",
+	"unauthorized_client":     "The application that sent you here is not allowed to sign you in this way.",
+	"invalid_scope":           "The application asked for access that Sigil cannot give.",
+	"not_found":               "Sigil could not find what this link points to.",
+	"request_forbidden":       "This request is not allowed from here.",
+	"access_denied":           "The sign-in was declined.",
+	"temporarily_unavailable": "Sigil is busy or a service it needs is down right now.",
+	"server_error":            "Something went wrong on Sigil's side.",
+}
+
+// errorLead is the template function "errorLead": the first sentence of
+// the error page when the error has no hint.
+func errorLead(code string) string {
+	if s, ok := errorLeads[code]; ok {
+		return s
+	}
+	return "Sigil could not complete this request."
 }

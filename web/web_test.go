@@ -36,12 +36,15 @@ func samplePages() map[string]any {
 			Subject:       "alice.crypto",
 			Address:       "0x8ba1f109551bD432803012645Ac136ddd64DBA72",
 			Scopes:        sampleScopes,
+			AccountURL:    "http://localhost:8080/account",
 		},
 		PageError: ErrorPage{
 			Status:      400,
 			Error:       "invalid_request",
 			Description: "The redirect_uri is not registered for this client.",
 			Hint:        "Ask the application's developer to register it.",
+			Spec:        "RFC 6749 §4.1.2.1",
+			RequestID:   "0123456789abcdef",
 		},
 		PageFormPost: FormPostPage{
 			Action: "https://app.example/callback",
@@ -61,6 +64,12 @@ func samplePages() map[string]any {
 			Scope:       "openid wallet",
 		},
 		PageLoggedOut: LoggedOutPage{},
+		PageAccount:   AccountPage{Subject: "alice.crypto", Address: "0x8ba1f109551bD432803012645Ac136ddd64DBA72", CSRF: "c"},
+		PageFlowEnded: FlowEndedPage{
+			Ended: FlowFinished, ClientID: "notes", ClientName: "Example App", Subject: "alice.crypto",
+			BackURL: "https://app.example/", AccountURL: "http://localhost:8080/account",
+		},
+		PageHome: HomePage{Issuer: "http://localhost:8080", Demo: true},
 	}
 }
 
@@ -95,13 +104,14 @@ func TestPagesRender(t *testing.T) {
 		},
 		PageConsent: {
 			"Allow", "Deny", "Remember this decision", "alice.crypto",
-			"0x8ba1f109551bD432803012645Ac136ddd64DBA72", `href="https://app.example/privacy"`,
+			"0x8ba1f109551bD4328030<wbr>12645Ac136ddd64DBA72", `href="https://app.example/privacy"`,
+			`href="http://localhost:8080/account"`, "You can undo this at any time",
 			`href="https://app.example/terms"`, `value="email:optional"`, `value="openid"`,
 			ScopeDescription("email"), `data-flow="flow-123"`, "/static/js/consent.js?v=",
 		},
 		PageError: {
 			"400", "Bad Request", "invalid_request", "The redirect_uri is not registered for this client.",
-			"Ask the application&#39;s developer to register it.",
+			"Ask the application&#39;s developer to register it.", "RFC 6749 §4.1.2.1", "0123456789abcdef",
 		},
 		PageFormPost: {
 			`action="https://app.example/callback"`, `method="post"`, `name="code" value="abc"`,
@@ -117,6 +127,15 @@ func TestPagesRender(t *testing.T) {
 			`href="http://localhost:8080/demo"`, "/static/js/demo_callback.js?v=",
 		},
 		PageLoggedOut: {"You are signed out."},
+		PageAccount:   {"alice.crypto", "Sign out everywhere"},
+		PageFlowEnded: {
+			"This sign-in is already finished", "You signed in to Example App as <strong>alice.crypto</strong>",
+			`href="https://app.example/"`, "Back to Example App", `href="http://localhost:8080/account"`,
+		},
+		PageHome: {
+			`href="http://localhost:8080/.well-known/openid-configuration"`, `href="http://localhost:8080/demo"`,
+			`href="http://localhost:8080/account"`, "OpenID Connect provider",
+		},
 	}
 	for name, data := range samplePages() {
 		t.Run(name, func(t *testing.T) {
@@ -483,5 +502,100 @@ func TestStaticFilesNoThirdParty(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestErrorPageLeadsWithHint: the error page opens with what happened (the
+// hint, or a plain sentence for the code) and keeps the code, the
+// catalogue's text and the request id below it, as small print.
+func TestErrorPageLeadsWithHint(t *testing.T) {
+	p := newPages(t)
+	body := render(t, p, http.StatusBadRequest, PageError, samplePages()[PageError]).Body.String()
+	lead := strings.Index(body, `class="error-lead">Ask the application&#39;s developer`)
+	support := strings.Index(body, `class="support"`)
+	spec := strings.Index(body, "The redirect_uri is not registered for this client.")
+	if lead < 0 || support < 0 || spec < 0 || !(lead < support && support < spec) {
+		t.Errorf("hint at %d, support box at %d, catalogue text at %d: want the hint first, then the box holding the text", lead, support, spec)
+	}
+
+	// Without a hint, a plain sentence for the code leads, never the
+	// specification's text.
+	body = render(t, p, http.StatusInternalServerError, PageError, ErrorPage{Status: 500, Error: "server_error",
+		Description: "The authorization server encountered an unexpected condition."}).Body.String()
+	if !strings.Contains(body, `class="error-lead">Something went wrong on Sigil&#39;s side.`) {
+		t.Errorf("no plain lead for server_error:\n%s", body)
+	}
+	if !strings.Contains(body, "Try again in a moment") {
+		t.Error("a server error does not say to try again")
+	}
+}
+
+// TestFlowEndedPages: each way a flow ends has its own words, and the page
+// leads back to the application only where there is a URL to lead to.
+func TestFlowEndedPages(t *testing.T) {
+	p := newPages(t)
+	for _, tc := range []struct {
+		page FlowEndedPage
+		want []string
+		not  []string
+	}{
+		{FlowEndedPage{Ended: FlowDeclined, ClientID: "c", ClientName: "Notes", BackURL: "https://notes.example/"},
+			[]string{"You declined this sign-in", "Notes was told that you declined", "Back to Notes"}, []string{"already finished"}},
+		{FlowEndedPage{Ended: FlowExpired, ClientID: "c", ClientName: "Notes", BackURL: "https://notes.example/"},
+			[]string{"This sign-in expired", "Start again from Notes", `href="https://notes.example/"`}, nil},
+		{FlowEndedPage{Ended: FlowFinished, ClientID: "native-app"},
+			[]string{"This sign-in is already finished", "Return to the application to continue"}, []string{`id="back"`}},
+	} {
+		body := render(t, p, http.StatusOK, PageFlowEnded, tc.page).Body.String()
+		for _, s := range tc.want {
+			if !strings.Contains(body, s) {
+				t.Errorf("%s page lacks %q", tc.page.Ended, s)
+			}
+		}
+		for _, s := range tc.not {
+			if strings.Contains(body, s) {
+				t.Errorf("%s page has %q", tc.page.Ended, s)
+			}
+		}
+		checkCSP(t, body)
+	}
+}
+
+// TestGeneratedMark: a client without a logo gets its initial on a colour
+// that depends on its id only, from the fixed palette the CSS defines.
+func TestGeneratedMark(t *testing.T) {
+	seen := map[string]bool{}
+	for _, id := range []string{"a", "b", "c", "notes", "sigil-demo", "0f3c", "client-1", "client-2", "x", "y", "z", ""} {
+		c := markClass(id)
+		if c != markClass(id) {
+			t.Fatalf("markClass(%q) is not stable", id)
+		}
+		if !regexp.MustCompile(`^mark-[0-7]$`).MatchString(c) {
+			t.Fatalf("markClass(%q) = %q", id, c)
+		}
+		if !strings.Contains(string(staticFiles["css/sigil.css"].data), "."+c+" ") {
+			t.Errorf("sigil.css has no rule for .%s", c)
+		}
+		seen[c] = true
+	}
+	if len(seen) < 4 {
+		t.Errorf("12 ids got only %d colours", len(seen))
+	}
+	p := newPages(t)
+	body := render(t, p, http.StatusOK, PageConsent, ConsentPage{FlowID: "f", ClientID: "notes", ClientName: "notes app"}).Body.String()
+	if !strings.Contains(body, `client-logo-blank `+markClass("notes")+`" aria-hidden="true">N</span>`) {
+		t.Errorf("consent page lacks the generated mark:\n%s", body)
+	}
+}
+
+// TestAddressWraps: an address may break only between its two halves.
+func TestAddressWraps(t *testing.T) {
+	a := "0x8ba1f109551bD432803012645Ac136ddd64DBA72"
+	got := string(addressHTML(a))
+	if got != "0x8ba1f109551bD4328030<wbr>12645Ac136ddd64DBA72" {
+		t.Errorf("addressHTML = %q", got)
+	}
+	if got := string(addressHTML("<b>")); got != "&lt;b&gt;" {
+		t.Errorf("addressHTML escapes nothing: %q", got)
 	}
 }

@@ -340,8 +340,9 @@ func measureSigil(ctx context.Context, s settings, work, store string, sys *repo
 	if s.halfLoad {
 		common = append(common, "-half-load")
 	}
-	// 10 scenarios, the exchange's minting and the two half-load runs.
-	err = runLoad(ctx, s, work, sys, p, dbPID, 12, common...)
+	// 11 scenarios (overload last), the exchange's minting and the two
+	// half-load runs.
+	err = runLoad(ctx, s, work, sys, p, dbPID, 14, common...)
 	if !p.alive() {
 		return pgVersion, fmt.Errorf("sigil exited during the run:\n%s", tail(filepath.Join(dir, "sigil.log"), 30))
 	}

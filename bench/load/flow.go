@@ -144,9 +144,24 @@ func do(hc *http.Client, req *http.Request, want int) (*http.Response, []byte, e
 		return nil, nil, err
 	}
 	if resp.StatusCode != want {
-		return resp, body, fmt.Errorf("%s %s: status %d, want %d: %.200s", req.Method, req.URL.Path, resp.StatusCode, want, body)
+		return resp, body, &statusError{method: req.Method, path: req.URL.Path, status: resp.StatusCode, want: want,
+			retryAfter: resp.Header.Get("Retry-After"), body: body}
 	}
 	return resp, body, nil
+}
+
+// statusError is an answer with another status than the one expected; the
+// overload scenario tells refusals (503 with Retry-After) from failures by
+// it.
+type statusError struct {
+	method, path string
+	status, want int
+	retryAfter   string
+	body         []byte
+}
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("%s %s: status %d, want %d: %.200s", e.method, e.path, e.status, e.want, e.body)
 }
 
 // send is do for JSON answers, decoded into out.

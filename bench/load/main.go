@@ -33,7 +33,11 @@
 //   - flows, flows-api: whole code flows, authorize to token, each in a new
 //     cookie jar, by -flows-c workers; flows also GETs the login and consent
 //     pages as a browser does, flows-api calls only the API. With -half-load
-//     each is followed by an open-loop run at half the rate it reached.
+//     each is followed by an open-loop run at half the rate it reached;
+//   - overload: whole API flows on 16 times -flows-c workers, against the
+//     server's admission control: completed flows per second (compared
+//     with flows-api's peak), p99 of the admitted requests, refusals (503
+//     with Retry-After), other errors and connection resets.
 //
 // Every load scenario warms up for -warmup (except exchange, whose minting
 // warms the server) and then runs for -d, opening its window only once no
@@ -83,7 +87,7 @@ type report = benchreport.Load
 
 // The default scenarios against Sigil and against a foreign server.
 const (
-	sigilScenarios   = "statements,discovery,jwks,userinfo,client_credentials,introspect,exchange,refresh,flows,flows-api,flows-api-es256"
+	sigilScenarios   = "statements,discovery,jwks,userinfo,client_credentials,introspect,exchange,refresh,flows,flows-api,flows-api-es256,overload"
 	foreignScenarios = "client_credentials,introspect"
 )
 
@@ -346,6 +350,12 @@ func runScenario(name string, t *target, cfg config, rep *report, rpStatements, 
 		if cfg.halfLoad && r.PerSecond > 0 {
 			add(halfLoadScenario(r, t, rpLoad, pages, cfg))
 		}
+	case "overload":
+		peak := 0.0
+		if p := rep.Find("flows-api"); p != nil {
+			peak = p.PerSecond
+		}
+		add(overloadScenario(t, rpLoad, cfg, peak))
 	case "flows-api-es256":
 		// The same flows for a client that registered ES256 ID tokens
 		// (id_token_signed_response_alg): what the RSA-2048 signature

@@ -240,6 +240,13 @@ func mint(t *target, o flowOptions, n, c int, limit time.Duration) ([]grant, int
 			defer wg.Done()
 			for claimed.Add(1) <= int64(n) && time.Now().Before(deadline) {
 				g, err := t.newBrowser().flow(o)
+				if wait, refused := refusal(err); refused {
+					// Admission control refused a step: not a failure
+					// (minting is not measured); wait as told and retry.
+					claimed.Add(-1)
+					time.Sleep(wait)
+					continue
+				}
 				mu.Lock()
 				if err != nil {
 					failed.Add(1)

@@ -50,6 +50,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"net/http/pprof"
 	"strings"
@@ -58,6 +59,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/audit"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
 )
 
@@ -132,6 +134,9 @@ type handler struct {
 	tokenHash [32]byte
 	log       *slog.Logger
 	now       func() time.Time
+	// authFailures throttles the admin_auth_failed lines, one per client
+	// address per minute, so guessing at the token cannot flood the log.
+	authFailures audit.Throttle
 }
 
 // authenticate runs before routing, so a caller without the token learns
@@ -140,17 +145,29 @@ func (h *handler) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := bearerToken(r)
 		if !ok {
+			h.authFailed(r, "missing")
 			h.unauthorized(w, "Send the admin token as 'Authorization: Bearer <token>'.")
 			return
 		}
 		sum := HashToken(token)
 		if subtle.ConstantTimeCompare(sum[:], h.tokenHash[:]) != 1 {
-			h.log.Warn("admin API: wrong admin token", "remote", r.RemoteAddr, "method", r.Method, "path", r.URL.Path)
+			h.authFailed(r, "wrong")
 			h.unauthorized(w, "The admin token is not valid.")
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// authFailed records a request without the right admin token; reason is
+// missing or wrong.
+func (h *handler) authFailed(r *http.Request, reason string) {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	audit.Limited(r.Context(), h.log, &h.authFailures, audit.AdminAuthFailed, host,
+		slog.String("reason", reason), slog.String("method", r.Method), slog.String("path", r.URL.Path))
 }
 
 func (h *handler) unauthorized(w http.ResponseWriter, hint string) {
@@ -203,7 +220,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, "create client", err)
 		return
 	}
-	h.log.Info("admin API: client created", "client_id", c.ID, "auth_method", c.TokenEndpointAuthMethod)
+	audit.Admin(r.Context(), h.log, audit.ClientCreated, slog.String("client_id", c.ID), slog.String("auth_method", c.TokenEndpointAuthMethod))
 	w.Header().Set("Location", "/admin/clients/"+c.ID)
 	writeJSON(w, http.StatusCreated, withSecret(metadataFromClient(c), secret))
 }
@@ -280,7 +297,8 @@ func (h *handler) replace(w http.ResponseWriter, r *http.Request) {
 		h.storeError(w, r, "update client", c.ID, err)
 		return
 	}
-	h.log.Info("admin API: client replaced", "client_id", c.ID, "auth_method", c.TokenEndpointAuthMethod, "secret_issued", secret != "")
+	audit.Admin(r.Context(), h.log, audit.ClientUpdated, slog.String("client_id", c.ID), slog.String("auth_method", c.TokenEndpointAuthMethod),
+		slog.Bool("secret_issued", secret != ""))
 	writeJSON(w, http.StatusOK, withSecret(metadataFromClient(c), secret))
 }
 
@@ -294,7 +312,7 @@ func (h *handler) delete(w http.ResponseWriter, r *http.Request) {
 		h.storeError(w, r, "delete client", id, err)
 		return
 	}
-	h.log.Info("admin API: client deleted", "client_id", id)
+	audit.Admin(r.Context(), h.log, audit.ClientDeleted, slog.String("client_id", id))
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -323,7 +341,7 @@ func (h *handler) rotate(w http.ResponseWriter, r *http.Request) {
 		h.storeError(w, r, "rotate client secret", c.ID, err)
 		return
 	}
-	h.log.Info("admin API: client secret rotated", "client_id", c.ID)
+	audit.Admin(r.Context(), h.log, audit.ClientSecretRotated, slog.String("client_id", c.ID))
 	writeJSON(w, http.StatusOK, withSecret(metadataFromClient(c), secret))
 }
 

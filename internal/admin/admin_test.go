@@ -271,6 +271,7 @@ func TestCreatePublicClientWithAllMetadata(t *testing.T) {
 		AllowPlainPKCE:          true,
 		RequirePKCE:             ptr(true),
 		AccessTokenStrategy:     "opaque",
+		SubjectType:             "public",
 	}
 	if got, exp := mustJSON(t, m), mustJSON(t, want); got != exp {
 		t.Fatalf("response\n got %s\nwant %s", got, exp)
@@ -398,6 +399,8 @@ func TestValidation(t *testing.T) {
 		meta("client_secret given", `"client_secret":"chosen-by-me"`, "client_secret", "the server issues secrets"),
 		meta("client_name control", `"client_name":"Bank\u0000Evil"`, "client_name", "control"),
 		meta("client_name too long", `"client_name":"`+strings.Repeat("n", 201)+`"`, "client_name", "201"),
+		meta("client_id that is a domain", `"client_id":"alice.crypto"`, "client_id", "'alice.crypto'", "domain name", "RFC 9700 section 4.15"),
+		meta("client_id that is a DNS name", `"client_id":"App.Example.com"`, "client_id", "domain name"),
 		meta("require_pkce false for a public client", `"token_endpoint_auth_method":"none","require_pkce":false`, "require_pkce", "public client"),
 		meta("id token alg none", `"id_token_signed_response_alg":"none"`, "id_token_signed_response_alg", "never accepted"),
 		meta("id token alg HS256", `"id_token_signed_response_alg":"HS256"`, "id_token_signed_response_alg", "'HS256'", "RS256, ES256, EdDSA"),
@@ -408,6 +411,7 @@ func TestValidation(t *testing.T) {
 		meta("access token strategy", `"access_token_strategy":"paseto"`, "access_token_strategy", "'paseto'", "jwt"),
 		meta("resource relative", `"resources":["/api"]`, "resources", "'/api'", "absolute"),
 		meta("resource fragment", `"resources":["https://api.example.com/#a"]`, "resources", "fragment"),
+		meta("subject type", `"subject_type":"pairwise-ish"`, "subject_type", "'pairwise-ish'", "pairwise"),
 		meta("resource twice", `"resources":["https://api.example.com/","https://api.example.com/"]`, "resources", "twice"),
 	}
 	for _, c := range cases {
@@ -429,18 +433,18 @@ func TestOpenIDMetadataRoundTrip(t *testing.T) {
 	rec := f.do(t, "POST", "/admin/clients", `{"client_id":"rp-1","redirect_uris":["https://rp.example.com/cb"],
 		"require_pkce":false,"id_token_signed_response_alg":"ES256","userinfo_signed_response_alg":"EdDSA",
 		"backchannel_logout_uri":"https://rp.example.com/bc?x=1","backchannel_logout_session_required":true,
-		"access_token_strategy":"jwt","resources":["https://api.example.com/","urn:example:api"]}`)
+		"access_token_strategy":"jwt","resources":["https://api.example.com/","urn:example:api"],"subject_type":"pairwise"}`)
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("status %d %s", rec.Code, rec.Body)
 	}
 	m := decodeMetadata(t, rec)
 	if m.RequirePKCE == nil || *m.RequirePKCE || m.IDTokenSignedResponseAlg != "ES256" || m.UserinfoSignedResponseAlg != "EdDSA" ||
 		m.BackchannelLogoutURI != "https://rp.example.com/bc?x=1" || !m.BackchannelLogoutSessionRequired ||
-		m.AccessTokenStrategy != "jwt" || strings.Join(m.Resources, " ") != "https://api.example.com/ urn:example:api" {
+		m.AccessTokenStrategy != "jwt" || strings.Join(m.Resources, " ") != "https://api.example.com/ urn:example:api" || m.SubjectType != "pairwise" {
 		t.Fatalf("metadata read back as %s", rec.Body)
 	}
 	c := f.store.clients["rp-1"]
-	if c.PKCERequired() || c.IDTokenAlg() != "ES256" || !c.JWTAccessTokens() {
+	if c.PKCERequired() || c.IDTokenAlg() != "ES256" || !c.JWTAccessTokens() || !c.Pairwise() {
 		t.Fatalf("stored client %+v", c)
 	}
 
@@ -448,7 +452,8 @@ func TestOpenIDMetadataRoundTrip(t *testing.T) {
 	rec = f.do(t, "POST", "/admin/clients", `{"client_id":"rp-2","redirect_uris":["https://rp.example.com/cb"]}`)
 	m = decodeMetadata(t, rec)
 	c = f.store.clients["rp-2"]
-	if m.RequirePKCE == nil || !*m.RequirePKCE || m.AccessTokenStrategy != "opaque" || !c.PKCERequired() || c.IDTokenAlg() != "RS256" || c.JWTAccessTokens() {
+	if m.RequirePKCE == nil || !*m.RequirePKCE || m.AccessTokenStrategy != "opaque" || !c.PKCERequired() || c.IDTokenAlg() != "RS256" || c.JWTAccessTokens() ||
+		m.SubjectType != "public" || c.Pairwise() {
 		t.Fatalf("defaults: %s / %+v", rec.Body, c)
 	}
 }

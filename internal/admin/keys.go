@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"time"
 
+	"github.com/sigil-oidc/sigil/internal/audit"
 	"github.com/sigil-oidc/sigil/internal/keys"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
 )
@@ -126,7 +128,7 @@ func (k *keysHandler) rotate(w http.ResponseWriter, r *http.Request) {
 	out := RotateJSON{Keys: []KeyJSON{}}
 	for _, ki := range rotated {
 		out.Keys = append(out.Keys, keyJSON(ki))
-		k.log.Info("admin API: signing key rotated", "kid", ki.ID, "alg", ki.Algorithm, "generation", ki.Generation)
+		audit.Admin(r.Context(), k.log, audit.KeyRotated, slog.String("kid", ki.ID), slog.String("alg", ki.Algorithm), slog.Int64("generation", ki.Generation))
 	}
 	if len(out.Keys) > 0 {
 		out.KID = out.Keys[0].KID

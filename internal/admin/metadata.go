@@ -9,7 +9,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/domains"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
+	scopepkg "github.com/sigil-oidc/sigil/internal/scope"
 )
 
 // Defaults applied to omitted metadata, as RFC 7591 section 2 specifies for
@@ -79,6 +81,11 @@ type Metadata struct {
 	// Resources are the RFC 8707 resource indicators the client may ask
 	// for: absolute URIs without a fragment.
 	Resources []string `json:"resources,omitempty"`
+	// SubjectType is public (the default: sub is the domain) or pairwise
+	// (OpenID Connect Core section 8.1: an opaque sub per client, domain
+	// and owning wallet). The client_id is the sector: no
+	// sector_identifier_uri is read.
+	SubjectType string `json:"subject_type,omitempty"`
 }
 
 // ValidateMetadata checks registration metadata against RFC 7591 and Sigil's
@@ -100,6 +107,13 @@ func ValidateMetadata(m *Metadata) (*sigil.Client, error) {
 	}
 	if m.ClientID != "" && !validClientID(m.ClientID) {
 		return nil, metadataErr("client_id '%s' is invalid: use 3 to 64 characters of A-Z, a-z, 0-9, '.', '_', '~' or '-', or omit it to get a random UUID.", printable(m.ClientID))
+	}
+	// RFC 9700 section 4.15: a client's own tokens (client credentials)
+	// carry its client_id as sub, and a person's carry their domain; a
+	// client_id that is a domain name could pass for a person at a
+	// resource server.
+	if _, err := domains.NormalizeName(m.ClientID); m.ClientID != "" && err == nil {
+		return nil, metadataErr("client_id '%s' is a domain name; a client's tokens name it as sub, where a resource server could take it for the person who owns that domain (RFC 9700 section 4.15). Choose an id that is not a domain name (for example with '_' instead of '.'), or omit it to get a random UUID.", printable(m.ClientID))
 	}
 	if m.ClientSecret != "" {
 		return nil, metadataErr("client_secret cannot be set: the server issues secrets. Remove it from the request (rotate a secret with POST /admin/clients/{id}/secret).")
@@ -143,7 +157,7 @@ func ValidateMetadata(m *Metadata) (*sigil.Client, error) {
 	}
 
 	if codeFlow {
-		c.Scope, err = parseScope(m.Scope)
+		c.Scope, err = parseScope(m.Scope, slices.Contains(c.GrantTypes, GrantClientCredentials))
 	} else {
 		c.Scope, err = parseMachineScope(m.Scope)
 	}
@@ -240,6 +254,14 @@ func checkOIDCMetadata(m *Metadata, c *sigil.Client, codeFlow bool) error {
 	if c.Resources, err = checkResources(m.Resources); err != nil {
 		return err
 	}
+	switch m.SubjectType {
+	case "", sigil.SubjectPublic:
+		c.SubjectType = sigil.SubjectPublic
+	case sigil.SubjectPairwise:
+		c.SubjectType = sigil.SubjectPairwise
+	default:
+		return metadataErr("subject_type '%s' is not supported; use public (the default: sub is the domain) or pairwise (OpenID Connect Core section 8.1).", printable(m.SubjectType))
+	}
 	return nil
 }
 
@@ -309,9 +331,13 @@ func metadataFromClient(c *sigil.Client) *Metadata {
 		BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
 		AccessTokenStrategy:              c.AccessTokenStrategy,
 		Resources:                        c.Resources,
+		SubjectType:                      c.SubjectType,
 	}
 	if m.AccessTokenStrategy == "" {
 		m.AccessTokenStrategy = sigil.AccessTokenOpaque
+	}
+	if m.SubjectType == "" { // a client stored before subject_type existed
+		m.SubjectType = sigil.SubjectPublic
 	}
 	if !c.CreatedAt.IsZero() {
 		m.ClientIDIssuedAt = c.CreatedAt.Unix()
@@ -425,7 +451,16 @@ func onlyAllowed(field, what string, values []string, allowed string) ([]string,
 // token must be a scope-token of RFC 6749 section 3.3, and openid must be
 // among them because Sigil is an OpenID Connect provider (OpenID Connect Core
 // section 3.1.2.1).
-func parseScope(scope string) (sigil.Scopes, error) {
+//
+// Every scope must be one Sigil knows (package scope), so that a typo fails
+// here and not at every sign-in; a client that also has the
+// client_credentials grant (apiScopes) may add API scopes of its own, as a
+// client with only that grant may. The ":optional" form is refused rather
+// than silently stripped: it is chosen in each authorization request, so
+// registering "email:optional" would suggest that consent treats email as
+// optional when the request says plain "email"; the hint gives the scope
+// to register instead.
+func parseScope(scope string, apiScopes bool) (sigil.Scopes, error) {
 	if strings.Trim(scope, " ") == "" {
 		return sigil.ParseScopes(DefaultScope), nil
 	}
@@ -438,10 +473,35 @@ func parseScope(scope string) (sigil.Scopes, error) {
 		}
 	}
 	scopes := sigil.ParseScopes(scope)
+	for _, s := range scopes {
+		switch {
+		case scopepkg.Known(s) && scopepkg.IsOptional(s):
+			return nil, metadataErr("scope '%s': ':optional' is chosen in each authorization request, not at registration. Register scope '%s'; the client may then request '%s' to let the person decline it.",
+				s, withoutOptional(scopes).String(), s)
+		case !scopepkg.Known(s) && !apiScopes:
+			return nil, metadataErr("scope '%s' is unknown. Known scopes: %s (API scopes of your own need the client_credentials grant).",
+				s, strings.Join(scopepkg.Supported(), " "))
+		}
+	}
 	if !scopes.Has("openid") {
 		return nil, metadataErr("scope '%s' must include openid.", scope)
 	}
 	return scopes, nil
+}
+
+// withoutOptional is scopes with every known ":optional" scope replaced by
+// its base, once.
+func withoutOptional(scopes sigil.Scopes) sigil.Scopes {
+	var out sigil.Scopes
+	for _, s := range scopes {
+		if scopepkg.Known(s) {
+			s = scopepkg.Base(s)
+		}
+		if !out.Has(s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // parseMachineScope checks the scope of a client with only the

@@ -3,9 +3,11 @@ package admin
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/audit"
 	"github.com/sigil-oidc/sigil/internal/domains"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
 )
@@ -131,7 +133,7 @@ func (s *sessionsHandler) endSessions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.ended(r, ended)
-	s.log.Info("admin API: sessions ended", "subject", subject, "count", len(ended))
+	audit.Admin(r.Context(), s.log, audit.SessionsEnded, slog.String("subject", subject), slog.Int("count", len(ended)))
 	noContent(w)
 }
 
@@ -147,7 +149,7 @@ func (s *sessionsHandler) endSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.ended(r, []sigil.Session{*ended})
-	s.log.Info("admin API: session ended", "sid", sid, "subject", ended.Subject)
+	audit.Admin(r.Context(), s.log, audit.SessionEnded, slog.String("sid", sid), slog.String("subject", ended.Subject))
 	noContent(w)
 }
 
@@ -194,7 +196,7 @@ func (s *sessionsHandler) revokeConsent(w http.ResponseWriter, r *http.Request) 
 		s.serverError(w, r, "revoke consent", err)
 		return
 	}
-	s.log.Info("admin API: consent revoked", "subject", subject, "client_id", clientID)
+	audit.Admin(r.Context(), s.log, audit.ConsentRevoked, slog.String("subject", subject), slog.String("client_id", clientID))
 	noContent(w)
 }
 

@@ -302,7 +302,7 @@ func (n *Notifier) attempt(ctx context.Context, notice sigil.LogoutNotice) {
 // and 204 are success (section 2.8: an RP answers 200, and some web
 // frameworks turn that into 204).
 func (n *Notifier) send(ctx context.Context, client *sigil.Client, notice sigil.LogoutNotice) error {
-	claims := NewClaims(n.cfg.Issuer, client.ID, notice.Subject, notice.SessionID, n.cfg.Now())
+	claims := NewClaims(n.cfg.Issuer, client.ID, logoutSubject(client, notice), notice.SessionID, n.cfg.Now())
 	// Section 2.4: logout tokens are signed with the same keys and
 	// algorithm as the client's ID tokens.
 	token, err := n.cfg.Signer.Sign(client.IDTokenAlg(), claims, TokenType)

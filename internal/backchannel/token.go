@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"time"
+
+	"github.com/sigil-oidc/sigil"
 )
 
 // EventBackchannelLogout is the member of the events claim that declares a
@@ -40,7 +42,8 @@ type Claims struct {
 
 // NewClaims returns the claims of a logout token for clientID telling it
 // that the session sid of subject ended, issued at now. Sigil puts sub in
-// every token and sid whenever the session has one (every session does),
+// every token of a public client (a pairwise client's has none, see
+// logoutSubject) and sid whenever the session has one (every session does),
 // which satisfies backchannel_logout_session_required and lets a relying
 // party match on either (section 2.4: a token must hold sub, sid or both).
 // The jti is 128 random bits, fresh for every token.
@@ -55,6 +58,19 @@ func NewClaims(issuer, clientID, subject, sid string, now time.Time) Claims {
 		Events:    map[string]struct{}{EventBackchannelLogout: {}},
 		SessionID: sid,
 	}
+}
+
+// logoutSubject is the sub of a logout token for client: the domain for a
+// public client, and none for a pairwise client, whose sub names the
+// owning wallet, which a notice does not record. The token then names the
+// session by sid alone, which section 2.4 allows (sub, sid or both) and
+// which every notice of a session carries: the sid of the ID tokens that
+// session issued to the client.
+func logoutSubject(client *sigil.Client, notice sigil.LogoutNotice) string {
+	if client.Pairwise() {
+		return ""
+	}
+	return notice.Subject
 }
 
 // randomID returns 128 random bits, base64url-encoded.

@@ -40,8 +40,10 @@ import (
 	"github.com/ethereum/go-ethereum/params"
 )
 
-// ChainID is the chain id of every simulated chain: go-ethereum's simulated
-// backend always uses 1337 (the conventional id of a local development chain).
+// ChainID is the chain id of a chain from Start: go-ethereum's simulated
+// backend uses 1337 (the conventional id of a local development chain).
+// StartWithChainID starts one with another id, so that tests can tell two
+// networks (an L1 and an L2) apart by it.
 var ChainID = big.NewInt(1337)
 
 // startAttempts bounds the retries when the free port found for the HTTP
@@ -54,7 +56,7 @@ const startAttempts = 5
 type Chain struct {
 	// RPCURL is the HTTP JSON-RPC endpoint, http://127.0.0.1:<port>.
 	RPCURL string
-	// ChainID is the chain id (always ChainID).
+	// ChainID is the chain id (ChainID, unless StartWithChainID chose).
 	ChainID *big.Int
 	// DeployerKey is the key of the account funded at genesis, which
 	// deploys contracts and acts as the UNS minting manager.
@@ -71,6 +73,18 @@ type Chain struct {
 // port, and stops it when the test ends. The deployer account holds a large
 // balance from genesis.
 func Start(t testing.TB) *Chain {
+	t.Helper()
+	return start(t, ChainID)
+}
+
+// StartWithChainID is Start for a chain whose EIP-155 chain id (what
+// eth_chainId answers and transactions are signed for) is id.
+func StartWithChainID(t testing.TB, id int64) *Chain {
+	t.Helper()
+	return start(t, big.NewInt(id))
+}
+
+func start(t testing.TB, chainID *big.Int) *Chain {
 	t.Helper()
 	key, err := crypto.GenerateKey()
 	if err != nil {
@@ -91,7 +105,7 @@ func Start(t testing.TB) *Chain {
 		if err != nil {
 			t.Fatalf("chaintest: find a free port: %v", err)
 		}
-		backend, lastErr = newBackend(alloc, port)
+		backend, lastErr = newBackend(alloc, port, chainID)
 		if lastErr == nil {
 			url = fmt.Sprintf("http://127.0.0.1:%d", port)
 			break
@@ -104,7 +118,7 @@ func Start(t testing.TB) *Chain {
 
 	return &Chain{
 		RPCURL:      url,
-		ChainID:     new(big.Int).Set(ChainID),
+		ChainID:     new(big.Int).Set(chainID),
 		DeployerKey: key,
 		Deployer:    deployer,
 		backend:     backend,
@@ -116,13 +130,17 @@ func Start(t testing.TB) *Chain {
 // web3 namespaces over HTTP on 127.0.0.1:port. simulated.NewBackend panics
 // when the node cannot start (the port was taken meanwhile); that is turned
 // into an error so Start can try another port.
-func newBackend(alloc types.GenesisAlloc, port int) (b *simulated.Backend, err error) {
+func newBackend(alloc types.GenesisAlloc, port int, chainID *big.Int) (b *simulated.Backend, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("simulated backend on port %d: %v", port, r)
 		}
 	}()
 	b = simulated.NewBackend(alloc, func(nc *node.Config, ec *ethconfig.Config) {
+		// The development chain's rules, under the chain id asked for.
+		rules := *ec.Genesis.Config
+		rules.ChainID = new(big.Int).Set(chainID)
+		ec.Genesis.Config = &rules
 		nc.HTTPHost = "127.0.0.1"
 		nc.HTTPPort = port
 		nc.HTTPModules = []string{"eth", "net", "web3"}

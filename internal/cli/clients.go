@@ -144,6 +144,7 @@ the API scopes it may ask for (without openid; none is allowed too).`,
 	f.BoolVar(&m.BackchannelLogoutSessionRequired, "backchannel-logout-session-required", false, "put sid in every logout token")
 	f.StringVar(&m.AccessTokenStrategy, "access-token-strategy", "", "opaque (default) or jwt (RFC 9068 JWT access tokens)")
 	f.StringArrayVar(&m.Resources, "resource", nil, "absolute URI the client may name as an RFC 8707 resource, the audience of its access tokens (repeatable)")
+	f.StringVar(&m.SubjectType, "subject-type", "", "public (default: sub is the domain) or pairwise (an opaque sub per client, domain and owning wallet, which a new owner of the domain never gets)")
 	return cmd
 }
 
@@ -406,6 +407,9 @@ func printClient(w io.Writer, c *admin.Metadata) {
 		line("access_token_strategy", c.AccessTokenStrategy)
 	}
 	list("resources", c.Resources)
+	if c.SubjectType != "" && c.SubjectType != "public" {
+		line("subject_type", c.SubjectType)
+	}
 }
 
 // printSecret writes a just-issued secret with the warning that it will not

@@ -149,6 +149,7 @@ func TestCreateJSONWithEveryFlag(t *testing.T) {
 		"--cors-origin", "https://spa.example.com",
 		"--cors-origin", "http://localhost:5173",
 		"--allow-plain-pkce",
+		"--subject-type", "pairwise",
 	)
 	var m admin.Metadata
 	dec := json.NewDecoder(strings.NewReader(out))
@@ -174,6 +175,7 @@ func TestCreateJSONWithEveryFlag(t *testing.T) {
 		AllowPlainPKCE:          true,
 		RequirePKCE:             ptr(true),
 		AccessTokenStrategy:     "opaque",
+		SubjectType:             "pairwise",
 	}
 	got, _ := json.Marshal(m)
 	exp, _ := json.Marshal(want)

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -19,9 +21,13 @@ func newMigrateCommand() *cobra.Command {
 		Short: "Apply the embedded database migrations (serve also applies them at start)",
 		Long: "Apply the embedded database migrations and say which were applied. Several nodes may migrate\n" +
 			"one database at once: PostgreSQL migrations run under an advisory lock, SQLite ones under a lock\n" +
-			"file beside the database, so one node applies them and the others wait and find them done.",
+			"file beside the database, so one node applies them and the others wait and find them done.\n\n" +
+			"It reads only the database settings; a --config file may hold the other settings of serve too.",
+		Example: "  sigil migrate --data-dir /var/lib/sigil\n" +
+			"  SIGIL_DSN=postgres://sigil@db:5432/sigil sigil migrate",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := config.Load(cmd.Flags(), os.Getenv)
+			cfg, err := config.LoadDatabase(cmd.Flags(), os.Getenv)
 			if err != nil {
 				return err
 			}
@@ -56,7 +62,7 @@ func newMigrateCommand() *cobra.Command {
 			return nil
 		},
 	}
-	config.RegisterFlags(cmd.Flags())
+	config.RegisterDatabaseFlags(cmd.Flags())
 	return cmd
 }
 
@@ -79,10 +85,44 @@ func openStore(ctx context.Context, cfg *config.Config) (store.Backend, error) {
 func openBackend(ctx context.Context, cfg *config.Config) (store.Backend, error) {
 	if cfg.DSN == "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("create data dir: %w", err)
+			return nil, dataDirError(cfg.DataDir, err)
 		}
 	}
-	return store.Open(ctx, cfg.DatabaseDSN(), store.Options(cfg.DB))
+	st, err := store.Open(ctx, cfg.DatabaseDSN(), store.Options(cfg.DB))
+	if err != nil {
+		return nil, openError(cfg, err)
+	}
+	return st, nil
+}
+
+// dataDirError says which setting names a data dir that cannot be created
+// or written, rather than only the system call that failed.
+func dataDirError(dir string, err error) error {
+	return fmt.Errorf("--data-dir %q cannot be used: %w (give a directory this user may create and write)", dir, err)
+}
+
+// openError names the setting behind a database that does not open: --dsn
+// when it is given, else --data-dir (the SQLite file in it). For a SQLite
+// file it says what is the matter with its directory, since the driver
+// only says "unable to open database file".
+func openError(cfg *config.Config, err error) error {
+	if store.IsPostgres(cfg.DSN) {
+		return fmt.Errorf("--dsn %s: cannot connect to PostgreSQL: %w", redactDSN(cfg.DSN), err)
+	}
+	setting, value := "--data-dir", cfg.DataDir
+	if cfg.DSN != "" {
+		setting, value = "--dsn", cfg.DSN
+	}
+	path, _, _ := strings.Cut(cfg.DatabaseDSN(), "?")
+	path = strings.TrimPrefix(path, "file:")
+	dir := filepath.Dir(path)
+	why := "check that this user may read and write it and its directory"
+	if info, statErr := os.Stat(dir); errors.Is(statErr, os.ErrNotExist) {
+		why = fmt.Sprintf("its directory %s does not exist (SQLite creates the file, not the directory)", dir)
+	} else if statErr == nil && !info.IsDir() {
+		why = fmt.Sprintf("%s is not a directory", dir)
+	}
+	return fmt.Errorf("%s %q: cannot open the SQLite database %s: %s (%w)", setting, value, path, why, err)
 }
 
 // redactDSN hides the password of a PostgreSQL URL, for output.

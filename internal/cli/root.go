@@ -21,7 +21,7 @@ func NewRootCommand() *cobra.Command {
 		SilenceErrors: false,
 	}
 	root.AddCommand(newServeCommand(), newMigrateCommand(), NewClientsCommand(), newWebFingerCommand(), NewKeysCommand(),
-		NewSessionsCommand(), NewConsentsCommand())
+		NewSessionsCommand(), NewConsentsCommand(), newDevCommand())
 	return root
 }
 

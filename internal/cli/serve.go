@@ -45,6 +45,9 @@ import (
 const (
 	DemoClientID = "sigil-demo"
 	DemoDomain   = "alice.crypto"
+	// DemoScope is what the demo asks for: every claim the demo domain's
+	// records can fill, the optional ones declinable on the consent page.
+	DemoScope = "openid wallet email:optional profile:optional social:optional"
 )
 
 func newServeCommand() *cobra.Command {
@@ -71,9 +74,15 @@ func newServeCommand() *cobra.Command {
 // serve runs Sigil until ctx ends.
 func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) error {
 	log := newLogger(cfg.LogLevel, stderr)
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
+	if err := checkDevIssuer(cfg); err != nil {
+		return err
+	}
 	tuneGC()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return fmt.Errorf("create data dir: %w", err)
+		return dataDirError(cfg.DataDir, err)
 	}
 	systemSecret, err := loadSystemSecret(cfg)
 	if err != nil {
@@ -105,6 +114,8 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		if dev, err = setUpDev(ctx, cfg, st); err != nil {
 			return fmt.Errorf("--dev: %w", err)
 		}
+	} else if err := removeDemoClient(ctx, st, log); err != nil {
+		return err
 	}
 	var resolver sigil.DomainResolver
 	switch {
@@ -121,6 +132,9 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		}
 	case dev != nil:
 		resolver = dev.registry
+	}
+	if dev != nil {
+		dev.advice = demoAdvice(ctx, cfg, resolver, dev.walletAddress)
 	}
 
 	lifetimes := lifetimesOf(cfg.Durations)
@@ -168,11 +182,13 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	// (docs/operations.md, "Abuse limits").
 	public.Limits = newLimits(cfg, provider, log)
 	provider.MaxParamLength = cfg.MaxParamLength
+	// Admission control behind them (docs/operations.md, "Overload").
+	public.Admission = newAdmission(cfg, st.PoolSize(), provider, log)
 	adminToken := cfg.AdminToken
 	if dev != nil {
 		public.Login.DevWalletKey = dev.walletKey
 		public.Demo = &web.DemoPage{Issuer: cfg.Issuer, ClientID: DemoClientID, RedirectURI: provider.Endpoint("/demo/callback"),
-			Scope: "openid wallet", Domain: DemoDomain}
+			Scope: DemoScope, Domain: DemoDomain}
 		if adminToken == "" {
 			adminToken = secret.RandomString(24)
 		}
@@ -186,15 +202,16 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	adminMux.HandleFunc("GET /health/alive", health.Alive)
 	adminMux.HandleFunc("GET /health/ready", health.Ready)
 
-	publicLn, err := net.Listen("tcp", cfg.PublicAddr)
+	// Both listeners or neither (docs/operations.md, "Health, shutdown and
+	// metrics").
+	lns, err := server.Listen([]server.Address{
+		{Name: "public", Setting: "--public-addr", Addr: cfg.PublicAddr},
+		{Name: "admin", Setting: "--admin-addr", Addr: cfg.AdminAddr},
+	})
 	if err != nil {
-		return fmt.Errorf("--public-addr: %w", err)
+		return err
 	}
-	adminLn, err := net.Listen("tcp", cfg.AdminAddr)
-	if err != nil {
-		publicLn.Close()
-		return fmt.Errorf("--admin-addr: %w", err)
-	}
+	publicLn, adminLn := lns[0], lns[1]
 	listeners := []server.Listener{
 		{Name: "public", Server: newHTTPServer(public.Handler(), log), Listener: publicLn},
 		{Name: "admin", Server: newHTTPServer(server.Middleware(adminMux, log), log), Listener: adminLn},
@@ -247,6 +264,7 @@ func unsConfig(cfg *config.Config) uns.Config {
 	c := uns.Config{
 		L1:         uns.Network{Name: "l1", RPCURL: cfg.UNSL1RPC, ProxyReader: cfg.UNSL1ProxyReader},
 		RecordKeys: oidc.RecordKeys(),
+		CacheTTL:   cfg.Durations.UNSCache,
 	}
 	if cfg.UNSL2RPC != "" {
 		c.L2 = &uns.Network{Name: "l2", RPCURL: cfg.UNSL2RPC, ProxyReader: cfg.UNSL2ProxyReader}
@@ -344,7 +362,7 @@ func loadSystemSecret(cfg *config.Config) ([]byte, error) {
 	if errors.Is(err, os.ErrNotExist) {
 		s := secret.RandomString(32)
 		if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
-			return nil, fmt.Errorf("write system secret: %w", err)
+			return nil, dataDirError(cfg.DataDir, fmt.Errorf("write the system secret: %w", err))
 		}
 		return []byte(s), nil
 	}
@@ -363,6 +381,8 @@ type devSetup struct {
 	walletKey     string
 	walletAddress string
 	registry      *static.Registry
+	// advice is the banner's word on whom to sign in as (demoAdvice).
+	advice string
 }
 
 // setUpDev generates the development wallet (a key kept in the data dir), a
@@ -376,7 +396,7 @@ func setUpDev(ctx context.Context, cfg *config.Config, st sigil.Store) (*devSetu
 	if cfg.Domains == "" {
 		d.registry, err = static.New(map[string]sigil.Domain{DemoDomain: {
 			Owner:   d.walletAddress,
-			Records: map[string]string{"crypto.ETH.address": d.walletAddress},
+			Records: demoRecords(d.walletAddress, cfg.Issuer),
 		}})
 		if err != nil {
 			return nil, err
@@ -389,7 +409,8 @@ func setUpDev(ctx context.Context, cfg *config.Config, st sigil.Store) (*devSetu
 		RedirectURIs:            []string{issuer + "/demo/callback"},
 		GrantTypes:              []string{"authorization_code"},
 		ResponseTypes:           []string{"code"},
-		Scope:                   sigil.Scopes{"openid", "wallet"},
+		Scope:                   sigil.Scopes{"openid", "wallet", "email", "profile", "social"},
+		ClientURI:               issuer + "/demo",
 		TokenEndpointAuthMethod: sigil.AuthMethodNone,
 		RequirePKCE:             true,
 		CreatedAt:               time.Now(),
@@ -406,6 +427,28 @@ func setUpDev(ctx context.Context, cfg *config.Config, st sigil.Store) (*devSetu
 		return nil, fmt.Errorf("update demo client: %w", err)
 	}
 	return d, nil
+}
+
+// demoRecords are the demo domain's records: one for every claim the demo
+// asks for (the keys are those of oidc.RecordClaims), so that the demo shows
+// what an application receives. The avatar is served by Sigil itself, so
+// nothing leaves the machine.
+func demoRecords(address, issuer string) map[string]string {
+	return map[string]string{
+		"crypto.ETH.address":       address,
+		"whois.email.value":        "alice@example.com",
+		"profile.name":             "Alice Liddell",
+		"social.picture.value":     strings.TrimSuffix(issuer, "/") + "/static/img/demo-avatar.svg",
+		"profile.uri":              "https://example.com/alice",
+		"profile.location":         "Oxford, England",
+		"profile.bio":              "Curious. Follows white rabbits.",
+		"profile.phone":            "+44 20 7946 0958",
+		"social.twitter.username":  "alice",
+		"social.reddit.username":   "alice_liddell",
+		"social.youtube.username":  "aliceliddell",
+		"social.discord.username":  "alice.liddell",
+		"social.telegram.username": "alice_liddell",
+	}
 }
 
 func loadOrCreateDevKey(path string) (*ecdsa.PrivateKey, error) {
@@ -434,11 +477,11 @@ func printBanner(w io.Writer, cfg *config.Config, adminAddr, adminToken string, 
 	fmt.Fprintf(w, "  admin API:   http://%s/admin/clients\n", adminAddr)
 	if dev != nil {
 		fmt.Fprintf(w, "\nDevelopment mode (never use in production):\n")
-		fmt.Fprintf(w, "  demo:        %s/demo  (sign in as %s with the development wallet)\n", issuer, DemoDomain)
+		fmt.Fprintf(w, "  demo:        %s/demo  (%s)\n", issuer, dev.advice)
 		fmt.Fprintf(w, "  dev wallet:  %s (key in %s)\n", dev.walletAddress, filepath.Join(cfg.DataDir, "dev-wallet.key"))
 		if cfg.AdminToken == "" {
 			fmt.Fprintf(w, "  admin token: %s  (new at every --dev start)\n", adminToken)
-			fmt.Fprintf(w, "  try:         SIGIL_ADMIN_TOKEN=%s sigil clients list\n", adminToken)
+			fmt.Fprintf(w, "  try:         SIGIL_ADMIN_URL=http://%s SIGIL_ADMIN_TOKEN=%s %s clients list\n", adminAddr, adminToken, commandName())
 		}
 	}
 }
@@ -455,4 +498,46 @@ func (n sessionsNotifier) SessionsEnded(ctx context.Context, ended []sigil.Sessi
 		return nil
 	}
 	return n.p.Notifier.SessionsEnded(ctx, ended)
+}
+
+// checkDevIssuer refuses --dev unless the issuer's host is loopback
+// (localhost, 127.0.0.0/8, ::1): under --dev the login page carries the
+// development wallet's private key, the demo domain is that wallet's, and
+// the admin token may be printed to the terminal, all of which is for one
+// person's machine and never for an address others can reach.
+func checkDevIssuer(cfg *config.Config) error {
+	if !cfg.Dev {
+		return nil
+	}
+	if u, err := url.Parse(cfg.Issuer); err == nil && loopbackHost(u.Hostname()) {
+		return nil
+	}
+	return fmt.Errorf("--dev is only for an issuer on this machine (localhost, 127.0.0.0/8 or ::1), since its login page hands out "+
+		"the development wallet's private key; --issuer %s is not one: drop --dev, or use --issuer http://127.0.0.1:<port>", cfg.Issuer)
+}
+
+// loopbackHost reports whether host (a URL's host name, without port or
+// brackets) names the loopback interface.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// removeDemoClient deletes the demo client (DemoClientID, a public client
+// whose id is reserved for --dev) that an earlier --dev start left in the
+// database, so that a server started without --dev never keeps a client
+// nobody registered; its authorizations go with it.
+func removeDemoClient(ctx context.Context, st sigil.Store, log *slog.Logger) error {
+	err := st.DeleteClient(ctx, DemoClientID)
+	switch {
+	case errors.Is(err, sigil.ErrNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("delete the --dev demo client %q: %w", DemoClientID, err)
+	}
+	log.Warn("deleted the demo client that an earlier --dev start left in the database", "client_id", DemoClientID)
+	return nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -34,9 +35,12 @@ func newWebFingerCommand() *cobra.Command {
 			if issuer == "" {
 				issuer = os.Getenv("SIGIL_ISSUER")
 			}
+			if issuer == "" {
+				return errors.New("--issuer is required: the issuer URL of this Sigil, such as --issuer https://login.example.com (or set SIGIL_ISSUER)")
+			}
 			u, err := url.Parse(issuer)
 			if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-				return fmt.Errorf("--issuer %q must be the absolute URL of this Sigil", issuer)
+				return fmt.Errorf("--issuer %q must be the absolute http(s) URL of this Sigil, such as https://login.example.com", issuer)
 			}
 			value, err := WebFingerRecord(issuer, name)
 			if err != nil {

@@ -5,19 +5,24 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/sigil-oidc/sigil/internal/yamlpos"
 )
 
 // Config is the configuration of `sigil serve` and `sigil migrate`.
@@ -60,8 +65,11 @@ type Config struct {
 	UNSL1ProxyReader string `yaml:"uns_l1_proxy_reader"`
 	UNSL2RPC         string `yaml:"uns_l2_rpc"`
 	UNSL2ProxyReader string `yaml:"uns_l2_proxy_reader"`
-	LogLevel         string `yaml:"log_level"`
-	Dev              bool   `yaml:"dev"`
+	// UNSCacheTTL bounds how long an owner read from the chain is
+	// believed, a Go duration; Validate parses it into Durations.UNSCache.
+	UNSCacheTTL string `yaml:"uns_cache_ttl"`
+	LogLevel    string `yaml:"log_level"`
+	Dev         Bool   `yaml:"dev"`
 	// The PostgreSQL connection pool, as given (empty: the default);
 	// Validate parses them into DB.
 	DBMaxConns         string `yaml:"db_max_conns"`
@@ -72,6 +80,14 @@ type Config struct {
 	DB DBPool `yaml:"-"`
 	// AbuseLimits are the rate limits and caps (limits.go).
 	AbuseLimits `yaml:",inline"`
+	// Overload is the admission control (overload.go).
+	Overload `yaml:",inline"`
+	// SQLiteSkipIntegrityCheckText is --sqlite-skip-integrity-check as
+	// given; parseDBPool parses it into DB.
+	SQLiteSkipIntegrityCheckText string `yaml:"sqlite_skip_integrity_check"`
+	// Warnings are settings that are valid but probably not what the
+	// operator meant (see warnings); serve logs them at start.
+	Warnings []string `yaml:"-"`
 }
 
 // Durations are the configured durations, parsed.
@@ -81,6 +97,10 @@ type Durations struct {
 	Flow, Code, AccessToken, IDToken, RefreshToken, Session time.Duration
 	// Cleanup is how often expired authorizations are deleted.
 	Cleanup time.Duration
+	// UNSCache is how long the on-chain resolver keeps an owner it read:
+	// the bound within which refresh, userinfo and introspection see a
+	// domain change hands (sign-ins read past it).
+	UNSCache time.Duration
 }
 
 // KeyRotation is the signing-key schedule: each key signs for Interval (0:
@@ -102,6 +122,9 @@ type DBPool struct {
 	MaxConns         int
 	StatementTimeout time.Duration
 	ConnMaxLifetime  time.Duration
+	// SQLiteSkipIntegrityCheck skips PRAGMA quick_check when a SQLite
+	// database opens.
+	SQLiteSkipIntegrityCheck bool
 }
 
 // option ties one setting to its flag, environment variable and field.
@@ -111,7 +134,7 @@ type option struct {
 }
 
 var options = []option{
-	{"issuer", "SIGIL_ISSUER", "http://127.0.0.1:4444", "issuer URL: the public base URL of Sigil", func(c *Config) *string { return &c.Issuer }},
+	{"issuer", "SIGIL_ISSUER", "", "issuer URL: the public base URL of Sigil (default: http:// and --public-addr, when that is a loopback or all-interfaces address)", func(c *Config) *string { return &c.Issuer }},
 	{"public-addr", "SIGIL_PUBLIC_ADDR", "127.0.0.1:4444", "listen address of the public (OpenID Connect) endpoints", func(c *Config) *string { return &c.PublicAddr }},
 	{"admin-addr", "SIGIL_ADMIN_ADDR", "127.0.0.1:4445", "listen address of the admin API", func(c *Config) *string { return &c.AdminAddr }},
 	{"data-dir", "SIGIL_DATA_DIR", "sigil-data", "directory for the SQLite database, the system secret and --dev files", func(c *Config) *string { return &c.DataDir }},
@@ -125,6 +148,7 @@ var options = []option{
 	{"uns-l1-proxy-reader", "SIGIL_UNS_L1_PROXY_READER", "0x578853aa776Eef10CeE6c4dd2B5862bdcE767A8B", "UNS ProxyReader address on L1 (default: mainnet's)", func(c *Config) *string { return &c.UNSL1ProxyReader }},
 	{"uns-l2-rpc", "SIGIL_UNS_L2_RPC", "", "with --domains uns: JSON-RPC URL of the L2 network (Polygon); its non-zero owner wins; empty reads L1 only", func(c *Config) *string { return &c.UNSL2RPC }},
 	{"uns-l2-proxy-reader", "SIGIL_UNS_L2_PROXY_READER", "0x91EDd8708062bd4233f4Dd0FCE15A7cb4d500091", "UNS ProxyReader address on L2 (default: Polygon's)", func(c *Config) *string { return &c.UNSL2ProxyReader }},
+	{"uns-cache-ttl", "SIGIL_UNS_CACHE_TTL", "30s", "with --domains uns: how long an owner read from the chain is kept, 1s to 5m; refresh, userinfo and introspection see a domain change hands within it, sign-ins at once (a Go duration)", func(c *Config) *string { return &c.UNSCacheTTL }},
 	{"system-secret", "SIGIL_SYSTEM_SECRET", "", "secret (32+ characters) that keys token hashes, cookies and key encryption (default: generated into <data-dir>/system-secret)", func(c *Config) *string { return &c.SystemSecret }},
 	{"shutdown-delay", "SIGIL_SHUTDOWN_DELAY", "5s", "on SIGTERM/SIGINT: how long /health/ready answers 503 while requests are still served, so load balancers stop sending traffic, before the listeners close (a Go duration; 0 to skip)", func(c *Config) *string { return &c.ShutdownDelay }},
 	{"flow-lifetime", "SIGIL_FLOW_LIFETIME", "30m", "how long a person has from the authorization request to consent (a Go duration)", func(c *Config) *string { return &c.FlowLifetime }},
@@ -142,46 +166,64 @@ var options = []option{
 	{"log-level", "SIGIL_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(c *Config) *string { return &c.LogLevel }},
 }
 
-// RegisterFlags adds the configuration flags to fs.
+// EnvConfig names the config file when --config is not given.
+const EnvConfig = "SIGIL_CONFIG"
+
+// databaseFlags are the settings `sigil migrate` needs: where the database
+// is and how to connect to it.
+var databaseFlags = []string{"data-dir", "dsn", "db-max-conns", "db-statement-timeout", "db-conn-max-lifetime"}
+
+// RegisterFlags adds the configuration flags of `sigil serve` to fs.
 func RegisterFlags(fs *pflag.FlagSet) {
-	fs.String("config", "", "optional YAML config file (keys: "+keys()+")")
+	registerConfigFlag(fs)
 	for _, o := range options {
 		fs.String(o.flag, o.def, o.usage+" (env "+o.env+")")
+		if slices.Contains(boolOptions, o.flag) {
+			fs.Lookup(o.flag).NoOptDefVal = "true"
+		}
 	}
-	fs.Bool("dev", false, "development mode: generate what is missing and serve a demo at /demo (env SIGIL_DEV)")
+	fs.Bool("dev", false, "development mode: generate what is missing and serve a demo at /demo (env SIGIL_DEV: "+boolValues+")")
 }
 
-func keys() string {
+// RegisterDatabaseFlags adds only the flags that say where the database is
+// (for `sigil migrate`). Load then reads only those from the flags and the
+// environment; the config file may still hold every key, so one file
+// serves both commands.
+func RegisterDatabaseFlags(fs *pflag.FlagSet) {
+	registerConfigFlag(fs)
+	for _, o := range options {
+		if slices.Contains(databaseFlags, o.flag) {
+			fs.String(o.flag, o.def, o.usage+" (env "+o.env+")")
+			if slices.Contains(boolOptions, o.flag) {
+				fs.Lookup(o.flag).NoOptDefVal = "true"
+			}
+		}
+	}
+}
+
+func registerConfigFlag(fs *pflag.FlagSet) {
+	fs.String("config", "", "optional YAML config file (env "+EnvConfig+"; keys: "+keys()+")")
+}
+
+func keys() string { return strings.Join(validKeys(), ", ") }
+
+// validKeys are the keys of the config file: the flags' names with
+// underscores, and dev.
+func validKeys() []string {
 	var ks []string
 	for _, o := range options {
 		ks = append(ks, strings.ReplaceAll(o.flag, "-", "_"))
 	}
-	return strings.Join(append(ks, "dev"), ", ")
+	return append(ks, "dev")
 }
 
-// Load reads the configuration from fs (after parsing), the environment and
-// the config file named by --config, then validates it.
+// Load reads the configuration of `sigil serve` from fs (after parsing),
+// the environment and the config file named by --config or SIGIL_CONFIG,
+// then validates it.
 func Load(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) {
-	c := &Config{}
-	for _, o := range options {
-		*o.field(c) = o.def
-	}
-	if path, _ := fs.GetString("config"); path != "" {
-		if err := c.loadFile(path); err != nil {
-			return nil, err
-		}
-	}
-	for _, o := range options {
-		if fs.Changed(o.flag) {
-			*o.field(c), _ = fs.GetString(o.flag)
-		} else if v := getenv(o.env); v != "" {
-			*o.field(c) = v
-		}
-	}
-	if fs.Changed("dev") {
-		c.Dev, _ = fs.GetBool("dev")
-	} else if v := getenv("SIGIL_DEV"); v != "" {
-		c.Dev = v == "1" || strings.EqualFold(v, "true")
+	c, err := read(fs, getenv)
+	if err != nil {
+		return nil, err
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -189,20 +231,195 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) {
 	return c, nil
 }
 
+// LoadDatabase is Load for the flags of RegisterDatabaseFlags: it checks
+// only the database settings, so that a setting migrate does not use (an
+// issuer, say) cannot stop it.
+func LoadDatabase(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) {
+	c, err := read(fs, getenv)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("--data-dir must not be empty"))
+	}
+	errs = append(errs, c.parseDBPool()...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// read fills a Config from the defaults, the file, the environment and the
+// flags, in that order of precedence from lowest; only the settings whose
+// flag fs has are read from the flags and the environment.
+func read(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	for _, o := range options {
+		*o.field(c) = o.def
+	}
+	path, _ := fs.GetString("config")
+	if path == "" {
+		path = getenv(EnvConfig)
+	}
+	if path != "" {
+		if err := c.loadFile(path); err != nil {
+			return nil, err
+		}
+	}
+	for _, o := range options {
+		if fs.Lookup(o.flag) == nil {
+			continue
+		}
+		if fs.Changed(o.flag) {
+			*o.field(c), _ = fs.GetString(o.flag)
+		} else if v := getenv(o.env); v != "" {
+			*o.field(c) = v
+		}
+	}
+	if fs.Lookup("dev") != nil {
+		if fs.Changed("dev") {
+			dev, _ := fs.GetBool("dev")
+			c.Dev = Bool(dev)
+		} else if v := getenv("SIGIL_DEV"); v != "" {
+			dev, err := ParseBool(v)
+			if err != nil {
+				return nil, fmt.Errorf("SIGIL_DEV: %w", err)
+			}
+			c.Dev = Bool(dev)
+		}
+	}
+	explicitIssuer := c.Issuer != ""
+	if !explicitIssuer {
+		c.Issuer = issuerFor(c.PublicAddr)
+	}
+	c.Warnings = c.warnings(explicitIssuer)
+	return c, nil
+}
+
+// issuerFor is the issuer of a server that listens on addr, when --issuer
+// is not given: http:// and the listen address, which a browser on this
+// machine reaches, for a loopback address; for an all-interfaces address
+// (":4444", "0.0.0.0:4444") 127.0.0.1 and its port, as a browser on this
+// machine (or behind a port mapping to the same port) reaches it. Any
+// other host would need https and its public name, so it derives nothing
+// and Validate asks for --issuer.
+func issuerFor(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	if !isLoopback(host) {
+		return ""
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// warnings are the settings that are valid but probably mistaken: an
+// issuer given on a loopback host whose port is not the port of a
+// loopback --public-addr sends browsers to whatever else listens there
+// (an https issuer on a public name is normal behind a proxy, and an
+// all-interfaces listener may sit behind a port mapping, so those are
+// left alone).
+func (c *Config) warnings(explicitIssuer bool) []string {
+	if !explicitIssuer {
+		return nil
+	}
+	u, err := url.Parse(c.Issuer)
+	host, port, err2 := net.SplitHostPort(c.PublicAddr)
+	if err != nil || err2 != nil || u.Host == "" || !isLoopback(u.Hostname()) || !isLoopback(host) {
+		return nil
+	}
+	issuerPort := u.Port()
+	if issuerPort == "" {
+		issuerPort = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	if issuerPort == port {
+		return nil
+	}
+	return []string{fmt.Sprintf("--issuer %s names port %s but --public-addr listens on %s: browsers sent to the issuer reach "+
+		"whatever listens on port %s, unless a proxy on this machine forwards it; leave --issuer out to derive it from --public-addr",
+		c.Issuer, issuerPort, c.PublicAddr, issuerPort)}
+}
+
 // loadFile reads the YAML file; unknown keys are an error so that a typo
 // does not silently keep a default.
 func (c *Config) loadFile(path string) error {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("config file: %w", err)
+		return fmt.Errorf("config file (--config or %s): %w", EnvConfig, err)
 	}
-	defer f.Close()
-	dec := yaml.NewDecoder(f)
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil {
-		return fmt.Errorf("config file %s: %w", path, err)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			return fmt.Errorf("config file %s: %s", path, describeTypeError(te))
+		}
+		return fmt.Errorf("config file %s: %w", path, yamlpos.Locate(data, err))
 	}
 	return nil
+}
+
+// describeTypeError rewrites yaml.v3's "field admin_tokn not found in type
+// config.Config" as the key at fault, the closest valid key, and the list
+// of valid keys.
+func describeTypeError(te *yaml.TypeError) string {
+	msgs := make([]string, len(te.Errors))
+	for i, m := range te.Errors {
+		msgs[i] = m
+		line, rest, ok := strings.Cut(m, ": field ")
+		if !ok {
+			continue
+		}
+		key, ok := strings.CutSuffix(rest, " not found in type config.Config")
+		if !ok {
+			continue
+		}
+		msg := fmt.Sprintf("%s: unknown key %q", line, key)
+		if near := closest(key, validKeys()); near != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", near)
+		}
+		msgs[i] = msg + "; the valid keys are " + keys()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// closest is the key nearest to key in edit distance, if it is near enough
+// to be a typo of it (at most a third of its letters, and 1 at least).
+func closest(key string, keys []string) string {
+	best, bestDist := "", max(1, len(key)/3)+1
+	for _, k := range keys {
+		if d := editDistance(key, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b in bytes (keys are
+// ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // Validate checks the configuration and says what to fix.
@@ -210,6 +427,8 @@ func (c *Config) Validate() error {
 	var errs []error
 	u, err := url.Parse(c.Issuer)
 	switch {
+	case c.Issuer == "":
+		errs = append(errs, fmt.Errorf("--issuer (or SIGIL_ISSUER) is not set, and --public-addr %q is not a loopback address to derive it from: set it to the https URL people reach Sigil at, such as https://login.example.com", c.PublicAddr))
 	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
 		errs = append(errs, fmt.Errorf("--issuer %q must be an absolute http(s) URL such as https://login.example.com", c.Issuer))
 	case u.RawQuery != "" || u.ForceQuery || strings.Contains(c.Issuer, "#"):
@@ -265,6 +484,7 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.parseDurations()...)
 	errs = append(errs, c.parseBackchannel()...)
 	errs = append(errs, c.parseLimits()...)
+	errs = append(errs, c.parseOverload()...)
 	errs = append(errs, c.parseKeyRotation()...)
 	return errors.Join(errs...)
 }
@@ -288,6 +508,7 @@ func (c *Config) parseDurations() []error {
 		{"--refresh-token-lifetime", c.RefreshTokenLifetime, &c.Durations.RefreshToken, 10 * time.Second},
 		{"--session-lifetime", c.SessionLifetime, &c.Durations.Session, time.Minute},
 		{"--cleanup-interval", c.CleanupInterval, &c.Durations.Cleanup, time.Second},
+		{"--uns-cache-ttl", c.UNSCacheTTL, &c.Durations.UNSCache, time.Second},
 	} {
 		v, err := time.ParseDuration(d.value)
 		if err != nil || v < d.min {
@@ -297,6 +518,11 @@ func (c *Config) parseDurations() []error {
 	}
 	if c.Durations.Code > 10*time.Minute {
 		errs = append(errs, fmt.Errorf("--code-lifetime %q must be at most 10m (RFC 6749 section 4.1.2)", c.CodeLifetime))
+	}
+	// The TTL is how long a sold domain keeps working for its previous
+	// owner's tokens; minutes would make the ownership guarantee hollow.
+	if c.Durations.UNSCache > 5*time.Minute {
+		errs = append(errs, fmt.Errorf("--uns-cache-ttl %q must be at most 5m: it bounds how long a sold domain keeps working for its previous owner", c.UNSCacheTTL))
 	}
 	return errs
 }
@@ -349,6 +575,13 @@ func (c *Config) parseDBPool() []error {
 			errs = append(errs, fmt.Errorf("%s %q must be a Go duration of at least %v, such as 5s or 30m", d.flag, d.value, d.min))
 		}
 		*d.dst = v
+	}
+	if c.SQLiteSkipIntegrityCheckText != "" {
+		skip, err := ParseBool(c.SQLiteSkipIntegrityCheckText)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--sqlite-skip-integrity-check: %w", err))
+		}
+		c.DB.SQLiteSkipIntegrityCheck = skip
 	}
 	if c.Durations.Code > 10*time.Minute {
 		errs = append(errs, fmt.Errorf("--code-lifetime %q must be at most 10m (RFC 6749 section 4.1.2)", c.CodeLifetime))

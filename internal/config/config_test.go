@@ -3,6 +3,8 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -158,19 +160,19 @@ func TestDurations(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Durations{ShutdownDelay: 5 * time.Second, Flow: 30 * time.Minute, Code: 10 * time.Minute, AccessToken: time.Hour, IDToken: time.Hour,
-		RefreshToken: 720 * time.Hour, Session: 24 * time.Hour, Cleanup: 10 * time.Minute}
+		RefreshToken: 720 * time.Hour, Session: 24 * time.Hour, Cleanup: 10 * time.Minute, UNSCache: 30 * time.Second}
 	if c.Durations != want {
 		t.Errorf("defaults = %+v, want %+v", c.Durations, want)
 	}
 	file := filepath.Join(t.TempDir(), "sigil.yaml")
 	os.WriteFile(file, []byte("access_token_lifetime: 5m\nrefresh_token_lifetime: 48h\n"), 0o600)
 	c, err = load(t, []string{"--dev", "--config", file, "--cleanup-interval", "30s", "--shutdown-delay", "0"},
-		map[string]string{"SIGIL_FLOW_LIFETIME": "2m", "SIGIL_ACCESS_TOKEN_LIFETIME": "1m"})
+		map[string]string{"SIGIL_FLOW_LIFETIME": "2m", "SIGIL_ACCESS_TOKEN_LIFETIME": "1m", "SIGIL_UNS_CACHE_TTL": "2s"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want = Durations{Flow: 2 * time.Minute, Code: 10 * time.Minute, AccessToken: time.Minute, IDToken: time.Hour, RefreshToken: 48 * time.Hour,
-		Session: 24 * time.Hour, Cleanup: 30 * time.Second}
+		Session: 24 * time.Hour, Cleanup: 30 * time.Second, UNSCache: 2 * time.Second}
 	if c.Durations != want {
 		t.Errorf("set = %+v, want %+v", c.Durations, want)
 	}
@@ -182,10 +184,197 @@ func TestDurations(t *testing.T) {
 		{"--session-lifetime", "10"},
 		{"--code-lifetime", "11m"},
 		{"--code-lifetime", "1s"},
+		{"--uns-cache-ttl", "500ms"},
+		{"--uns-cache-ttl", "6m"},
 	} {
 		_, err := load(t, append([]string{"--dev"}, args...), nil)
 		if err == nil || !strings.Contains(err.Error(), args[0]+" ") {
 			t.Errorf("%v: err = %v, want an error naming %s", args, err, args[0])
 		}
+	}
+}
+
+// TestIssuerFromPublicAddr: without --issuer, the issuer is the public
+// listener's address, so `--public-addr 127.0.0.1:4544` does not send
+// browsers to :4444; an explicit issuer wins, and one on a loopback port
+// that is not the listener's is a warning.
+func TestIssuerFromPublicAddr(t *testing.T) {
+	cases := []struct {
+		args       []string
+		env        map[string]string
+		issuer     string
+		warnsAbout string
+	}{
+		{[]string{"--dev", "--public-addr", "127.0.0.1:4544"}, nil, "http://127.0.0.1:4544", ""},
+		{[]string{"--dev", "--public-addr", "[::1]:4544", "--admin-addr", "[::1]:4545"}, nil, "http://[::1]:4544", ""},
+		{[]string{"--dev", "--public-addr", "localhost:8080"}, nil, "http://localhost:8080", ""},
+		{[]string{"--dev", "--public-addr", ":4544"}, nil, "http://127.0.0.1:4544", ""},
+		{[]string{"--dev", "--public-addr", "0.0.0.0:4544"}, nil, "http://127.0.0.1:4544", ""},
+		{[]string{"--dev"}, map[string]string{"SIGIL_PUBLIC_ADDR": "127.0.0.1:5000"}, "http://127.0.0.1:5000", ""},
+		{[]string{"--dev", "--public-addr", "127.0.0.1:4544", "--issuer", "http://127.0.0.1:4544"}, nil, "http://127.0.0.1:4544", ""},
+		{[]string{"--dev", "--public-addr", "127.0.0.1:4544", "--issuer", "http://127.0.0.1:4444"}, nil, "http://127.0.0.1:4444", "port 4444"},
+		{[]string{"--dev", "--public-addr", "127.0.0.1:4544"}, map[string]string{"SIGIL_ISSUER": "http://localhost"}, "http://localhost", "port 80"},
+		// Behind a proxy: a public https issuer and a loopback listener.
+		{[]string{"--dev", "--public-addr", "127.0.0.1:4544", "--issuer", "https://login.example.com"}, nil, "https://login.example.com", ""},
+		// A port mapping in front of an all-interfaces listener.
+		{[]string{"--dev", "--public-addr", "0.0.0.0:4444", "--issuer", "http://127.0.0.1:8080"}, nil, "http://127.0.0.1:8080", ""},
+	}
+	for _, tc := range cases {
+		c, err := load(t, tc.args, tc.env)
+		if err != nil {
+			t.Errorf("%v %v: %v", tc.args, tc.env, err)
+			continue
+		}
+		if c.Issuer != tc.issuer {
+			t.Errorf("%v %v: issuer %q, want %q", tc.args, tc.env, c.Issuer, tc.issuer)
+		}
+		warnings := strings.Join(c.Warnings, "\n")
+		if tc.warnsAbout == "" && warnings != "" || tc.warnsAbout != "" && !strings.Contains(warnings, tc.warnsAbout) {
+			t.Errorf("%v %v: warnings %q, want about %q", tc.args, tc.env, warnings, tc.warnsAbout)
+		}
+		if tc.warnsAbout != "" && !strings.Contains(warnings, "--public-addr") {
+			t.Errorf("warning does not name --public-addr: %q", warnings)
+		}
+	}
+	_, err := load(t, []string{"--dev", "--public-addr", "10.0.0.5:443"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "--issuer") || !strings.Contains(err.Error(), "not a loopback address") {
+		t.Fatalf("public listener without --issuer: %v", err)
+	}
+}
+
+// TestBooleans: SIGIL_DEV and the file's dev accept what strconv.ParseBool
+// accepts plus yes/no and on/off, and anything else is an error that names
+// the variable (or the file's line) instead of meaning off.
+func TestBooleans(t *testing.T) {
+	for v, want := range map[string]bool{"1": true, "t": true, "TRUE": true, "true": true, "yes": true, "Yes": true, "on": true, "ON": true,
+		"0": false, "f": false, "false": false, "no": false, "NO": false, "off": false} {
+		c, err := load(t, nil, map[string]string{"SIGIL_DEV": v})
+		if err != nil {
+			t.Errorf("SIGIL_DEV=%s: %v", v, err)
+			continue
+		}
+		if bool(c.Dev) != want {
+			t.Errorf("SIGIL_DEV=%s: dev %v, want %v", v, c.Dev, want)
+		}
+		file := filepath.Join(t.TempDir(), "sigil.yaml")
+		os.WriteFile(file, []byte("dev: "+v+"\n"), 0o600)
+		if c, err := load(t, []string{"--config", file}, nil); err != nil || bool(c.Dev) != want {
+			t.Errorf("dev: %s in the file: %v, %v", v, c, err)
+		}
+	}
+	for _, v := range []string{"y", "n", "maybe", "2", "enabled"} {
+		_, err := load(t, nil, map[string]string{"SIGIL_DEV": v})
+		if err == nil || !strings.Contains(err.Error(), "SIGIL_DEV") || !strings.Contains(err.Error(), "yes/no") || strings.Contains(err.Error(), "--admin-token") {
+			t.Errorf("SIGIL_DEV=%s: err = %v, want one naming SIGIL_DEV and the values", v, err)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "sigil.yaml")
+	os.WriteFile(file, []byte("log_level: info\ndev: y\n"), 0o600)
+	if _, err := load(t, []string{"--config", file}, nil); err == nil || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), `"y" is not a boolean`) {
+		t.Errorf("dev: y in the file: %v", err)
+	}
+	// The flag wins over the environment, whatever the environment says.
+	if c, err := load(t, []string{"--dev=false"}, map[string]string{"SIGIL_DEV": "yes"}); err != nil || c.Dev {
+		t.Errorf("--dev=false with SIGIL_DEV=yes: %v %v", c, err)
+	}
+}
+
+// TestConfigFromEnv: SIGIL_CONFIG names the file when --config is not
+// given; --config wins over it.
+func TestConfigFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
+	os.WriteFile(a, []byte("log_level: debug\n"), 0o600)
+	os.WriteFile(b, []byte("log_level: warn\n"), 0o600)
+	c, err := load(t, []string{"--dev"}, map[string]string{"SIGIL_CONFIG": a})
+	if err != nil || c.LogLevel != "debug" {
+		t.Fatalf("SIGIL_CONFIG: %v %v", c, err)
+	}
+	c, err = load(t, []string{"--dev", "--config", b}, map[string]string{"SIGIL_CONFIG": a})
+	if err != nil || c.LogLevel != "warn" {
+		t.Fatalf("--config over SIGIL_CONFIG: %v %v", c, err)
+	}
+	if _, err := load(t, []string{"--dev"}, map[string]string{"SIGIL_CONFIG": filepath.Join(dir, "none.yaml")}); err == nil || !strings.Contains(err.Error(), "none.yaml") {
+		t.Fatalf("missing SIGIL_CONFIG file: %v", err)
+	}
+}
+
+// TestFileErrorsPointAtTheFault: a typo names the closest key and lists the
+// valid ones; a bad indent is reported at its own line, not at the line
+// where the mapping starts.
+func TestFileErrorsPointAtTheFault(t *testing.T) {
+	cases := []struct {
+		text string
+		want []string
+	}{
+		{"issuer: http://127.0.0.1:4444\ndev: true\nadmin_tokn: 0123456789abcdef\n",
+			[]string{"line 3", `unknown key "admin_tokn"`, `did you mean "admin_token"?`, "valid keys are issuer, public_addr", "rate_limit_keys", "dev"}},
+		{"xyzzy: 1\n", []string{"line 1", `unknown key "xyzzy"`, "valid keys are"}},
+		{"dev: true\nlog_level: info\npublic_addr: 127.0.0.1:4444\n  admin_addr: 127.0.0.1:4445\n", []string{"line 4"}},
+		// yaml.v3 alone says line 3, where the flow sequence starts.
+		{"dev: true\nlog_level: info\ntrusted_proxies: [10.0.0.1,\n  10.0.0.2]\n  flow_lifetime: 30m\n", []string{"line 5"}},
+	}
+	for _, tc := range cases {
+		file := filepath.Join(t.TempDir(), "sigil.yaml")
+		os.WriteFile(file, []byte(tc.text), 0o600)
+		_, err := load(t, []string{"--config", file}, nil)
+		for _, w := range tc.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%q: err = %v, want it to say %q", tc.text, err, w)
+			}
+		}
+		if err != nil && strings.Contains(err.Error(), "config.Config") {
+			t.Errorf("%q: err names a Go type: %v", tc.text, err)
+		}
+	}
+}
+
+// TestKeysAreTheYAMLTags: the valid keys listed in errors and in --help are
+// exactly the keys the file decodes, so the list cannot drift.
+func TestKeysAreTheYAMLTags(t *testing.T) {
+	var tags []string
+	var walk func(reflect.Type)
+	walk = func(typ reflect.Type) {
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			tag := f.Tag.Get("yaml")
+			switch {
+			case tag == "-":
+			case tag == ",inline":
+				walk(f.Type)
+			default:
+				tags = append(tags, strings.Split(tag, ",")[0])
+			}
+		}
+	}
+	walk(reflect.TypeOf(Config{}))
+	got, want := validKeys(), tags
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("valid keys %v\nYAML tags  %v", got, want)
+	}
+}
+
+// TestDatabaseOnly: LoadDatabase reads the database settings and ignores
+// the others' flags and environment, so a bad SIGIL_ISSUER in the
+// environment of a serve node does not stop `sigil migrate`.
+func TestDatabaseOnly(t *testing.T) {
+	fs := pflag.NewFlagSet("migrate", pflag.ContinueOnError)
+	RegisterDatabaseFlags(fs)
+	if fs.Lookup("issuer") != nil || fs.Lookup("dev") != nil || fs.Lookup("admin-token") != nil || fs.Lookup("dsn") == nil || fs.Lookup("data-dir") == nil {
+		t.Fatal("RegisterDatabaseFlags registers the wrong flags")
+	}
+	if err := fs.Parse([]string{"--data-dir", "d"}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SIGIL_ISSUER": "ftp://nope", "SIGIL_DEV": "maybe", "SIGIL_DB_MAX_CONNS": "7"}
+	c, err := LoadDatabase(fs, func(k string) string { return env[k] })
+	if err != nil || c.DataDir != "d" || c.DB.MaxConns != 7 {
+		t.Fatalf("LoadDatabase: %+v %v", c, err)
+	}
+	env["SIGIL_DB_MAX_CONNS"] = "none"
+	if _, err := LoadDatabase(fs, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "--db-max-conns") {
+		t.Fatalf("bad pool setting: %v", err)
 	}
 }

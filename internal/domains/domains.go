@@ -5,14 +5,68 @@
 // that "Alice.Crypto" and "alice.crypto" are the same subject and the same
 // registry entry; addresses are kept in their EIP-55 checksummed form so they
 // display consistently and compare with ==.
+//
+// It also names what a resolver offers beyond sigil.DomainResolver for
+// ownership to follow the chain: a look-up past its cache (FreshResolver),
+// for the sign-in's last check, and the bare owner through its cache
+// (OwnerResolver), for the checks on every token use.
 package domains
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/sigil-oidc/sigil"
 )
+
+// FreshResolver is a sigil.DomainResolver that can also read a domain past
+// its cache. A sign-in's last ownership check uses it: a domain transferred
+// a moment ago must not let its previous owner finish a sign-in on an
+// answer cached before the transfer.
+type FreshResolver interface {
+	sigil.DomainResolver
+	// ResolveFresh is Resolve without serving a cached answer: it reads
+	// the source of ownership now, and refreshes the cache with what it
+	// read. Its errors are those of Resolve.
+	ResolveFresh(ctx context.Context, name string) (sigil.Domain, error)
+}
+
+// ResolveFresh resolves name with r past any cache when r can
+// (FreshResolver), and with r.Resolve otherwise (a resolver without a
+// cache is always fresh).
+func ResolveFresh(ctx context.Context, r sigil.DomainResolver, name string) (sigil.Domain, error) {
+	if f, ok := r.(FreshResolver); ok {
+		return f.ResolveFresh(ctx, name)
+	}
+	return r.Resolve(ctx, name)
+}
+
+// OwnerResolver is a sigil.DomainResolver that answers only the owner of a
+// domain, as Resolve would (through the same cache, with the same errors),
+// without copying its records. Userinfo and introspection ask it on every
+// call, so it is kept to a map look-up when the answer is cached.
+type OwnerResolver interface {
+	sigil.DomainResolver
+	// Owner returns the EIP-55 owner of name, as Resolve(ctx,
+	// name).Owner would.
+	Owner(ctx context.Context, name string) (string, error)
+}
+
+// Owner returns the current owner of name as r knows it: r.Owner when r
+// is an OwnerResolver, else the Owner of r.Resolve.
+func Owner(ctx context.Context, r sigil.DomainResolver, name string) (string, error) {
+	if o, ok := r.(OwnerResolver); ok {
+		return o.Owner(ctx, name)
+	}
+	d, err := r.Resolve(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	return d.Owner, nil
+}
 
 // Limits from the DNS name syntax (RFC 1035 section 2.3.4, RFC 1123 section
 // 2.1), which blockchain naming systems such as UNS and ENS follow for the

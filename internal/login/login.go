@@ -17,12 +17,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"regexp"
 	"time"
 
 	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/audit"
 	"github.com/sigil-oidc/sigil/internal/domains"
 	"github.com/sigil-oidc/sigil/internal/oauth"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
@@ -134,11 +136,12 @@ func (h *Handler) Challenge(w http.ResponseWriter, r *http.Request) {
 		// for no consent.
 		a.RememberedScope = a.Scope
 	}
-	if err := h.sealChallenge(w, a, now); err != nil {
+	chainID := chainOf(d)
+	if err := h.sealChallenge(w, a, chainID, now); err != nil {
 		h.fail(w, fmt.Errorf("seal challenge: %w", err))
 		return
 	}
-	writeJSON(w, ChallengeResponse{Message: h.message(a).String(), Address: a.Address, ExpiresAt: a.ChallengeExpiresAt.UTC()})
+	writeJSON(w, ChallengeResponse{Message: h.message(a, chainID).String(), Address: a.Address, ExpiresAt: a.ChallengeExpiresAt.UTC()})
 }
 
 // sealedChallenge is what the verify step needs of a challenge, kept in a
@@ -155,34 +158,60 @@ type sealedChallenge struct {
 	Scope      sigil.Scopes `json:"sc"`
 	Prompt     string       `json:"p,omitempty"`
 	Remembered sigil.Scopes `json:"r,omitempty"`
+	// ChainID is the chain the message names; 0 in a cookie sealed before
+	// messages named any other chain than 1.
+	ChainID int64 `json:"c,omitempty"`
 }
 
 const challengePurpose = "challenge"
 
-func challengeCookie(flow string) string { return "sigil_ch_" + flow }
+// challengeCookie is the name and path of the challenge cookie of flow.
+// Under https it is a __Host- cookie (session.HostPrefix), which must have
+// Path=/; under http it is sent to the verify endpoint only.
+func (h *Handler) challengeCookie(flow string) (name, path string) {
+	name = h.Provider.Cookies.Name("sigil_ch_" + flow)
+	if h.Provider.Cookies.Secure {
+		return name, "/"
+	}
+	return name, "/login/verify"
+}
+
+// chainOf is the chain id the sign-in message names for d: the chain its
+// owner lives on, and Ethereum mainnet for a resolver that does not say.
+func chainOf(d sigil.Domain) int64 {
+	if d.ChainID > 0 {
+		return d.ChainID
+	}
+	return 1
+}
 
 // sealChallenge sets the challenge cookie of a's flow, for the verify
-// endpoint only, until the challenge expires.
-func (h *Handler) sealChallenge(w http.ResponseWriter, a *sigil.Authorization, now time.Time) error {
+// endpoint, until the challenge expires.
+func (h *Handler) sealChallenge(w http.ResponseWriter, a *sigil.Authorization, chainID int64, now time.Time) error {
 	ttl := a.ChallengeExpiresAt.Sub(now)
 	v, err := h.Provider.Secrets.Seal(challengePurpose, sealedChallenge{
 		Flow: a.ID, Subject: a.Subject, Address: a.Address, Nonce: a.ChallengeNonce,
 		IssuedAt: a.ChallengeIssuedAt, ExpiresAt: a.ChallengeExpiresAt, Scope: a.Scope, Prompt: a.Prompt,
-		Remembered: a.RememberedScope,
+		Remembered: a.RememberedScope, ChainID: chainID,
 	}, ttl, now)
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: challengeCookie(a.ID), Value: v, Path: "/login/verify", MaxAge: int(ttl / time.Second),
+	name, path := h.challengeCookie(a.ID)
+	http.SetCookie(w, &http.Cookie{Name: name, Value: v, Path: path, MaxAge: int(ttl / time.Second),
 		HttpOnly: true, Secure: h.Provider.Cookies.Secure, SameSite: http.SameSiteStrictMode})
 	return nil
 }
 
-// challengedFlow returns the challenged flow to verify: from the sealed
-// challenge cookie when the browser has a valid one for this flow (no
-// read; the write checks the rest), else from the store.
-func (h *Handler) challengedFlow(ctx context.Context, r *http.Request, id string) (*sigil.Authorization, error) {
-	if ck, err := r.Cookie(challengeCookie(id)); err == nil {
+// challengedFlow returns the challenged flow to verify and the chain id its
+// message named: from the sealed challenge cookie when the browser has a
+// valid one for this flow (no read; the write checks the rest), else from
+// the store, with the chain id of the domain as the resolver (its cache)
+// knows it, which is the one the challenge read unless the domain moved to
+// another network since.
+func (h *Handler) challengedFlow(ctx context.Context, r *http.Request, id string) (*sigil.Authorization, int64, error) {
+	name, _ := h.challengeCookie(id)
+	if ck, err := r.Cookie(name); err == nil {
 		var c sealedChallenge
 		if h.Provider.Secrets.Open(challengePurpose, ck.Value, &c, h.Provider.Now()) == nil && c.Flow == id {
 			return &sigil.Authorization{
@@ -190,23 +219,33 @@ func (h *Handler) challengedFlow(ctx context.Context, r *http.Request, id string
 				Subject: c.Subject, Address: c.Address, ChallengeNonce: c.Nonce,
 				ChallengeIssuedAt: c.IssuedAt, ChallengeExpiresAt: c.ExpiresAt,
 				Scope: c.Scope, Prompt: c.Prompt, RememberedScope: c.Remembered,
-			}, nil
+			}, max(c.ChainID, 1), nil
 		}
 	}
-	return h.flow(ctx, r, id, sigil.StateChallenged)
+	a, err := h.flow(ctx, r, id, sigil.StateChallenged)
+	if err != nil {
+		return nil, 0, err
+	}
+	d, err := h.Domains.Resolve(ctx, a.Subject)
+	if err != nil {
+		return nil, 0, resolveError(a.Subject, err)
+	}
+	return a, chainOf(d), nil
 }
 
 // message rebuilds the sign-in message of a's challenge. It is a pure
-// function of stored fields, so the text Sigil verifies is exactly the text
-// it issued.
-func (h *Handler) message(a *sigil.Authorization) siwe.Message {
+// function of stored fields and the chain id, so the text Sigil verifies is
+// exactly the text it issued. The chain id is the chain where the owner
+// account lives (EIP-4361), the network the domain resolved on: a contract
+// owner's EIP-1271 check is made there too.
+func (h *Handler) message(a *sigil.Authorization, chainID int64) siwe.Message {
 	return siwe.Message{
 		Domain:         h.Provider.Issuer.Host,
 		Address:        a.Address,
 		Statement:      "I consent to giving access to: " + scope.Statement(a.Scope),
 		URI:            "uns:" + a.Subject,
 		Version:        "1",
-		ChainID:        1,
+		ChainID:        chainID,
 		Nonce:          a.ChallengeNonce,
 		IssuedAt:       a.ChallengeIssuedAt.UTC(),
 		ExpirationTime: a.ChallengeExpiresAt.UTC(),
@@ -233,7 +272,7 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	now := h.Provider.Now()
-	a, err := h.challengedFlow(ctx, r, req.Flow)
+	a, chainID, err := h.challengedFlow(ctx, r, req.Flow)
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -242,9 +281,11 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The sign-in message expired at %s; request a new one with POST /login/challenge.", a.ChallengeExpiresAt.UTC().Format(time.RFC3339)))
 		return
 	}
-	msg := h.message(a).String()
+	msg := h.message(a, chainID).String()
 	if err := h.verifySignature(ctx, a.Subject, msg, req.Signature, a.Address); err != nil {
 		if errors.Is(err, siwe.ErrInvalidSignature) {
+			audit.Event(ctx, h.Provider.Log, audit.SignatureInvalid, slog.String("flow", a.ID), slog.String("client_id", a.ClientID),
+				slog.String("domain", a.Subject), slog.String("address", a.Address))
 			h.fail(w, oautherr.ErrRequestUnauthorized.WithHint("The signature was not made by %s, the owner of %s; sign the message with that wallet.", a.Address, a.Subject))
 			return
 		}
@@ -252,13 +293,19 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Ownership may have moved since the challenge; the signer must still own
-	// the domain now.
-	d, err := h.Domains.Resolve(ctx, a.Subject)
+	// the domain now. This read goes past the resolver's cache (which the
+	// challenge may have filled up to its TTL ago), so a domain transferred
+	// a moment ago stops its previous owner here at once. It runs only for
+	// a valid signature, which only the wallet named by the challenge can make, so it
+	// cannot be used to spend the RPC provider's quota.
+	d, err := domains.ResolveFresh(ctx, h.Domains, a.Subject)
 	if err != nil {
 		h.fail(w, resolveError(a.Subject, err))
 		return
 	}
 	if d.Owner != a.Address {
+		audit.Event(ctx, h.Provider.Log, audit.OwnerChanged, slog.String("where", "verify"), slog.String("domain", a.Subject),
+			slog.String("client_id", a.ClientID), slog.String("old_owner", a.Address), slog.String("new_owner", d.Owner))
 		h.fail(w, oautherr.ErrRequestUnauthorized.WithHint("%s is no longer owned by %s; sign in again.", a.Subject, a.Address))
 		return
 	}
@@ -281,7 +328,8 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, h.flowError(ctx, a.ID, r, err))
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: challengeCookie(a.ID), Path: "/login/verify", MaxAge: -1})
+	chName, chPath := h.challengeCookie(a.ID)
+	http.SetCookie(w, &http.Cookie{Name: chName, Path: chPath, MaxAge: -1, Secure: h.Provider.Cookies.Secure})
 	// The session row is the sign-in's second statement (docs/benchmarks.md).
 	if err := h.Provider.StartSession(ctx, w, sessionOf(updated, auth), updated.ClientID, now); err != nil {
 		h.fail(w, fmt.Errorf("start session: %w", err))
@@ -396,7 +444,7 @@ func (h *Handler) Accept(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Remember {
-		if err := h.Provider.Store.SaveConsent(ctx, sigil.Consent{Subject: a.Subject, ClientID: a.ClientID, Scope: granted, GrantedAt: now}); err != nil {
+		if err := h.Provider.Store.SaveConsent(ctx, sigil.Consent{Subject: a.Subject, Address: a.Address, ClientID: a.ClientID, Scope: granted, GrantedAt: now}); err != nil {
 			// The code is issued already; failing to remember only means the
 			// person is asked again next time.
 			h.Provider.Log.Error("save consent", "err", err)

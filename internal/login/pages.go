@@ -1,9 +1,11 @@
 package login
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/oauth"
@@ -16,16 +18,12 @@ import (
 func (h *Handler) LoginPage(w http.ResponseWriter, r *http.Request) {
 	a, err := h.flow(r.Context(), r, r.URL.Query().Get("flow"), sigil.StateRequested)
 	if err != nil {
-		if a2, ok := h.alreadyAuthenticated(r, err); ok {
-			// A reload after signing: continue with consent.
-			http.Redirect(w, r, h.Provider.Endpoint("/consent")+"?flow="+url.QueryEscape(a2.ID), http.StatusSeeOther)
-			return
-		}
-		h.Provider.ErrorPage(w, r, err)
+		h.flowPageError(w, r, err)
 		return
 	}
 	page := web.LoginPage{
 		FlowID:        a.ID,
+		ClientID:      a.ClientID,
 		ClientName:    displayName(a),
 		ClientLogoURI: a.ClientLogoURI,
 		ClientURI:     a.ClientURI,
@@ -42,11 +40,12 @@ func (h *Handler) LoginPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) ConsentPage(w http.ResponseWriter, r *http.Request) {
 	a, err := h.flow(r.Context(), r, r.URL.Query().Get("flow"), sigil.StateAuthenticated)
 	if err != nil {
-		h.Provider.ErrorPage(w, r, err)
+		h.flowPageError(w, r, err)
 		return
 	}
 	h.render(w, r, web.PageConsent, web.ConsentPage{
 		FlowID:        a.ID,
+		ClientID:      a.ClientID,
 		ClientName:    displayName(a),
 		ClientLogoURI: a.ClientLogoURI,
 		ClientURI:     a.ClientURI,
@@ -55,18 +54,85 @@ func (h *Handler) ConsentPage(w http.ResponseWriter, r *http.Request) {
 		Subject:       a.Subject,
 		Address:       a.Address,
 		Scopes:        web.ScopesOf(a.Scope),
+		AccountURL:    h.Provider.Endpoint("/account"),
 	})
 }
 
-func (h *Handler) alreadyAuthenticated(r *http.Request, err error) (*sigil.Authorization, bool) {
+// flowPageError answers a login or consent page whose flow cannot show
+// that page. The person usually got there with the Back button, a reload
+// or an old tab, so a flow of this browser that is at another live step is
+// sent to that step, and one that has ended (finished, declined, expired)
+// gets a page that says so in plain words and leads back to the
+// application. Anything else (no such flow, another browser's flow) is the
+// error page, which never links to the application. The flow is read again
+// only on this path.
+func (h *Handler) flowPageError(w http.ResponseWriter, r *http.Request, err error) {
 	if !errors.Is(err, oautherr.ErrInvalidRequest) {
-		return nil, false
+		h.Provider.ErrorPage(w, r, err)
+		return
 	}
-	a, gerr := h.Provider.Store.GetAuthorization(r.Context(), r.URL.Query().Get("flow"))
-	if gerr != nil || h.checkFlow(r, a, sigil.StateAuthenticated) != nil {
-		return nil, false
+	id := r.URL.Query().Get("flow")
+	a, gerr := h.Provider.Store.GetAuthorization(r.Context(), id)
+	if gerr != nil || !bytes.Equal(h.Provider.Cookies.BrowserHash(r), a.BrowserHash) {
+		h.Provider.ErrorPage(w, r, err)
+		return
 	}
-	return a, true
+	now := h.Provider.Now()
+	if ended := flowEnded(a, now); ended != "" {
+		h.render(w, r, web.PageFlowEnded, web.FlowEndedPage{
+			Ended:         ended,
+			ClientID:      a.ClientID,
+			ClientName:    displayName(a),
+			ClientLogoURI: a.ClientLogoURI,
+			ClientURI:     a.ClientURI,
+			Subject:       a.Subject,
+			BackURL:       backURL(a),
+			AccountURL:    h.Provider.Endpoint("/account"),
+		})
+		return
+	}
+	switch a.State {
+	case sigil.StateAuthenticated:
+		// A reload of the login page after signing: continue with consent.
+		http.Redirect(w, r, h.Provider.Endpoint("/consent")+"?flow="+url.QueryEscape(a.ID), http.StatusSeeOther)
+	case sigil.StateRequested, sigil.StateChallenged:
+		// The consent page before signing (Back, then Forward to a
+		// consent page of an earlier try): sign in first.
+		http.Redirect(w, r, h.Provider.Endpoint("/login")+"?flow="+url.QueryEscape(a.ID), http.StatusSeeOther)
+	default:
+		h.Provider.ErrorPage(w, r, err)
+	}
+}
+
+// flowEnded says how a's flow ended, or "" while it can still go on. A
+// finished flow stays finished after its time is up: the person did sign in.
+func flowEnded(a *sigil.Authorization, now time.Time) web.FlowEnded {
+	switch a.State {
+	case sigil.StateCodeIssued, sigil.StateExchanged, sigil.StateRevoked:
+		return web.FlowFinished
+	case sigil.StateRejected:
+		return web.FlowDeclined
+	}
+	if !now.Before(a.ExpiresAt) {
+		return web.FlowExpired
+	}
+	return ""
+}
+
+// backURL is where the ended-flow page leads the person: the client's
+// registered client_uri, or else the origin of the redirect URI its request
+// used, which was checked against its registration (so this is no open
+// redirector; it is a link, not a redirect). A redirect URI that is not a
+// web address (a native app's scheme) gives none.
+func backURL(a *sigil.Authorization) string {
+	if a.ClientURI != "" {
+		return a.ClientURI
+	}
+	u, err := url.Parse(a.RedirectURI)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host + "/"
 }
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, name string, data any) {

@@ -42,7 +42,7 @@ func (p *Provider) finishAccessToken(client *sigil.Client, a *sigil.Authorizatio
 	if !client.JWTAccessTokens() {
 		return token, nil
 	}
-	jwt, err := p.Signer.Sign(oidc.JWTAccessTokenAlg, oidc.AccessTokenClaims(p.IssuerString(), a, token, now), keys.TypeAccessToken)
+	jwt, err := p.Signer.Sign(oidc.JWTAccessTokenAlg, oidc.AccessTokenClaims(p.IssuerString(), a, p.subject(client, a), token, now), keys.TypeAccessToken)
 	if err != nil {
 		return "", fmt.Errorf("sign access token: %w", err)
 	}
@@ -104,7 +104,9 @@ func (p *Provider) checkGrantedTarget(ctx context.Context, client *sigil.Client,
 		fail = oautherr.ErrInvalidTarget.WithHint("The resource '%s' was not named in the authorization request, and a token request may only name resources the authorization request named (RFC 8707 section 2.2). The code is now used up; send a new authorization request that names it.", shown(r))
 	} else if a.ClaimsRequest != "" {
 		if cr, _, err := oidc.ParseClaimsRequest(a.ClaimsRequest); err == nil {
-			if sub, _ := cr.Subject(); sub != "" && sub != a.Subject {
+			// The sub the client asked for is in its own subject
+			// space (pairwise or the domain).
+			if sub, _ := cr.Subject(); sub != "" && sub != p.subject(client, a) {
 				fail = oautherr.ErrInvalidGrant.WithHint("The claims parameter asked for the person '%s', and another person signed in; no token is issued for them (OpenID Connect Core section 5.5.1).", shown(sub))
 			}
 		}

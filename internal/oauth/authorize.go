@@ -107,7 +107,7 @@ func (p *Provider) Authorize(w http.ResponseWriter, r *http.Request) {
 
 	now := p.Now()
 	sess, sessErr := p.Cookies.Read(r, now)
-	usable := sessErr == nil && p.sessionUsable(req, sess, now)
+	usable := sessErr == nil && p.sessionUsable(req, client, sess, now)
 	if req.hasPrompt("none") && !usable {
 		fail(oautherr.ErrLoginRequired.WithHint("prompt=none was requested but the person has no usable session at Sigil; send the request without prompt=none."))
 		return
@@ -228,8 +228,12 @@ func (p *Provider) resumeSession(ctx context.Context, a *sigil.Authorization, s 
 // sessionUsable decides whether an existing session may answer req without
 // a new signature: not with prompt=login (or select_account), not when older
 // than max_age (OpenID Connect Core section 3.1.2.1), and not for another
-// person than login_hint or id_token_hint names.
-func (p *Provider) sessionUsable(req *AuthorizationRequest, s session.Session, now time.Time) bool {
+// person than login_hint or id_token_hint names. The sub of an
+// id_token_hint or a claims request is in client's subject space (a
+// pairwise client's hint names its pairwise sub, which also names the
+// owning wallet), so it is compared with the session's sub as client sees
+// it.
+func (p *Provider) sessionUsable(req *AuthorizationRequest, client *sigil.Client, s session.Session, now time.Time) bool {
 	if req.hasPrompt("login") || req.hasPrompt("select_account") {
 		return false
 	}
@@ -240,10 +244,14 @@ func (p *Provider) sessionUsable(req *AuthorizationRequest, s session.Session, n
 	if req.LoginHint != "" && !strings.EqualFold(req.LoginHint, s.Subject) {
 		return false
 	}
-	if req.IDTokenHintSubject != "" && req.IDTokenHintSubject != s.Subject {
+	if req.IDTokenHintSubject == "" && req.ClaimsSubject == "" {
+		return true
+	}
+	sub := oidc.Subject(p.Secrets, client, s.Subject, s.Address)
+	if req.IDTokenHintSubject != "" && req.IDTokenHintSubject != sub {
 		return false
 	}
-	if req.ClaimsSubject != "" && req.ClaimsSubject != s.Subject {
+	if req.ClaimsSubject != "" && req.ClaimsSubject != sub {
 		return false
 	}
 	return true
@@ -421,11 +429,19 @@ func (p *Provider) validateAuthorizationRequest(params url.Values, client *sigil
 	if err := checkPKCE(req, params, client); err != nil {
 		return nil, err
 	}
-	resources, err := resourceParams(client, params["resource"])
-	if err != nil {
-		return nil, err
+	// A client that registered no resources has resource ignored here:
+	// Login with Unstoppable apps may configure @uauth/js with a resource,
+	// which the hosted service ignored, and must keep working unchanged.
+	// Their tokens' audience stays the client itself, so ignoring the
+	// parameter grants nothing; registering resources turns RFC 8707's
+	// checks on (and the token endpoint always applies them).
+	if len(client.Resources) > 0 {
+		resources, err := resourceParams(client, params["resource"])
+		if err != nil {
+			return nil, err
+		}
+		req.Resources = resources
 	}
-	req.Resources = resources
 	if err := applyClaimsRequest(req, params.Get("claims")); err != nil {
 		return nil, err
 	}

@@ -23,7 +23,8 @@ type Introspection struct {
 	Active   bool   `json:"active"`
 	Scope    string `json:"scope,omitempty"`
 	ClientID string `json:"client_id,omitempty"`
-	// Subject is the person the token acts for; a client credentials token
+	// Subject is the person the token acts for, as the token's client sees
+	// them (the domain, or its pairwise sub); a client credentials token
 	// has none, and no sub.
 	Subject string `json:"sub,omitempty"`
 	// Audience is an access token's audience (RFC 8707, RFC 9068 section
@@ -118,19 +119,22 @@ func (p *Provider) introspect(ctx context.Context, form url.Values) (*Introspect
 		a        *sigil.Authorization
 		err      error
 		use      string
+		hash     []byte // the token's keyed hash, for revocation
 		exp      time.Time
 		lifetime time.Duration
 	)
 	switch {
 	case strings.HasPrefix(token, AccessTokenPrefix):
 		use, lifetime = "access_token", p.Lifetimes.AccessToken
-		a, err = p.Store.GetAuthorizationByAccessToken(ctx, p.Secrets.HashToken(token), now)
+		hash = p.Secrets.HashToken(token)
+		a, err = p.Store.GetAuthorizationByAccessToken(ctx, hash, now)
 		if err == nil {
 			exp = a.AccessTokenExpiresAt
 		}
 	case strings.HasPrefix(token, RefreshTokenPrefix):
 		use, lifetime = "refresh_token", p.Lifetimes.RefreshToken
-		a, err = p.Store.GetAuthorizationByRefreshToken(ctx, p.Secrets.HashToken(token), now)
+		hash = p.Secrets.HashToken(token)
+		a, err = p.Store.GetAuthorizationByRefreshToken(ctx, hash, now)
 		if err == nil {
 			exp = a.RefreshTokenExpiresAt
 		}
@@ -142,7 +146,8 @@ func (p *Provider) introspect(ctx context.Context, form url.Values) (*Introspect
 			return &Introspection{}, nil
 		}
 		use, lifetime = "access_token", p.Lifetimes.AccessToken
-		a, err = p.Store.GetAuthorizationByAccessToken(ctx, p.Secrets.HashToken(key), now)
+		hash = p.Secrets.HashToken(key)
+		a, err = p.Store.GetAuthorizationByAccessToken(ctx, hash, now)
 		if err == nil {
 			exp = a.AccessTokenExpiresAt
 		}
@@ -160,6 +165,26 @@ func (p *Provider) introspect(ctx context.Context, form url.Values) (*Introspect
 			return &Introspection{}, nil
 		}
 	}
+	// A grant whose domain changed hands is inactive, and revoked
+	// (ownerChanged): a resource server must stop serving the previous
+	// owner within the resolver cache's bound. A client credentials token
+	// has no domain and is not checked.
+	var sub string
+	if !a.ForClient() {
+		if p.ownerChanged(ctx, a, hash, "introspect") {
+			return &Introspection{}, nil
+		}
+		// sub as the token's client sees it; the client comes from the
+		// client cache, so this costs no statement.
+		client, err := p.Store.GetClient(ctx, a.ClientID)
+		switch {
+		case errors.Is(err, sigil.ErrNotFound):
+			return &Introspection{}, nil // the client was just deleted
+		case err != nil:
+			return nil, fmt.Errorf("introspect: read client %q: %w", a.ClientID, err)
+		}
+		sub = p.subject(client, a)
+	}
 	out := &Introspection{
 		Active:    true,
 		Scope:     a.GrantedScope.String(),
@@ -170,9 +195,7 @@ func (p *Provider) introspect(ctx context.Context, form url.Values) (*Introspect
 		TokenType: "Bearer",
 		TokenUse:  use,
 	}
-	if !a.ForClient() {
-		out.Subject = a.Subject
-	}
+	out.Subject = sub // empty, so left out, for a client credentials token
 	if use == "access_token" {
 		out.Audience = oidc.AudienceClaim(a.TokenAudience())
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
+	"github.com/sigil-oidc/sigil/internal/oidc"
 	"github.com/sigil-oidc/sigil/internal/session"
 	"github.com/sigil-oidc/sigil/web"
 )
@@ -80,8 +81,10 @@ func (p *Provider) Logout(w http.ResponseWriter, r *http.Request) {
 			p.ErrorPage(w, r, oautherr.ErrRequestForbidden.WithHint("The sign-out form expired or was not sent by Sigil's own page; open the sign-out page again."))
 			return
 		}
-	case req.hint != nil && req.hint.Sub == sess.Subject && (req.hint.Sid == "" || req.hint.Sid == sess.ID):
-		// The relying party names this very person and session.
+	case req.hint != nil && req.hint.Sub == oidc.Subject(p.Secrets, req.client, sess.Subject, sess.Address) && (req.hint.Sid == "" || req.hint.Sid == sess.ID):
+		// The relying party names this very person and session, by the
+		// sub it was given: the domain, or its pairwise sub (the hint's
+		// audience is req.client).
 	default:
 		p.confirmLogout(w, req, sess)
 		return

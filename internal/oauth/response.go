@@ -122,8 +122,12 @@ func (p *Provider) ErrorPage(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	SetPageHeaders(w, "")
 	w.Header().Set("Cache-Control", "no-store")
+	// The page leads with the hint (what happened, what to do); the code,
+	// the catalogue's text and the request id are small print for support.
+	// The request id is the one the server's middleware has already set.
 	if rerr := p.Pages.Render(w, e.Status, web.PageError, web.ErrorPage{
-		Status: e.Status, Error: e.Code, Description: e.Description, Hint: e.Hint,
+		Status: e.Status, Error: e.Code, Description: e.Description, Hint: e.Hint, Spec: e.Spec,
+		RequestID: w.Header().Get("X-Request-Id"),
 	}); rerr != nil {
 		p.Log.Error("render error page", "err", rerr)
 	}

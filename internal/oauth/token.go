@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/audit"
 	"github.com/sigil-oidc/sigil/internal/keys"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
 	"github.com/sigil-oidc/sigil/internal/oidc"
@@ -36,9 +38,14 @@ type TokenResponse struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 }
 
-// RefreshTokenPrefix starts a refresh token: sigil_rt_<family>.<secret>. The
-// family names the authorization's chain of refresh tokens, so that an old
-// token presented again is recognised as reuse (RFC 9700 section 4.14.2).
+// RefreshTokenPrefix starts a refresh token:
+// sigil_rt_<family>.<nonce>.<tag>. The family names the authorization's
+// chain of refresh tokens, so that an old token presented again is
+// recognised as reuse (RFC 9700 section 4.14.2); the tag, a keyed MAC of
+// family and nonce (secret.Keys.RefreshTokenTag), shows that Sigil issued
+// it, so that a made-up token naming a known family is refused as a forgery
+// and never taken for reuse (which would let anyone who saw a family revoke
+// the grant).
 const RefreshTokenPrefix = "sigil_rt_"
 
 // Token serves POST /oauth2/token.
@@ -153,14 +160,14 @@ func (p *Provider) exchangeCode(ctx context.Context, client *sigil.Client, form 
 	// keeps it only for an offline grant.
 	var refreshToken string
 	if slices.Contains(client.GrantTypes, "refresh_token") {
-		refreshToken, ex.RefreshFamily = newRefreshToken()
+		refreshToken, ex.RefreshFamily = p.newRefreshToken("")
 		ex.RefreshTokenHash = p.Secrets.HashToken(refreshToken)
 		ex.RefreshTokenExpiresAt = now.Add(p.Lifetimes.RefreshToken)
 	}
 	a, err := p.Store.ExchangeCode(ctx, ex, now)
 	switch {
 	case errors.Is(err, sigil.ErrConflict):
-		p.Log.Warn("authorization code replayed; its tokens are revoked", "client_id", client.ID)
+		audit.Event(ctx, p.Log, audit.CodeReplay, slog.String("client_id", client.ID))
 		return nil, oautherr.ErrInvalidGrant.WithHint("The authorization code has already been used; every token issued from it is now revoked (RFC 6749 section 4.1.2).")
 	case errors.Is(err, sigil.ErrNotFound):
 		return nil, oautherr.ErrInvalidGrant.WithHint("The authorization code is invalid or expired, or the client, redirect_uri or code_verifier does not match the authorization request.")
@@ -169,6 +176,10 @@ func (p *Provider) exchangeCode(ctx context.Context, client *sigil.Client, form 
 	}
 	if err := p.checkGrantedTarget(ctx, client, a, resources, accessHash); err != nil {
 		return nil, err
+	}
+	// A code lives minutes; the domain may have changed hands meanwhile.
+	if p.ownerChanged(ctx, a, accessHash, "exchange") {
+		return nil, errOwnerChanged(a)
 	}
 	if a.RefreshFamily == "" { // the offline scopes were not granted
 		refreshToken = ""
@@ -299,7 +310,7 @@ func (p *Provider) tokenResponse(client *sigil.Client, a *sigil.Authorization, a
 	if err != nil {
 		return nil, err
 	}
-	idToken, err := p.Signer.Sign(client.IDTokenAlg(), oidc.IDTokenClaims(p.IssuerString(), a, accessToken, now, p.Lifetimes.IDToken), keys.TypeJWT)
+	idToken, err := p.Signer.Sign(client.IDTokenAlg(), oidc.IDTokenClaims(p.IssuerString(), a, p.subject(client, a), accessToken, now, p.Lifetimes.IDToken), keys.TypeJWT)
 	if err != nil {
 		return nil, fmt.Errorf("sign id token: %w", err)
 	}
@@ -313,10 +324,44 @@ func (p *Provider) tokenResponse(client *sigil.Client, a *sigil.Authorization, a
 	}, nil
 }
 
-// newRefreshToken returns a refresh token of a new family.
-func newRefreshToken() (token, family string) {
-	family = secret.RandomString(16)
-	return RefreshTokenPrefix + family + "." + secret.RandomString(32), family
+// newRefreshToken returns a new refresh token of family, or of a new
+// family when family is empty: sigil_rt_<family>.<nonce>.<tag> (see
+// RefreshTokenPrefix). The nonce and the tag carry 128 and 256 bits.
+func (p *Provider) newRefreshToken(family string) (token, fam string) {
+	if family == "" {
+		family = secret.RandomString(16)
+	}
+	body := family + "." + secret.RandomString(16)
+	return RefreshTokenPrefix + body + "." + p.Secrets.RefreshTokenTag(body), family
+}
+
+// refreshFamily returns the family of a refresh token that Sigil issued,
+// and false for anything else: another format, or a tag that does not
+// check (a forgery, or a token of another system secret).
+func (p *Provider) refreshFamily(token string) (string, bool) {
+	rest, ok := strings.CutPrefix(token, RefreshTokenPrefix)
+	i := strings.LastIndexByte(rest, '.')
+	if !ok || i < 0 {
+		return "", false
+	}
+	body, tag := rest[:i], rest[i+1:]
+	family, nonce, ok := strings.Cut(body, ".")
+	if !ok || family == "" || nonce == "" || !p.Secrets.CheckRefreshTokenTag(body, tag) {
+		return "", false
+	}
+	return family, true
+}
+
+// legacyRefreshFamily returns the family of a refresh token in the format
+// Sigil issued before tokens carried a tag: sigil_rt_<family>.<random>,
+// 16 and 32 random bytes in base64url (22 and 43 characters).
+func legacyRefreshFamily(token string) (string, bool) {
+	rest, ok := strings.CutPrefix(token, RefreshTokenPrefix)
+	family, random, cut := strings.Cut(rest, ".")
+	if !ok || !cut || len(family) != 22 || len(random) != 43 || strings.Contains(random, ".") {
+		return "", false
+	}
+	return family, true
 }
 
 // refresh redeems a refresh token (RFC 6749 section 6). Each use rotates it
@@ -332,9 +377,19 @@ func (p *Provider) refresh(ctx context.Context, client *sigil.Client, form url.V
 	if token == "" {
 		return nil, oautherr.ErrInvalidRequest.WithHint("The refresh_token parameter is missing.")
 	}
-	family, _, ok := strings.Cut(strings.TrimPrefix(token, RefreshTokenPrefix), ".")
-	if !strings.HasPrefix(token, RefreshTokenPrefix) || !ok || family == "" {
-		return nil, oautherr.ErrInvalidGrant.WithHint("The refresh token is not one Sigil issued.")
+	// Only a token Sigil issued reaches the store, whose answer to a
+	// token of the family that is not the current one is to revoke the
+	// grant as reuse: a forged token naming a known family stops here and
+	// changes nothing.
+	family, proven := p.refreshFamily(token)
+	if !proven {
+		// A token of the format before tags (sigil_rt_<family>.<random>)
+		// still rotates, so that an upgrade signs nobody out, but as
+		// unproven: a mismatch revokes nothing. Its successor is tagged.
+		var ok bool
+		if family, ok = legacyRefreshFamily(token); !ok {
+			return nil, oautherr.ErrInvalidGrant.WithHint("The refresh token is not one Sigil issued.")
+		}
 	}
 	// A refresh never changes the scope (RFC 6749 section 6 allows
 	// narrowing; Sigil keeps one scope per authorization). The store
@@ -352,7 +407,7 @@ func (p *Provider) refresh(ctx context.Context, client *sigil.Client, form url.V
 		return nil, err
 	}
 	accessToken, accessHash := p.newAccessToken(client)
-	newRefresh := RefreshTokenPrefix + family + "." + secret.RandomString(32)
+	newRefresh, _ := p.newRefreshToken(family)
 	a, err := p.Store.RefreshAuthorization(ctx, sigil.RefreshExchange{
 		Family:                   family,
 		TokenHash:                tokenHash,
@@ -363,17 +418,26 @@ func (p *Provider) refresh(ctx context.Context, client *sigil.Client, form url.V
 		AccessTokenExpiresAt:     now.Add(p.Lifetimes.AccessToken),
 		Scope:                    scopeParam,
 		Audience:                 resources,
+		Unproven:                 !proven,
 	}, now)
 	switch {
 	case errors.Is(err, sigil.ErrNotFound) && scopeParam != "":
 		return nil, oautherr.ErrInvalidGrant.WithHint("The refresh token is invalid, expired or revoked, or the scope '%s' differs from the granted one; a refresh keeps the granted scope, so omit the scope parameter.", shown(scopeParam))
 	case errors.Is(err, sigil.ErrConflict):
-		p.Log.Warn("refresh token reused; the authorization is revoked", "client_id", client.ID)
+		audit.Event(ctx, p.Log, audit.RefreshReuse, slog.String("client_id", client.ID), slog.String("family_hash", audit.Fingerprint(family)))
 		return nil, oautherr.ErrInvalidGrant.WithHint("The refresh token was already used; every token of this authorization is now revoked (RFC 9700 section 4.14.2). Sign in again.")
 	case errors.Is(err, sigil.ErrNotFound):
 		return nil, oautherr.ErrInvalidGrant.WithHint("The refresh token is invalid, expired, revoked, or was issued to another client.")
 	case err != nil:
 		return nil, fmt.Errorf("refresh: %w", err)
+	}
+	// Ownership follows the chain: a grant whose domain changed hands
+	// ends here, revoked (through the access token just written), so the
+	// previous owner's refresh tokens never work again. The check is
+	// made after the rotating write, which returns the authorization, so
+	// that a refresh costs no extra statement.
+	if p.ownerChanged(ctx, a, accessHash, "refresh") {
+		return nil, errOwnerChanged(a)
 	}
 	return p.tokenResponse(client, a, accessToken, newRefresh, now)
 }

@@ -31,11 +31,11 @@ func JWTAccessTokenKey(jti string) string { return jwtKeyPrefix + jti }
 // AccessTokenClaims are the claims of an RFC 9068 JWT access token for a's
 // current access token (section 2.2): iss, exp, aud, sub, client_id, iat,
 // jti, scope and, when a person signed in, auth_time (section 2.2.1). sub
-// is the person's subject; a client credentials token acts for the client,
-// so its sub is the client_id (section 2.2). aud is a.TokenAudience(): a
-// single audience is a string, several an array (RFC 7519 section 4.1.3).
-func AccessTokenClaims(issuer string, a *sigil.Authorization, jti string, now time.Time) map[string]any {
-	sub := a.Subject
+// is the person's subject as the client sees it (Subject); a client
+// credentials token acts for the client, so its sub is the client_id
+// (section 2.2). aud is a.TokenAudience(): a single audience is a string,
+// several an array (RFC 7519 section 4.1.3).
+func AccessTokenClaims(issuer string, a *sigil.Authorization, sub, jti string, now time.Time) map[string]any {
 	if a.ForClient() {
 		sub = a.ClientID
 	}

@@ -29,9 +29,10 @@ func AMR(address string) []string {
 }
 
 // IDTokenClaims returns the claims of the ID token issued with accessToken
-// for a (OpenID Connect Core sections 2 and 3.1.3.6).
-func IDTokenClaims(issuer string, a *sigil.Authorization, accessToken string, now time.Time, ttl time.Duration) map[string]any {
-	c := PersonClaims(a)
+// for a (OpenID Connect Core sections 2 and 3.1.3.6); sub is the subject
+// the client sees (Subject).
+func IDTokenClaims(issuer string, a *sigil.Authorization, sub, accessToken string, now time.Time, ttl time.Duration) map[string]any {
+	c := PersonClaims(a, sub)
 	c["iss"] = issuer
 	c["aud"] = a.ClientID
 	c["iat"] = now.Unix()
@@ -51,13 +52,20 @@ func IDTokenClaims(issuer string, a *sigil.Authorization, accessToken string, no
 }
 
 // PersonClaims returns the claims about the person that both the ID token
-// and userinfo carry, limited to the granted scopes. A claim whose data is
-// missing (no such record on the domain) is left out, never invented.
-func PersonClaims(a *sigil.Authorization) map[string]any {
+// and userinfo carry, limited to the granted scopes, with sub the subject
+// the client sees (Subject). A claim whose data is missing (no such record
+// on the domain) is left out, never invented.
+//
+// The owner's address is in every answer (amr, verified_addresses; and
+// wallet_address with the wallet scope), whatever the scopes: a domain can
+// change hands, and the address is how a relying party that keys accounts
+// on the public sub (the domain) tells its new owner from the old one
+// (docs/integrate.md).
+func PersonClaims(a *sigil.Authorization, sub string) map[string]any {
 	amr := AMR(a.Address)
 	proof := Proof(a)
 	c := map[string]any{
-		"sub":   a.Subject,
+		"sub":   sub,
 		"acr":   ACR,
 		"amr":   amr,
 		"proof": map[string]any{amr[1]: proof},

@@ -14,7 +14,7 @@ import (
 func TestPhoneAndAddressScopes(t *testing.T) {
 	a := &sigil.Authorization{Subject: "alice.crypto", Address: "0xAb", GrantedScope: sigil.Scopes{"openid", "phone", "address"},
 		Records: map[string]string{"profile.phone": "+1 555 0100", "profile.location": "Wonderland"}}
-	c := PersonClaims(a)
+	c := PersonClaims(a, a.Subject)
 	if c["phone_number"] != "+1 555 0100" || c["phone_number_verified"] != false {
 		t.Fatalf("phone scope: %v", c)
 	}
@@ -24,7 +24,7 @@ func TestPhoneAndAddressScopes(t *testing.T) {
 		}
 	}
 	a.Records = nil
-	c = PersonClaims(a)
+	c = PersonClaims(a, a.Subject)
 	if _, ok := c["phone_number"]; ok {
 		t.Fatalf("phone_number invented without a record: %v", c)
 	}

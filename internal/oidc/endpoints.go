@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/audit"
 	"github.com/sigil-oidc/sigil/internal/cache"
 	"github.com/sigil-oidc/sigil/internal/keys"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
@@ -35,7 +36,7 @@ type Endpoints struct {
 	// userinfo keeps recent userinfo answers as JSON, by authorization id
 	// (see userinfoBody).
 	userinfoOnce sync.Once
-	userinfo     *cache.LRU[string, []byte]
+	userinfo     *cache.LRU[string, userinfoAnswer]
 }
 
 // Bounds of the userinfo answers kept in memory: how many, and for how long
@@ -103,7 +104,7 @@ func (e *Endpoints) DiscoveryDocument() Discovery {
 		ResponseTypesSupported:                     []string{"code"},
 		ResponseModesSupported:                     []string{"query", "fragment", "form_post"},
 		GrantTypesSupported:                        []string{"authorization_code", "refresh_token", "client_credentials"},
-		SubjectTypesSupported:                      []string{"public"},
+		SubjectTypesSupported:                      []string{sigil.SubjectPublic, sigil.SubjectPairwise},
 		IDTokenSigningAlgValuesSupported:           e.Signer.Algorithms(),
 		UserinfoSigningAlgValuesSupported:          e.Signer.Algorithms(),
 		TokenEndpointAuthMethodsSupported:          []string{sigil.AuthMethodClientSecretBasic, sigil.AuthMethodClientSecretPost, sigil.AuthMethodNone},
@@ -198,13 +199,31 @@ func (e *Endpoints) ServeUserinfo(w http.ResponseWriter, r *http.Request) {
 		oautherr.WriteJSON(w, err)
 		return
 	}
-	body, err := e.userinfoBody(a)
+	// Ownership follows the chain: once the domain is held by another
+	// wallet (or by none), the grant of the wallet that signed in ends, at
+	// the resolver cache's bound (docs/operations.md).
+	if !e.ownerStillHolds(r, a, key) {
+		err := oautherr.ErrTokenExpired.WithHint("The domain %s is no longer held by the wallet that signed in; this grant is revoked. Sign in again.", a.Subject)
+		w.Header().Set("WWW-Authenticate", oautherr.WWWAuthenticate("Bearer", "sigil", err))
+		oautherr.WriteJSON(w, err)
+		return
+	}
+	// The client comes from the client cache in front of the store, so
+	// reading it costs no statement; it says which sub to answer and
+	// whether to sign.
+	client, err := e.Store.GetClient(r.Context(), a.ClientID)
+	if err != nil {
+		e.Log.Error("userinfo: read client", "client_id", a.ClientID, "err", err)
+		oautherr.WriteJSON(w, oautherr.ErrServerError.WithHint("The access token could not be checked; try again."))
+		return
+	}
+	body, err := e.userinfoBody(a, client)
 	if err != nil {
 		e.Log.Error("userinfo claims", "err", err)
 		oautherr.WriteJSON(w, oautherr.ErrServerError.WithHint("The claims could not be encoded; try again."))
 		return
 	}
-	signed, err := e.writeSignedUserinfo(r.Context(), w, a, body)
+	signed, err := e.writeSignedUserinfo(w, client, body)
 	if err != nil {
 		e.Log.Error("signed userinfo", "err", err)
 		oautherr.WriteJSON(w, oautherr.ErrServerError.WithHint("The signed userinfo response could not be made; try again."))
@@ -220,27 +239,71 @@ func (e *Endpoints) ServeUserinfo(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
-// userinfoBody returns the JSON of a's claims. Building and encoding them
-// (the signed message parsed again for the proof, maps encoded with sorted
-// keys) costs more than the rest of a userinfo request, so the answer is
-// kept by authorization id. It never needs to be dropped: it depends only
-// on the subject, address, signed message, records and granted scope, none
-// of which change once the code is exchanged (a refresh keeps the scope),
-// and whether the token is still good is checked on every request before
-// this is called. The bounds only limit memory.
-func (e *Endpoints) userinfoBody(a *sigil.Authorization) ([]byte, error) {
-	e.userinfoOnce.Do(func() { e.userinfo = cache.New[string, []byte](userinfoCacheSize) })
+// userinfoAnswer is a cached userinfo answer: the JSON, and whether its sub
+// is pairwise, so that a client whose subject_type an operator changed is
+// answered in its new subject space at once.
+type userinfoAnswer struct {
+	body     []byte
+	pairwise bool
+}
+
+// userinfoCache returns the cache of userinfo answers, made on first use.
+func (e *Endpoints) userinfoCache() *cache.LRU[string, userinfoAnswer] {
+	e.userinfoOnce.Do(func() { e.userinfo = cache.New[string, userinfoAnswer](userinfoCacheSize) })
+	return e.userinfo
+}
+
+// userinfoBody returns the JSON of a's claims as client sees them.
+// Building and encoding them (the signed message parsed again for the
+// proof, maps encoded with sorted keys) costs more than the rest of a
+// userinfo request, so the answer is kept by authorization id. It depends
+// only on the subject, address, signed message, records and granted scope,
+// none of which change once the code is exchanged (a refresh keeps the
+// scope), and on the client's subject_type, which the entry records.
+// Whether the token is still good, and whether the wallet that signed in
+// still holds the domain, is checked on every request before this is
+// called, and an authorization revoked for a changed owner drops its
+// entry (ownerStillHolds), so a kept answer never outlives its owner. The
+// bounds only limit memory.
+func (e *Endpoints) userinfoBody(a *sigil.Authorization, client *sigil.Client) ([]byte, error) {
+	c := e.userinfoCache()
 	now := e.Now()
-	if body, ok := e.userinfo.Get(a.ID, now); ok {
-		return body, nil
+	if v, ok := c.Get(a.ID, now); ok && v.pairwise == client.Pairwise() {
+		return v.body, nil
 	}
-	body, err := json.Marshal(PersonClaims(a))
+	body, err := json.Marshal(PersonClaims(a, Subject(e.Secrets, client, a.Subject, a.Address)))
 	if err != nil {
 		return nil, err
 	}
 	body = append(body, '\n')
-	e.userinfo.Add(a.ID, body, now, userinfoCacheTTL)
+	c.Add(a.ID, userinfoAnswer{body: body, pairwise: client.Pairwise()}, now, userinfoCacheTTL)
 	return body, nil
+}
+
+// ownerStillHolds checks a's domain against its current owner (CheckOwner)
+// and reports whether the grant may be served. A changed owner revokes the
+// authorization (through the token whose store key is key, the one
+// conditional write of revocation) and drops its cached answer. A resolver
+// that cannot be read revokes nothing and serves: the token was issued to
+// the owner of the time, and revoking on an outage would sign everybody
+// out (docs/operations.md, "Ownership").
+func (e *Endpoints) ownerStillHolds(r *http.Request, a *sigil.Authorization, key string) bool {
+	newOwner, err := CheckOwner(r.Context(), e.Domains, a)
+	switch {
+	case err == nil:
+		return true
+	case !errors.Is(err, ErrOwnerChanged):
+		e.Log.Warn("userinfo: the domain's owner could not be checked; served", "domain", a.Subject, "client_id", a.ClientID, "err", err)
+		return true
+	}
+	audit.Event(r.Context(), e.Log, audit.OwnerChanged, slog.String("where", "userinfo"), slog.String("domain", a.Subject),
+		slog.String("client_id", a.ClientID), slog.String("old_owner", a.Address), slog.String("new_owner", newOwner))
+	if err := e.Store.RevokeToken(r.Context(), e.Secrets.HashToken(key), a.ClientID); err != nil {
+		// The answer is refused all the same; the next call tries again.
+		e.Log.Error("userinfo: revoke the grant of a changed owner", "client_id", a.ClientID, "err", err)
+	}
+	e.userinfoCache().Remove(a.ID)
+	return false
 }
 
 // accessTokenOf finds the access token of a userinfo request.

@@ -21,7 +21,7 @@ func TestAtHash(t *testing.T) {
 func TestClaimsFollowGrantedScope(t *testing.T) {
 	a := &sigil.Authorization{ClientID: "c", Subject: "alice.crypto", Address: "0xAb", GrantedScope: sigil.Scopes{"openid"},
 		Message: "m", Signature: "s", WalletTypeHint: "web3", AuthTime: time.Unix(100, 0), SessionID: "sid"}
-	c := IDTokenClaims("https://id.example", a, "sigil_at_x", time.Unix(200, 0), time.Hour)
+	c := IDTokenClaims("https://id.example", a, a.Subject, "sigil_at_x", time.Unix(200, 0), time.Hour)
 	if c["sub"] != "alice.crypto" || c["aud"] != "c" || c["exp"] != int64(3800) || c["auth_time"] != int64(100) || c["sid"] != "sid" {
 		t.Fatalf("claims %v", c)
 	}
@@ -33,7 +33,7 @@ func TestClaimsFollowGrantedScope(t *testing.T) {
 	}
 	a.GrantedScope = sigil.Scopes{"openid", "wallet"}
 	a.Nonce = "n-12345678"
-	c = IDTokenClaims("https://id.example", a, "", time.Unix(200, 0), time.Hour)
+	c = IDTokenClaims("https://id.example", a, a.Subject, "", time.Unix(200, 0), time.Hour)
 	if c["wallet_address"] != "0xAb" || c["eip4361_message"] != "m" || c["nonce"] != "n-12345678" {
 		t.Fatalf("claims %v", c)
 	}

@@ -1,7 +1,6 @@
 package oidc
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,19 +10,13 @@ import (
 	"github.com/sigil-oidc/sigil/internal/keys"
 )
 
-// writeSignedUserinfo answers userinfo as a signed JWT when a's client
+// writeSignedUserinfo answers userinfo as a signed JWT when client
 // registered userinfo_signed_response_alg (OpenID Connect Registration 1.0
 // section 2), and reports whether it did. The JWT carries the claims of
 // body, the JSON answer, plus iss and aud, which Core 1.0 section 5.3.2
 // says a signed response should contain, and goes out as
-// application/jwt. A client lookup error is returned; the caller answers
-// server_error. The client comes from the client cache in front of the
-// store, so the plain JSON answer costs no extra statement.
-func (e *Endpoints) writeSignedUserinfo(ctx context.Context, w http.ResponseWriter, a *sigil.Authorization, body []byte) (bool, error) {
-	client, err := e.Store.GetClient(ctx, a.ClientID)
-	if err != nil {
-		return false, fmt.Errorf("userinfo: reading client %q: %w", a.ClientID, err)
-	}
+// application/jwt.
+func (e *Endpoints) writeSignedUserinfo(w http.ResponseWriter, client *sigil.Client, body []byte) (bool, error) {
 	alg := client.UserinfoSignedResponseAlg
 	if alg == "" {
 		return false, nil

@@ -66,7 +66,7 @@ func TestUserinfoKeepsTheAnswerButChecksTheToken(t *testing.T) {
 		return w.Code, string(body), w.Result().Header
 	}
 
-	want, err := json.Marshal(PersonClaims(a))
+	want, err := json.Marshal(PersonClaims(a, a.Subject))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/sigil-oidc/sigil/internal/audit"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
 )
 
@@ -97,6 +98,8 @@ type Limits struct {
 	now func() time.Time
 
 	warnedXFF atomic.Bool
+	// auditLines throttles the rate_limited lines.
+	auditLines audit.Throttle
 }
 
 // New builds the limits of cfg.
@@ -158,6 +161,7 @@ func (l *Limits) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		l.warnUntrustedXFF(r)
 	}
 	if allowed, wait := l.byIP[class].Allow(ipKey, now); !allowed {
+		l.audit(r, class, "address", ipKey)
 		l.refuse(w, r, class, wait, "from this address")
 		return
 	}
@@ -167,6 +171,7 @@ func (l *Limits) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		clientID = requestClientID(r)
 		if clientID != "" {
 			if ready, wait := clients.Ready(clientID, now); !ready {
+				l.audit(r, class, "client", clientID)
 				l.refuse(w, r, class, wait, "for client '"+oautherr.Shown(clientID)+"'")
 				return
 			}
@@ -203,6 +208,15 @@ func (l *Limits) refuse(w http.ResponseWriter, r *http.Request, class Class, wai
 		return
 	}
 	oautherr.WriteJSON(w, err)
+}
+
+// audit records a refusal as the security event rate_limited: counted
+// always, logged at most once a minute per key (audit.Throttle),
+// since a flood of refusals is what a limit answers. limit says which limit
+// refused (address, client or flows); key is the address key or client id.
+func (l *Limits) audit(r *http.Request, class Class, limit, key string) {
+	audit.Limited(r.Context(), l.Log, &l.auditLines, audit.RateLimited, key,
+		slog.String("class", string(class)), slog.String("limit", limit))
 }
 
 // warnUntrustedXFF logs once when a peer that is not a trusted proxy sends
@@ -309,6 +323,7 @@ func AdmitFlow(w http.ResponseWriter, r *http.Request) error {
 	if a.l.OnRefuse != nil {
 		a.l.OnRefuse(ClassFlows)
 	}
+	a.l.audit(r, ClassFlows, "flows", a.key)
 	secs := max(int(math.Ceil(wait.Seconds())), 1)
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	return oautherr.ErrTooManyRequests.WithHint("This address has started %d sign-ins recently, the most allowed; finish or wait for them, and retry in %d seconds.", a.l.flowsMax, secs)

@@ -82,6 +82,19 @@ func known(base string) bool {
 	return false
 }
 
+// Known reports whether Sigil knows the scope s, in either form ("email"
+// or "email:optional").
+func Known(s string) bool { return known(Base(s)) }
+
+// isRegistered reports whether registered lets a client ask for base. A
+// registered "email:optional" counts as "email": registration now refuses
+// the ":optional" form (it is chosen per request), but clients registered
+// before that hold it, and it can only have meant that the client may ask
+// for email.
+func isRegistered(registered sigil.Scopes, base string) bool {
+	return registered.Has(base) || registered.Has(base+OptionalSuffix)
+}
+
 func mayBeOptional(base string) bool {
 	return base != OpenID && base != Wallet && base != Offline && base != OfflineAccess
 }
@@ -122,7 +135,7 @@ func Validate(requested, registered sigil.Scopes) string {
 		if IsOptional(s) && requested.Has(b) {
 			return fmt.Sprintf("Scope '%s' is requested both as required and as optional; request one of them.", b)
 		}
-		if !registered.Has(b) && !(Parent(b) != "" && registered.Has(Parent(b))) {
+		if !isRegistered(registered, b) && !(Parent(b) != "" && isRegistered(registered, Parent(b))) {
 			return fmt.Sprintf("Scope '%s' is not registered for this client (registered: '%s').", s, registered.String())
 		}
 	}

@@ -123,3 +123,21 @@ func TestRememberedAndCovers(t *testing.T) {
 		t.Fatal("Statement")
 	}
 }
+
+// TestRegisteredOptionalCountsAsBase: a client stored with "email:optional"
+// (which registration now refuses) may request email in either form, so
+// its sign-ins work; it still may not request what it never registered.
+func TestRegisteredOptionalCountsAsBase(t *testing.T) {
+	registered := sigil.ParseScopes("openid wallet email:optional profile")
+	for _, req := range []string{"openid wallet email", "openid email:optional", "openid wallet email:optional profile"} {
+		if hint := Validate(sigil.ParseScopes(req), registered); hint != "" {
+			t.Errorf("%q: %s", req, hint)
+		}
+	}
+	if hint := Validate(sigil.ParseScopes("openid social"), registered); !strings.Contains(hint, "not registered") {
+		t.Errorf("social was never registered: %q", hint)
+	}
+	if !Known("email:optional") || !Known("profile:name") || Known("bogus") || Known("profile:nmae") {
+		t.Error("Known")
+	}
+}

@@ -22,7 +22,7 @@ func TestFlowIDBindsBrowserAndExpiry(t *testing.T) {
 	if !k.CheckFlowID(id, browser, now) || !k.CheckFlowID(id, browser, now.Add(30*time.Minute-time.Second)) {
 		t.Fatal("a fresh id of this browser is refused")
 	}
-	if k.NewFlowID(browser, now) == k.NewFlowID(browser, now) {
+	if first, second := k.NewFlowID(browser, now), k.NewFlowID(browser, now); first == second {
 		t.Fatal("two flow ids are equal")
 	}
 	tampered := []byte(id)

@@ -27,6 +27,7 @@ const MinSystemSecretLen = 32
 type Keys struct {
 	tokenKey   []byte
 	browserKey []byte
+	refreshKey []byte
 	aead       cipher.AEAD
 }
 
@@ -46,6 +47,10 @@ func Derive(systemSecret []byte) (*Keys, error) {
 	if err != nil {
 		return nil, err
 	}
+	rk, err := derive("sigil refresh token tag v1")
+	if err != nil {
+		return nil, err
+	}
 	sk, err := derive("sigil sealed values v1")
 	if err != nil {
 		return nil, err
@@ -58,7 +63,7 @@ func Derive(systemSecret []byte) (*Keys, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Keys{tokenKey: tk, browserKey: bk, aead: aead}, nil
+	return &Keys{tokenKey: tk, browserKey: bk, refreshKey: rk, aead: aead}, nil
 }
 
 // HashToken is the keyed hash under which codes and tokens are stored
@@ -68,6 +73,21 @@ func (k *Keys) HashToken(token string) []byte { return mac(k.tokenKey, token) }
 // HashBrowser is the keyed hash of a browser cookie, which binds a login flow
 // to the browser that started it.
 func (k *Keys) HashBrowser(id string) []byte { return mac(k.browserKey, id) }
+
+// RefreshTokenTag is the tag that makes a refresh token verifiable: an
+// HMAC-SHA256 of body (the token's family and nonce) in base64url. Only
+// Sigil can make it, so a token whose tag checks is one Sigil issued, and
+// presenting such a token that is no longer its family's current one is
+// reuse of a real token rather than a guess (RFC 9700 section 4.14.2).
+func (k *Keys) RefreshTokenTag(body string) string {
+	return base64.RawURLEncoding.EncodeToString(mac(k.refreshKey, body))
+}
+
+// CheckRefreshTokenTag reports, in constant time, whether tag is
+// RefreshTokenTag(body).
+func (k *Keys) CheckRefreshTokenTag(body, tag string) bool {
+	return hmac.Equal([]byte(tag), []byte(k.RefreshTokenTag(body)))
+}
 
 func mac(key []byte, s string) []byte {
 	h := hmac.New(sha256.New, key)

@@ -122,3 +122,33 @@ func (sd Shutdown) wait(failed <-chan listenerFailure) error {
 		return fmt.Errorf("%s listener stopped: %w", f.name, f.err)
 	}
 }
+
+// Address is where one listener is to listen, and the setting that named
+// it, for the error when it cannot.
+type Address struct {
+	// Name is the listener's name ("public", "admin").
+	Name string
+	// Setting is the flag that gave Addr ("--public-addr").
+	Setting string
+	Addr    string
+}
+
+// Listen opens a TCP listener on each address, all or none: if one cannot
+// listen (the port is taken, the address is not this host's, no
+// permission), those already open are closed and the error names the
+// listener, the setting and the address, so that a node never starts with
+// half its listeners and the operator sees which address to fix.
+func Listen(addrs []Address) ([]net.Listener, error) {
+	var lns []net.Listener
+	for _, a := range addrs {
+		ln, err := net.Listen("tcp", a.Addr)
+		if err != nil {
+			for _, open := range lns {
+				open.Close()
+			}
+			return nil, fmt.Errorf("the %s listener cannot start on %s %s: %w", a.Name, a.Setting, a.Addr, err)
+		}
+		lns = append(lns, ln)
+	}
+	return lns, nil
+}

@@ -136,3 +136,50 @@ func TestRunShutdownTimeout(t *testing.T) {
 		t.Fatal("Run did not return after its timeout")
 	}
 }
+
+// TestListenAllOrNone: when the second address cannot be listened on, the
+// first listener is closed again and the error names the listener, the
+// setting and the address.
+func TestListenAllOrNone(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	freeAddr := free.Addr().String()
+	free.Close()
+
+	lns, err := Listen([]Address{
+		{Name: "public", Setting: "--public-addr", Addr: freeAddr},
+		{Name: "admin", Setting: "--admin-addr", Addr: taken.Addr().String()},
+	})
+	if err == nil {
+		for _, ln := range lns {
+			ln.Close()
+		}
+		t.Fatal("Listen succeeded on a taken address")
+	}
+	for _, want := range []string{"admin listener", "--admin-addr", taken.Addr().String()} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+	// The public address was let go: it can be listened on again.
+	again, err := net.Listen("tcp", freeAddr)
+	if err != nil {
+		t.Fatalf("the public listener was left open after the admin one failed: %v", err)
+	}
+	again.Close()
+
+	lns, err = Listen([]Address{{Name: "public", Setting: "--public-addr", Addr: "127.0.0.1:0"}, {Name: "admin", Setting: "--admin-addr", Addr: "127.0.0.1:0"}})
+	if err != nil || len(lns) != 2 {
+		t.Fatalf("Listen on two free addresses = %v, %v", lns, err)
+	}
+	for _, ln := range lns {
+		ln.Close()
+	}
+}

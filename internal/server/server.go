@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sigil-oidc/sigil/internal/account"
+	"github.com/sigil-oidc/sigil/internal/admission"
 	"github.com/sigil-oidc/sigil/internal/login"
 	"github.com/sigil-oidc/sigil/internal/oauth"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
@@ -38,6 +39,10 @@ type Public struct {
 	// Limits are the rate limits in front of the authorization, login,
 	// token and WebFinger endpoints; nil limits nothing.
 	Limits *ratelimit.Limits
+	// Admission bounds the requests served at once by each class of
+	// expensive endpoint, behind the rate limits (so one source cannot
+	// take every place); nil admits everything.
+	Admission *admission.Controller
 }
 
 // Handler returns the public listener's handler. The routes read as a table
@@ -101,10 +106,37 @@ func (s *Public) Handler() http.Handler {
 		mux.HandleFunc("GET /demo", func(w http.ResponseWriter, r *http.Request) { s.page(w, web.PageDemo, demo) })
 		mux.HandleFunc("GET /demo/callback", func(w http.ResponseWriter, r *http.Request) { s.page(w, web.PageDemoCallback, demo) })
 	}
+	// The issuer's root URL is a small page that says what this server is
+	// (people open it, from the banner or a token's iss); every other
+	// unknown path stays a JSON 404 for API clients.
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		s.page(w, web.PageHome, web.HomePage{Issuer: p.Endpoint(""), Demo: s.Demo != nil})
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint("There is nothing at %s; see /.well-known/openid-configuration for the endpoints.", r.URL.Path))
 	})
-	return Middleware(s.Limits.Handler(mux), p.Log)
+	h := Middleware(s.Limits.Handler(s.Admission.Handler(mux)), p.Log)
+	if p.Issuer != nil && p.Issuer.Scheme == "https" {
+		h = strictTransportSecurity(h)
+	}
+	return h
+}
+
+// hstsValue is the Strict-Transport-Security of an https issuer (RFC 6797
+// section 6.1): two years, the host and its subdomains. An identity
+// provider is never meant to be reached over plain http, and a first
+// request that was would be the one an attacker on the path rewrites.
+const hstsValue = "max-age=63072000; includeSubDomains"
+
+// strictTransportSecurity sends hstsValue on every response of h, errors,
+// refusals and pages alike. It is only used under an https issuer: a
+// browser ignores the header on plain http (RFC 6797 section 8.1), and a
+// development issuer on http://127.0.0.1 must not pin the loopback host.
+func strictTransportSecurity(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", hstsValue)
+		h.ServeHTTP(w, r)
+	})
 }
 
 func (s *Public) page(w http.ResponseWriter, name string, data any) {

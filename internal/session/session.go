@@ -19,12 +19,22 @@ import (
 	"github.com/sigil-oidc/sigil/internal/secret"
 )
 
-// Cookie names. The browser cookie binds login flows to this browser; the
-// session cookie remembers a completed sign-in.
+// Cookie names under an http issuer. The browser cookie binds login flows
+// to this browser; the session cookie remembers a completed sign-in. Under
+// an https issuer each carries HostPrefix (see Cookies.Name).
 const (
 	BrowserCookie = "sigil_browser"
 	SessionCookie = "sigil_session"
 )
+
+// HostPrefix starts the name of every cookie Sigil sets under an https
+// issuer. A browser accepts a __Host- cookie only when it is Secure, has
+// Path=/ and no Domain, and it never lets a sibling or parent domain, nor
+// plain http, set one of that name (RFC 6265bis section 4.1.3.2), so a
+// neighbour on the same site cannot plant a browser binding or a session.
+// Under http (development on 127.0.0.1) browsers refuse such cookies, so
+// the plain names are kept there.
+const HostPrefix = "__Host-"
 
 // Session is one completed sign-in of a person in one browser.
 type Session struct {
@@ -39,7 +49,8 @@ type Session struct {
 }
 
 // Cookies reads and writes the cookies. Secure is set when the issuer is
-// https, so the development issuer on http://127.0.0.1 works too.
+// https, so the development issuer on http://127.0.0.1 works too; it also
+// selects the __Host- names (Name).
 type Cookies struct {
 	Keys     *secret.Keys
 	Secure   bool
@@ -51,9 +62,18 @@ const sealPurpose = "session"
 // ErrNoSession reports that the browser has no valid session.
 var ErrNoSession = errors.New("no session")
 
+// Name is the name of the cookie called base ("sigil_session"): with
+// HostPrefix under https, as is under http.
+func (c *Cookies) Name(base string) string {
+	if c.Secure {
+		return HostPrefix + base
+	}
+	return base
+}
+
 // Read returns the browser's session, or ErrNoSession.
 func (c *Cookies) Read(r *http.Request, now time.Time) (Session, error) {
-	ck, err := r.Cookie(SessionCookie)
+	ck, err := r.Cookie(c.Name(SessionCookie))
 	if err != nil {
 		return Session{}, ErrNoSession
 	}
@@ -70,31 +90,31 @@ func (c *Cookies) Write(w http.ResponseWriter, s Session, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, c.cookie(SessionCookie, v, int(c.Lifetime/time.Second)))
+	http.SetCookie(w, c.cookie(c.Name(SessionCookie), v, int(c.Lifetime/time.Second)))
 	return nil
 }
 
 // Clear removes the session cookie (logout).
 func (c *Cookies) Clear(w http.ResponseWriter) {
-	http.SetCookie(w, c.cookie(SessionCookie, "", -1))
+	http.SetCookie(w, c.cookie(c.Name(SessionCookie), "", -1))
 }
 
 // Browser returns the browser binding id, creating and setting one when the
 // browser has none. Flows store only its keyed hash.
 func (c *Cookies) Browser(w http.ResponseWriter, r *http.Request) string {
-	if ck, err := r.Cookie(BrowserCookie); err == nil && len(ck.Value) >= 43 {
+	if ck, err := r.Cookie(c.Name(BrowserCookie)); err == nil && len(ck.Value) >= 43 {
 		return ck.Value
 	}
 	id := secret.RandomString(32)
 	// A browser id outlives any one flow; a year keeps it stable.
-	http.SetCookie(w, c.cookie(BrowserCookie, id, 365*24*3600))
+	http.SetCookie(w, c.cookie(c.Name(BrowserCookie), id, 365*24*3600))
 	return id
 }
 
 // BrowserHash returns the keyed hash of the request's browser cookie, or nil
 // when it has none.
 func (c *Cookies) BrowserHash(r *http.Request) []byte {
-	ck, err := r.Cookie(BrowserCookie)
+	ck, err := r.Cookie(c.Name(BrowserCookie))
 	if err != nil || ck.Value == "" {
 		return nil
 	}
@@ -104,7 +124,8 @@ func (c *Cookies) BrowserHash(r *http.Request) []byte {
 func (c *Cookies) cookie(name, value string, maxAge int) *http.Cookie {
 	// SameSite=Lax: the cookies travel on the top-level navigation back from
 	// the relying party to the authorization endpoint, but not on cross-site
-	// subrequests, which with the JSON-only login API closes CSRF.
+	// subrequests, which with the JSON-only login API closes CSRF. Path=/
+	// and no Domain, as a __Host- name requires.
 	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: c.Secure, SameSite: http.SameSiteLaxMode}
 }

@@ -92,3 +92,56 @@ func TestCSRF(t *testing.T) {
 		}
 	}
 }
+
+// TestHostPrefixUnderHTTPS: under https every cookie is a __Host- cookie
+// (Secure, Path=/, no Domain; RFC 6265bis section 4.1.3.2), and only that
+// name is read, so a plain-named cookie planted by a sibling domain or over
+// http binds nothing; under http the plain names are kept, since browsers
+// refuse __Host- cookies that are not Secure.
+func TestHostPrefixUnderHTTPS(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0).UTC()
+	for _, secure := range []bool{true, false} {
+		c := cookies(t)
+		c.Secure = secure
+		want := map[string]string{BrowserCookie: BrowserCookie, SessionCookie: SessionCookie}
+		if secure {
+			want = map[string]string{BrowserCookie: "__Host-sigil_browser", SessionCookie: "__Host-sigil_session"}
+		}
+		rec := httptest.NewRecorder()
+		id := c.Browser(rec, httptest.NewRequest("GET", "/", nil))
+		if err := c.Write(rec, Session{ID: "s1", Subject: "alice.crypto"}, now); err != nil {
+			t.Fatal(err)
+		}
+		set := rec.Result().Cookies()
+		if len(set) != 2 || set[0].Name != want[BrowserCookie] || set[1].Name != want[SessionCookie] {
+			t.Fatalf("secure=%v: cookies %v, want %v", secure, set, want)
+		}
+		for _, ck := range set {
+			if ck.Secure != secure || ck.Path != "/" || ck.Domain != "" {
+				t.Errorf("secure=%v: cookie %+v", secure, ck)
+			}
+		}
+		req := httptest.NewRequest("GET", "/", nil)
+		for _, ck := range set {
+			req.AddCookie(ck)
+		}
+		if !bytes.Equal(c.BrowserHash(req), c.Keys.HashBrowser(id)) {
+			t.Errorf("secure=%v: the browser cookie set is not read back", secure)
+		}
+		if _, err := c.Read(req, now); err != nil {
+			t.Errorf("secure=%v: the session cookie set is not read back: %v", secure, err)
+		}
+		if !secure {
+			continue
+		}
+		planted := httptest.NewRequest("GET", "/", nil)
+		planted.AddCookie(&http.Cookie{Name: BrowserCookie, Value: id})
+		planted.AddCookie(&http.Cookie{Name: SessionCookie, Value: set[1].Value})
+		if c.BrowserHash(planted) != nil {
+			t.Error("under https a plain sigil_browser cookie was read")
+		}
+		if _, err := c.Read(planted, now); err != ErrNoSession {
+			t.Errorf("under https a plain sigil_session cookie was read: %v", err)
+		}
+	}
+}

@@ -1,10 +1,16 @@
 package siwe
 
 import (
+	"bytes"
+	"encoding/hex"
 	"errors"
+	"math/big"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ethereum/go-ethereum/accounts"
+	"github.com/ethereum/go-ethereum/crypto"
 )
 
 // FuzzParse checks that Parse never panics and that whatever it accepts is
@@ -31,6 +37,18 @@ func FuzzParse(f *testing.F) {
 		"\n\n\n\n",
 		headerSuffix,
 		"0000-01-01T00:00:00+01:00",
+		// Invalid UTF-8, NUL, a lone CR, Unicode line separators and
+		// a huge statement and resource.
+		strings.Replace(lwuText, "I consent", "I \xff\xfe consent", 1),
+		strings.Replace(lwuText, "I consent", "I\x00consent", 1),
+		strings.Replace(lwuText, "\n", "\r", 3),
+		strings.Replace(lwuText, "I consent", "I\u2028consent\u0085", 1),
+		strings.Replace(lwuText, "I consent", strings.Repeat("I consent ", 2000), 1),
+		lwuText + "\nResources:\n- https://example.com/" + strings.Repeat("a", 5000),
+		strings.Replace(lwuText, "Chain ID: 1", "Chain ID: 99999999999999999999", 1),
+		strings.Replace(lwuText, "Chain ID: 1", "Chain ID: 01", 1),
+		strings.Replace(lwuText, "Chain ID: 1", "Chain ID: -1", 1),
+		strings.Replace(lwuText, "Version: 1", "Version: 1\nVersion: 1", 1),
 	}
 	for _, s := range seeds {
 		f.Add(s)
@@ -56,6 +74,62 @@ func FuzzParse(f *testing.F) {
 		}
 		if again := m2.String(); again != canon {
 			t.Fatalf("String is not stable: %q then %q", canon, again)
+		}
+	})
+}
+
+// FuzzVerifySignature feeds VerifySignature the signature a browser posts
+// to /login/verify, over any message, for the address of a fixed key. It
+// must never panic; every failure that is the signature's fault wraps
+// ErrInvalidSignature; and it accepts nothing but the one signature the key
+// makes for that message (RFC 6979 makes it deterministic), written with
+// or without 0x and with v as 27/28 or 0/1: no high-s twin (EIP-2), no
+// other encoding.
+func FuzzVerifySignature(f *testing.F) {
+	key, err := crypto.ToECDSA(crypto.Keccak256([]byte("sigil siwe fuzz key")))
+	if err != nil {
+		f.Fatal(err)
+	}
+	addr := crypto.PubkeyToAddress(key.PublicKey).Hex()
+	sign := func(msg string) []byte {
+		sig, err := crypto.Sign(accounts.TextHash([]byte(msg)), key)
+		if err != nil {
+			f.Fatal(err)
+		}
+		return sig
+	}
+	for _, msg := range []string{lwuText, "", "h\xe9llo \xff", strings.Repeat("x", 5000)} {
+		sig := sign(msg)
+		v27 := append(bytes.Clone(sig[:64]), sig[64]+27)
+		f.Add(msg, "0x"+hex.EncodeToString(v27))
+		f.Add(msg, hex.EncodeToString(v27))
+		f.Add(msg, "0X"+strings.ToUpper(hex.EncodeToString(sig)))
+		f.Add(msg+" ", "0x"+hex.EncodeToString(v27))
+		// The high-s twin: (r, N-s) with the other recovery id.
+		s := new(big.Int).Sub(secp256k1N, new(big.Int).SetBytes(sig[32:64]))
+		twin := append(append(bytes.Clone(sig[:32]), s.FillBytes(make([]byte, 32))...), (sig[64]^1)+27)
+		f.Add(msg, "0x"+hex.EncodeToString(twin))
+		f.Add(msg, "0x"+hex.EncodeToString(v27)+"00")
+		f.Add(msg, "0x"+hex.EncodeToString(v27[:64]))
+	}
+	f.Add(lwuText, "0x"+strings.Repeat("0", 130))
+	f.Add(lwuText, "0x"+strings.Repeat("f", 130))
+	f.Add(lwuText, "0x"+strings.Repeat("g", 130))
+	f.Add(lwuText, "0x"+strings.Repeat("1", 129))
+	f.Add(lwuText, "")
+
+	f.Fuzz(func(t *testing.T, msg, signature string) {
+		err := VerifySignature(msg, signature, addr)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidSignature) {
+				t.Fatalf("error %v does not wrap ErrInvalidSignature", err)
+			}
+			return
+		}
+		want := sign(msg)
+		got, derr := decodeSignature(signature)
+		if derr != nil || !bytes.Equal(got, want) {
+			t.Fatalf("accepted %q for %q; the key's signature is %x", signature, msg, want)
 		}
 	})
 }

@@ -20,19 +20,29 @@ type Backend interface {
 	// Migrate applies the embedded migrations that are missing and returns
 	// their versions; it is safe to run from several processes at once.
 	Migrate(ctx context.Context) ([]int64, error)
-	// Ready reports whether the database answers and its schema is the one
-	// this binary needs.
+	// Ready reports whether the database answers, holds the schema this
+	// binary needs and takes a write (a one-row UPSERT into the health
+	// table, bounded to about a second): a locked, read-only, corrupt or
+	// full database is not ready. Callers run it at most about once a
+	// second (server.Health caches its result).
 	Ready(ctx context.Context) error
 	// Statements counts the SQL statements sent (see sqlstore).
 	Statements() uint64
+	// PoolSize is the most connections the store opens at once, for
+	// sizing admission control (package admission).
+	PoolSize() int
 }
 
-// Options tunes a PostgreSQL connection pool; a zero field takes the
-// default documented on postgres.Options. SQLite ignores them.
+// Options tunes a PostgreSQL connection pool (a zero field takes the
+// default documented on postgres.Options; SQLite ignores them), and the
+// SQLite integrity check at open.
 type Options struct {
 	MaxConns         int
 	StatementTimeout time.Duration
 	ConnMaxLifetime  time.Duration
+	// SQLiteSkipIntegrityCheck skips PRAGMA quick_check when a SQLite
+	// database opens (sqlite.Options).
+	SQLiteSkipIntegrityCheck bool
 }
 
 // IsPostgres reports whether dsn names PostgreSQL (postgres:// or
@@ -47,13 +57,13 @@ func IsPostgres(dsn string) bool {
 func Open(ctx context.Context, dsn string, opts Options) (Backend, error) {
 	// Each branch returns a nil Backend on error, never a typed nil.
 	if IsPostgres(dsn) {
-		st, err := postgres.Open(ctx, dsn, postgres.Options(opts))
+		st, err := postgres.Open(ctx, dsn, postgres.Options{MaxConns: opts.MaxConns, StatementTimeout: opts.StatementTimeout, ConnMaxLifetime: opts.ConnMaxLifetime})
 		if err != nil {
 			return nil, err
 		}
 		return st, nil
 	}
-	st, err := sqlite.Open(dsn)
+	st, err := sqlite.OpenWith(dsn, sqlite.Options{SkipIntegrityCheck: opts.SQLiteSkipIntegrityCheck})
 	if err != nil {
 		return nil, err
 	}

@@ -52,6 +52,31 @@ type Result struct {
 	TargetPerSecond float64 `json:"target_per_second,omitempty"`
 	FirstError      string  `json:"first_error,omitempty"`
 	Note            string  `json:"note,omitempty"`
+	// Overload is what the overload scenario counts besides; nil for the
+	// others.
+	Overload *Overload `json:"overload,omitempty"`
+}
+
+// Overload is the outcome of the overload scenario: whole flows at many
+// times the concurrency of the peak, against admission control. The
+// Result's Requests and PerSecond count completed flows, its percentiles
+// the admitted requests (every answer but a refusal), and its Errors the
+// other errors and connection resets.
+type Overload struct {
+	// PeakPerSecond is flows-api's rate in the same run (the peak the
+	// completed flows are compared with); 0 when it was not run.
+	PeakPerSecond float64 `json:"peak_per_second,omitempty"`
+	// AdmittedRequests are the requests answered as a flow expects.
+	AdmittedRequests int `json:"admitted_requests"`
+	// RefusedFlows are the flows one of whose requests was refused.
+	RefusedFlows int `json:"refused_flows"`
+	// Refusals counts the refused requests by status ("503"): a 503 with
+	// Retry-After and temporarily_unavailable.
+	Refusals map[string]int `json:"refusals"`
+	// OtherErrors are answers neither expected nor a proper refusal (any
+	// other 5xx among them); Resets the connections reset or cut short.
+	OtherErrors int `json:"other_errors"`
+	Resets      int `json:"connection_resets"`
 }
 
 // StepCount is how many SQL statements one step of a flow sent.
@@ -275,6 +300,11 @@ func Markdown(run *Run) string {
 			p("\n")
 		}
 		for _, r := range s.Load.Scenarios {
+			if r.Overload != nil {
+				writeOverload(&b, r)
+			}
+		}
+		for _, r := range s.Load.Scenarios {
 			if r.FirstError != "" {
 				p("- %s: first error: `%s`\n", r.Name, oneLine(r.FirstError))
 			}
@@ -368,6 +398,30 @@ func writeStatements(b *strings.Builder, st *Statements) {
 		b.WriteString("\n")
 	}
 	fmt.Fprintf(b, "\n`GET /userinfo` alone: %d statement(s).\n", st.Userinfo)
+}
+
+// writeOverload says in one paragraph what the overload scenario r
+// measured against the issue's bar: completed flows at least 80% of the
+// peak, p99 of admitted requests under 100 ms, every refusal a proper 503,
+// no other error and no reset.
+func writeOverload(b *strings.Builder, r Result) {
+	o := r.Overload
+	share := "no flows-api peak in this run"
+	if o.PeakPerSecond > 0 {
+		share = fmt.Sprintf("%.0f%% of the flows-api peak of %s/s", 100*r.PerSecond/o.PeakPerSecond, thousands(o.PeakPerSecond))
+	}
+	refusals := make([]string, 0, len(o.Refusals))
+	for status, n := range o.Refusals {
+		refusals = append(refusals, fmt.Sprintf("%s × %s", thousands(float64(n)), status))
+	}
+	sort.Strings(refusals)
+	if len(refusals) == 0 {
+		refusals = append(refusals, "none")
+	}
+	fmt.Fprintf(b, "- %s: %d workers: %s completed flows/s (%s); p99 of the %s admitted requests %.2f ms; "+
+		"%s flows refused (requests refused: %s); %d other errors, %d connection resets.\n",
+		r.Name, r.Concurrency, thousands(r.PerSecond), share, thousands(float64(o.AdmittedRequests)), r.P99ms,
+		thousands(float64(o.RefusedFlows)), strings.Join(refusals, ", "), o.OtherErrors, o.Resets)
 }
 
 func writeSoak(b *strings.Builder, s *Soak) {

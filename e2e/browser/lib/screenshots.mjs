@@ -20,13 +20,15 @@ export async function prepare() {
 
 /**
  * shot renders page (checking that nothing overflows the window sideways)
- * and, when updating, saves it as docs/screenshots/name.
+ * and, when updating, saves it as docs/screenshots/name. fullPage false
+ * captures the window only (a modal dialog's backdrop covers the window,
+ * not the whole page).
  */
-export async function shot(page, name) {
+export async function shot(page, name, { fullPage = true } = {}) {
   await page.mouse.move(0, 0); // no hover effect where the last click was
   await page.evaluate(() => document.fonts.ready);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than the window`);
-  const png = await page.screenshot({ fullPage: true, animations: 'disabled', caret: 'hide', path: UPDATE ? path.join(DIR, name) : undefined });
+  const png = await page.screenshot({ fullPage, animations: 'disabled', caret: 'hide', path: UPDATE ? path.join(DIR, name) : undefined });
   assert.ok(png.length > 5000, `${name}: the screenshot is nearly empty`);
 }

@@ -81,21 +81,41 @@ test('sigil serve --dev: /demo signs in as alice.crypto with the development wal
   assert.match(await box.getByRole('heading').innerText(), /for local testing only, never use with real funds/);
   await page.locator('#devwallet-address').filter({ hasText: address }).waitFor();
   assert.equal(await page.getByRole('textbox', { name: 'Your domain' }).inputValue(), 'alice.crypto');
+  // Focus starts in the domain field.
+  assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'domain');
   await page.getByRole('button', { name: 'Continue', exact: true }).click();
 
-  // The development wallet is the only one announced, so the page may sign
-  // with it directly, or list it to choose from.
-  const consent = expectConsentPage(page, sigil.issuer).then(() => 'consent');
-  consent.catch(() => {});
+  // The real steps: the development wallet is listed as a choice (it is
+  // the only wallet) and nothing is signed before the person chooses it.
+  await page.getByRole('heading', { name: 'Step 2 of 3 Choose your wallet' }).waitFor();
   const devWallet = page.getByRole('button', { name: 'Sigil development wallet' });
-  const choice = devWallet.waitFor().then(() => 'choice');
-  choice.catch(() => {});
-  const first = await Promise.race([consent, choice]);
-  if (first === 'choice') {
-    assert.equal(await page.locator('#wallet-list li').count(), 1, 'only the development wallet is listed');
-    await devWallet.click();
-    await consent;
+  await devWallet.waitFor();
+  assert.equal(await page.locator('#wallet-list li').count(), 1, 'only the development wallet is listed');
+  assert.match(page.url(), /\/login\?flow=/);
+  await shot(page, 'demo-wallet-choice.png');
+  await devWallet.click();
+
+  // It asks in the page, as a wallet's pop-up does: declining first...
+  await page.getByRole('heading', { name: 'Step 3 of 3 Sign the message' }).waitFor();
+  const prompt = page.getByRole('dialog', { name: 'Signature request' });
+  await prompt.waitFor();
+  assert.match(await prompt.locator('pre').innerText(), /Request ID: /);
+  assert.equal(await page.locator('#sign').innerText(), 'Waiting for your wallet…');
+  assert.ok(await page.locator('#sign').isDisabled());
+  await shot(page, 'demo-signature-request.png', { fullPage: false });
+  await prompt.getByRole('button', { name: 'Decline' }).click();
+  await page.locator('#error').getByText('You declined the signature request.').waitFor();
+  assert.match(page.url(), /\/login\?flow=/);
+
+  // ...then signing.
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await prompt.getByRole('button', { name: 'Sign', exact: true }).click();
+  await expectConsentPage(page, sigil.issuer);
+  // The demo asks for everything the demo domain's records can fill.
+  for (const name of ['email:optional', 'profile:optional', 'social:optional']) {
+    await page.locator(`input[name="scope"][value="${name}"]`).waitFor();
   }
+  await shot(page, 'demo-consent.png');
 
   const back = navigatedTo(page, (u) => u.origin === sigil.issuer && u.pathname === '/demo/callback');
   await allow(page);
@@ -114,6 +134,28 @@ test('sigil serve --dev: /demo signs in as alice.crypto with the development wal
   const userinfo = await shownJSON(page, 'UserInfo response');
   assert.equal(userinfo.sub, 'alice.crypto');
   assert.equal(userinfo.wallet_address, address);
+  // The demo domain's records fill every claim the demo asked for.
+  const expected = {
+    email: 'alice@example.com',
+    email_verified: false,
+    name: 'Alice Liddell',
+    picture: `${sigil.issuer}/static/img/demo-avatar.svg`,
+    website: 'https://example.com/alice',
+    location: 'Oxford, England',
+    bio: 'Curious. Follows white rabbits.',
+    phone_number: '+44 20 7946 0958',
+    twitter: 'alice',
+    discord: 'alice.liddell',
+    telegram: 'alice_liddell',
+    reddit: 'alice_liddell',
+    youtube: 'aliceliddell',
+  };
+  for (const [claim, value] of Object.entries(expected)) {
+    assert.deepEqual(claims[claim], value, `ID token claim ${claim}`);
+    assert.deepEqual(userinfo[claim], value, `UserInfo claim ${claim}`);
+  }
+  // The avatar is served by Sigil itself.
+  assert.equal((await page.request.get(claims.picture)).status(), 200);
   const tokens = await shownJSON(page, 'Token response');
   assert.equal(tokens.token_type.toLowerCase(), 'bearer');
   assert.equal(await page.locator('#error').innerText(), '');
@@ -121,7 +163,57 @@ test('sigil serve --dev: /demo signs in as alice.crypto with the development wal
   assert.equal(new URL(page.url()).search, '');
   await shot(page, 'demo-callback.png');
 
+  // A reload shows the same result and says the sign-in already finished;
+  // never state_mismatch.
+  await page.reload();
+  await page.getByText('This sign-in already finished.').waitFor();
+  assert.equal(await page.locator('#error').innerText(), '');
+  assert.equal((await shownJSON(page, 'ID token claims')).sub, 'alice.crypto');
+  await page.getByRole('status').filter({ hasText: 'Signed in as alice.crypto.' }).waitFor();
+  await shot(page, 'demo-callback-reloaded.png');
+
+  // Back after signing in: Sigil's consent page of the finished flow says
+  // so and leads back to the demo (its client_uri).
+  await page.goBack();
+  await page.waitForURL((u) => u.pathname === '/consent');
+  await page.getByRole('heading', { level: 1, name: 'This sign-in is already finished' }).waitFor();
+  assert.match(await page.locator('main').innerText(), /You signed in to Sigil demo as alice\.crypto\./);
+  const backLink = page.getByRole('link', { name: 'Back to Sigil demo' });
+  assert.equal(await backLink.getAttribute('href'), `${sigil.issuer}/demo`);
+  await shot(page, 'flow-finished.png');
+  await backLink.click();
+  await page.getByRole('heading', { level: 1, name: 'Sigil demo application' }).waitFor();
+
+  // "Sign in again" on the result page starts a new sign-in.
+  await page.goto(`${sigil.issuer}/demo/callback`);
+  await page.getByText('This sign-in already finished.').waitFor();
+  const again = page.waitForRequest((r) => r.url().startsWith(`${sigil.issuer}/oauth2/auth?`));
+  await page.getByRole('button', { name: 'Sign in again' }).click();
+  const second = new URL((await again).url()).searchParams;
+  assert.equal(second.get('login_hint'), 'alice.crypto');
+  assert.notEqual(second.get('state'), auth.get('state'));
+
   assert.deepEqual(consoleErrors, [], 'browser console errors');
   assert.deepEqual(cspViolations, [], 'Content-Security-Policy violations');
   assertNoOutsideRequests(outside);
+});
+
+test("sigil serve --dev: the issuer's root URL says what the server is", { timeout: 60_000 }, async (t) => {
+  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'en-US', timezoneId: 'UTC' });
+  const { consoleErrors, cspViolations } = await guardContext(t, context, { logs: () => sigil.logs() });
+  const page = await context.newPage();
+  const resp = await page.goto(`${sigil.issuer}/`);
+  assert.equal(resp.status(), 200);
+  await page.getByRole('heading', { level: 1, name: 'Sigil' }).waitFor();
+  assert.match(await page.locator('main').innerText(), /OpenID Connect provider/);
+  assert.equal(await page.getByRole('link', { name: '/.well-known/openid-configuration' }).getAttribute('href'), `${sigil.issuer}/.well-known/openid-configuration`);
+  assert.equal(await page.getByRole('link', { name: 'The demo application' }).getAttribute('href'), `${sigil.issuer}/demo`);
+  await shot(page, 'home.png');
+
+  // Other unknown paths stay JSON for API clients.
+  const other = await page.request.get(`${sigil.issuer}/no-such-path`);
+  assert.equal(other.status(), 404);
+  assert.equal((await other.json()).error, 'not_found');
+  assert.deepEqual(consoleErrors, [], 'browser console errors');
+  assert.deepEqual(cspViolations, [], 'Content-Security-Policy violations');
 });

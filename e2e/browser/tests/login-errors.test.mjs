@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { alertText, enterDomain, finishRedirectLogin, shortAddress, startRedirectLogin } from '../lib/flows.mjs';
+import { alertText, backAtRP, enterDomain, finishRedirectLogin, shortAddress, startRedirectLogin } from '../lib/flows.mjs';
 import { setup } from '../lib/harness.mjs';
 
 let world;
@@ -101,8 +101,13 @@ test('a flow opened in another browser: an error page, no way back to the app', 
   assert.equal(resp.status(), 403);
   await other.page.getByRole('heading', { level: 1, name: 'Sign-in could not continue' }).waitFor();
   const body = await other.page.locator('main').innerText();
-  assert.match(body, /Error 403 · Forbidden · request_forbidden/);
-  assert.match(body, /This sign-in flow belongs to another browser \(or cookies are blocked\); start again from the application\./);
+  // What happened and what to do come first; the code, status and the
+  // specification's text are small print for support.
+  const hint = body.indexOf('This sign-in flow belongs to another browser (or cookies are blocked); start again from the application.');
+  const support = body.indexOf('Details for support: request_forbidden · HTTP 403 Forbidden');
+  const spec = body.indexOf('The request is not allowed.');
+  assert.ok(hint >= 0 && hint < support && support < spec, `hint at ${hint}, support at ${support}, spec text at ${spec}:\n${body}`);
+  assert.match(body, /request [0-9a-f]{16}/, 'the request id is shown for support');
   assert.equal(await other.page.locator(`a[href^="${world.rp.origin}"]`).count(), 0, 'the error page links to the app');
   // The flow still works in its own browser.
   await enterDomain(page, 'alice.crypto');
@@ -110,20 +115,49 @@ test('a flow opened in another browser: an error page, no way back to the app', 
   assert.equal(res.error, undefined, `loginCallback rejected: ${res.error}`);
 });
 
-test('an unknown flow and a finished flow: error pages that say why', { timeout: 90_000 }, async (t) => {
+test('Back after signing in, and an old login link: the sign-in is finished, with a way back to the app', { timeout: 90_000 }, async (t) => {
   const { page } = await open(t);
   const loginURL = page.url();
   await enterDomain(page, 'alice.crypto');
   const res = await finishRedirectLogin(world, page);
   assert.equal(res.error, undefined, `loginCallback rejected: ${res.error}`);
 
-  // Back to the finished flow's login page.
-  let resp = await page.goto(loginURL);
-  assert.equal(resp.status(), 400);
-  await page.getByRole('heading', { level: 1, name: 'Sign-in could not continue' }).waitFor();
-  assert.match(await page.locator('main').innerText(), /This sign-in flow is already finished \(\w+\); start again from the application\./);
+  // The Back button from the app lands on the finished flow's consent page.
+  await page.goBack();
+  await page.waitForURL((u) => u.origin === world.issuer && u.pathname === '/consent');
+  await page.getByRole('heading', { level: 1, name: 'This sign-in is already finished' }).waitFor();
+  const main = await page.locator('main').innerText();
+  assert.match(main, /You signed in to Test RP as alice\.crypto\./);
+  assert.doesNotMatch(main, /invalid_request|missing a required parameter/);
+  // Test RP registered no client_uri: the way back is its redirect URI's origin.
+  const back = page.getByRole('link', { name: 'Back to Test RP' });
+  assert.equal(await back.getAttribute('href'), `${world.rp.origin}/`);
 
-  resp = await page.goto(`${world.issuer}/login?flow=no-such-flow`);
+  // The finished flow's login page says the same.
+  const resp = await page.goto(loginURL);
+  assert.equal(resp.status(), 200);
+  await page.getByRole('heading', { level: 1, name: 'This sign-in is already finished' }).waitFor();
+  await back.click();
+  await page.waitForURL((u) => u.origin === world.rp.origin);
+});
+
+test('an unknown flow: an error page that says why', { timeout: 90_000 }, async (t) => {
+  const { page } = await world.context(t);
+  const resp = await page.goto(`${world.issuer}/login?flow=no-such-flow`);
   assert.equal(resp.status(), 404);
-  assert.match(await page.locator('main').innerText(), /There is no sign-in flow "no-such-flow"; start again from the application\./);
+  await page.getByRole('heading', { level: 1, name: 'Sign-in could not continue' }).waitFor();
+  assert.match(await page.locator('main').innerText(), /There is no sign-in flow 'no-such-flow'; start again from the application\./);
+});
+
+test('a declined sign-in: coming back says so and leads back to the app', { timeout: 90_000 }, async (t) => {
+  const { page } = await open(t, {}, {});
+  await enterDomain(page, 'alice.crypto');
+  await page.waitForURL((u) => u.pathname === '/consent');
+  const consentURL = page.url();
+  const back = backAtRP(world, page);
+  await page.getByRole('button', { name: 'Deny', exact: true }).click();
+  await back;
+  await page.goto(consentURL);
+  await page.getByRole('heading', { level: 1, name: 'You declined this sign-in' }).waitFor();
+  await page.getByRole('link', { name: 'Back to Test RP' }).waitFor();
 });

@@ -10,6 +10,13 @@
 //	    records:
 //	      crypto.ETH.address: "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 //	      profile.name: "Alice"
+//	  bob.polygon:
+//	    owner: "0x..."
+//	    chain_id: 137
+//
+// chain_id, optional, is the EIP-155 chain where the owner account lives,
+// which the sign-in message names (EIP-4361); it is 1 (Ethereum mainnet)
+// when left out.
 //
 // Names and owners are normalized on load (package domains), so the file
 // may use any case; a mistake in it is reported with the file, line and
@@ -32,6 +39,7 @@ import (
 
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/domains"
+	"github.com/sigil-oidc/sigil/internal/yamlpos"
 )
 
 // file is the YAML document.
@@ -43,7 +51,12 @@ type file struct {
 type entry struct {
 	Owner   string            `yaml:"owner"`
 	Records map[string]string `yaml:"records,omitempty"`
+	ChainID int64             `yaml:"chain_id,omitempty"`
 }
+
+// DefaultChainID is the chain of a domain whose entry names none: Ethereum
+// mainnet.
+const DefaultChainID = 1
 
 // outFile and outEntry are file and entry as Write writes them.
 type outFile struct {
@@ -53,6 +66,7 @@ type outFile struct {
 type outEntry struct {
 	Owner   quoted            `yaml:"owner"`
 	Records map[string]quoted `yaml:"records,omitempty"`
+	ChainID int64             `yaml:"chain_id,omitempty"`
 }
 
 // quoted is a string written in double quotes. An unquoted 0x... is a
@@ -75,6 +89,8 @@ type Registry struct {
 var (
 	_ sigil.DomainResolver  = (*Registry)(nil)
 	_ sigil.ReverseResolver = (*Registry)(nil)
+	_ domains.FreshResolver = (*Registry)(nil)
+	_ domains.OwnerResolver = (*Registry)(nil)
 )
 
 // Load reads the registry file at path. Every name is normalized with
@@ -101,7 +117,7 @@ func Load(path string) (*Registry, error) {
 		if errors.As(err, &te) {
 			return nil, fmt.Errorf("static registry %s: %s", path, describe(te))
 		}
-		return nil, fmt.Errorf("static registry %s: %w", path, err)
+		return nil, fmt.Errorf("static registry %s: %w", path, yamlpos.Locate(data, err))
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
@@ -111,7 +127,7 @@ func Load(path string) (*Registry, error) {
 	// Decode again as a node tree, for the order and line of each domain.
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("static registry %s: %w", path, err)
+		return nil, fmt.Errorf("static registry %s: %w", path, yamlpos.Locate(data, err))
 	}
 	type at struct {
 		name string
@@ -151,7 +167,7 @@ func Load(path string) (*Registry, error) {
 		if !ok {
 			return nil, fmt.Errorf("static registry %s: domain %q could not be read", where, a.name)
 		}
-		d, err := normalize(a.name, e.Owner, e.Records)
+		d, err := normalize(a.name, e.Owner, e.Records, e.ChainID)
 		if err != nil {
 			return nil, fmt.Errorf("static registry %s: %w", where, err)
 		}
@@ -182,7 +198,7 @@ func describe(te *yaml.TypeError) string {
 		if key, ok := strings.CutSuffix(rest, " not found in type static.file"); ok {
 			msgs[i] = fmt.Sprintf("%s: unknown top-level key %q (the only one is \"domains\")", line, key)
 		} else if key, ok := strings.CutSuffix(rest, " not found in type static.entry"); ok {
-			msgs[i] = fmt.Sprintf("%s: unknown key %q in a domain (allowed: \"owner\", \"records\")", line, key)
+			msgs[i] = fmt.Sprintf("%s: unknown key %q in a domain (allowed: \"owner\", \"records\", \"chain_id\")", line, key)
 		}
 	}
 	return strings.Join(msgs, "; ")
@@ -197,7 +213,7 @@ func New(domains map[string]sigil.Domain) (*Registry, error) {
 	seen := make(map[string]string, len(domains))
 	for _, key := range slices.Sorted(maps.Keys(domains)) {
 		in := domains[key]
-		d, err := normalize(key, in.Owner, in.Records)
+		d, err := normalize(key, in.Owner, in.Records, in.ChainID)
 		if err != nil {
 			return nil, fmt.Errorf("static registry: %w", err)
 		}
@@ -221,8 +237,9 @@ func New(domains map[string]sigil.Domain) (*Registry, error) {
 func normalizeName(name string) (string, error) { return domains.NormalizeName(name) }
 
 // normalize validates one domain and returns it in canonical form with a
-// private, non-nil copy of its records.
-func normalize(name, owner string, records map[string]string) (sigil.Domain, error) {
+// private, non-nil copy of its records and its chain id (DefaultChainID
+// for 0).
+func normalize(name, owner string, records map[string]string, chainID int64) (sigil.Domain, error) {
 	n, err := domains.NormalizeName(name)
 	if err != nil {
 		return sigil.Domain{}, err
@@ -234,6 +251,12 @@ func normalize(name, owner string, records map[string]string) (sigil.Domain, err
 	if err != nil {
 		return sigil.Domain{}, fmt.Errorf("domain %q: owner: %w", name, err)
 	}
+	switch {
+	case chainID == 0:
+		chainID = DefaultChainID
+	case chainID < 0:
+		return sigil.Domain{}, fmt.Errorf("domain %q: chain_id %d is not a positive EIP-155 chain id", name, chainID)
+	}
 	recs := make(map[string]string, len(records))
 	for k, v := range records {
 		if k == "" {
@@ -241,7 +264,7 @@ func normalize(name, owner string, records map[string]string) (sigil.Domain, err
 		}
 		recs[k] = v
 	}
-	return sigil.Domain{Name: n, Owner: o, Records: recs}, nil
+	return sigil.Domain{Name: n, Owner: o, Records: recs, ChainID: chainID}, nil
 }
 
 // Resolve returns the domain called name, after normalizing name. A name
@@ -261,6 +284,23 @@ func (r *Registry) Resolve(_ context.Context, name string) (sigil.Domain, error)
 	return d, nil
 }
 
+// ResolveFresh is Resolve (domains.FreshResolver): the registry has no
+// cache to read past, it changes only when the file is loaded again.
+func (r *Registry) ResolveFresh(ctx context.Context, name string) (sigil.Domain, error) {
+	return r.Resolve(ctx, name)
+}
+
+// Owner returns the owner of name as Resolve would (domains.OwnerResolver),
+// without copying the records; a name in canonical form (a stored subject)
+// costs one map look-up.
+func (r *Registry) Owner(ctx context.Context, name string) (string, error) {
+	if d, ok := r.domains[name]; ok {
+		return d.Owner, nil
+	}
+	d, err := r.Resolve(ctx, name)
+	return d.Owner, err
+}
+
 // Names returns the normalized names of all domains, sorted. The slice is a
 // fresh copy.
 func (r *Registry) Names() []string { return slices.Clone(r.names) }
@@ -278,6 +318,9 @@ func Write(path string, domains map[string]sigil.Domain) error {
 	f := outFile{Domains: make(map[string]outEntry, len(r.domains))}
 	for n, d := range r.domains {
 		e := outEntry{Owner: quoted(d.Owner)}
+		if d.ChainID != DefaultChainID {
+			e.ChainID = d.ChainID
+		}
 		if len(d.Records) > 0 {
 			e.Records = make(map[string]quoted, len(d.Records))
 			for k, v := range d.Records {

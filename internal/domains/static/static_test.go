@@ -39,6 +39,7 @@ func TestLoadValidFile(t *testing.T) {
 			"crypto.ETH.address": alice,
 			"profile.name":       "Alice",
 		},
+		ChainID: DefaultChainID, // the file names none
 	}
 	if !reflect.DeepEqual(d, want) {
 		t.Errorf("Resolve = %+v, want %+v", d, want)
@@ -329,5 +330,76 @@ func TestReverseListsOwnedDomains(t *testing.T) {
 	}
 	if _, err := r.Reverse(context.Background(), "nope"); err == nil {
 		t.Fatal("a malformed address must fail")
+	}
+}
+
+// TestOwnerAndResolveFresh: the registry answers the owner alone and a
+// "fresh" look-up exactly as Resolve does, for any spelling of the name.
+func TestOwnerAndResolveFresh(t *testing.T) {
+	r, err := Load("testdata/registry.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, name := range []string{"alice.crypto", " Alice.Crypto "} {
+		if o, err := r.Owner(ctx, name); err != nil || o != alice {
+			t.Errorf("Owner(%q) = %s, %v; want %s", name, o, err, alice)
+		}
+		d, err := r.ResolveFresh(ctx, name)
+		if err != nil || d.Owner != alice || d.Name != "alice.crypto" {
+			t.Errorf("ResolveFresh(%q) = %+v, %v", name, d, err)
+		}
+	}
+	if _, err := r.Owner(ctx, "nobody.crypto"); !errors.Is(err, sigil.ErrDomainNotFound) {
+		t.Errorf("Owner of an unknown name: %v, want ErrDomainNotFound", err)
+	}
+	if _, err := r.ResolveFresh(ctx, "nobody.crypto"); !errors.Is(err, sigil.ErrDomainNotFound) {
+		t.Errorf("ResolveFresh of an unknown name: %v, want ErrDomainNotFound", err)
+	}
+}
+
+// TestChainID: an entry's optional chain_id names the chain where its owner
+// lives (EIP-4361's Chain ID); left out it is 1, and a negative one is
+// refused with the file and line. Write keeps it, and leaves the default
+// out.
+func TestChainID(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "domains.yaml")
+	yaml := "domains:\n  alice.crypto:\n    owner: \"" + alice + "\"\n  bob.polygon:\n    owner: \"" + bob + "\"\n    chain_id: 137\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]int64{"alice.crypto": 1, "bob.polygon": 137} {
+		if d, err := r.Resolve(context.Background(), name); err != nil || d.ChainID != want {
+			t.Errorf("Resolve(%s) = %+v, %v; want chain id %d", name, d, err, want)
+		}
+	}
+
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("domains:\n  alice.crypto:\n    owner: \""+alice+"\"\n    chain_id: -5\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(bad); err == nil || !strings.Contains(err.Error(), "chain_id -5") || !strings.Contains(err.Error(), "bad.yaml:2") {
+		t.Errorf("negative chain_id: %v, want an error naming it and the line", err)
+	}
+
+	out := filepath.Join(dir, "out.yaml")
+	if err := Write(out, map[string]sigil.Domain{"alice.crypto": {Owner: alice}, "bob.polygon": {Owner: bob, ChainID: 137}}); err != nil {
+		t.Fatal(err)
+	}
+	written, _ := os.ReadFile(out)
+	if n := strings.Count(string(written), "chain_id"); n != 1 {
+		t.Errorf("the written file has %d chain_id keys, want 1 (the default left out):\n%s", n, written)
+	}
+	again, err := Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := again.Resolve(context.Background(), "bob.polygon"); d.ChainID != 137 {
+		t.Errorf("chain id after Write and Load: %d, want 137", d.ChainID)
 	}
 }

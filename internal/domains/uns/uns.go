@@ -34,7 +34,9 @@
 // and the reverse records of an address are cached too, for CacheTTL, each
 // in its own bounded cache, so a stream of bad signatures or of reverse
 // look-ups costs the RPC provider one call per owner or address and TTL,
-// not one per request. Errors are not cached. The package logs nothing;
+// not one per request. Errors are not cached. ResolveFresh reads past the
+// cache (and refreshes it), for the one check that must see a transfer at
+// once: the sign-in's last ownership check. The package logs nothing;
 // callers log the errors it returns.
 package uns
 
@@ -189,6 +191,8 @@ var (
 	_ sigil.DomainResolver  = (*Resolver)(nil)
 	_ sigil.ReverseResolver = (*Resolver)(nil)
 	_ sigil.ContractWallets = (*Resolver)(nil)
+	_ domains.FreshResolver = (*Resolver)(nil)
+	_ domains.OwnerResolver = (*Resolver)(nil)
 )
 
 // network is a dialled Network.
@@ -197,6 +201,9 @@ type network struct {
 	layer  string // "L1" or "L2"
 	client *ethclient.Client
 	reader common.Address
+	// chainID is the network's EIP-155 chain id once eth_chainId answered
+	// (see Resolver.chainID); 0 until then.
+	chainID atomic.Int64
 }
 
 // codeKey names an address on one network, for the eth_getCode cache.
@@ -325,31 +332,87 @@ func (r *Resolver) Resolve(ctx context.Context, name string) (sigil.Domain, erro
 	return d, nil
 }
 
+// ResolveFresh is Resolve past the cache (domains.FreshResolver): it
+// always reads the chain, and the answer replaces what the cache held for
+// name, found or not, so the look-ups after it see it too. Concurrent
+// ResolveFresh calls for one name share one pair of eth_calls, as Resolve's
+// do; they never share a Resolve look-up, which may have started before
+// what the caller needs to see (a transfer) was mined. The sign-in's last
+// ownership check uses it: with Resolve, a domain transferred after its
+// answer was cached would still let its previous owner sign in for up to
+// Config.CacheTTL.
+func (r *Resolver) ResolveFresh(ctx context.Context, name string) (sigil.Domain, error) {
+	a, err := r.resolveWith(ctx, name, true)
+	if err != nil {
+		return sigil.Domain{}, err
+	}
+	d := a.domain
+	d.Records = maps.Clone(d.Records)
+	return d, nil
+}
+
+// Owner returns the owner of name as Resolve would (domains.OwnerResolver),
+// without copying the records. A name already in canonical form (as a
+// stored subject is) is looked up in the cache before it is normalized
+// again, so a cached answer costs one map look-up: userinfo and
+// introspection ask this on every call.
+func (r *Resolver) Owner(ctx context.Context, name string) (string, error) {
+	if a, ok := r.answers.Get(name, r.now()); ok {
+		return a.domain.Owner, nil
+	}
+	a, err := r.resolve(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	return a.domain.Owner, nil
+}
+
 // resolve is Resolve, also reporting which network the owner was read from.
 func (r *Resolver) resolve(ctx context.Context, name string) (answer, error) {
+	return r.resolveWith(ctx, name, false)
+}
+
+// freshFlight prefixes the singleflight key of a ResolveFresh look-up, so
+// that fresh and cached look-ups of one name never share a flight. No
+// normalized name contains a space.
+const freshFlight = "fresh "
+
+// resolveWith is resolve; fresh skips the cache (ResolveFresh).
+func (r *Resolver) resolveWith(ctx context.Context, name string, fresh bool) (answer, error) {
 	n, err := domains.NormalizeName(name)
 	if err != nil {
 		return answer{}, fmt.Errorf("uns: %w: %w", sigil.ErrDomainNotFound, err)
 	}
-	if a, ok := r.cached(n); ok {
+	key := n
+	if fresh {
+		key = freshFlight + n
+	} else if a, ok := r.cached(n); ok {
 		return a, a.err(n)
 	}
 	// The look-up runs without the caller's cancellation: other callers
 	// may be waiting for it, and each of its calls has its own timeout. A
 	// caller that gives up stops waiting; the look-up still fills the cache.
-	ch := r.flights.DoChan(n, func() (any, error) {
+	ch := r.flights.DoChan(key, func() (any, error) {
 		// A look-up that finished between this caller's cache miss and
-		// its joining the flight has filled the cache: use that.
-		if a, ok := r.cached(n); ok {
-			return a, nil
+		// its joining the flight has filled the cache: use that (never
+		// for a fresh look-up, which is asked not to).
+		if !fresh {
+			if a, ok := r.cached(n); ok {
+				return a, nil
+			}
 		}
 		a, err := r.lookup(context.WithoutCancel(ctx), n)
 		if err != nil {
 			return nil, err
 		}
+		// Each answer replaces the other kind, so that a fresh look-up
+		// that finds a domain gone (or newly minted) is what the cache
+		// answers next.
 		if a.found {
+			r.missing.Remove(n)
 			r.answers.Add(n, a, r.now(), r.foundTTL)
 		} else {
+			r.answers.Remove(n)
 			r.missing.Add(n, struct{}{}, r.now(), r.missingTTL)
 		}
 		return a, nil
@@ -417,7 +480,7 @@ func (r *Resolver) lookup(ctx context.Context, name string) (answer, error) {
 			return answer{}, res.err
 		}
 		if res.data.Owner != (common.Address{}) {
-			return r.found(name, r.l2, res.data), nil
+			return r.found(ctx, name, r.l2, res.data)
 		}
 	}
 	res := <-l1
@@ -427,11 +490,16 @@ func (r *Resolver) lookup(ctx context.Context, name string) (answer, error) {
 	if res.data.Owner == (common.Address{}) {
 		return answer{}, nil
 	}
-	return r.found(name, r.l1, res.data), nil
+	return r.found(ctx, name, r.l1, res.data)
 }
 
-// found builds the answer for a domain whose owner was read from on.
-func (r *Resolver) found(name string, on *network, d GetDataOutput) answer {
+// found builds the answer for a domain whose owner was read from on,
+// including on's chain id: the owner account lives there.
+func (r *Resolver) found(ctx context.Context, name string, on *network, d GetDataOutput) (answer, error) {
+	chainID, err := r.chainID(ctx, on)
+	if err != nil {
+		return answer{}, err
+	}
 	records := make(map[string]string, len(r.keys))
 	for i, k := range r.keys {
 		// ProxyReader returns no values at all for a token it does not
@@ -442,9 +510,33 @@ func (r *Resolver) found(name string, on *network, d GetDataOutput) answer {
 	}
 	return answer{
 		found:  true,
-		domain: sigil.Domain{Name: name, Owner: d.Owner.Hex(), Records: records},
+		domain: sigil.Domain{Name: name, Owner: d.Owner.Hex(), Records: records, ChainID: chainID},
 		on:     on,
+	}, nil
+}
+
+// chainID returns the EIP-155 chain id of n: asked once with eth_chainId,
+// then kept, since an RPC URL serves one chain for the life of the process.
+// It is read from the node rather than configured, so that it names the
+// chain whose state Sigil actually read (EIP-4361: the chain where the
+// account lives). Like New, it is lazy: the first look-up on n pays for
+// it. That call is not counted by Calls, which counts the per-look-up
+// calls the caches are there to save.
+func (r *Resolver) chainID(ctx context.Context, n *network) (int64, error) {
+	if id := n.chainID.Load(); id != 0 {
+		return id, nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	id, err := n.client.ChainID(ctx)
+	if err != nil {
+		return 0, n.unavailable("eth_chainId", err)
+	}
+	if !id.IsInt64() || id.Sign() <= 0 {
+		return 0, n.unavailable("eth_chainId", fmt.Errorf("chain id %s is not a positive 64-bit integer", id))
+	}
+	n.chainID.Store(id.Int64())
+	return id.Int64(), nil
 }
 
 // errNoContract reports an empty eth_call reply: no contract at the address

@@ -437,8 +437,10 @@ func TestResolveCoalesces(t *testing.T) {
 	if got := r.Calls(); got != 2 {
 		t.Errorf("Calls = %d for %d concurrent Resolve, want 2 (one per network)", got, n)
 	}
-	if got := p.requests.Load(); got != 2 {
-		t.Errorf("the RPC server saw %d requests, want 2", got)
+	// One getData per network, and the eth_chainId asked once of the
+	// network that answered (Resolver.chainID).
+	if got := p.requests.Load(); got != 3 {
+		t.Errorf("the RPC server saw %d requests, want 3", got)
 	}
 }
 

@@ -170,10 +170,30 @@ func (s *Store) Migrate(ctx context.Context) ([]int64, error) {
 	return schema.Up(ctx, db)
 }
 
-// Ready reports whether the database answers within two seconds and holds
-// at least the schema this binary needs: a node that is not Ready must not
-// take traffic.
-func (s *Store) Ready(ctx context.Context) error { return schema.Ready(ctx, s.db) }
+// Ready reports whether the database answers within two seconds, holds at
+// least the schema this binary needs, and takes a write within a second: a
+// node that is not Ready must not take traffic. The write (one row of the
+// health table, migration 9, updated in place) fails on a read-only
+// standby after a failover, a full disk or a lock held too long; ctx's
+// deadline makes pgx cancel it on the server. The caller bounds how often
+// it runs (server.Health, once a second).
+func (s *Store) Ready(ctx context.Context) error {
+	if err := schema.Ready(ctx, s.db); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if _, err := s.db.ExecContext(ctx, healthUpsert, time.Now().Unix()); err != nil {
+		return fmt.Errorf("postgres: not ready: the database takes no write: %w", err)
+	}
+	return nil
+}
+
+// healthUpsert is Ready's write: one row, updated in place.
+const healthUpsert = "INSERT INTO health (id, checked_at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at"
+
+// PoolSize is the most connections the store opens at once.
+func (s *Store) PoolSize() int { return s.db.Stats().MaxOpenConnections }
 
 // Version reads the schema's version: the newest migration applied, 0
 // before the first.

@@ -146,3 +146,27 @@ func TestOpenBadDSN(t *testing.T) {
 		t.Fatalf("Open(bad DSN): %v", err)
 	}
 }
+
+// TestMigrateWithRows upgrades a PostgreSQL database that holds rows from
+// every older schema version to the newest (storetest.MigrateWithRows).
+func TestMigrateWithRows(t *testing.T) {
+	storetest.MigrateWithRows(t, allVersions(t), func(t *testing.T) storetest.OldDatabase {
+		st := openOn(t, pgtest.NewDatabase(t), Options{})
+		return storetest.OldDatabase{
+			Store: st,
+			UpTo: func(ctx context.Context, version int64) error {
+				p, err := schema.Provider(st.db)
+				if err != nil {
+					return err
+				}
+				_, err = p.UpTo(ctx, version)
+				return err
+			},
+			Exec: func(ctx context.Context, query string) error {
+				_, err := st.db.ExecContext(ctx, query)
+				return err
+			},
+			Blob: func(b []byte) string { return fmt.Sprintf(`'\x%x'::bytea`, b) },
+		}
+	})
+}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -91,24 +92,46 @@ var shorthands = map[string][]string{
 type Store struct {
 	*sqlstore.Store
 	db *sql.DB
+	// probe is the readiness probe's own pool of one connection, opened
+	// afresh for every probe (see Ready); db itself for an in-memory
+	// database, which exists only in db's connection.
+	probe *sql.DB
 	// lockPath is the file Migrate locks, "" for an in-memory database.
 	lockPath string
+	// dir is the directory of the database file, whose free space Ready
+	// checks; "" for an in-memory database.
+	dir string
 }
 
-// Open opens the SQLite database named by dsn: a file path ("sigil.db") or
-// a URI ("file:sigil.db?mode=rwc"), with or without the driver's query
+// Options are the choices of OpenWith.
+type Options struct {
+	// SkipIntegrityCheck skips PRAGMA quick_check at open, which reads the
+	// whole file: for a database so large that the check would hold up
+	// every start.
+	SkipIntegrityCheck bool
+}
+
+// Open is OpenWith with the default options: the integrity check runs.
+func Open(dsn string) (*Store, error) { return OpenWith(dsn, Options{}) }
+
+// OpenWith opens the SQLite database named by dsn: a file path ("sigil.db")
+// or a URI ("file:sigil.db?mode=rwc"), with or without the driver's query
 // parameters. It adds the pragmas Sigil relies on (WAL, busy_timeout 5000ms,
 // foreign_keys, synchronous NORMAL) as _pragma parameters, leaving any the
-// DSN already sets, and checks that the database opens. The schema is not
-// touched: call Migrate.
-func Open(dsn string) (*Store, error) {
+// DSN already sets, checks that the database opens and, unless
+// opts.SkipIntegrityCheck, that it passes PRAGMA quick_check: a file a
+// crash, a bad disk or a copy made while it was written has corrupted is
+// refused at start, naming the file, rather than served until a request
+// reaches the broken page. The schema is not touched: call Migrate.
+func OpenWith(dsn string, opts Options) (*Store, error) {
 	full, err := withPragmas(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: dsn: %w", err)
 	}
+	name := filePath(dsn)
 	db, err := sql.Open("sqlite", full)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open: %w", err)
+		return nil, fmt.Errorf("sqlite: open %s: %w", name, err)
 	}
 	// Writers queue in database/sql rather than busy-wait in SQLite, and
 	// connections, which run the pragmas when opened, are kept. An
@@ -121,10 +144,65 @@ func Open(dsn string) (*Store, error) {
 	db.SetMaxIdleConns(n)
 	if err := db.PingContext(context.Background()); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlite: open: %w", err)
+		return nil, fmt.Errorf("sqlite: open %s: %w", name, err)
 	}
-	return &Store{Store: sqlstore.New(db, Dialect), db: db, lockPath: lockPath(dsn)}, nil
+	if !opts.SkipIntegrityCheck && !inMemory(dsn) {
+		if err := quickCheck(db); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("sqlite: %s: %w; restore it from a backup (or, to serve it as it is, start with --sqlite-skip-integrity-check)", name, err)
+		}
+	}
+	st := &Store{Store: sqlstore.New(db, Dialect), db: db, probe: db, lockPath: lockPath(dsn)}
+	if !inMemory(dsn) {
+		st.dir = filepath.Dir(name)
+		if st.probe, err = sql.Open("sqlite", full); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("sqlite: open %s: %w", name, err)
+		}
+		st.probe.SetMaxOpenConns(1)
+		st.probe.SetMaxIdleConns(0)
+	}
+	return st, nil
 }
+
+// quickCheck runs PRAGMA quick_check (the B-tree structure, without the
+// slower index-content checks of integrity_check) and returns its first
+// findings as an error.
+func quickCheck(db *sql.DB) error {
+	rows, err := db.QueryContext(context.Background(), "PRAGMA quick_check(5)")
+	if err != nil {
+		return fmt.Errorf("the database file is corrupt or unreadable (PRAGMA quick_check: %w)", err)
+	}
+	defer rows.Close()
+	var found []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return fmt.Errorf("the database file is corrupt or unreadable (PRAGMA quick_check: %w)", err)
+		}
+		if line != "ok" {
+			found = append(found, line)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("the database file is corrupt or unreadable (PRAGMA quick_check: %w)", err)
+	}
+	if len(found) > 0 {
+		return fmt.Errorf("the database file is corrupt (PRAGMA quick_check: %s)", strings.Join(found, "; "))
+	}
+	return nil
+}
+
+// Close closes the store and the readiness probe's pool.
+func (s *Store) Close() error {
+	if s.probe != s.db {
+		s.probe.Close()
+	}
+	return s.Store.Close()
+}
+
+// PoolSize is the most connections the store opens at once.
+func (s *Store) PoolSize() int { return s.db.Stats().MaxOpenConnections }
 
 // Migrate brings the schema up to date with the embedded migrations and
 // returns the versions it applied (none when another process got there
@@ -150,9 +228,62 @@ func (s *Store) Migrate(ctx context.Context) ([]int64, error) {
 	return schema.Up(ctx, s.db)
 }
 
-// Ready reports whether the database answers within two seconds and holds
-// at least the schema this binary needs.
-func (s *Store) Ready(ctx context.Context) error { return schema.Ready(ctx, s.db) }
+// Ready reports whether the database answers within two seconds, holds at
+// least the schema this binary needs, and takes a write within
+// probeTimeout.
+//
+// Reads alone would pass on a database that cannot serve a sign-in: in WAL
+// mode readers go on while another process holds the write lock, and a
+// full disk or a read-only file fails only writes. So the probe writes one
+// row (health, migration 9) on a connection of its own, opened for the
+// probe and closed after it: it waits for the write lock at most
+// probeTimeout (its own busy_timeout, not the pool's 5 s), it never
+// queues behind the pool's busy connections, and it reads the file's
+// header and schema afresh, so a file damaged under a running node is
+// seen. The caller bounds how often it runs (server.Health, once a second).
+func (s *Store) Ready(ctx context.Context) error {
+	if err := schema.Ready(ctx, s.db); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*probeTimeout)
+	defer cancel()
+	conn, err := s.probe.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: not ready: %w", err)
+	}
+	defer conn.Close()
+	if s.probe != s.db { // a connection of the probe's own
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", probeTimeout.Milliseconds())); err != nil {
+			return fmt.Errorf("sqlite: not ready: %w", err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, healthUpsert, time.Now().Unix()); err != nil {
+		return fmt.Errorf("sqlite: not ready: the database takes no write: %w", err)
+	}
+	// A write can succeed on a full disk: the WAL reuses the space of
+	// frames already checkpointed. So the free space is read too (one
+	// statfs), against what a checkpoint of a full WAL needs and then some.
+	if free, ok := freeBytes(s.dir); ok && s.dir != "" && free < MinFreeBytes {
+		return fmt.Errorf("sqlite: not ready: the file system holding %s has %d bytes free, less than %d", s.dir, free, MinFreeBytes)
+	}
+	return nil
+}
+
+// MinFreeBytes is the free space below which a SQLite node is not ready:
+// 16 MiB, four times what checkpointing a full WAL (1000 pages of 4 KiB,
+// SQLite's automatic checkpoint) may need, so a node leaves the load
+// balancer before its writes start failing.
+const MinFreeBytes = 16 << 20
+
+// probeTimeout bounds how long Ready's write waits for SQLite's write
+// lock: a node whose database stays locked longer than this by another
+// process (a backup, a long migration, a stuck job) is not ready. Sigil's
+// own writes hold the lock for milliseconds.
+const probeTimeout = time.Second
+
+// healthUpsert is Ready's write: one row, updated in place, so the table
+// never grows.
+const healthUpsert = "INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at"
 
 // Version reads the schema's version: the newest migration applied, 0
 // before the first.
@@ -164,6 +295,11 @@ func lockPath(dsn string) string {
 	if inMemory(dsn) {
 		return ""
 	}
+	return filePath(dsn) + ".migrate-lock"
+}
+
+// filePath is the file dsn names, for messages and the lock file.
+func filePath(dsn string) string {
 	path, _, _ := strings.Cut(dsn, "?")
 	if rest, ok := strings.CutPrefix(path, "file:"); ok {
 		path = rest
@@ -172,7 +308,7 @@ func lockPath(dsn string) string {
 			path = strings.TrimPrefix(path, "//")
 		}
 	}
-	return path + ".migrate-lock"
+	return path
 }
 
 // withPragmas puts the _pragma parameters the DSN lacks in front of its own

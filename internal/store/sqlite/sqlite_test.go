@@ -237,3 +237,31 @@ func TestInMemory(t *testing.T) {
 		return st
 	})
 }
+
+// TestMigrateWithRows upgrades a SQLite file that holds rows from every
+// older schema version to the newest (storetest.MigrateWithRows).
+func TestMigrateWithRows(t *testing.T) {
+	storetest.MigrateWithRows(t, allVersions(t), func(t *testing.T) storetest.OldDatabase {
+		st, err := Open(filepath.Join(t.TempDir(), "sigil.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return storetest.OldDatabase{
+			Store: st,
+			UpTo: func(ctx context.Context, version int64) error {
+				p, err := schema.Provider(st.db)
+				if err != nil {
+					return err
+				}
+				_, err = p.UpTo(ctx, version)
+				return err
+			},
+			Exec: func(ctx context.Context, query string) error {
+				_, err := st.db.ExecContext(ctx, query)
+				return err
+			},
+			Blob: func(b []byte) string { return fmt.Sprintf("X'%x'", b) },
+		}
+	})
+}

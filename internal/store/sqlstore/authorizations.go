@@ -144,8 +144,11 @@ func (s *Store) ResumeAuthorization(ctx context.Context, id string, browserHash 
 // The same UPDATE stores the first refresh token when ex carries one: its
 // family, hash and expiry are all set or all empty. When it matches nothing,
 // a second UPDATE revokes the authorization if its code was already
-// exchanged (a replay, RFC 9700 section 4.5): from then on its access token
-// no longer reads and its refresh token no longer refreshes.
+// exchanged (a replay, RFC 9700 section 4.5) and the replay comes from the
+// code's own client, proven (revokeReplayed): from then on its access token
+// no longer reads and its refresh token no longer refreshes. A used code
+// presented by anyone else is ErrNotFound and changes nothing, so that
+// nobody can revoke another client's grant with a code they saw.
 func (s *Store) ExchangeCode(ctx context.Context, ex sigil.CodeExchange, now time.Time) (*sigil.Authorization, error) {
 	if len(ex.AccessTokenHash) == 0 || ex.AccessTokenExpiresAt.IsZero() {
 		return nil, fmt.Errorf("%s: exchange code: access token hash and expiry are required", s.dialect.Name)
@@ -171,7 +174,7 @@ func (s *Store) ExchangeCode(ctx context.Context, ex sigil.CodeExchange, now tim
 	}
 
 	var id string
-	err = s.queryRow(ctx, s.q.revokeReplayed, ex.CodeHash).Scan(&id)
+	err = s.queryRow(ctx, s.q.revokeReplayed, ex.CodeHash, ex.ClientID, ex.S256Challenge, ex.PlainChallenge).Scan(&id)
 	switch {
 	case err == nil:
 		return nil, fmt.Errorf("%s: code of authorization %q replayed, authorization revoked: %w", s.dialect.Name, id, sigil.ErrConflict)
@@ -211,6 +214,9 @@ func (s *Store) RefreshAuthorization(ctx context.Context, ex sigil.RefreshExchan
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, s.writeErr("refresh", err)
+	}
+	if ex.Unproven {
+		return nil, fmt.Errorf("%s: refresh token: %w", s.dialect.Name, sigil.ErrNotFound)
 	}
 
 	var id string

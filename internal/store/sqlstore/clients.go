@@ -94,6 +94,7 @@ func clientArgs(c *sigil.Client) []any {
 		c.RequirePKCE, c.IDTokenSignedResponseAlg, c.UserinfoSignedResponseAlg,
 		c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired,
 		c.AccessTokenStrategy, jsonList(c.Resources),
+		c.SubjectType,
 	}
 }
 
@@ -113,7 +114,8 @@ func scanClient(row scanner) (*sigil.Client, error) {
 		&c.AllowPlainPKCE, &created, &updated,
 		&c.RequirePKCE, &c.IDTokenSignedResponseAlg, &c.UserinfoSignedResponseAlg,
 		&c.BackchannelLogoutURI, &c.BackchannelLogoutSessionRequired,
-		&c.AccessTokenStrategy, &resources)
+		&c.AccessTokenStrategy, &resources,
+		&c.SubjectType)
 	if err != nil {
 		return nil, err
 	}

@@ -10,14 +10,15 @@ import (
 	"github.com/sigil-oidc/sigil"
 )
 
-// SaveConsent remembers that c.Subject granted c.Scope to c.ClientID,
-// replacing an earlier decision, in one INSERT ... ON CONFLICT DO UPDATE. An
+// SaveConsent remembers that c.Subject, owned by c.Address, granted c.Scope
+// to c.ClientID, replacing an earlier decision (also one by a previous
+// owner), in one INSERT ... ON CONFLICT DO UPDATE. An
 // unknown client is sigil.ErrNotFound.
 func (s *Store) SaveConsent(ctx context.Context, c sigil.Consent) error {
 	if c.Subject == "" {
 		return fmt.Errorf("%s: save consent: Subject is required", s.dialect.Name)
 	}
-	_, err := s.exec(ctx, s.q.saveConsent, c.ClientID, c.Subject, c.Scope.String(), millis(c.GrantedAt))
+	_, err := s.exec(ctx, s.q.saveConsent, c.ClientID, c.Subject, c.Address, c.Scope.String(), millis(c.GrantedAt))
 	if err != nil {
 		return s.writeErr("save consent", err)
 	}

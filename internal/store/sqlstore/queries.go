@@ -12,6 +12,7 @@ var clientColumns = []string{
 	"require_pkce", "id_token_signed_response_alg", "userinfo_signed_response_alg",
 	"backchannel_logout_uri", "backchannel_logout_session_required",
 	"access_token_strategy", "resources",
+	"subject_type", // migration 8
 }
 
 // authorizationColumns are the columns of the authorizations table in the
@@ -107,7 +108,7 @@ func buildQueries(d Dialect) queries {
 		getAuthorization: "SELECT " + authColsA + ", c.name, c.logo_uri, c.client_uri, c.policy_uri, c.tos_uri, cs.scope" +
 			" FROM authorizations a" +
 			" LEFT JOIN clients c ON c.id = a.client_id" +
-			" LEFT JOIN consents cs ON cs.client_id = a.client_id AND cs.subject = a.subject" +
+			" LEFT JOIN consents cs ON cs.client_id = a.client_id AND cs.subject = a.subject AND cs.address = a.address" +
 			" WHERE a.id = ?",
 		getByAccessToken: "SELECT " + authCols + " FROM authorizations" +
 			" WHERE access_token_hash = ? AND state = 'exchanged' AND access_token_expires_at > ?",
@@ -118,7 +119,8 @@ func buildQueries(d Dialect) queries {
 		challenge: transition(
 			"state = 'challenged', subject = ?, address = ?, challenge_nonce = ?, challenge_issued_at = ?, challenge_expires_at = ?",
 			"'requested', 'challenged'", "") +
-			", (SELECT cs.scope FROM consents cs WHERE cs.client_id = authorizations.client_id AND cs.subject = authorizations.subject)",
+			", (SELECT cs.scope FROM consents cs WHERE cs.client_id = authorizations.client_id" +
+			" AND cs.subject = authorizations.subject AND cs.address = authorizations.address)",
 		authenticate: transition("state = ?, "+signIn, "'challenged'",
 			" AND challenge_nonce = ? AND challenge_expires_at > ?"),
 		grant: transition("state = 'code_issued', granted_scope = ?, code_hash = ?, code_expires_at = ?",
@@ -158,16 +160,25 @@ func buildQueries(d Dialect) queries {
 			" WHERE refresh_token_hash = ? AND state = 'exchanged' AND refresh_token_expires_at > ?",
 
 		explain: "SELECT state, browser_hash, expires_at, challenge_nonce, challenge_expires_at FROM authorizations WHERE id = ?",
+		// revokeReplayed revokes only for the client the code was issued
+		// to, and only when that client proved it is the one that asked:
+		// a confidential client authenticated at the token endpoint; a
+		// public one, which anybody can name, by the code's PKCE verifier
+		// (RFC 9700 section 4.5, RFC 6749 section 10.5). Anybody else who
+		// presents a used code changes nothing.
 		revokeReplayed: "UPDATE authorizations SET state = 'revoked'" +
-			" WHERE code_hash = ? AND state IN ('exchanged', 'revoked') RETURNING id",
+			" WHERE code_hash = ? AND client_id = ? AND state IN ('exchanged', 'revoked')" +
+			" AND (code_challenge = CASE code_challenge_method WHEN 'S256' THEN ? ELSE ? END" +
+			" OR EXISTS (SELECT 1 FROM clients c WHERE c.id = authorizations.client_id AND c.token_endpoint_auth_method <> 'none'))" +
+			" RETURNING id",
 		// revokeReused matches only when the presented token is not the
 		// current one, so an expired current token revokes nothing.
 		revokeReused: "UPDATE authorizations SET state = 'revoked'" +
 			" WHERE refresh_family = ? AND client_id = ? AND state = 'exchanged' AND refresh_token_hash <> ?" +
 			" RETURNING id",
 
-		saveConsent: "INSERT INTO consents (client_id, subject, scope, granted_at) VALUES (?, ?, ?, ?)" +
-			" ON CONFLICT (client_id, subject) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",
+		saveConsent: "INSERT INTO consents (client_id, subject, address, scope, granted_at) VALUES (?, ?, ?, ?, ?)" +
+			" ON CONFLICT (client_id, subject) DO UPDATE SET address = excluded.address, scope = excluded.scope, granted_at = excluded.granted_at",
 		getConsent: "SELECT scope FROM consents WHERE client_id = ? AND subject = ?",
 		// A second key of the same generation breaks the unique constraint:
 		// that is how nodes bootstrapping at once agree on one first key.

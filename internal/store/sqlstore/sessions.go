@@ -40,12 +40,12 @@ func buildSessionQueries(d Dialect) sessionQueries {
 			" ELSE TRIM(clients || ' ' || ?) END" +
 			" WHERE id = ? AND " + sessionLive +
 			" RETURNING " + sessionColumns +
-			", (SELECT cs.scope FROM consents cs WHERE cs.client_id = ? AND cs.subject = sessions.subject)",
+			", (SELECT cs.scope FROM consents cs WHERE cs.client_id = ? AND cs.subject = sessions.subject AND cs.address = sessions.address)",
 		list:   "SELECT " + sessionColumns + " FROM sessions WHERE subject = ? AND " + sessionLive + " ORDER BY auth_time DESC, id",
 		end:    "UPDATE sessions SET ended_at = ? WHERE id = ? AND " + sessionLive + " RETURNING " + sessionColumns,
 		endAll: "UPDATE sessions SET ended_at = ? WHERE subject = ? AND " + sessionLive + " RETURNING " + sessionColumns,
 
-		listConsents:  "SELECT client_id, subject, scope, granted_at FROM consents WHERE subject = ? ORDER BY client_id",
+		listConsents:  "SELECT client_id, subject, address, scope, granted_at FROM consents WHERE subject = ? ORDER BY client_id",
 		deleteConsent: "DELETE FROM consents WHERE subject = ? AND client_id = ?",
 		// revokeGrants revokes what was issued under the consent: unused
 		// codes and tokens. Flows still in progress are left to fail on
@@ -164,7 +164,7 @@ func (s *Store) ListConsents(ctx context.Context, subject string) ([]sigil.Conse
 			scope   string
 			granted sql.NullInt64
 		)
-		if err := rows.Scan(&c.ClientID, &c.Subject, &scope, &granted); err != nil {
+		if err := rows.Scan(&c.ClientID, &c.Subject, &c.Address, &scope, &granted); err != nil {
 			return nil, fmt.Errorf("%s: list consents: %w", s.dialect.Name, err)
 		}
 		c.Scope, c.GrantedAt = sigil.ParseScopes(scope), fromMillis(granted)

@@ -79,7 +79,16 @@ func (s suite) sessionResume(t *testing.T) {
 		mustClient(t, st, id)
 	}
 	mustSession(t, st, newSession("sid-1", "alice.crypto", "rp"))
-	if err := st.SaveConsent(ctx, sigil.Consent{Subject: "alice.crypto", ClientID: "other", Scope: sigil.Scopes{"openid", "wallet"}, GrantedAt: t0}); err != nil {
+	// A consent the domain's previous owner gave is not this session's.
+	if err := st.SaveConsent(ctx, sigil.Consent{Subject: "alice.crypto", Address: "0x00000000000000000000000000000000000B0B00",
+		ClientID: "third", Scope: sigil.Scopes{"openid"}, GrantedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, remembered, err := st.ResumeSession(ctx, "sid-1", "third", t0.Add(time.Minute)); err != nil || remembered != nil {
+		t.Fatalf("ResumeSession(third) = %q, %v; want no remembered consent (a previous owner's)", remembered, err)
+	}
+	if err := st.SaveConsent(ctx, sigil.Consent{Subject: "alice.crypto", Address: newSession("", "", "").Address,
+		ClientID: "other", Scope: sigil.Scopes{"openid", "wallet"}, GrantedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
 	// Another subject's consent is not this session's.
@@ -88,8 +97,8 @@ func (s suite) sessionResume(t *testing.T) {
 	}
 	now := t0.Add(time.Hour)
 	got, remembered, err := st.ResumeSession(ctx, "sid-1", "other", now)
-	if err != nil || remembered.String() != "openid wallet" || !reflect.DeepEqual(got.Clients, []string{"rp", "other"}) {
-		t.Fatalf("ResumeSession(other) = %+v, %q, %v; want clients [rp other] and the remembered consent", got, remembered, err)
+	if err != nil || remembered.String() != "openid wallet" || !reflect.DeepEqual(got.Clients, []string{"rp", "third", "other"}) {
+		t.Fatalf("ResumeSession(other) = %+v, %q, %v; want clients [rp third other] and the remembered consent", got, remembered, err)
 	}
 	// A client already there is not added twice; a client without consent
 	// reads nil.
@@ -102,7 +111,7 @@ func (s suite) sessionResume(t *testing.T) {
 			t.Errorf("ResumeSession(third) remembered %q, want nil (the consent is bob's)", remembered)
 		}
 	}
-	if want := []string{"rp", "other", "third"}; !reflect.DeepEqual(got.Clients, want) {
+	if want := []string{"rp", "third", "other"}; !reflect.DeepEqual(got.Clients, want) {
 		t.Errorf("clients %q, want %q", got.Clients, want)
 	}
 	if stored, _ := st.GetSession(ctx, "sid-1"); !reflect.DeepEqual(stored.Clients, got.Clients) {

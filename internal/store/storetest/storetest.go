@@ -154,6 +154,7 @@ func newClient(id string) *sigil.Client {
 		BackchannelLogoutSessionRequired: true,
 		AccessTokenStrategy:              sigil.AccessTokenJWT,
 		Resources:                        []string{"https://api." + id + ".example/", "urn:example:api"},
+		SubjectType:                      sigil.SubjectPairwise,
 		CreatedAt:                        t0,
 		UpdatedAt:                        t0.Add(time.Hour),
 	}
@@ -305,14 +306,22 @@ func (s suite) authChallengeReturnsConsent(t *testing.T) {
 		t.Fatalf("without consent: %v, remembered %q", err, got.RememberedScope)
 	}
 	for _, c := range []sigil.Consent{
-		{Subject: "someone.else", ClientID: a.ClientID, Scope: sigil.Scopes{"openid", "email"}, GrantedAt: t0},
-		{Subject: ch.Subject, ClientID: a.ClientID, Scope: sigil.Scopes{"openid", "wallet"}, GrantedAt: t0},
+		{Subject: "someone.else", Address: ch.Address, ClientID: a.ClientID, Scope: sigil.Scopes{"openid", "email"}, GrantedAt: t0},
+		// The domain's previous owner agreed; its new owner has not.
+		{Subject: ch.Subject, Address: "0x000000000000000000000000000000000000D1ED", ClientID: a.ClientID, Scope: sigil.Scopes{"openid", "wallet"}, GrantedAt: t0},
 	} {
 		if err := st.SaveConsent(ctx, c); err != nil {
 			t.Fatal(err)
 		}
 	}
 	got, err = st.ChallengeAuthorization(ctx, a.ID, a.BrowserHash, challengeFor(a, 1, now), now)
+	if err != nil || got.RememberedScope != nil {
+		t.Fatalf("with a previous owner's consent: %v, remembered %q, want none", err, got.RememberedScope)
+	}
+	if err := st.SaveConsent(ctx, sigil.Consent{Subject: ch.Subject, Address: ch.Address, ClientID: a.ClientID, Scope: sigil.Scopes{"openid", "wallet"}, GrantedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = st.ChallengeAuthorization(ctx, a.ID, a.BrowserHash, challengeFor(a, 2, now), now)
 	if err != nil || got.RememberedScope.String() != "openid wallet" {
 		t.Fatalf("with consent: %v, remembered %q", err, got.RememberedScope)
 	}
@@ -679,10 +688,14 @@ func (s suite) authFilledOnRead(t *testing.T) {
 		t.Errorf("RememberedScope from another subject or client = %v", got.RememberedScope)
 	}
 	save(sigil.Consent{Subject: ch.Subject, ClientID: "rp", Scope: sigil.Scopes{"openid"}, GrantedAt: t0})
+	if got := get(); got.RememberedScope != nil {
+		t.Errorf("RememberedScope of a consent without this owner = %v", got.RememberedScope)
+	}
+	save(sigil.Consent{Subject: ch.Subject, Address: ch.Address, ClientID: "rp", Scope: sigil.Scopes{"openid"}, GrantedAt: t0})
 	if got := get(); !slices.Equal(got.RememberedScope, sigil.Scopes{"openid"}) {
 		t.Errorf("RememberedScope = %v, want [openid]", got.RememberedScope)
 	}
-	save(sigil.Consent{Subject: ch.Subject, ClientID: "rp", Scope: sigil.Scopes{"openid", "profile", "email"}, GrantedAt: t0.Add(time.Hour)})
+	save(sigil.Consent{Subject: ch.Subject, Address: ch.Address, ClientID: "rp", Scope: sigil.Scopes{"openid", "profile", "email"}, GrantedAt: t0.Add(time.Hour)})
 	if got := get(); !slices.Equal(got.RememberedScope, sigil.Scopes{"openid", "profile", "email"}) {
 		t.Errorf("RememberedScope after a second SaveConsent = %v, want it replaced", got.RememberedScope)
 	}
@@ -1194,12 +1207,44 @@ func (s suite) exchangeMismatch(t *testing.T) {
 	}
 }
 
+// exchangeReplay checks RFC 9700 section 4.5: a code presented again by
+// its own client, proven (authenticated when confidential, with the PKCE
+// verifier when public), revokes the authorization; a used code presented
+// by anyone else (another client, or the public client's id without the
+// verifier) is ErrNotFound and changes nothing, so a code seen in passing
+// cannot revoke someone else's grant.
 func (s suite) exchangeReplay(t *testing.T) {
-	for _, replayClient := range []string{"rp", "other"} {
-		t.Run("by "+replayClient, func(t *testing.T) {
-			st, a := s.setup(t)
+	for _, tc := range []struct {
+		name    string
+		public  bool // the code's client is public (token_endpoint_auth_method none)
+		mutate  func(*sigil.CodeExchange)
+		revokes bool
+	}{
+		{name: "by its confidential client", revokes: true},
+		{name: "by its confidential client with a wrong verifier", revokes: true,
+			mutate: func(ex *sigil.CodeExchange) { ex.S256Challenge, ex.PlainChallenge = s256("guess"), "guess" }},
+		{name: "by another client", mutate: func(ex *sigil.CodeExchange) { ex.ClientID = "other" }},
+		{name: "by its public client", public: true, revokes: true},
+		{name: "by its public client with a wrong verifier", public: true,
+			mutate: func(ex *sigil.CodeExchange) { ex.S256Challenge, ex.PlainChallenge = s256("guess"), "guess" }},
+		{name: "by its public client without a verifier", public: true,
+			mutate: func(ex *sigil.CodeExchange) { ex.S256Challenge, ex.PlainChallenge = "", "" }},
+		{name: "by another client with the right verifier", public: true,
+			mutate: func(ex *sigil.CodeExchange) { ex.ClientID = "other" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := s.open(t)
 			ctx := context.Background()
+			c := newClient("rp")
+			if tc.public {
+				c.TokenEndpointAuthMethod, c.SecretHash = sigil.AuthMethodNone, nil
+			}
+			if err := st.CreateClient(ctx, c); err != nil {
+				t.Fatalf("CreateClient: %v", err)
+			}
 			mustClient(t, st, "other")
+			a := newRequest("flow1", c)
+			mustCreate(t, st, a)
 			code := codeIssued(t, st, a)
 			now := exchangeNow
 			first := exchangeFor(a, code, now)
@@ -1212,11 +1257,21 @@ func (s suite) exchangeReplay(t *testing.T) {
 
 			later := now.Add(5 * time.Second)
 			second := exchangeFor(a, code, later)
-			second.ClientID = replayClient
+			if tc.mutate != nil {
+				tc.mutate(&second)
+			}
 			_, err := st.ExchangeCode(ctx, second, later)
+			_, readErr := st.GetAuthorizationByAccessToken(ctx, first.AccessTokenHash, later)
+			if !tc.revokes {
+				wantErr(t, "ExchangeCode(used code, not proven its client's)", err, sigil.ErrNotFound)
+				if readErr != nil {
+					t.Errorf("the first access token no longer reads: %v", readErr)
+				}
+				wantState(t, st, a.ID, sigil.StateExchanged)
+				return
+			}
 			wantErr(t, "replayed ExchangeCode", err, sigil.ErrConflict)
-			_, err = st.GetAuthorizationByAccessToken(ctx, first.AccessTokenHash, later)
-			wantErr(t, "GetAuthorizationByAccessToken(revoked)", err, sigil.ErrNotFound)
+			wantErr(t, "GetAuthorizationByAccessToken(revoked)", readErr, sigil.ErrNotFound)
 			_, err = st.GetAuthorizationByAccessToken(ctx, second.AccessTokenHash, later)
 			wantErr(t, "GetAuthorizationByAccessToken(replayed token)", err, sigil.ErrNotFound)
 			wantState(t, st, a.ID, sigil.StateRevoked)
@@ -1486,7 +1541,15 @@ func (s suite) refreshReuse(t *testing.T) {
 	now = now.Add(time.Second)
 	replay := refreshFor(ex.RefreshFamily, a.ClientID, 0, now)
 	replay.NewRefreshTokenHash, replay.AccessTokenHash = hash("replayed refresh"), hash("replayed access")
-	_, err := st.RefreshAuthorization(ctx, replay, now)
+	// An unproven token (one whose tag cannot be checked) that is not the
+	// current one is refused without revoking anything: it may be made up.
+	unproven := replay
+	unproven.Unproven = true
+	_, err := st.RefreshAuthorization(ctx, unproven, now)
+	wantErr(t, "RefreshAuthorization(unproven old token)", err, sigil.ErrNotFound)
+	wantState(t, st, a.ID, sigil.StateExchanged)
+
+	_, err = st.RefreshAuthorization(ctx, replay, now)
 	wantErr(t, "RefreshAuthorization(reused token)", err, sigil.ErrConflict)
 	wantState(t, st, a.ID, sigil.StateRevoked)
 

@@ -25,6 +25,34 @@ async function s256(verifier) {
   return base64url(new Uint8Array(digest));
 }
 
+/**
+ * startSignIn starts a new sign-in: fresh PKCE verifier, state and nonce,
+ * kept in sessionStorage for the callback page, then the browser goes to
+ * Sigil's authorization endpoint. domain, when given, is the login_hint.
+ */
+export async function startSignIn({ issuer, clientId, redirect, scope, domain }) {
+  const verifier = randomString(32); // 43 characters
+  const state = randomString(16); // 22 characters
+  const nonce = randomString(16);
+  const challenge = await s256(verifier);
+  sessionStorage.setItem(
+    STORAGE_PREFIX + state,
+    JSON.stringify({ verifier, nonce, issuer, clientId, redirect, startedAt: Date.now() }),
+  );
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: redirect,
+    scope,
+    state,
+    nonce,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
+  if (domain) query.set('login_hint', domain);
+  window.location.assign(`${issuer.replace(/\/+$/, '')}/oauth2/auth?${query}`);
+}
+
 function init(root) {
   const { issuer, clientId, redirect, scope } = root.dataset;
   const form = root.querySelector('#demo-form');
@@ -43,28 +71,8 @@ function init(root) {
     clearError(errorRegion);
     button.disabled = true;
     try {
-      const verifier = randomString(32); // 43 characters
-      const state = randomString(16); // 22 characters
-      const nonce = randomString(16);
-      const challenge = await s256(verifier);
-      const domain = input.value.trim().toLowerCase();
-      sessionStorage.setItem(
-        STORAGE_PREFIX + state,
-        JSON.stringify({ verifier, nonce, issuer, clientId, redirect, startedAt: Date.now() }),
-      );
-      const query = new URLSearchParams({
-        response_type: 'code',
-        client_id: clientId,
-        redirect_uri: redirect,
-        scope,
-        state,
-        nonce,
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-      });
-      if (domain) query.set('login_hint', domain);
       status.textContent = 'Going to Sigil…';
-      window.location.assign(`${issuer.replace(/\/+$/, '')}/oauth2/auth?${query}`);
+      await startSignIn({ issuer, clientId, redirect, scope, domain: input.value.trim().toLowerCase() });
     } catch (err) {
       button.disabled = false;
       showError(errorRegion, err.message || String(err), 'demo_error');

@@ -135,16 +135,46 @@ function randomUUID() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+/**
+ * askInPage shows the signature request in dialog (a <dialog> on the page,
+ * never the browser's own confirm()) and resolves true when the person
+ * signs, false when they decline or press Escape. It is what a wallet
+ * extension's pop-up does, inside the page.
+ */
+export function askInPage(dialog, text) {
+  const signButton = dialog.querySelector('#devwallet-sign');
+  const declineButton = dialog.querySelector('#devwallet-decline');
+  dialog.querySelector('#devwallet-prompt-message').textContent = text;
+  return new Promise((resolve) => {
+    const finish = (ok) => {
+      signButton.removeEventListener('click', onSign);
+      declineButton.removeEventListener('click', onDecline);
+      dialog.removeEventListener('cancel', onCancel);
+      dialog.close();
+      resolve(ok);
+    };
+    const onSign = () => finish(true);
+    const onDecline = () => finish(false);
+    const onCancel = (event) => {
+      event.preventDefault();
+      finish(false);
+    };
+    signButton.addEventListener('click', onSign);
+    declineButton.addEventListener('click', onDecline);
+    dialog.addEventListener('cancel', onCancel);
+    dialog.showModal();
+  });
+}
+
 // In the login page: install the wallet held by the development wallet box.
 if (typeof document !== 'undefined') {
   const box = document.querySelector('[data-devwallet-key]');
   if (box) {
     const addressOut = box.querySelector('#devwallet-address');
-    const confirmBox = box.querySelector('#devwallet-confirm');
+    const prompt = document.getElementById('devwallet-prompt');
     try {
       const provider = installDevWallet(box.dataset.devwalletKey, {
-        confirm: async (text) =>
-          !confirmBox || !confirmBox.checked || window.confirm(`Sigil development wallet: sign this message?\n\n${text}`),
+        confirm: prompt ? (text) => askInPage(prompt, text) : undefined,
       });
       if (addressOut) addressOut.textContent = provider.address;
     } catch (err) {

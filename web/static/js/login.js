@@ -107,6 +107,16 @@ function init(root) {
     for (const el of root.querySelectorAll(`[data-show="${name}"]`)) el.textContent = value;
   }
 
+  // fillAddress shows an address that may wrap only between its two halves
+  // (a <wbr>), as the server-rendered pages do, so that on a phone it does
+  // not break at an arbitrary character.
+  function fillAddress(name, address) {
+    const mid = 2 + Math.floor((address.length - 2) / 2);
+    for (const el of root.querySelectorAll(`[data-show="${name}"]`)) {
+      el.replaceChildren(address.slice(0, mid), document.createElement('wbr'), address.slice(mid));
+    }
+  }
+
   function report(err) {
     setStatus(status, '');
     if (err instanceof ApiError || err instanceof UiError) {
@@ -149,11 +159,12 @@ function init(root) {
     };
     messageBox.textContent = challenge.message;
     fill('domain', domain);
-    fill('owner', challenge.address);
+    fillAddress('owner', challenge.address);
     for (const el of root.querySelectorAll('[data-show="expires"]')) {
       if (challenge.expiresAt) {
         el.dateTime = challenge.expiresAt.toISOString();
-        el.textContent = challenge.expiresAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+        // In the person's own time zone, named ("05:41 PM CET").
+        el.textContent = challenge.expiresAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
       } else {
         el.textContent = 'soon';
       }
@@ -175,6 +186,9 @@ function init(root) {
   async function signIn() {
     fill('wallet', wallet.name);
     otherWalletButton.hidden = wallets.length < 2;
+    // The button is disabled while the wallet is asked; it says so rather
+    // than offering to try again.
+    signButton.textContent = 'Waiting for your wallet…';
     try {
       await signOnce();
     } catch (err) {
@@ -264,6 +278,13 @@ function init(root) {
     walletList.replaceChildren(...items);
   }
 
+  // isDevWallet tells Sigil's development wallet (under --dev) from a real
+  // one: it never opens a pop-up of its own before the page asks it to
+  // sign, so the page always lists it as a choice.
+  function isDevWallet(w) {
+    return w.rdns === 'dev.sigil.wallet' || Boolean(w.provider && w.provider.isSigilDevWallet);
+  }
+
   function noWallet() {
     return new UiError('No wallet found: install a browser wallet such as MetaMask, then press “Look for wallets again”.', 'no_wallet');
   }
@@ -279,7 +300,10 @@ function init(root) {
       await signIn();
       return;
     }
-    if (wallets.length === 1) {
+    // One real wallet is used at once: its own pop-up is the next thing
+    // the person sees. The development wallet is shown as a choice, so
+    // that the steps look as they will with a real wallet.
+    if (wallets.length === 1 && !isDevWallet(wallets[0])) {
       wallet = wallets[0];
       show('sign');
       await signIn();
@@ -290,7 +314,7 @@ function init(root) {
       show('wallet', false);
       throw noWallet();
     }
-    setStatus(status, `${wallets.length} wallets found. Choose one.`);
+    setStatus(status, wallets.length === 1 ? '1 wallet found. Choose it to sign.' : `${wallets.length} wallets found. Choose one.`);
     show('wallet');
   }
 
