@@ -548,7 +548,7 @@ func TestListenerFailureStopsTheNode(t *testing.T) {
 // stops sigil serve at start with an error naming the file and
 // --sqlite-skip-integrity-check; with that flag it starts.
 func TestCorruptSQLiteRefusesToStart(t *testing.T) {
-	in := startSigil(t)
+	in := startOnSQLite(t)
 	in.waitFor(t, "/health/ready")
 	_ = in.cmd.Process.Signal(os.Interrupt)
 	_ = in.cmd.Wait()
@@ -579,7 +579,7 @@ func TestCorruptSQLiteRefusesToStart(t *testing.T) {
 // within a few seconds, though reads would still pass, and ready again
 // once it lets go.
 func TestReadyFailsWhileSQLiteIsLocked(t *testing.T) {
-	in := startSigil(t)
+	in := startOnSQLite(t)
 	in.waitFor(t, "/health/ready")
 	db, err := sql.Open("sqlite", filepath.Join(in.DataDir, "sigil.db"))
 	if err != nil {
@@ -628,4 +628,14 @@ func mustKey(t *testing.T) *ecdsa.PrivateKey {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// startOnSQLite starts sigil serve on a SQLite file in its data dir (the
+// default) even in the suite's PostgreSQL pass, for the tests of what only
+// SQLite has.
+func startOnSQLite(t *testing.T) *instance {
+	t.Helper()
+	in := newNode(t)
+	in.DSN = filepath.Join(in.DataDir, "sigil.db")
+	return run(t, in)
 }
