@@ -80,8 +80,18 @@ func (s *Store) CreateSigningKey(ctx context.Context, k sigil.SigningKey) error 
 	return nil
 }
 
-// DeleteExpired deletes, in one DELETE, every authorization that is over by
-// cutoff: ExpiresAt, and CodeExpiresAt, AccessTokenExpiresAt and
+// cleanupBatch is how many expired authorizations one DELETE removes, and
+// cleanupPause the pause between two: a batch holds SQLite's write lock for
+// a few milliseconds, where one DELETE of a whole backlog held it for
+// hundreds, long enough for every sign-in at that moment to wait and for
+// admission control to refuse some.
+const (
+	cleanupBatch = 500
+	cleanupPause = 5 * time.Millisecond
+)
+
+// DeleteExpired deletes, in DELETEs of at most cleanupBatch rows, every
+// authorization that is over by cutoff: ExpiresAt, and CodeExpiresAt, AccessTokenExpiresAt and
 // RefreshTokenExpiresAt where set, are all before cutoff, so a live refresh
 // token keeps its authorization. Equivalently max(ExpiresAt, CodeExpiresAt,
 // AccessTokenExpiresAt, RefreshTokenExpiresAt) < cutoff, written without
@@ -89,13 +99,26 @@ func (s *Store) CreateSigningKey(ctx context.Context, k sigil.SigningKey) error 
 // NULL. It returns how many rows went.
 func (s *Store) DeleteExpired(ctx context.Context, cutoff time.Time) (int64, error) {
 	ms := cutoff.UnixMilli()
-	res, err := s.exec(ctx, s.q.deleteExpired, ms, ms, ms, ms)
-	if err != nil {
-		return 0, fmt.Errorf("%s: delete expired: %w", s.dialect.Name, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("%s: delete expired: %w", s.dialect.Name, err)
+	var n int64
+	for {
+		res, err := s.exec(ctx, s.q.deleteExpired, ms, ms, ms, ms)
+		if err != nil {
+			return n, fmt.Errorf("%s: delete expired: %w", s.dialect.Name, err)
+		}
+		batch, err := res.RowsAffected()
+		if err != nil {
+			return n, fmt.Errorf("%s: delete expired: %w", s.dialect.Name, err)
+		}
+		n += batch
+		if batch < cleanupBatch {
+			break
+		}
+		// Let the writers that queued behind this batch go first.
+		select {
+		case <-ctx.Done():
+			return n, ctx.Err()
+		case <-time.After(cleanupPause):
+		}
 	}
 	// Sessions that expired or ended go too (sessions.go).
 	sessions, err := s.deleteOverSessions(ctx, cutoff)

@@ -1,6 +1,9 @@
 package sqlstore
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // clientColumns are the columns of the clients table in the order
 // clientArgs writes them and scanClient reads them.
@@ -185,10 +188,15 @@ func buildQueries(d Dialect) queries {
 		createSigningKey: "INSERT INTO signing_keys (id, algorithm, generation, sealed, created_at, activates_at)" +
 			" VALUES (?, ?, ?, ?, ?, ?)",
 		listSigningKeys: "SELECT id, algorithm, generation, sealed, created_at, activates_at FROM signing_keys ORDER BY generation",
-		deleteExpired: "DELETE FROM authorizations WHERE expires_at < ?" +
+		// deleteExpired deletes at most cleanupBatch rows at a time (the
+		// subquery's LIMIT; DELETE ... LIMIT is not portable), so that no
+		// cleanup holds the write lock long: on SQLite every writer, the
+		// sign-ins of the moment included, waits while a DELETE runs.
+		deleteExpired: "DELETE FROM authorizations WHERE id IN (SELECT id FROM authorizations WHERE expires_at < ?" +
 			" AND (code_expires_at IS NULL OR code_expires_at < ?)" +
 			" AND (access_token_expires_at IS NULL OR access_token_expires_at < ?)" +
-			" AND (refresh_token_expires_at IS NULL OR refresh_token_expires_at < ?)",
+			" AND (refresh_token_expires_at IS NULL OR refresh_token_expires_at < ?)" +
+			" LIMIT " + strconv.Itoa(cleanupBatch) + ")",
 		// claimLogoutNotices leases due notices. The outer due_at check is
 		// what keeps two nodes from claiming one row on PostgreSQL: a
 		// writer that waited for another's row lock re-checks its own WHERE

@@ -93,6 +93,7 @@ func Run(t *testing.T, open func(t *testing.T) sigil.Store) {
 	})
 	t.Run("SigningKeys", s.signingKeys)
 	t.Run("DeleteExpired", s.deleteExpired)
+	t.Run("DeleteExpiredBacklog", s.deleteExpiredBacklog)
 	t.Run("Sessions", s.sessions)
 	t.Run("Statements", s.statements)
 	t.Run("Concurrency", s.concurrency)
@@ -1910,6 +1911,34 @@ func (s suite) deleteExpired(t *testing.T) {
 	}
 	if _, err := st.GetClient(ctx, c.ID); err != nil {
 		t.Errorf("DeleteExpired removed the client: %v", err)
+	}
+}
+
+// deleteExpiredBacklog: a backlog larger than any one DELETE takes (the
+// store deletes in batches, so no cleanup holds the write lock long) still
+// goes in one call, and what is live stays.
+func (s suite) deleteExpiredBacklog(t *testing.T) {
+	st := s.open(t)
+	ctx := context.Background()
+	c := mustClient(t, st, "rp")
+	cutoff := t0.Add(time.Hour)
+	const expired = 1234
+	for i := range expired + 3 {
+		a := newRequest(fmt.Sprintf("flow-%04d", i), c)
+		a.ExpiresAt = t0
+		if i >= expired {
+			a.ExpiresAt = cutoff.Add(time.Minute) // live
+		}
+		mustCreate(t, st, a)
+	}
+	n, err := st.DeleteExpired(ctx, cutoff)
+	if err != nil || n != expired {
+		t.Fatalf("DeleteExpired = %d, %v; want %d", n, err, expired)
+	}
+	for i := expired; i < expired+3; i++ {
+		if _, err := st.GetAuthorization(ctx, fmt.Sprintf("flow-%04d", i)); err != nil {
+			t.Errorf("live flow %d deleted: %v", i, err)
+		}
 	}
 }
 
