@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sigil-oidc/sigil/internal/admin"
-	"github.com/sigil-oidc/sigil/internal/oautherr"
 )
 
 // Environment variables read by the clients command when the matching flag
@@ -283,52 +282,12 @@ func (o *clientsOptions) resolve(cmd *cobra.Command) (*url.URL, error) {
 // nil). It returns the raw response body of a 2xx answer, or
 // the API's error as an *apiError.
 func (o *clientsOptions) do(cmd *cobra.Command, method, id, suffix string, body any) ([]byte, error) {
-	base, err := o.resolve(cmd)
-	if err != nil {
-		return nil, err
-	}
-	// Keep any path prefix of the admin URL (a reverse proxy may mount the
-	// API below one) and escape the client id as one path segment.
-	p := strings.TrimRight(base.EscapedPath(), "/") + "/admin/clients"
+	// Escape the client id as one path segment.
+	p := "/admin/clients"
 	if id != "" {
 		p += "/" + url.PathEscape(id) + suffix
 	}
-	target := base.Scheme + "://" + base.Host + p
-
-	var reader io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		reader = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(cmd.Context(), method, target, reader)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+o.token)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := o.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("cannot reach the admin API at %s: %w", base.Redacted(), err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	if err != nil {
-		return nil, fmt.Errorf("reading the admin API's answer: %w", err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		var e oautherr.Body
-		if json.Unmarshal(raw, &e) == nil && e.Error != "" {
-			return nil, &apiError{Code: e.Error, Description: e.ErrorDescription}
-		}
-		return nil, fmt.Errorf("the admin API at %s answered %s without an error body; is --admin-url right?", base.Redacted(), resp.Status)
-	}
-	return raw, nil
+	return o.adminDo(cmd, method, p, body)
 }
 
 // print writes the raw JSON answer with --json, else the summary.

@@ -1,20 +1,17 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sigil-oidc/sigil/internal/admin"
-	"github.com/sigil-oidc/sigil/internal/oautherr"
 )
 
 // NewKeysCommand returns `keys`, the command-line front end of the admin
@@ -50,7 +47,7 @@ func newKeysListCommand(o *clientsOptions) *cobra.Command {
 		Short: "List the signing keys with their algorithm, state (next, active, retired, expired) and dates",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			raw, err := o.doKeys(cmd, http.MethodGet, "/admin/keys", nil)
+			raw, err := o.adminDo(cmd, http.MethodGet, "/admin/keys", nil)
 			if err != nil {
 				return err
 			}
@@ -91,7 +88,7 @@ key ahead of its use.`,
 			if alg != "" {
 				path += "?alg=" + url.QueryEscape(alg)
 			}
-			raw, err := o.doKeys(cmd, http.MethodPost, path, nil)
+			raw, err := o.adminDo(cmd, http.MethodPost, path, nil)
 			if err != nil {
 				return err
 			}
@@ -127,49 +124,4 @@ func printKeys(w io.Writer, ks []admin.KeyJSON) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.KID, k.Alg, k.State, date(&k.CreatedAt), date(&k.ActivatesAt), date(k.RetiresAt), date(k.ExpiresAt))
 	}
 	return tw.Flush()
-}
-
-// doKeys calls the admin API at path (below the admin URL's own path) with
-// body as JSON when not nil, and returns the raw body of a 2xx answer or the
-// API's error as an *apiError.
-func (o *clientsOptions) doKeys(cmd *cobra.Command, method, path string, body any) ([]byte, error) {
-	base, err := o.resolve(cmd)
-	if err != nil {
-		return nil, err
-	}
-	target := base.Scheme + "://" + base.Host + strings.TrimRight(base.EscapedPath(), "/") + path
-	var reader io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		reader = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(cmd.Context(), method, target, reader)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+o.token)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := o.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("cannot reach the admin API at %s: %w", base.Redacted(), err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	if err != nil {
-		return nil, fmt.Errorf("reading the admin API's answer: %w", err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		var e oautherr.Body
-		if json.Unmarshal(raw, &e) == nil && e.Error != "" {
-			return nil, &apiError{Code: e.Error, Description: e.ErrorDescription}
-		}
-		return nil, fmt.Errorf("the admin API at %s answered %s without an error body; is --admin-url right?", base.Redacted(), resp.Status)
-	}
-	return raw, nil
 }

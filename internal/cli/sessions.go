@@ -34,7 +34,7 @@ the applications it signed in to are told (back-channel logout).`)
 			Example: "  sigil sessions list alice.crypto",
 			Args:    cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				raw, err := o.adminDo(cmd, http.MethodGet, "/admin/subjects/"+url.PathEscape(args[0])+"/sessions")
+				raw, err := o.adminDo(cmd, http.MethodGet, "/admin/subjects/"+url.PathEscape(args[0])+"/sessions", nil)
 				if err != nil {
 					return err
 				}
@@ -79,7 +79,7 @@ func newSessionsRevokeCommand(o *clientsOptions) *cobra.Command {
 			default:
 				return errors.New("name either one SID or --subject SUBJECT")
 			}
-			raw, err := o.adminDo(cmd, http.MethodDelete, path)
+			raw, err := o.adminDo(cmd, http.MethodDelete, path, nil)
 			if err != nil {
 				return err
 			}
@@ -111,7 +111,7 @@ refresh tokens the application holds for that person.`)
 			Example: "  sigil consents list alice.crypto",
 			Args:    cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				raw, err := o.adminDo(cmd, http.MethodGet, "/admin/subjects/"+url.PathEscape(args[0])+"/consents")
+				raw, err := o.adminDo(cmd, http.MethodGet, "/admin/subjects/"+url.PathEscape(args[0])+"/consents", nil)
 				if err != nil {
 					return err
 				}
@@ -139,7 +139,7 @@ refresh tokens the application holds for that person.`)
 			Example: "  sigil consents revoke alice.crypto 3564cc23-8d1e-4b4a-9d0e-6f1f5a2b7c11",
 			Args:    cobra.ExactArgs(2),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				raw, err := o.adminDo(cmd, http.MethodDelete, "/admin/subjects/"+url.PathEscape(args[0])+"/consents/"+url.PathEscape(args[1]))
+				raw, err := o.adminDo(cmd, http.MethodDelete, "/admin/subjects/"+url.PathEscape(args[0])+"/consents/"+url.PathEscape(args[1]), nil)
 				if err != nil {
 					return err
 				}
@@ -176,20 +176,33 @@ default ` + DefaultAdminURL + `) and authenticate with the admin token
 }
 
 // adminDo calls the admin API: method on path (already path-escaped, below
-// any path prefix of the admin URL). It returns the body of a 2xx answer,
-// or the API's error as an *apiError.
-func (o *clientsOptions) adminDo(cmd *cobra.Command, method, path string) ([]byte, error) {
+// any path prefix of the admin URL, which a reverse proxy may mount the API
+// under), with body as JSON when it is not nil. It returns the body of a
+// 2xx answer, or the API's error as an *apiError. Every admin command (clients,
+// keys, sessions, consents) goes through it.
+func (o *clientsOptions) adminDo(cmd *cobra.Command, method, path string, body any) ([]byte, error) {
 	base, err := o.resolve(cmd)
 	if err != nil {
 		return nil, err
 	}
 	target := base.Scheme + "://" + base.Host + strings.TrimRight(base.EscapedPath(), "/") + path
-	req, err := http.NewRequestWithContext(cmd.Context(), method, target, nil)
+	var reader io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		reader = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(cmd.Context(), method, target, reader)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+o.token)
 	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := o.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach the admin API at %s: %w", base.Redacted(), err)
@@ -206,7 +219,7 @@ func (o *clientsOptions) adminDo(cmd *cobra.Command, method, path string) ([]byt
 		}
 		return nil, fmt.Errorf("the admin API at %s answered %s without an error body; is --admin-url right?", base.Redacted(), resp.Status)
 	}
-	return bytes.TrimSpace(raw), nil
+	return raw, nil
 }
 
 // unixTime formats Unix seconds for a table, in UTC.
