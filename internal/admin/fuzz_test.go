@@ -128,8 +128,8 @@ func FuzzRedirectURI(f *testing.F) {
 }
 
 // checkAcceptedRedirectURI fails unless raw is a safe redirection
-// endpoint: absolute, no fragment, no userinfo, no whitespace or control
-// character, and https with a host, http with a loopback host, or a
+// endpoint: absolute, no fragment, no userinfo, no whitespace, control
+// character, backslash or other character RFC 3986 does not allow, and https with a host, http with a loopback host, or a
 // private-use scheme in reverse domain notation (RFC 6749 section 3.1.2,
 // RFC 8252 sections 7.1 and 7.3, RFC 9700 section 2.1).
 func checkAcceptedRedirectURI(t *testing.T, raw string) {
@@ -142,8 +142,10 @@ func checkAcceptedRedirectURI(t *testing.T, raw string) {
 		t.Fatalf("accepted redirect URI %q has a fragment", raw)
 	case u.User != nil:
 		t.Fatalf("accepted redirect URI %q has userinfo", raw)
-	case strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r == '\\' }):
-		t.Fatalf("accepted redirect URI %q has whitespace, a control character or a backslash", raw)
+	case strings.ContainsFunc(raw, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || r > 0x7e || strings.ContainsRune("\\\"<>^`{|}", r)
+	}):
+		t.Fatalf("accepted redirect URI %q has whitespace, a control character, a backslash or another character RFC 3986 does not allow", raw)
 	}
 	switch s := u.Scheme; {
 	case s == "https":

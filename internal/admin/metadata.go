@@ -293,8 +293,8 @@ func checkResources(resources []string) ([]string, error) {
 			return nil, metadataErr("resources: '%s' is not an absolute URI (RFC 8707 section 2).", printable(raw))
 		case strings.Contains(raw, "#"):
 			return nil, metadataErr("resources: '%s' has a fragment, which RFC 8707 section 2 forbids.", printable(raw))
-		case strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }):
-			return nil, metadataErr("resources: '%s' contains whitespace or control characters.", printable(raw))
+		case strings.ContainsFunc(raw, func(r rune) bool { return !isURIChar(r) }):
+			return nil, metadataErr("resources: '%s' contains a character a URI may not hold unencoded (RFC 3986 section 2).", printable(raw))
 		case seen[raw]:
 			return nil, metadataErr("resources lists '%s' twice.", printable(raw))
 		}
@@ -542,7 +542,8 @@ var dangerousSchemes = map[string]bool{
 // checkRedirectURIs validates redirection endpoints (used for redirect_uris
 // and post_logout_redirect_uris) and rejects duplicates. Each must be:
 //   - an absolute URI without a fragment (RFC 6749 section 3.1.2), without
-//     userinfo, whitespace or control characters;
+//     userinfo, holding only the characters RFC 3986 section 2 allows
+//     unencoded (no whitespace, control characters, backslash or non-ASCII);
 //   - https; or http to a loopback host only (RFC 8252 section 7.3, RFC 9700
 //     section 2.1: plain http elsewhere exposes the code); or a private-use
 //     scheme in reverse domain notation, containing a '.', for native apps
@@ -571,8 +572,8 @@ func checkRedirectURI(field, raw string) error {
 	if raw == "" {
 		return redirectErr("%s contains an empty string.", field)
 	}
-	if strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
-		return redirectErr("%s: '%s' contains whitespace or control characters.", field, printable(raw))
+	if strings.ContainsFunc(raw, func(r rune) bool { return !isURIChar(r) }) {
+		return redirectErr("%s: '%s' contains a character a URI may not hold unencoded (RFC 3986 section 2: whitespace, control characters, backslash, quotes, <>^`{|} and non-ASCII must be percent-encoded).", field, printable(raw))
 	}
 	if strings.Contains(raw, "#") {
 		return redirectErr("%s: '%s' has a fragment; redirection URIs must not include one (RFC 6749 section 3.1.2).", field, raw)
@@ -607,6 +608,20 @@ func checkRedirectURI(field, raw string) error {
 	return nil
 }
 
+// isURIChar reports whether r may appear unencoded in a URI: RFC 3986
+// section 2's unreserved and reserved characters and '%' of a
+// percent-encoding. Browsers treat a backslash as a slash in http(s) URLs
+// (WHATWG URL), so a registered URI holding one could point somewhere other
+// than it reads; refusing every other character rules that out for all
+// schemes, the private-use ones of native apps included.
+func isURIChar(r rune) bool {
+	switch {
+	case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9':
+		return true
+	}
+	return strings.ContainsRune("-._~:/?#[]@!$&'()*+,;=%", r)
+}
+
 // isLoopback reports whether host (without brackets) names the local
 // machine, the only place plain http is acceptable (RFC 8252 section 7.3).
 func isLoopback(host string) bool {
@@ -621,8 +636,8 @@ func checkWebURL(field, raw string) error {
 	if err != nil || u.Scheme == "" || u.Opaque != "" || u.Hostname() == "" {
 		return metadataErr("%s '%s' is not an absolute URL with a host.", field, raw)
 	}
-	if strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
-		return metadataErr("%s '%s' contains whitespace or control characters.", field, printable(raw))
+	if strings.ContainsFunc(raw, func(r rune) bool { return !isURIChar(r) }) {
+		return metadataErr("%s '%s' contains a character a URI may not hold unencoded (RFC 3986 section 2).", field, printable(raw))
 	}
 	if u.User != nil {
 		return metadataErr("%s '%s' contains userinfo (user:password@); remove it.", field, raw)
