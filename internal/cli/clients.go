@@ -105,7 +105,7 @@ the API scopes it may ask for (without openid; none is allowed too).`,
 			if cmd.Flags().Changed("require-pkce") {
 				m.RequirePKCE = &requirePKCE
 			}
-			raw, err := o.do(cmd, http.MethodPost, "", "", &m)
+			raw, err := o.do(cmd, http.MethodPost, &m)
 			if err != nil {
 				return err
 			}
@@ -153,7 +153,7 @@ func newClientsListCommand(o *clientsOptions) *cobra.Command {
 		Short: "List registered clients",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			raw, err := o.do(cmd, http.MethodGet, "", "", nil)
+			raw, err := o.do(cmd, http.MethodGet, nil)
 			if err != nil {
 				return err
 			}
@@ -185,7 +185,7 @@ func newClientsGetCommand(o *clientsOptions) *cobra.Command {
 		Short: "Show a client's metadata (never its secret)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			raw, err := o.do(cmd, http.MethodGet, args[0], "", nil)
+			raw, err := o.doClient(cmd, http.MethodGet, args[0], "", nil)
 			if err != nil {
 				return err
 			}
@@ -207,7 +207,7 @@ func newClientsDeleteCommand(o *clientsOptions) *cobra.Command {
 		Short: "Delete a client; its codes and tokens stop working",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			raw, err := o.do(cmd, http.MethodDelete, args[0], "", nil)
+			raw, err := o.doClient(cmd, http.MethodDelete, args[0], "", nil)
 			if err != nil {
 				return err
 			}
@@ -226,7 +226,7 @@ func newClientsRotateSecretCommand(o *clientsOptions) *cobra.Command {
 		Short: "Issue a new client secret; the old one stops working at once",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			raw, err := o.do(cmd, http.MethodPost, args[0], "/secret", nil)
+			raw, err := o.doClient(cmd, http.MethodPost, args[0], "/secret", nil)
 			if err != nil {
 				return err
 			}
@@ -277,17 +277,21 @@ func (o *clientsOptions) resolve(cmd *cobra.Command) (*url.URL, error) {
 	return base, nil
 }
 
-// do calls the admin API: method on /admin/clients, or on
-// /admin/clients/<id><suffix> when id is set, with body as JSON (when not
-// nil). It returns the raw response body of a 2xx answer, or
-// the API's error as an *apiError.
-func (o *clientsOptions) do(cmd *cobra.Command, method, id, suffix string, body any) ([]byte, error) {
-	// Escape the client id as one path segment.
-	p := "/admin/clients"
-	if id != "" {
-		p += "/" + url.PathEscape(id) + suffix
+// do calls the admin API: method on /admin/clients with body as JSON (when
+// not nil). It returns the raw response body of a 2xx answer, or the API's
+// error as an *apiError.
+func (o *clientsOptions) do(cmd *cobra.Command, method string, body any) ([]byte, error) {
+	return o.adminDo(cmd, method, "/admin/clients", body)
+}
+
+// doClient is do on /admin/clients/<id><suffix>, the id escaped as one path
+// segment (an empty id, "." or ".." is refused before any request).
+func (o *clientsOptions) doClient(cmd *cobra.Command, method, id, suffix string, body any) ([]byte, error) {
+	seg, err := segment("client_id", id)
+	if err != nil {
+		return nil, err
 	}
-	return o.adminDo(cmd, method, p, body)
+	return o.adminDo(cmd, method, "/admin/clients/"+seg+suffix, body)
 }
 
 // print writes the raw JSON answer with --json, else the summary.

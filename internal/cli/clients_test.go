@@ -356,6 +356,15 @@ func TestArgumentErrors(t *testing.T) {
 	if _, _, err := run(t, "create", "--no-such-flag"); err == nil {
 		t.Fatal("unknown flag accepted")
 	}
+	// An empty, "." or ".." id would not stay one path segment: the
+	// server's path cleaning would turn "get .." into a list of every
+	// client and "delete ." into DELETE /admin/clients.
+	for _, args := range [][]string{{"get", ""}, {"get", ".."}, {"delete", "."}, {"rotate-secret", ".."}} {
+		_, _, err := run(t, args...)
+		if err == nil || !strings.Contains(err.Error(), "is not a client_id") {
+			t.Errorf("%q: err = %v, want one saying the id is not a client_id", args, err)
+		}
+	}
 }
 
 func ptr[T any](v T) *T { return &v }

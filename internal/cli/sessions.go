@@ -34,7 +34,11 @@ the applications it signed in to are told (back-channel logout).`)
 			Example: "  sigil sessions list alice.crypto",
 			Args:    cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				raw, err := o.adminDo(cmd, http.MethodGet, "/admin/subjects/"+url.PathEscape(args[0])+"/sessions", nil)
+				subject, err := segment("subject", args[0])
+				if err != nil {
+					return err
+				}
+				raw, err := o.adminDo(cmd, http.MethodGet, "/admin/subjects/"+subject+"/sessions", nil)
 				if err != nil {
 					return err
 				}
@@ -73,9 +77,17 @@ func newSessionsRevokeCommand(o *clientsOptions) *cobra.Command {
 			var path, done string
 			switch {
 			case len(args) == 1 && subject == "":
-				path, done = "/admin/sessions/"+url.PathEscape(args[0]), "Ended session "+args[0]+"."
+				sid, err := segment("SID", args[0])
+				if err != nil {
+					return err
+				}
+				path, done = "/admin/sessions/"+sid, "Ended session "+args[0]+"."
 			case len(args) == 0 && subject != "":
-				path, done = "/admin/subjects/"+url.PathEscape(subject)+"/sessions", "Ended every session of "+subject+"."
+				escaped, err := segment("subject", subject)
+				if err != nil {
+					return err
+				}
+				path, done = "/admin/subjects/"+escaped+"/sessions", "Ended every session of "+subject+"."
 			default:
 				return errors.New("name either one SID or --subject SUBJECT")
 			}
@@ -89,6 +101,18 @@ func newSessionsRevokeCommand(o *clientsOptions) *cobra.Command {
 			})
 		},
 	}, &subject)
+}
+
+// segment path-escapes v, a command-line argument, as one segment of an
+// admin API path. An empty value, "." or ".." is refused here: it would not
+// stay one segment, since the server's path cleaning removes empty and dot
+// segments (RFC 3986 section 5.2.4 for the dots), so `sessions revoke ..`
+// was DELETE /admin/ and its error named an endpoint nobody asked for.
+func segment(what, v string) (string, error) {
+	if v == "" || v == "." || v == ".." {
+		return "", fmt.Errorf("%q is not a %s", v, what)
+	}
+	return url.PathEscape(v), nil
 }
 
 func withSubjectFlag(cmd *cobra.Command, subject *string) *cobra.Command {
@@ -111,7 +135,11 @@ refresh tokens the application holds for that person.`)
 			Example: "  sigil consents list alice.crypto",
 			Args:    cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				raw, err := o.adminDo(cmd, http.MethodGet, "/admin/subjects/"+url.PathEscape(args[0])+"/consents", nil)
+				subject, err := segment("subject", args[0])
+				if err != nil {
+					return err
+				}
+				raw, err := o.adminDo(cmd, http.MethodGet, "/admin/subjects/"+subject+"/consents", nil)
 				if err != nil {
 					return err
 				}
@@ -139,7 +167,15 @@ refresh tokens the application holds for that person.`)
 			Example: "  sigil consents revoke alice.crypto 3564cc23-8d1e-4b4a-9d0e-6f1f5a2b7c11",
 			Args:    cobra.ExactArgs(2),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				raw, err := o.adminDo(cmd, http.MethodDelete, "/admin/subjects/"+url.PathEscape(args[0])+"/consents/"+url.PathEscape(args[1]), nil)
+				subject, err := segment("subject", args[0])
+				if err != nil {
+					return err
+				}
+				clientID, err := segment("client_id", args[1])
+				if err != nil {
+					return err
+				}
+				raw, err := o.adminDo(cmd, http.MethodDelete, "/admin/subjects/"+subject+"/consents/"+clientID, nil)
 				if err != nil {
 					return err
 				}
