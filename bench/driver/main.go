@@ -50,7 +50,7 @@ type settings struct {
 	stores, soakScenario, doc, jsonOut   string
 	sigilBin                             string
 	noDoc, noPeer, halfLoad, keep        bool
-	pgSettings, serveArgs                stringList
+	pgSettings, serveArgs, soakServeArgs stringList
 }
 
 // stringList is a repeatable flag.
@@ -93,6 +93,7 @@ func main() {
 	flag.DurationVar(&s.soakEvery, "soak-every", 10*time.Second, "how often the soak run samples RSS, goroutines, open fds and DB connections")
 	flag.BoolVar(&s.noPeer, "no-peer", false, "skip node oidc-provider (for a machine without node)")
 	flag.Var(&s.serveArgs, "serve-arg", "an extra argument of every `sigil serve`, repeatable (e.g. -serve-arg=--access-token-lifetime=1m for a soak whose tables must plateau)")
+	flag.Var(&s.soakServeArgs, "soak-serve-arg", "an extra argument of `sigil serve` for the soak alone, repeatable: Sigil is restarted on the same database with it before the soak (e.g. -soak-serve-arg=--access-token-lifetime=1m, so that the tables plateau within the soak while the scenarios run with the default lifetimes)")
 	flag.Var(&s.pgSettings, "pg-setting", "a PostgreSQL setting name=value for the throwaway server, repeatable (default: PostgreSQL's durable defaults)")
 	flag.StringVar(&s.doc, "doc", "docs/benchmarks.md", "the document whose generated section is rewritten")
 	flag.BoolVar(&s.noDoc, "no-doc", false, "do not rewrite the document; print the section on stdout")
@@ -346,10 +347,25 @@ func measureSigil(ctx context.Context, s settings, work, store string, sys *repo
 	if !p.alive() {
 		return pgVersion, fmt.Errorf("sigil exited during the run:\n%s", tail(filepath.Join(dir, "sigil.log"), 30))
 	}
+	sys.PeakRSSMiB, _ = statusMiB(p.pid(), "VmHWM")
+	if err == nil && s.soak > 0 && len(s.soakServeArgs) > 0 {
+		// The soak's own settings: the same database, a new process.
+		logf("soak: restarting Sigil with %s...", strings.Join(s.soakServeArgs, " "))
+		p.stop()
+		p, _, err = startProc("sigil ("+store+", soak)", exec.Command(filepath.Join(work, "sigil"), append(args, s.soakServeArgs...)...),
+			filepath.Join(dir, "sigil-soak.log"), "", 0)
+		if err != nil {
+			return pgVersion, err
+		}
+		defer p.stop()
+		err = waitHTTP(ctx, p, "http://"+public+"/health/alive", 60*time.Second)
+	}
 	if err == nil && s.soak > 0 {
 		sys.Soak, err = soak(ctx, s, work, p, dbPID, pg, "http://"+admin, countDriver, countDSN, common)
 	}
-	sys.PeakRSSMiB, _ = statusMiB(p.pid(), "VmHWM")
+	if peak, perr := statusMiB(p.pid(), "VmHWM"); perr == nil {
+		sys.PeakRSSMiB = max(sys.PeakRSSMiB, peak)
+	}
 	if err != nil {
 		return pgVersion, err
 	}

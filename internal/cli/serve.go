@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -80,7 +79,7 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	if err := checkDevIssuer(cfg); err != nil {
 		return err
 	}
-	tuneGC()
+	tuneGC(ctx)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return dataDirError(cfg.DataDir, err)
 	}
@@ -294,18 +293,6 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-}
-
-// tuneGC trades a little memory for CPU unless the operator set GOGC or
-// GOMEMLIMIT: a sign-in allocates mostly short-lived garbage, and at
-// GOGC=200 the collector runs half as often as at Go's default of 100. On
-// SQLite under whole-flow load that cut the server's CPU per flow by about
-// 5% for about 4 MiB more peak RSS (42.5 to 46.9 MiB); GOGC=400 saved
-// little more and pushed RSS past 55 MiB (docs/benchmarks.md).
-func tuneGC() {
-	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetGCPercent(200)
 	}
 }
 

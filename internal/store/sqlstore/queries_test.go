@@ -103,3 +103,30 @@ func TestLookupsUseIndexes(t *testing.T) {
 		t.Logf("%s: %q", name, plan)
 	}
 }
+
+// TestReadsAndWritesTakeTheirHandles checks the split NewSplit relies on:
+// every statement that changes a row goes to the writer, and what goes to
+// the read pool only reads.
+func TestReadsAndWritesTakeTheirHandles(t *testing.T) {
+	for _, d := range []Dialect{{Name: "sqlite"}, {Name: "postgres", Placeholder: Numbered}} {
+		for name, q := range allQueries(buildQueries(d)) {
+			upper := strings.ToUpper(q)
+			writes := strings.Contains(upper, "INSERT INTO") || strings.Contains(upper, "DELETE FROM") ||
+				strings.Contains(upper, "UPDATE ") || strings.Contains(upper, "ON CONFLICT")
+			if isRead(q) && writes {
+				t.Errorf("%s %s: a write would go to the read pool: %.80s", d.Name, name, q)
+			}
+			if !isRead(q) && !writes {
+				t.Errorf("%s %s: a read would queue for the writer: %.80s", d.Name, name, q)
+			}
+		}
+	}
+	for q, want := range map[string]bool{
+		"SELECT 1": true, "  \n\tselect id FROM t": true, "UPDATE t SET a = 1": false,
+		"WITH x AS (UPDATE t SET a = 1 RETURNING id) SELECT id FROM x": false, "": false, "SELEC": false,
+	} {
+		if got := isRead(q); got != want {
+			t.Errorf("isRead(%q) = %v, want %v", q, got, want)
+		}
+	}
+}

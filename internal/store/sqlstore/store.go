@@ -23,7 +23,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,9 +36,11 @@ import (
 // Store is a sigil.Store over a database/sql handle. It is safe for
 // concurrent use.
 type Store struct {
-	db      *sql.DB
-	dialect Dialect
-	q       queries
+	// db sends the reads (SELECT) and writer everything else; they are one
+	// handle unless the Store was built with NewSplit.
+	db, writer *sql.DB
+	dialect    Dialect
+	q          queries
 	// statements counts every statement sent, for Statements.
 	statements atomic.Uint64
 	// prepared holds a prepared *sql.Stmt for each query text sent so far
@@ -58,8 +62,19 @@ var _ sigil.Store = (*Store)(nil)
 // New returns a Store over db, which must already hold the schema (see the
 // migrations of the sqlite and postgres packages). The Store owns db from
 // then on: Close closes it.
-func New(db *sql.DB, d Dialect) *Store {
-	s := &Store{db: db, dialect: d, q: buildQueries(d)}
+func New(db *sql.DB, d Dialect) *Store { return NewSplit(db, db, d) }
+
+// NewSplit is New with the writes sent through their own handle: every
+// statement that is not a SELECT goes to writer, the reads to db. SQLite
+// lets one connection write at a time, and a connection that finds the
+// write lock taken sleeps in its busy handler (1 ms, then 2, 5, 10 ms and
+// more) rather than waiting its turn, so four pooled connections writing
+// at once left the cores idle and the latency long. A writer pool of one
+// connection makes the writes queue in database/sql instead, first come
+// first served and woken the moment the connection is free, while the
+// reads still run alongside (WAL). The Store owns both handles.
+func NewSplit(db, writer *sql.DB, d Dialect) *Store {
+	s := &Store{db: db, writer: writer, dialect: d, q: buildQueries(d)}
 	s.clientTokens = &group[sigil.ClientToken]{maxBatch: maxTokenBatch, maxWriters: max(1, d.Writers), write: s.writeClientTokens}
 	s.insertClientTokens = make([]string, maxTokenBatch+1)
 	s.insertClientTokens[1] = s.q.createClientToken
@@ -88,7 +103,29 @@ func (s *Store) Close() error {
 		v.(*sql.Stmt).Close()
 		return true
 	})
-	return s.db.Close()
+	err := s.db.Close()
+	if s.writer != s.db {
+		err = errors.Join(err, s.writer.Close())
+	}
+	return err
+}
+
+// handle returns the database handle query goes through: db for a read,
+// writer for anything else (INSERT, UPDATE, DELETE, and a WITH that may
+// hold one). Sending a read to the writer would only be slower; sending a
+// write to db would be the contention NewSplit removes.
+func (s *Store) handle(query string) *sql.DB {
+	if isRead(query) {
+		return s.db
+	}
+	return s.writer
+}
+
+// isRead reports whether query starts with SELECT (case-insensitively,
+// after leading white space).
+func isRead(query string) bool {
+	q := strings.TrimLeft(query, " \t\r\n")
+	return len(q) >= 6 && strings.EqualFold(q[:6], "SELECT")
 }
 
 // stmt returns the prepared statement for query, preparing it on first use.
@@ -98,7 +135,7 @@ func (s *Store) stmt(ctx context.Context, query string) *sql.Stmt {
 	if v, ok := s.prepared.Load(query); ok {
 		return v.(*sql.Stmt)
 	}
-	st, err := s.db.PrepareContext(ctx, query)
+	st, err := s.handle(query).PrepareContext(ctx, query)
 	if err != nil {
 		return nil
 	}
@@ -114,7 +151,7 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 	if st := s.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
-	return s.db.ExecContext(ctx, query, args...)
+	return s.handle(query).ExecContext(ctx, query, args...)
 }
 
 func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -122,7 +159,7 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 	if st := s.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
-	return s.db.QueryContext(ctx, query, args...)
+	return s.handle(query).QueryContext(ctx, query, args...)
 }
 
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
@@ -130,7 +167,7 @@ func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Ro
 	if st := s.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
-	return s.db.QueryRowContext(ctx, query, args...)
+	return s.handle(query).QueryRowContext(ctx, query, args...)
 }
 
 // writeErr maps a failed write to the sigil errors: a broken unique
