@@ -214,7 +214,7 @@ func (p *Provider) clientCredentials(ctx context.Context, client *sigil.Client, 
 	now := p.Now()
 	accessToken, accessHash := p.newAccessToken(client)
 	tok := sigil.ClientToken{
-		ID:              secret.RandomString(24),
+		ID:              secret.NewSortableID(now),
 		ClientID:        client.ID,
 		Scope:           granted,
 		AccessTokenHash: accessHash,

@@ -156,3 +156,26 @@ func (k *Keys) Open(purpose, sealed string, v any, now time.Time) error {
 	}
 	return nil
 }
+
+// NewSortableID returns a new random id that sorts by the time it was made:
+// the Unix time of now in milliseconds as 12 lowercase hex digits, then 16
+// random bytes in base64url (34 characters in all; 128 bits of randomness,
+// as many as a UUID v4 has 122). Rows inserted at a high rate under such
+// keys go to the end of the primary-key index instead of to random pages
+// all over it, so a group-committed batch of client credentials tokens
+// writes one or two index pages rather than one per token (measured in
+// docs/benchmarks.md). The creation time an id shows is not secret: the
+// token's iat says as much.
+func NewSortableID(now time.Time) string {
+	var b [12 + 22]byte
+	ms := uint64(max(now.UnixMilli(), 0))
+	const hexDigits = "0123456789abcdef"
+	for i := 11; i >= 0; i-- {
+		b[i] = hexDigits[ms&0xf]
+		ms >>= 4
+	}
+	var r [16]byte
+	_, _ = rand.Read(r[:]) // crypto/rand.Read never fails (Go 1.24+).
+	base64.RawURLEncoding.Encode(b[12:], r[:])
+	return string(b[:])
+}

@@ -2,7 +2,9 @@ package secret
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -70,5 +72,31 @@ func TestSealOpen(t *testing.T) {
 		if err := open(); !errors.Is(err, ErrUnsealable) {
 			t.Errorf("%s: err = %v, want ErrUnsealable", name, err)
 		}
+	}
+}
+
+// TestNewSortableID checks that ids sort by their time, are unique within
+// one millisecond, and have the documented shape.
+func TestNewSortableID(t *testing.T) {
+	t0 := time.UnixMilli(1_796_000_000_000)
+	var prev string
+	seen := map[string]bool{}
+	for i := range 2000 {
+		now := t0.Add(time.Duration(i/10) * time.Millisecond) // ten ids per millisecond
+		id := NewSortableID(now)
+		if len(id) != 34 || id[:12] != fmt.Sprintf("%012x", now.UnixMilli()) {
+			t.Fatalf("id %q for %v: want 12 hex digits of Unix ms then 22 base64url characters", id, now)
+		}
+		if _, err := base64.RawURLEncoding.DecodeString(id[12:]); err != nil {
+			t.Fatalf("id %q: random part is not base64url: %v", id, err)
+		}
+		if seen[id] {
+			t.Fatalf("id %q made twice", id)
+		}
+		seen[id] = true
+		if i%10 == 0 && prev != "" && id <= prev {
+			t.Fatalf("id %q of a later millisecond sorts before %q", id, prev)
+		}
+		prev = id
 	}
 }

@@ -127,6 +127,9 @@ type Sample struct {
 	Goroutines int     `json:"goroutines"`
 	OpenFDs    int     `json:"open_fds"`
 	DBConns    int     `json:"db_conns"`
+	// Authorizations and Sessions are the tables' row counts (-1 unknown).
+	Authorizations int64 `json:"authorizations"`
+	Sessions       int64 `json:"sessions"`
 }
 
 // Soak is a long run of one scenario with the server sampled every few
@@ -429,9 +432,10 @@ func writeSoak(b *strings.Builder, s *Soak) {
 	fmt.Fprintf(b, "\nSoak: `%s` for %s, %s requests (%s/s), %d errors, p99 %.2f ms. The server every %s:\n\n",
 		s.Scenario, time.Duration(r.Seconds*float64(time.Second)).Round(time.Second), thousands(float64(r.Requests)),
 		thousands(r.PerSecond), r.Errors, r.P99ms, sampleInterval(s.Samples))
-	b.WriteString("| s | RSS MiB | peak RSS MiB | goroutines | open fds | DB connections |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| s | RSS MiB | peak RSS MiB | goroutines | open fds | DB connections | `authorizations` rows | `sessions` rows |\n|---|---|---|---|---|---|---|---|\n")
 	for _, x := range s.Samples {
-		fmt.Fprintf(b, "| %.0f | %.1f | %.1f | %d | %d | %d |\n", x.Seconds, x.RSSMiB, x.PeakRSSMiB, x.Goroutines, x.OpenFDs, x.DBConns)
+		fmt.Fprintf(b, "| %.0f | %.1f | %.1f | %d | %d | %d | %s | %s |\n", x.Seconds, x.RSSMiB, x.PeakRSSMiB, x.Goroutines, x.OpenFDs, x.DBConns,
+			count(x.Authorizations), count(x.Sessions))
 	}
 	tables := make([]string, 0, len(s.RowsAfter))
 	for t := range s.RowsAfter {
@@ -496,4 +500,12 @@ func Splice(doc, generated string) (string, error) {
 		return "", errors.New("the bench markers appear more than once")
 	}
 	return doc[:i+len(BeginMarker)] + "\n" + strings.TrimRight(generated, "\n") + "\n" + doc[j:], nil
+}
+
+// count writes a row count with thousands separators, "-" when unknown.
+func count(n int64) string {
+	if n < 0 {
+		return "-"
+	}
+	return thousands(float64(n))
 }

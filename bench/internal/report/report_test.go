@@ -111,13 +111,13 @@ func TestMarkdownSoak(t *testing.T) {
 	run := fixedRun()
 	run.Systems[2].Soak = &Soak{
 		Scenario: "flows-api", Result: Result{Requests: 1000, PerSecond: 100, Seconds: 600, P99ms: 30},
-		Samples:    []Sample{{Seconds: 0, RSSMiB: 30, PeakRSSMiB: 31, Goroutines: 20, OpenFDs: 12, DBConns: 4}, {Seconds: 10, RSSMiB: 32, PeakRSSMiB: 33, Goroutines: 22, OpenFDs: 13, DBConns: 4}},
+		Samples:    []Sample{{Seconds: 0, RSSMiB: 30, PeakRSSMiB: 31, Goroutines: 20, OpenFDs: 12, DBConns: 4}, {Seconds: 10, RSSMiB: 32, PeakRSSMiB: 33, Goroutines: 22, OpenFDs: 13, DBConns: 4, Authorizations: 1200, Sessions: -1}},
 		RowsBefore: map[string]int64{"authorizations": 100, "clients": 3},
 		RowsAfter:  map[string]int64{"authorizations": 1200, "clients": 3},
 	}
 	md := Markdown(run)
 	for _, want := range []string{"Soak: `flows-api` for 10m0s, 1,000 requests (100/s), 0 errors, p99 30.00 ms. The server every 10s:",
-		"| 10 | 32.0 | 33.0 | 22 | 13 | 4 |", "| `authorizations` | 100 | 1,200 |", "| `clients` | 3 | 3 |"} {
+		"| 10 | 32.0 | 33.0 | 22 | 13 | 4 | 1,200 | - |", "| `authorizations` | 100 | 1,200 |", "| `clients` | 3 | 3 |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("soak section lacks %q\n%s", want, md)
 		}

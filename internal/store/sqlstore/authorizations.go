@@ -258,7 +258,10 @@ func (s *Store) RevokeToken(ctx context.Context, hash []byte, clientID string) e
 // written at once. When a batch breaks a constraint (a duplicate id or
 // hash, an unknown client), which fails the whole statement, its rows are
 // written again one by one, so that only the caller at fault gets
-// ErrConflict or ErrNotFound.
+// ErrConflict or ErrNotFound. So are the rows of a batch that PostgreSQL
+// ended to break a deadlock: two batches written at once that hold the
+// same keys in opposite orders wait on each other (only duplicates can do
+// that, and one row alone cannot wait in a cycle).
 func (s *Store) CreateClientToken(ctx context.Context, tok sigil.ClientToken) error {
 	if tok.ID == "" || tok.ClientID == "" || len(tok.AccessTokenHash) == 0 || tok.IssuedAt.IsZero() || tok.ExpiresAt.IsZero() {
 		return fmt.Errorf("%s: create client token: ID, ClientID, AccessTokenHash, IssuedAt and ExpiresAt are required", s.dialect.Name)
@@ -273,9 +276,9 @@ func (s *Store) writeClientTokens(ctx context.Context, toks []sigil.ClientToken)
 	err := s.insertTokens(ctx, toks)
 	switch {
 	case err == nil:
-	case len(toks) == 1:
+	case len(toks) == 1 && !s.dialect.deadlock(err):
 		errs[0] = s.writeErr("create client token "+toks[0].ID, err)
-	case s.dialect.uniqueViolation(err) || s.dialect.foreignKeyViolation(err):
+	case s.dialect.uniqueViolation(err) || s.dialect.foreignKeyViolation(err) || s.dialect.deadlock(err):
 		for i := range toks {
 			if err := s.insertTokens(ctx, toks[i:i+1]); err != nil {
 				errs[i] = s.writeErr("create client token "+toks[i].ID, err)

@@ -24,6 +24,9 @@ type Dialect struct {
 	// IsForeignKeyViolation reports whether err is a broken FOREIGN KEY
 	// constraint: a row naming a client that does not exist (ErrNotFound).
 	IsForeignKeyViolation func(err error) bool
+	// IsDeadlock reports whether err is the database ending a statement to
+	// break a deadlock. Nil means it cannot happen (SQLite: one writer).
+	IsDeadlock func(err error) bool
 	// Writers is how many group-commit batches (see CreateClientToken) may
 	// be written at once; 0 means 1. SQLite takes one writer at a time, so
 	// more would only queue on its lock; PostgreSQL gains from one batch
@@ -57,6 +60,10 @@ func (d Dialect) rebind(query string) string {
 
 func (d Dialect) uniqueViolation(err error) bool {
 	return err != nil && d.IsUniqueViolation != nil && d.IsUniqueViolation(err)
+}
+
+func (d Dialect) deadlock(err error) bool {
+	return err != nil && d.IsDeadlock != nil && d.IsDeadlock(err)
 }
 
 func (d Dialect) foreignKeyViolation(err error) bool {
