@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"net"
-	"net/url"
 	"strings"
 )
 
@@ -20,27 +19,56 @@ func IsLoopbackHost(host string) bool {
 // matchRedirectURI reports whether the requested redirect URI equals a
 // registered one. Matching is exact string comparison (RFC 9700 section
 // 4.1.3), except that for http loopback URIs the port may differ (RFC 8252
-// section 7.3), because native apps bind an ephemeral port. The paths are
-// compared as sent (EscapedPath), so /%63b or /a%2Fb is not /cb or /a/b.
+// section 7.3), because native apps bind an ephemeral port: there the two
+// strings, each without its port, must be equal byte for byte, so that no
+// other difference (a fragment, even an empty one; userinfo; another
+// escaping such as /%63b for /cb) can ride along with the port.
 func matchRedirectURI(registered []string, requested string) bool {
 	for _, r := range registered {
 		if r == requested {
 			return true
 		}
 	}
-	req, err := url.Parse(requested)
-	if err != nil || req.Scheme != "http" || !IsLoopbackHost(req.Hostname()) {
+	req, ok := loopbackWithoutPort(requested)
+	if !ok {
 		return false
 	}
 	for _, r := range registered {
-		reg, err := url.Parse(r)
-		if err != nil || reg.Scheme != "http" || !IsLoopbackHost(reg.Hostname()) {
-			continue
-		}
-		if reg.Hostname() == req.Hostname() && reg.EscapedPath() == req.EscapedPath() && reg.RawQuery == req.RawQuery &&
-			reg.User == nil && req.User == nil && req.Fragment == "" && !req.ForceQuery && reg.Opaque == req.Opaque {
+		if reg, ok := loopbackWithoutPort(r); ok && reg == req {
 			return true
 		}
 	}
 	return false
+}
+
+// loopbackWithoutPort returns raw without the port of its authority
+// ("http://127.0.0.1:8080/cb" gives "http://127.0.0.1/cb") when raw is an
+// http URI on a loopback host with no userinfo and no fragment; ok is false
+// otherwise.
+func loopbackWithoutPort(raw string) (string, bool) {
+	rest, ok := strings.CutPrefix(raw, "http://")
+	if !ok || strings.Contains(raw, "#") {
+		return "", false
+	}
+	end := strings.IndexAny(rest, "/?")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, tail := rest[:end], rest[end:]
+	if strings.Contains(authority, "@") {
+		return "", false
+	}
+	host := authority
+	if i := strings.LastIndexByte(authority, ':'); i >= 0 && !strings.Contains(authority[i:], "]") {
+		host = authority[:i]
+		for _, c := range authority[i+1:] {
+			if c < '0' || c > '9' {
+				return "", false
+			}
+		}
+	}
+	if !IsLoopbackHost(strings.Trim(host, "[]")) || (strings.HasPrefix(host, "[") != strings.HasSuffix(host, "]")) {
+		return "", false
+	}
+	return "http://" + host + tail, true
 }
