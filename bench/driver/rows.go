@@ -56,15 +56,9 @@ func rowCounts(driver, dsn string) (map[string]int64, error) {
 // (authorizations and sessions), for the soak's samples: whether they
 // plateau shows that the cleanup keeps up. -1 when it cannot count.
 func tokenRows(driver, dsn string) (authorizations, sessions int64) {
-	authorizations, sessions = -1, -1
-	db, err := sql.Open(driver, dsn)
+	rows, err := rowCounts(driver, dsn)
 	if err != nil {
-		return
+		return -1, -1
 	}
-	defer db.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_ = db.QueryRowContext(ctx, "SELECT count(*) FROM authorizations").Scan(&authorizations)
-	_ = db.QueryRowContext(ctx, "SELECT count(*) FROM sessions").Scan(&sessions)
-	return
+	return rows["authorizations"], rows["sessions"]
 }
