@@ -71,12 +71,15 @@ func code(err error) int {
 //     which SQLite otherwise ignores;
 //   - synchronous NORMAL is durable enough in WAL mode (a power loss can
 //     only drop the last commits, never corrupt) and saves an fsync per
-//     commit.
+//     commit;
+//   - wal_autocheckpoint 0 leaves checkpoints to the store's checkpointer
+//     (checkpoint.go) instead of the commit that fills the log.
 var pragmas = []pragma{
 	{"busy_timeout", "5000"},
 	{"journal_mode", "WAL"},
 	{"foreign_keys", "1"},
 	{"synchronous", "NORMAL"},
+	{"wal_autocheckpoint", "0"},
 }
 
 // pragma is a PRAGMA name and the value Sigil sets it to.
@@ -119,6 +122,9 @@ type Store struct {
 	// dir is the directory of the database file, whose free space Ready
 	// checks; "" for an in-memory database.
 	dir string
+	// checkpoints copies the write-ahead log into the file in the
+	// background; nil for an in-memory database, which has no log.
+	checkpoints *checkpointer
 }
 
 // Options are the choices of OpenWith.
@@ -135,12 +141,14 @@ func Open(dsn string) (*Store, error) { return OpenWith(dsn, Options{}) }
 // OpenWith opens the SQLite database named by dsn: a file path ("sigil.db")
 // or a URI ("file:sigil.db?mode=rwc"), with or without the driver's query
 // parameters. It adds the pragmas Sigil relies on (WAL, busy_timeout 5000ms,
-// foreign_keys, synchronous NORMAL) as _pragma parameters, leaving any the
-// DSN already sets, checks that the database opens and, unless
-// opts.SkipIntegrityCheck, that it passes PRAGMA quick_check: a file a
-// crash, a bad disk or a copy made while it was written has corrupted is
-// refused at start, naming the file, rather than served until a request
-// reaches the broken page. The schema is not touched: call Migrate.
+// foreign_keys, synchronous NORMAL, wal_autocheckpoint 0) as _pragma
+// parameters, leaving any the DSN already sets, checks that the database
+// opens and, unless opts.SkipIntegrityCheck, that it passes PRAGMA
+// quick_check: a file a crash, a bad disk or a copy made while it was
+// written has corrupted is refused at start, naming the file, rather than
+// served until a request reaches the broken page. It then starts
+// checkpointing the write-ahead log in the background (checkpoint.go;
+// Close stops it). The schema is not touched: call Migrate.
 func OpenWith(dsn string, opts Options) (*Store, error) {
 	full, err := withPragmas(dsn)
 	if err != nil {
@@ -198,6 +206,7 @@ func OpenWith(dsn string, opts Options) (*Store, error) {
 		}
 		st.probe.SetMaxOpenConns(1)
 		st.probe.SetMaxIdleConns(0)
+		st.checkpoints = startCheckpointer(db, writer, checkpointInterval)
 	}
 	return st, nil
 }
@@ -230,8 +239,12 @@ func quickCheck(db *sql.DB) error {
 	return nil
 }
 
-// Close closes the store and the readiness probe's pool.
+// Close stops the checkpoints and closes the store and the readiness
+// probe's pool.
 func (s *Store) Close() error {
+	if s.checkpoints != nil {
+		s.checkpoints.close()
+	}
 	if s.probe != s.db {
 		s.probe.Close()
 	}
@@ -313,10 +326,10 @@ func (s *Store) Ready(ctx context.Context) error {
 }
 
 // MinFreeBytes is the free space below which a SQLite node is not ready:
-// 16 MiB, four times what checkpointing a full WAL (1000 pages of 4 KiB,
-// SQLite's automatic checkpoint) may need, so a node leaves the load
+// 64 MiB, four times what checkpointing a full WAL (walRestartFrames pages
+// of 4 KiB, see checkpoint.go) may need, so a node leaves the load
 // balancer before its writes start failing.
-const MinFreeBytes = 16 << 20
+const MinFreeBytes = 4 * walRestartFrames * 4096
 
 // probeTimeout bounds how long Ready's write waits for SQLite's write
 // lock: a node whose database stays locked longer than this by another

@@ -1,0 +1,119 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Checkpointing moves the pages that commits appended to the write-ahead
+// log back into the database file, so that the log can start again from its
+// beginning (https://sqlite.org/wal.html#checkpointing).
+//
+// SQLite does it by default in the connection that commits: the commit that
+// takes the log past 1000 pages also copies them and syncs both files
+// before it returns. Sigil has one connection that writes (see OpenWith), so
+// for those milliseconds every other write waits in line behind it. That
+// was the largest single pause of the writer: with automatic checkpoints
+// off the same client_credentials load ran 15-30% faster on SQLite, with a
+// third less p99 (docs/benchmarks.md).
+//
+// So Sigil's connections open with wal_autocheckpoint 0, and a goroutine
+// of the store checkpoints every checkpointInterval on a connection of the
+// read pool, alongside the writer: a PASSIVE checkpoint never waits for,
+// nor holds up, a writer or a reader. It copies every frame that existed
+// when it began; frames committed meanwhile wait for its next round.
+//
+// The log starts again only when a write transaction begins with every
+// frame already copied, and under a steady load the writer has always
+// appended some while the round ran. So once the log holds walRestartFrames
+// frames, the round copies the rest through the writer's own connection:
+// writes wait for the frames of the last few milliseconds, and the next
+// write starts the log again. Without that step the log grew by 900 MB in
+// eight seconds of client_credentials load. That step costs the writer two
+// fsyncs (the log's, then the file's) whatever it copies, so it is kept for
+// a log of 4000 frames (16 MiB of 4 KiB pages) rather than SQLite's 1000:
+// under the benchmark's heaviest load, about one round in two.
+const (
+	checkpointInterval = 100 * time.Millisecond
+	walRestartFrames   = 4000
+)
+
+// checkpointer runs checkpoint rounds on a file database until stopped.
+type checkpointer struct {
+	// readers is the pool the rounds run on, writer the one connection that
+	// writes, which finishes a round when the log must start again.
+	readers, writer *sql.DB
+	// restartFrames is the size of the log, in frames, from which a round
+	// finishes on the writer (walRestartFrames; smaller in tests).
+	restartFrames int
+	stop          context.CancelFunc
+	done          chan struct{}
+}
+
+// startCheckpointer starts checkpointing every interval; close ends it.
+func startCheckpointer(readers, writer *sql.DB, interval time.Duration) *checkpointer {
+	ctx, stop := context.WithCancel(context.Background())
+	c := &checkpointer{readers: readers, writer: writer, restartFrames: walRestartFrames, stop: stop, done: make(chan struct{})}
+	go c.run(ctx, interval)
+	return c
+}
+
+// run checkpoints every interval until ctx ends. A failed round is logged
+// and the next one tried: a checkpoint only reclaims space, and a write
+// does not depend on it.
+func (c *checkpointer) run(ctx context.Context, interval time.Duration) {
+	defer close(c.done)
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if _, err := c.round(ctx); err != nil && ctx.Err() == nil {
+			slog.Warn("sqlite: checkpoint of the write-ahead log failed; the next round tries again", "err", err)
+		}
+	}
+}
+
+// close stops the rounds and waits for the one running, if any, before
+// the pools are closed.
+func (c *checkpointer) close() {
+	c.stop()
+	<-c.done
+}
+
+// walState is what PRAGMA wal_checkpoint reports: whether the checkpoint
+// could not run (another connection's checkpoint held the lock), the frames
+// in the log, and how many of them are copied into the database file.
+type walState struct {
+	busy         bool
+	frames, done int
+}
+
+// round is one checkpoint: a PASSIVE one on a reader connection, then,
+// when the log holds restartFrames frames or more, one on the writer's
+// connection for the frames appended meanwhile. (The first one's report
+// cannot tell: it counts the frames there were when it began.) It returns
+// the state after the last checkpoint it ran.
+func (c *checkpointer) round(ctx context.Context) (walState, error) {
+	st, err := checkpoint(ctx, c.readers)
+	if err != nil || st.busy || st.frames < c.restartFrames {
+		return st, err
+	}
+	return checkpoint(ctx, c.writer)
+}
+
+// checkpoint runs PRAGMA wal_checkpoint(PASSIVE) on a connection of db.
+func checkpoint(ctx context.Context, db *sql.DB) (walState, error) {
+	var busy, frames, done int
+	err := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done)
+	if err != nil {
+		return walState{}, fmt.Errorf("PRAGMA wal_checkpoint(PASSIVE): %w", err)
+	}
+	return walState{busy: busy != 0, frames: frames, done: done}, nil
+}

@@ -1,0 +1,168 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sigil-oidc/sigil"
+)
+
+// openStopped opens a migrated file store with a client "rp" and its
+// checkpointer stopped, so that a test decides when checkpoints run.
+func openStopped(t *testing.T) *Store {
+	t.Helper()
+	st := open(t)
+	st.checkpoints.close()
+	if err := st.CreateClient(context.Background(), &sigil.Client{ID: "rp"}); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// saveConsent commits one write: a consent for subject n.
+func saveConsent(st *Store, prefix string, n int) error {
+	return st.SaveConsent(context.Background(), sigil.Consent{
+		Subject: fmt.Sprintf("%s%d.crypto", prefix, n), Address: "0xabc", ClientID: "rp",
+		Scope: sigil.Scopes{"openid"}, GrantedAt: time.Now(),
+	})
+}
+
+// TestCommitsDoNotCheckpoint checks that no commit checkpoints the log on
+// its own (wal_autocheckpoint 0): after 1500 commits, each of at least one
+// frame, the log still holds them all. With SQLite's default, the commit
+// that took the log past 1000 frames would have copied them back and the
+// log would have started again.
+func TestCommitsDoNotCheckpoint(t *testing.T) {
+	st := openStopped(t)
+	const commits = 1500
+	for i := range commits {
+		if err := saveConsent(st, "p", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wal, err := checkpoint(context.Background(), st.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wal.frames < commits {
+		t.Errorf("the log holds %d frames after %d commits: a commit checkpointed it", wal.frames, commits)
+	}
+}
+
+// TestRoundStartsTheLogAgainUnderWrites runs checkpoint rounds while four
+// goroutines write without pause, and checks that the log keeps starting
+// again (a round sees fewer frames than the one before). The log starts
+// again only when a write begins with every frame copied; a checkpoint on
+// a reader connection alone never gets there under such load (the writer
+// appends while it copies), and the log grew without bound: 900 MB in eight
+// seconds of the benchmark's client_credentials. The round's last step, on
+// the writer's own connection, is what this test checks.
+func TestRoundStartsTheLogAgainUnderWrites(t *testing.T) {
+	st := openStopped(t)
+	c := &checkpointer{readers: st.db, writer: st.writer, restartFrames: 10}
+	ctx := context.Background()
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := saveConsent(st, fmt.Sprintf("w%d-", w), i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+
+	const rounds = 20
+	restarts, last := 0, 0
+	for range rounds {
+		time.Sleep(20 * time.Millisecond)
+		wal, err := c.round(ctx)
+		if err != nil {
+			t.Fatalf("round: %v", err)
+		}
+		if wal.frames < last {
+			restarts++
+		}
+		last = wal.frames
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("a write failed during the checkpoints: %v", err)
+	}
+	if restarts < rounds/4 {
+		t.Errorf("the log started again %d times in %d rounds under writes, want at least %d", restarts, rounds, rounds/4)
+	}
+}
+
+// TestCheckpointerCopiesTheLogIntoTheFile checks that the store's own
+// checkpointer runs: after 1000 commits the database file grows, which
+// only a checkpoint does (every commit appends to the log alone). Close
+// stops it.
+func TestCheckpointerCopiesTheLogIntoTheFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sigil.db")
+	st, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateClient(ctx, &sigil.Client{ID: "rp"}); err != nil {
+		t.Fatal(err)
+	}
+	// Copy what the migrations wrote, so that the size below is the
+	// file's before the commits.
+	if _, err := checkpoint(ctx, st.writer); err != nil {
+		t.Fatal(err)
+	}
+	before := fileSize(t, path)
+	for i := range 1000 {
+		if err := saveConsent(st, "p", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for fileSize(t, path) <= before {
+		if time.Now().After(deadline) {
+			t.Fatalf("the database file stayed at %d bytes for 10 s after 1000 commits: nothing checkpointed the log", before)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	st.Close()
+	select {
+	case <-st.checkpoints.done:
+	default:
+		t.Error("Close returned with the checkpointer still running")
+	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
