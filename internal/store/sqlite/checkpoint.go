@@ -61,22 +61,31 @@ func startCheckpointer(readers, writer *sql.DB, interval time.Duration) *checkpo
 	return c
 }
 
-// run checkpoints every interval until ctx ends. A failed round is logged
-// and the next one tried: a checkpoint only reclaims space, and a write
-// does not depend on it.
+// run checkpoints every interval until ctx ends. A failed round is retried
+// at the next tick: a checkpoint only reclaims space, and no write depends
+// on it. Only the first failure of a run of them is logged, and the
+// recovery, so that a full disk does not write ten lines a second.
 func (c *checkpointer) run(ctx context.Context, interval time.Duration) {
 	defer close(c.done)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
+	failing := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		if _, err := c.round(ctx); err != nil && ctx.Err() == nil {
-			slog.Warn("sqlite: checkpoint of the write-ahead log failed; the next round tries again", "err", err)
+		_, err := c.round(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil && !failing:
+			slog.Warn("sqlite: checkpoints of the write-ahead log fail; retrying every round, the log grows meanwhile", "err", err)
+		case err == nil && failing:
+			slog.Info("sqlite: checkpoints of the write-ahead log work again")
 		}
+		failing = err != nil
 	}
 }
 

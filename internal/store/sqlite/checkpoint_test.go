@@ -1,10 +1,14 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -156,6 +160,48 @@ func TestCheckpointerCopiesTheLogIntoTheFile(t *testing.T) {
 	default:
 		t.Error("Close returned with the checkpointer still running")
 	}
+}
+
+// TestFailingCheckpointsLogOnce checks that rounds that keep failing (here
+// on a closed pool; in production a full disk or a read-only file) log one
+// warning, not one every round.
+func TestFailingCheckpointsLogOnce(t *testing.T) {
+	st := openStopped(t)
+	var logs syncBuffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(old) })
+
+	readers, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "other.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readers.Close() // every round now fails: "sql: database is closed"
+	c := startCheckpointer(readers, st.writer, time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	c.close()
+	if n := strings.Count(logs.String(), "checkpoints of the write-ahead log fail"); n != 1 {
+		t.Errorf("%d warnings after 100 ms of failing rounds, want 1:\n%s", n, logs.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer the checkpointer's goroutine and the test
+// may use at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func fileSize(t *testing.T, path string) int64 {
