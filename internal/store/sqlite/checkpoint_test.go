@@ -212,3 +212,67 @@ func fileSize(t *testing.T, path string) int64 {
 	}
 	return fi.Size()
 }
+
+// TestTwoNodesCheckpointOneFile runs two stores on one file, as two nodes
+// of a fleet would, each writing and running checkpoint rounds at the same
+// time: SQLite lets one checkpoint run at a time, and the other round must
+// come back busy or done, never with an error, and no write may fail.
+func TestTwoNodesCheckpointOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sigil.db")
+	ctx := context.Background()
+	var nodes []*Store
+	for range 2 {
+		st, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		st.checkpoints.close() // the test runs the rounds itself
+		nodes = append(nodes, st)
+	}
+	if _, err := nodes[0].Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := nodes[0].CreateClient(ctx, &sigil.Client{ID: "rp"}); err != nil {
+		t.Fatal(err)
+	}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for n, st := range nodes {
+		c := &checkpointer{readers: st.db, writer: st.writer, restartFrames: 10}
+		wg.Add(2)
+		go func() { // the node's writes
+			defer wg.Done()
+			for i := range 300 {
+				if err := saveConsent(st, fmt.Sprintf("n%d-", n), i); err != nil {
+					errs <- fmt.Errorf("node %d: write: %w", n, err)
+					return
+				}
+			}
+		}()
+		go func() { // the node's checkpoints, back to back
+			defer wg.Done()
+			for range 100 {
+				if _, err := c.round(ctx); err != nil {
+					errs <- fmt.Errorf("node %d: checkpoint: %w", n, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for n, st := range nodes {
+		var count int
+		if err := st.db.QueryRowContext(ctx, "SELECT count(*) FROM consents WHERE subject LIKE ?", fmt.Sprintf("n%d-%%", n)).Scan(&count); err != nil {
+			t.Fatal(err)
+		}
+		if count != 300 {
+			t.Errorf("node %d: %d consents stored, want 300", n, count)
+		}
+	}
+}
