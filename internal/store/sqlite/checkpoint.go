@@ -49,14 +49,17 @@ type checkpointer struct {
 	// restartFrames is the size of the log, in frames, from which a round
 	// finishes on the writer (walRestartFrames; smaller in tests).
 	restartFrames int
+	log           *slog.Logger
 	stop          context.CancelFunc
 	done          chan struct{}
 }
 
-// startCheckpointer starts checkpointing every interval; close ends it.
-func startCheckpointer(readers, writer *sql.DB, interval time.Duration) *checkpointer {
+// startCheckpointer starts checkpointing every interval, logging to log;
+// close ends it.
+func startCheckpointer(readers, writer *sql.DB, interval time.Duration, log *slog.Logger) *checkpointer {
 	ctx, stop := context.WithCancel(context.Background())
-	c := &checkpointer{readers: readers, writer: writer, restartFrames: walRestartFrames, stop: stop, done: make(chan struct{})}
+	c := &checkpointer{readers: readers, writer: writer, restartFrames: walRestartFrames, log: log,
+		stop: stop, done: make(chan struct{})}
 	go c.run(ctx, interval)
 	return c
 }
@@ -81,9 +84,9 @@ func (c *checkpointer) run(ctx context.Context, interval time.Duration) {
 		case ctx.Err() != nil:
 			return
 		case err != nil && !failing:
-			slog.Warn("sqlite: checkpoints of the write-ahead log fail; retrying every round, the log grows meanwhile", "err", err)
+			c.log.Warn("sqlite: checkpoints of the write-ahead log fail; retrying every round, the log grows meanwhile", "err", err)
 		case err == nil && failing:
-			slog.Info("sqlite: checkpoints of the write-ahead log work again")
+			c.log.Info("sqlite: checkpoints of the write-ahead log work again")
 		}
 		failing = err != nil
 	}

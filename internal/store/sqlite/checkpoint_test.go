@@ -167,41 +167,20 @@ func TestCheckpointerCopiesTheLogIntoTheFile(t *testing.T) {
 // warning, not one every round.
 func TestFailingCheckpointsLogOnce(t *testing.T) {
 	st := openStopped(t)
-	var logs syncBuffer
-	old := slog.Default()
-	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
-	t.Cleanup(func() { slog.SetDefault(old) })
-
 	readers, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "other.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	readers.Close() // every round now fails: "sql: database is closed"
-	c := startCheckpointer(readers, st.writer, time.Millisecond)
+	// Only the checkpointer's goroutine writes logs, and close waits for
+	// it to end, so the buffer is read after the last write.
+	var logs bytes.Buffer
+	c := startCheckpointer(readers, st.writer, time.Millisecond, slog.New(slog.NewTextHandler(&logs, nil)))
 	time.Sleep(100 * time.Millisecond)
 	c.close()
 	if n := strings.Count(logs.String(), "checkpoints of the write-ahead log fail"); n != 1 {
 		t.Errorf("%d warnings after 100 ms of failing rounds, want 1:\n%s", n, logs.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer the checkpointer's goroutine and the test
-// may use at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func fileSize(t *testing.T, path string) int64 {

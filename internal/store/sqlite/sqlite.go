@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"path/filepath"
 	"runtime"
@@ -206,7 +207,7 @@ func OpenWith(dsn string, opts Options) (*Store, error) {
 		}
 		st.probe.SetMaxOpenConns(1)
 		st.probe.SetMaxIdleConns(0)
-		st.checkpoints = startCheckpointer(db, writer, checkpointInterval)
+		st.checkpoints = startCheckpointer(db, writer, checkpointInterval, slog.Default())
 	}
 	return st, nil
 }
