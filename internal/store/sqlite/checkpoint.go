@@ -15,10 +15,9 @@ import (
 // SQLite does it by default in the connection that commits: the commit that
 // takes the log past 1000 pages also copies them and syncs both files
 // before it returns. Sigil has one connection that writes (see OpenWith), so
-// for those milliseconds every other write waits in line behind it. That
-// was the largest single pause of the writer: with automatic checkpoints
-// off the same client_credentials load ran 15-30% faster on SQLite, with a
-// third less p99 (docs/benchmarks.md).
+// for those milliseconds every other write waits in line behind it. Moving
+// them off the writer made client_credentials on SQLite 27% faster in four
+// A/B pairs, with a p99 about a third lower (docs/benchmarks.md).
 //
 // So Sigil's connections open with wal_autocheckpoint 0, and a goroutine
 // of the store checkpoints every checkpointInterval on a connection of the
@@ -35,7 +34,8 @@ import (
 // eight seconds of client_credentials load. That step costs the writer two
 // fsyncs (the log's, then the file's) whatever it copies, so it is kept for
 // a log of 4000 frames (16 MiB of 4 KiB pages) rather than SQLite's 1000:
-// under the benchmark's heaviest load, about one round in two.
+// at 20,000 frames a second (client_credentials at full speed) one round
+// in two.
 const (
 	checkpointInterval = 100 * time.Millisecond
 	walRestartFrames   = 4000
