@@ -124,6 +124,9 @@ type Store interface {
 	// empty database at once, exactly one succeeds, and the other reads
 	// the winner's key back.
 	CreateSigningKey(ctx context.Context, k SigningKey) error
+	// DeleteSigningKey deletes the key id, if it is stored: nil either way,
+	// since every node of a fleet may delete the same expired key.
+	DeleteSigningKey(ctx context.Context, id string) error
 
 	// Sessions: a person's sign-in in one browser, keyed by its sid (see
 	// Session), so that it can be ended for every copy of its cookie.

@@ -160,6 +160,23 @@ func TestRetiredKeyStaysPublishedUntilItsTokensExpire(t *testing.T) {
 			t.Errorf("removed key listed as %q, want expired", k.State)
 		}
 	}
+
+	// 15 s after it expired the key is deleted, within two key refreshes
+	// (5 s each) of that.
+	deadline := old.ExpiresAt.Add(15*time.Second + 2*5*time.Second + 2*time.Second)
+	for listed := true; listed; {
+		listed = false
+		for _, k := range in.adminKeys(t) {
+			listed = listed || k.KID == oldKid
+		}
+		if listed && time.Now().After(deadline) {
+			t.Fatalf("the expired key is still stored %s after it expired", time.Since(*old.ExpiresAt).Round(time.Second))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if !strings.Contains(in.logs.String(), "expired signing key deleted") {
+		t.Error("the node did not log the deletion")
+	}
 }
 
 // TestKeysCLI: `sigil keys rotate` and `sigil keys list` against a running

@@ -122,6 +122,8 @@ type KeyStore interface {
 	// CreateSigningKey stores a new key; an existing id or generation is
 	// sigil.ErrConflict.
 	CreateSigningKey(ctx context.Context, k sigil.SigningKey) error
+	// DeleteSigningKey deletes a key; one already gone is no error.
+	DeleteSigningKey(ctx context.Context, id string) error
 }
 
 // Set is the signing keys every node of a fleet shares: it signs with the

@@ -58,6 +58,13 @@ func (m *memStore) ListSigningKeys(context.Context) ([]sigil.SigningKey, error) 
 	return out, nil
 }
 
+func (m *memStore) DeleteSigningKey(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.keys = slices.DeleteFunc(m.keys, func(k sigil.SigningKey) bool { return k.ID == id })
+	return nil
+}
+
 func (m *memStore) CreateSigningKey(_ context.Context, k sigil.SigningKey) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -57,8 +57,9 @@ func (snap *snapshot) same(stored []sigil.SigningKey) bool {
 }
 
 // Run calls Refresh every RefreshInterval until ctx ends, then stores the
-// next keys when the policy's schedule says they are due (see rotateDue),
-// logging errors and every change of the key set.
+// next keys when the policy's schedule says they are due (see rotateDue)
+// and deletes the keys that expired (see deleteExpired), logging errors
+// and every change of the key set.
 func (s *Set) Run(ctx context.Context, log *slog.Logger) {
 	t := time.NewTicker(RefreshInterval)
 	defer t.Stop()
@@ -77,7 +78,14 @@ func (s *Set) Run(ctx context.Context, log *slog.Logger) {
 			for _, k := range added {
 				log.Info("scheduled signing key rotation: next key published", "kid", k.ID, "alg", k.Algorithm, "activates", k.ActivatesAt)
 			}
-			if len(added) > 0 && err == nil {
+			var deleted []KeyInfo
+			if err == nil {
+				deleted, err = s.deleteExpired(rctx)
+			}
+			for _, k := range deleted {
+				log.Info("expired signing key deleted", "kid", k.ID, "alg", k.Algorithm, "expired", k.ExpiresAt)
+			}
+			if len(added)+len(deleted) > 0 && err == nil {
 				err = s.Refresh(rctx)
 			}
 		}

@@ -254,6 +254,28 @@ func (s *Set) rotateDue(ctx context.Context) ([]sigil.SigningKey, error) {
 	return added, nil
 }
 
+// deleteExpired deletes from the store every key that expired (a retired
+// key past its retention) at least ActivationDelay ago, and returns them.
+// Such a key signs and verifies nothing and no node publishes it, so
+// keeping it would only keep a private key (sealed, but usable with the
+// system secret) for no use. ActivationDelay is the margin for a node
+// whose clock is behind, which may still publish the key for that long.
+// Every node does it; a key another node deleted first is no error.
+func (s *Set) deleteExpired(ctx context.Context) ([]KeyInfo, error) {
+	now := s.now()
+	var deleted []KeyInfo
+	for _, ki := range s.Keys() {
+		if ki.State != StateExpired || ki.ExpiresAt.IsZero() || now.Before(ki.ExpiresAt.Add(ActivationDelay)) {
+			continue
+		}
+		if err := s.store.DeleteSigningKey(ctx, ki.ID); err != nil {
+			return deleted, fmt.Errorf("keys: deleting expired key %q: %w", ki.ID, err)
+		}
+		deleted = append(deleted, ki)
+	}
+	return deleted, nil
+}
+
 func later(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a

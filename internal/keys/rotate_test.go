@@ -217,3 +217,78 @@ func TestPolicyValidation(t *testing.T) {
 		t.Errorf("Policy() = %+v, want the defaults filled in", got)
 	}
 }
+
+// TestExpiredKeysAreDeleted: a retired key past its retention (and the
+// clock margin ActivationDelay) is deleted from the store by whichever
+// node gets there first, the others' deletes of it are no error, and the
+// keys still in use (active, retired within their retention) stay.
+func TestExpiredKeysAreDeleted(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Now()}
+	st := &memStore{}
+	p := Policy{Retention: time.Hour}
+	a, b := loadPolicy(t, st, p, c), loadPolicy(t, st, p, c)
+	first := a.SigningKeyID(RS256)
+
+	c.set(c.now().Add(time.Minute))
+	if _, err := a.Rotate(ctx, RS256); err != nil {
+		t.Fatal(err)
+	}
+	second := a.SigningKeyID(RS256)
+	expires := stateOf(a, first).ExpiresAt
+	// A third key 30 minutes before the first expires: the second is then
+	// retired, and within its retention when the first goes.
+	c.set(expires.Add(-30 * time.Minute))
+	if _, err := a.Rotate(ctx, RS256); err != nil {
+		t.Fatal(err)
+	}
+	third := a.SigningKeyID(RS256)
+	if err := b.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	stored := func() []string {
+		keys, _ := st.ListSigningKeys(ctx)
+		var ids []string
+		for _, k := range keys {
+			if k.Algorithm == RS256 {
+				ids = append(ids, k.ID)
+			}
+		}
+		return ids
+	}
+
+	// Expired, but within the margin for a node whose clock is behind.
+	c.set(expires.Add(ActivationDelay - time.Second))
+	if stateOf(a, first).State != StateExpired {
+		t.Fatalf("the first key is %s at its retention's end, want expired", stateOf(a, first).State)
+	}
+	if deleted, err := a.deleteExpired(ctx); err != nil || len(deleted) != 0 {
+		t.Fatalf("deleteExpired within the margin = %v, %v; want nothing deleted", deleted, err)
+	}
+
+	c.set(expires.Add(ActivationDelay))
+	deleted, err := a.deleteExpired(ctx)
+	if err != nil || len(deleted) != 1 || deleted[0].ID != first {
+		t.Fatalf("deleteExpired = %+v, %v; want the first key", deleted, err)
+	}
+	if got := stored(); len(got) != 2 || got[0] != second || got[1] != third {
+		t.Fatalf("RS256 keys stored after the delete: %v, want [%s %s]", got, second, third)
+	}
+	// b has not re-read the store: it deletes the same key again, which is
+	// no error.
+	if deleted, err := b.deleteExpired(ctx); err != nil || len(deleted) != 1 {
+		t.Fatalf("the second node's deleteExpired = %+v, %v; want the same key, no error", deleted, err)
+	}
+	for _, n := range []*Set{a, b} {
+		if err := n.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if stateOf(n, first).ID != "" {
+			t.Error("a node still lists the deleted key after a refresh")
+		}
+		if n.SigningKeyID(RS256) != third || !publishes(n, second) {
+			t.Error("the active key or the retired one within its retention is gone")
+		}
+	}
+}

@@ -80,6 +80,15 @@ func (s *Store) CreateSigningKey(ctx context.Context, k sigil.SigningKey) error 
 	return nil
 }
 
+// DeleteSigningKey deletes the key id in one DELETE; a key already gone is
+// no error.
+func (s *Store) DeleteSigningKey(ctx context.Context, id string) error {
+	if _, err := s.exec(ctx, s.q.deleteSigningKey, id); err != nil {
+		return fmt.Errorf("%s: delete signing key %q: %w", s.dialect.Name, id, err)
+	}
+	return nil
+}
+
 // cleanupBatch is how many expired authorizations one DELETE removes, and
 // cleanupPause the shortest pause between two: a batch holds SQLite's write
 // lock for a few milliseconds, where one DELETE of a whole backlog held it

@@ -54,6 +54,7 @@ type queries struct {
 
 	saveConsent, getConsent           string
 	createSigningKey, listSigningKeys string
+	deleteSigningKey                  string
 	deleteExpired                     string
 	// sessions are the statements of the login sessions (sessions.go).
 	sessions sessionQueries
@@ -187,7 +188,8 @@ func buildQueries(d Dialect) queries {
 		// that is how nodes bootstrapping at once agree on one first key.
 		createSigningKey: "INSERT INTO signing_keys (id, algorithm, generation, sealed, created_at, activates_at)" +
 			" VALUES (?, ?, ?, ?, ?, ?)",
-		listSigningKeys: "SELECT id, algorithm, generation, sealed, created_at, activates_at FROM signing_keys ORDER BY generation",
+		listSigningKeys:  "SELECT id, algorithm, generation, sealed, created_at, activates_at FROM signing_keys ORDER BY generation",
+		deleteSigningKey: "DELETE FROM signing_keys WHERE id = ?",
 		// deleteExpired deletes at most cleanupBatch rows at a time (the
 		// subquery's LIMIT; DELETE ... LIMIT is not portable), so that no
 		// cleanup holds the write lock long: on SQLite every writer, the
@@ -216,7 +218,7 @@ func buildQueries(d Dialect) queries {
 		&q.challenge, &q.authenticate, &q.grant, &q.reject, &q.resume, &q.exchange,
 		&q.refresh, &q.revokeToken, &q.createClientToken, &q.getByRefreshToken,
 		&q.explain, &q.revokeReplayed, &q.revokeReused,
-		&q.saveConsent, &q.getConsent, &q.createSigningKey, &q.listSigningKeys, &q.deleteExpired,
+		&q.saveConsent, &q.getConsent, &q.createSigningKey, &q.listSigningKeys, &q.deleteSigningKey, &q.deleteExpired,
 		&q.claimLogoutNotices, &q.rescheduleLogoutNotice, &q.deleteLogoutNotice,
 	} {
 		*p = d.rebind(*p)

@@ -21,6 +21,37 @@ func (s suite) signingKeys(t *testing.T) {
 	t.Run("DuplicateGeneration", s.signingKeysDuplicateGeneration)
 	t.Run("ConcurrentFirstKey", s.signingKeysConcurrentFirst)
 	t.Run("RequiredFields", s.signingKeysRequired)
+	t.Run("Delete", s.signingKeysDelete)
+}
+
+// signingKeysDelete: a deleted key no longer lists, the others keep every
+// field, and deleting it again, or a key never stored, is no error.
+func (s suite) signingKeysDelete(t *testing.T) {
+	st := s.open(t)
+	ctx := context.Background()
+	old, kept := signingKey("old", 1, t0), signingKey("kept", 2, t0.Add(time.Hour))
+	for _, k := range []sigil.SigningKey{old, kept} {
+		if err := st.CreateSigningKey(ctx, k); err != nil {
+			t.Fatalf("CreateSigningKey(%s): %v", k.ID, err)
+		}
+	}
+	for _, id := range []string{"old", "old", "never-stored"} {
+		if err := st.DeleteSigningKey(ctx, id); err != nil {
+			t.Fatalf("DeleteSigningKey(%s): %v", id, err)
+		}
+	}
+	keys, err := st.ListSigningKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 1 {
+		t.Fatalf("ListSigningKeys after deleting one of two keys returned %d keys, want 1", len(keys))
+	}
+	equalFields(t, "the key kept", keys[0], kept)
+	// The next key takes the generation after the newest, as before.
+	if err := st.CreateSigningKey(ctx, signingKey("next", 3, t0)); err != nil {
+		t.Fatalf("CreateSigningKey after a delete: %v", err)
+	}
 }
 
 func signingKey(id string, generation int64, created time.Time) sigil.SigningKey {
