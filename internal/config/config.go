@@ -85,6 +85,9 @@ type Config struct {
 	// SQLiteSkipIntegrityCheckText is --sqlite-skip-integrity-check as
 	// given; parseDBPool parses it into DB.
 	SQLiteSkipIntegrityCheckText string `yaml:"sqlite_skip_integrity_check"`
+	// DBDurableFlowWritesText is --db-durable-flow-writes as given;
+	// parseDBPool parses it into DB.
+	DBDurableFlowWritesText string `yaml:"db_durable_flow_writes"`
 	// Warnings are settings that are valid but probably not what the
 	// operator meant (see warnings); serve logs them at start.
 	Warnings []string `yaml:"-"`
@@ -125,6 +128,9 @@ type DBPool struct {
 	// SQLiteSkipIntegrityCheck skips PRAGMA quick_check when a SQLite
 	// database opens.
 	SQLiteSkipIntegrityCheck bool
+	// DurableFlowWrites turns off PostgreSQL's asynchronous commit of the
+	// flow writes (postgres.Options).
+	DurableFlowWrites bool
 }
 
 // option ties one setting to its flag, environment variable and field.
@@ -582,6 +588,13 @@ func (c *Config) parseDBPool() []error {
 			errs = append(errs, fmt.Errorf("--sqlite-skip-integrity-check: %w", err))
 		}
 		c.DB.SQLiteSkipIntegrityCheck = skip
+	}
+	if c.DBDurableFlowWritesText != "" {
+		durable, err := ParseBool(c.DBDurableFlowWritesText)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--db-durable-flow-writes: %w", err))
+		}
+		c.DB.DurableFlowWrites = durable
 	}
 	if c.Durations.Code > 10*time.Minute {
 		errs = append(errs, fmt.Errorf("--code-lifetime %q must be at most 10m (RFC 6749 section 4.1.2)", c.CodeLifetime))

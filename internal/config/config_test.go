@@ -133,6 +133,9 @@ func TestDatabasePool(t *testing.T) {
 			DBPool{MaxConns: 5, StatementTimeout: 2 * time.Second, ConnMaxLifetime: time.Minute}},
 		{"file, flag wins", []string{"--dev", "--config", file, "--db-max-conns", "40"}, nil,
 			DBPool{MaxConns: 40, ConnMaxLifetime: time.Hour}},
+		{"durable flow writes, flag alone", []string{"--dev", "--db-durable-flow-writes"}, nil, DBPool{DurableFlowWrites: true}},
+		{"durable flow writes, env", []string{"--dev"}, map[string]string{"SIGIL_DB_DURABLE_FLOW_WRITES": "yes"}, DBPool{DurableFlowWrites: true}},
+		{"durable flow writes off", []string{"--dev", "--db-durable-flow-writes=false"}, map[string]string{"SIGIL_DB_DURABLE_FLOW_WRITES": "yes"}, DBPool{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -43,6 +43,9 @@ type Options struct {
 	// SQLiteSkipIntegrityCheck skips PRAGMA quick_check when a SQLite
 	// database opens (sqlite.Options).
 	SQLiteSkipIntegrityCheck bool
+	// DurableFlowWrites turns off PostgreSQL's asynchronous commit of the
+	// flow writes (postgres.Options).
+	DurableFlowWrites bool
 }
 
 // IsPostgres reports whether dsn names PostgreSQL (postgres:// or
@@ -57,7 +60,8 @@ func IsPostgres(dsn string) bool {
 func Open(ctx context.Context, dsn string, opts Options) (Backend, error) {
 	// Each branch returns a nil Backend on error, never a typed nil.
 	if IsPostgres(dsn) {
-		st, err := postgres.Open(ctx, dsn, postgres.Options{MaxConns: opts.MaxConns, StatementTimeout: opts.StatementTimeout, ConnMaxLifetime: opts.ConnMaxLifetime})
+		st, err := postgres.Open(ctx, dsn, postgres.Options{MaxConns: opts.MaxConns, StatementTimeout: opts.StatementTimeout,
+			ConnMaxLifetime: opts.ConnMaxLifetime, DurableFlowWrites: opts.DurableFlowWrites})
 		if err != nil {
 			return nil, err
 		}

@@ -76,6 +76,12 @@ type Options struct {
 	// ConnMaxLifetime closes connections after this long (default 30m), so
 	// that the pool follows a failover or a load balancer's changes.
 	ConnMaxLifetime time.Duration
+	// DurableFlowWrites makes the flow writes (the steps of a sign-in
+	// before the code exchange, and the session it opens) wait for the
+	// write-ahead log to reach the disk, as every other write does. By
+	// default they commit asynchronously (synchronous_commit=off, through
+	// half of MaxConns): see flowPool.
+	DurableFlowWrites bool
 }
 
 // The defaults of Options.
@@ -90,6 +96,8 @@ const (
 type Store struct {
 	*sqlstore.Store
 	db *sql.DB
+	// flow is the pool of the flow writes, nil with DurableFlowWrites.
+	flow *sql.DB
 	// config is the pool's connection configuration, for Migrate's own
 	// connections.
 	config *pgx.ConnConfig
@@ -121,20 +129,63 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
 	}
 	if _, set := cfg.RuntimeParams["application_name"]; !set {
-		cfg.RuntimeParams["application_name"] = "sigil"
+		cfg.RuntimeParams["application_name"] = defaultApplicationName
 	}
-	db := stdlib.OpenDB(*cfg)
-	db.SetMaxOpenConns(opts.MaxConns)
-	db.SetMaxIdleConns(opts.MaxConns)
-	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	conns, flowConns := opts.MaxConns, 0
+	if !opts.DurableFlowWrites && opts.MaxConns >= 2 {
+		flowConns = opts.MaxConns / 2
+		conns -= flowConns
+	}
+	db := openPool(cfg, conns, opts.ConnMaxLifetime)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err) // pgconn names host, user and database, never the password
 	}
-	return &Store{Store: sqlstore.New(db, Dialect), db: db, config: cfg}, nil
+	handles := sqlstore.Handles{Read: db, Write: db}
+	if flowConns > 0 {
+		handles.Flow = openPool(flowPool(cfg), flowConns, opts.ConnMaxLifetime)
+	}
+	return &Store{Store: sqlstore.NewWith(handles, Dialect), db: db, flow: handles.Flow, config: cfg}, nil
 }
+
+// openPool opens a pool of at most conns connections configured by cfg.
+// Connections are made on first use.
+func openPool(cfg *pgx.ConnConfig, conns int, lifetime time.Duration) *sql.DB {
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxLifetime(lifetime)
+	return db
+}
+
+// flowPool is the configuration of the connections that carry the flow
+// writes (sqlstore.Handles.Flow): cfg with asynchronous commit. A commit
+// on them returns once it is in the write-ahead log's memory, and the WAL
+// writer makes it durable within three times wal_writer_delay (200 ms by
+// default; the PostgreSQL manual, "Asynchronous Commit"). It stays atomic and is
+// visible to every other connection at once, so nodes see each other's
+// steps as before; only a crash of PostgreSQL itself (not of a Sigil node)
+// in that window can lose it, and what a flow write records may be lost:
+// the sign-in under way fails and starts again (see sqlstore's
+// flowWriteQueries). The commit no longer waits for a disk flush of its
+// own, which is most of what a flow's first steps cost the database.
+//
+// Its connections are named sigil-flow in pg_stat_activity when the DSN
+// names no application_name of its own.
+func flowPool(cfg *pgx.ConnConfig) *pgx.ConnConfig {
+	flow := cfg.Copy()
+	flow.RuntimeParams["synchronous_commit"] = "off"
+	if flow.RuntimeParams["application_name"] == defaultApplicationName {
+		flow.RuntimeParams["application_name"] = defaultApplicationName + "-flow"
+	}
+	return flow
+}
+
+// defaultApplicationName names Sigil's connections in pg_stat_activity
+// when the DSN does not.
+const defaultApplicationName = "sigil"
 
 // migrationLockID is the advisory lock Migrate holds: any fixed number,
 // the same on every node; "sigil" in ASCII, so that pg_locks shows whose it
@@ -196,7 +247,13 @@ func (s *Store) Ready(ctx context.Context) error {
 const healthUpsert = "INSERT INTO health (id, checked_at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at"
 
 // PoolSize is the most connections the store opens at once.
-func (s *Store) PoolSize() int { return s.db.Stats().MaxOpenConnections }
+func (s *Store) PoolSize() int {
+	n := s.db.Stats().MaxOpenConnections
+	if s.flow != nil {
+		n += s.flow.Stats().MaxOpenConnections
+	}
+	return n
+}
 
 // Version reads the schema's version: the newest migration applied, 0
 // before the first.

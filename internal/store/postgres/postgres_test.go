@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"slices"
@@ -169,4 +170,86 @@ func TestMigrateWithRows(t *testing.T) {
 			Blob: func(b []byte) string { return fmt.Sprintf(`'\x%x'::bytea`, b) },
 		}
 	})
+}
+
+// TestFlowWritesCommitAsynchronously: by default half of MaxConns is a
+// pool with synchronous_commit off, and a flow write (the authorization
+// request's INSERT) runs on it while a client's INSERT runs on the
+// durable pool; with DurableFlowWrites, or a single connection, there is
+// one durable pool. PoolSize is MaxConns in every case.
+func TestFlowWritesCommitAsynchronously(t *testing.T) {
+	// The test server commits asynchronously (pgtest trades durability for
+	// speed); the DSN asks for PostgreSQL's default, which the durable
+	// pool keeps and the flow pool overrides.
+	dsn := pgtest.NewDatabase(t)
+	if strings.Contains(dsn, "?") {
+		dsn += "&synchronous_commit=on"
+	} else {
+		dsn += "?synchronous_commit=on"
+	}
+	st := openOn(t, dsn, Options{})
+	if _, err := st.Migrate(context.Background()); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	if st.flow == nil {
+		t.Fatal("no flow pool by default")
+	}
+	for _, pool := range []struct {
+		name string
+		db   interface {
+			QueryRow(string, ...any) *sql.Row
+		}
+		want string
+	}{{"durable pool", st.db, "on"}, {"flow pool", st.flow, "off"}} {
+		var got string
+		if err := pool.db.QueryRow("SHOW synchronous_commit").Scan(&got); err != nil || got != pool.want {
+			t.Errorf("%s: synchronous_commit %q, %v; want %q", pool.name, got, err, pool.want)
+		}
+	}
+	if got := st.PoolSize(); got != DefaultMaxConns {
+		t.Errorf("PoolSize() = %d, want %d", got, DefaultMaxConns)
+	}
+
+	// Which pool ran a statement shows in pg_stat_activity: each pool has
+	// its own application_name, and an idle backend keeps its last query.
+	ctx := context.Background()
+	client := &sigil.Client{ID: "flow-client", Name: "Flow", RedirectURIs: []string{"https://flow.example/cb"},
+		GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}, Scope: sigil.Scopes{"openid"},
+		TokenEndpointAuthMethod: sigil.AuthMethodNone, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if err := st.CreateClient(ctx, client); err != nil {
+		t.Fatalf("CreateClient: %v", err)
+	}
+	now := time.Now()
+	if err := st.CreateAuthorization(ctx, &sigil.Authorization{ID: "flow-1", BrowserHash: []byte("browser"),
+		ClientID: client.ID, State: sigil.StateRequested, RedirectURI: client.RedirectURIs[0], ResponseMode: "query",
+		Scope: sigil.Scopes{"openid"}, CodeChallenge: strings.Repeat("a", 43), CodeChallengeMethod: "S256", MaxAge: -1,
+		RequestedAt: now, ExpiresAt: now.Add(10 * time.Minute)}); err != nil {
+		t.Fatalf("CreateAuthorization: %v", err)
+	}
+	inspect, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inspect.Close()
+	for prefix, want := range map[string]string{"INSERT INTO clients": "sigil", "INSERT INTO authorizations": "sigil-flow"} {
+		var app string
+		err := inspect.QueryRow("SELECT application_name FROM pg_stat_activity WHERE datname = current_database() AND query LIKE $1",
+			prefix+"%").Scan(&app)
+		if err != nil || app != want {
+			t.Errorf("%s ran on %q (%v), want the pool named %q", prefix, app, err, want)
+		}
+	}
+
+	for _, tc := range []struct {
+		opts Options
+		pool int
+	}{{Options{DurableFlowWrites: true}, DefaultMaxConns}, {Options{MaxConns: 1}, 1}} {
+		st := openOn(t, dsn, tc.opts)
+		if st.flow != nil {
+			t.Errorf("%+v: a flow pool was opened", tc.opts)
+		}
+		if got := st.PoolSize(); got != tc.pool {
+			t.Errorf("%+v: PoolSize() = %d, want %d", tc.opts, got, tc.pool)
+		}
+	}
 }

@@ -130,3 +130,51 @@ func TestReadsAndWritesTakeTheirHandles(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowWritesTakeTheFlowHandle checks the routing of NewWith: the
+// steps of a sign-in before the code exchange, and the session it opens,
+// go to Handles.Flow (asynchronous commit on PostgreSQL); every write whose
+// loss could grant more (a use, a refusal, a revocation, a token, a
+// remembered consent) goes to Write; reads go to Read. Without a Flow
+// handle the flow writes go to Write.
+func TestFlowWritesTakeTheFlowHandle(t *testing.T) {
+	open := func() *sql.DB {
+		db, err := sql.Open("sqlite", ":memory:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	read, write, flow := open(), open(), open()
+	s := NewWith(Handles{Read: read, Write: write, Flow: flow}, Dialect{Name: "postgres", Placeholder: Numbered})
+	defer s.Close()
+	flowWrites := map[string]bool{
+		"createAuthorization": true, "challenge": true, "authenticate": true, "resume": true,
+		"grant": true, "sessions.create": true,
+	}
+	mustWait := []string{"exchange", "refresh", "revokeToken", "createClientToken", "reject", "saveConsent",
+		"revokeReplayed", "revokeReused", "sessions.end", "sessions.revokeGrants", "deleteSigningKey"}
+	queries := allQueries(s.q)
+	for _, name := range mustWait {
+		if _, ok := queries[name]; !ok || flowWrites[name] {
+			t.Fatalf("test table: %s is not a statement that must wait for the disk", name)
+		}
+	}
+	for name, q := range queries {
+		want, what := write, "the durable writer"
+		switch {
+		case isRead(q):
+			want, what = read, "the read pool"
+		case flowWrites[name]:
+			want, what = flow, "the flow pool"
+		}
+		if got := s.handle(q); got != want {
+			t.Errorf("%s goes to the wrong handle, want %s: %.80s", name, what, q)
+		}
+	}
+
+	alone := NewWith(Handles{Read: read, Write: write}, Dialect{Name: "sqlite"})
+	if got := alone.handle(alone.q.challenge); got != write {
+		t.Errorf("without a Flow handle, a flow write does not go to the writer")
+	}
+}

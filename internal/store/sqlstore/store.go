@@ -36,9 +36,12 @@ import (
 // Store is a sigil.Store over a database/sql handle. It is safe for
 // concurrent use.
 type Store struct {
-	// db sends the reads (SELECT) and writer everything else; they are one
-	// handle unless the Store was built with NewSplit.
-	db, writer *sql.DB
+	// db sends the reads (SELECT), flow the flow writes (flowWrites) and
+	// writer everything else; they are one handle unless the Store was
+	// built with NewSplit or NewWith.
+	db, writer, flow *sql.DB
+	// flowWrites holds the query texts that go to flow.
+	flowWrites map[string]bool
 	dialect    Dialect
 	q          queries
 	// statements counts every statement sent, for Statements.
@@ -74,7 +77,34 @@ func New(db *sql.DB, d Dialect) *Store { return NewSplit(db, db, d) }
 // first served and woken the moment the connection is free, while the
 // reads still run alongside (WAL). The Store owns both handles.
 func NewSplit(db, writer *sql.DB, d Dialect) *Store {
-	s := &Store{db: db, writer: writer, dialect: d, q: buildQueries(d)}
+	return NewWith(Handles{Read: db, Write: writer}, d)
+}
+
+// Handles are the database handles of a Store. Read and Write are
+// required and may be one handle; Flow is optional, and nil sends the flow
+// writes to Write.
+type Handles struct {
+	// Read takes the SELECTs.
+	Read *sql.DB
+	// Write takes every other statement but the flow writes.
+	Write *sql.DB
+	// Flow takes the flow writes (see flowWriteQueries): on PostgreSQL a
+	// pool whose commits do not wait for the write-ahead log to reach the
+	// disk (synchronous_commit=off).
+	Flow *sql.DB
+}
+
+// NewWith is New with each kind of statement sent through its own handle
+// (see Handles). The Store owns the handles: Close closes each once.
+func NewWith(h Handles, d Dialect) *Store {
+	if h.Flow == nil {
+		h.Flow = h.Write
+	}
+	q := buildQueries(d)
+	s := &Store{db: h.Read, writer: h.Write, flow: h.Flow, dialect: d, q: q, flowWrites: map[string]bool{}}
+	for _, query := range flowWriteQueries(q) {
+		s.flowWrites[query] = true
+	}
 	s.clientTokens = &group[sigil.ClientToken]{maxBatch: maxTokenBatch, maxWriters: max(1, d.Writers), write: s.writeClientTokens}
 	s.insertClientTokens = make([]string, maxTokenBatch+1)
 	s.insertClientTokens[1] = s.q.createClientToken
@@ -107,18 +137,54 @@ func (s *Store) Close() error {
 	if s.writer != s.db {
 		err = errors.Join(err, s.writer.Close())
 	}
+	if s.flow != s.db && s.flow != s.writer {
+		err = errors.Join(err, s.flow.Close())
+	}
 	return err
 }
 
 // handle returns the database handle query goes through: db for a read,
-// writer for anything else (INSERT, UPDATE, DELETE, and a WITH that may
-// hold one). Sending a read to the writer would only be slower; sending a
-// write to db would be the contention NewSplit removes.
+// flow for a flow write, writer for anything else (INSERT, UPDATE, DELETE,
+// and a WITH that may hold one). Sending a read to the writer would only be
+// slower; sending a write to db would be the contention NewSplit removes.
 func (s *Store) handle(query string) *sql.DB {
-	if isRead(query) {
+	switch {
+	case isRead(query):
 		return s.db
+	case s.flowWrites[query]:
+		return s.flow
+	default:
+		return s.writer
 	}
-	return s.writer
+}
+
+// flowWriteQueries are the flow writes: the statements that record how far
+// a sign-in has come, before any credential is issued, and the session it
+// opens. Losing the last of them, in a database crash before they reached
+// the disk, can only make sign-ins under way fail and start again: a flow
+// found in an earlier state, or not at all, refuses the step that expected
+// the later one, and a session that is gone is not honoured. It can never
+// grant more: each of these writes moves a flow forward or records that a
+// person signed in, and none records a refusal, a revocation or a use.
+//
+// Everything else waits for the disk: the code exchange and the refresh
+// (their single use is what the write records), every token stored, every
+// refusal (reject), revocation and ended session, remembered consents
+// (a later, narrower one must not be lost), clients and signing keys. The code issued
+// by grant is a credential, but it is worth nothing without the exchange,
+// which reads the row: a lost grant makes the exchange fail with
+// invalid_grant. A commit that waits also makes every earlier commit
+// durable (the log is written in order), so the exchange's commit secures
+// the flow writes before it.
+func flowWriteQueries(q queries) []string {
+	return []string{
+		q.createAuthorization,
+		q.challenge,
+		q.authenticate,
+		q.resume,
+		q.grant,
+		q.sessions.create,
+	}
 }
 
 // isRead reports whether query starts with SELECT (case-insensitively,
