@@ -139,6 +139,13 @@ type Authentication struct {
 	GrantedScope   Scopes
 	CodeHash       []byte
 	CodeExpiresAt  time.Time
+	// Session, when set, is the login session the sign-in opens, which
+	// AuthenticateAuthorization stores with the same write (one statement
+	// on PostgreSQL, one transaction on SQLite) and only when the
+	// authorization matches. Its ID should be SessionID; its Subject,
+	// Address and Clients are ignored: the session takes the
+	// authorization's subject and address, and its client as the first.
+	Session *Session
 }
 
 // CodeExchange is what the token endpoint presents to redeem a code. The store

@@ -47,7 +47,9 @@ type Store interface {
 	// authorization that is challenged with auth.ChallengeNonce, bound to
 	// browserHash, and whose challenge has not expired at now. With
 	// auth.GrantedScope set it also issues the code (state code_issued);
-	// otherwise the state becomes authenticated.
+	// otherwise the state becomes authenticated. With auth.Session set it
+	// also stores that session, for the authorization's subject, address
+	// and client, and stores nothing when the authorization does not match.
 	AuthenticateAuthorization(ctx context.Context, id string, browserHash []byte, auth Authentication, now time.Time) (*Authorization, error)
 	// GrantAuthorization records consent on an authenticated authorization
 	// and issues its code (state code_issued).

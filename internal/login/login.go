@@ -318,6 +318,7 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		SessionID:      newSessionID(),
 		Records:        oidc.ClaimRecords(d.Records),
 	}
+	auth.Session = h.Provider.NewSession(auth.SessionID, auth.AuthTime, now)
 	var code string
 	if granted, ok := scope.Remembered(a.Scope, a.RememberedScope); ok && !hasWord(a.Prompt, "consent") {
 		auth.GrantedScope = granted
@@ -330,8 +331,8 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 	}
 	chName, chPath := h.challengeCookie(a.ID)
 	http.SetCookie(w, &http.Cookie{Name: chName, Path: chPath, MaxAge: -1, Secure: h.Provider.Cookies.Secure})
-	// The session row is the sign-in's second statement (docs/benchmarks.md).
-	if err := h.Provider.StartSession(ctx, w, sessionOf(updated, auth), updated.ClientID, now); err != nil {
+	// The session row was stored by the same write (docs/benchmarks.md).
+	if err := h.Provider.Cookies.Write(w, sessionOf(updated, auth), now); err != nil {
 		h.fail(w, fmt.Errorf("start session: %w", err))
 		return
 	}

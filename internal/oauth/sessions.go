@@ -2,12 +2,9 @@ package oauth
 
 import (
 	"context"
-	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/sigil-oidc/sigil"
-	"github.com/sigil-oidc/sigil/internal/session"
 )
 
 // LogoutNotifier is told of every session that ended, however it ended
@@ -20,19 +17,14 @@ type LogoutNotifier interface {
 	SessionsEnded(ctx context.Context, ended []sigil.Session) error
 }
 
-// StartSession records a completed sign-in: the session row (one INSERT,
-// which with the sign-in's own write makes the verify step two statements)
-// and the browser's sealed cookie naming it. clientID is the client the
-// person signed in to.
-func (p *Provider) StartSession(ctx context.Context, w http.ResponseWriter, s session.Session, clientID string, now time.Time) error {
-	rec := sigil.Session{
-		ID: s.ID, Subject: s.Subject, Address: s.Address, AuthTime: s.AuthTime,
-		ExpiresAt: now.Add(p.Lifetimes.Session), Clients: []string{clientID},
-	}
-	if err := p.Store.CreateSession(ctx, rec); err != nil {
-		return fmt.Errorf("create session: %w", err)
-	}
-	return p.Cookies.Write(w, s, now)
+// NewSession is the session row a completed sign-in opens, for
+// AuthenticateAuthorization to store with the sign-in's own write (so the
+// verify step is one statement on PostgreSQL, one transaction on SQLite);
+// the row takes the authorization's subject, address and client. The
+// browser's sealed cookie naming it is written once the write succeeded
+// (Cookies.Write).
+func (p *Provider) NewSession(id string, authTime time.Time, now time.Time) *sigil.Session {
+	return &sigil.Session{ID: id, AuthTime: authTime, ExpiresAt: now.Add(p.Lifetimes.Session)}
 }
 
 // SessionsEnded hands ended sessions to the LogoutNotifier, if any. The

@@ -49,7 +49,8 @@ var Dialect = sqlstore.Dialect{
 	// Two group-commit batches at once: one fills while the other waits
 	// for its commit to be flushed, and a node keeps most of its
 	// connections for everything else.
-	Writers: 2,
+	Writers:      2,
+	WritesInWith: true,
 }
 
 func sqlState(err error) string {

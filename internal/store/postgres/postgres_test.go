@@ -173,9 +173,9 @@ func TestMigrateWithRows(t *testing.T) {
 }
 
 // TestFlowWritesCommitAsynchronously: by default half of MaxConns is a
-// pool with synchronous_commit off, and a flow write (the authorization
-// request's INSERT) runs on it while a client's INSERT runs on the
-// durable pool; with DurableFlowWrites, or a single connection, there is
+// pool with synchronous_commit off, and the flow writes (the authorization
+// request's INSERT, the verify step's single statement that also opens the
+// session) run on it while a client's INSERT runs on the durable pool; with DurableFlowWrites, or a single connection, there is
 // one durable pool. PoolSize is MaxConns in every case.
 func TestFlowWritesCommitAsynchronously(t *testing.T) {
 	// The test server commits asynchronously (pgtest trades durability for
@@ -231,7 +231,8 @@ func TestFlowWritesCommitAsynchronously(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer inspect.Close()
-	for prefix, want := range map[string]string{"INSERT INTO clients": "sigil", "INSERT INTO authorizations": "sigil-flow"} {
+	ranOn := func(prefix, want string) {
+		t.Helper()
 		var app string
 		err := inspect.QueryRow("SELECT application_name FROM pg_stat_activity WHERE datname = current_database() AND query LIKE $1",
 			prefix+"%").Scan(&app)
@@ -239,6 +240,31 @@ func TestFlowWritesCommitAsynchronously(t *testing.T) {
 			t.Errorf("%s ran on %q (%v), want the pool named %q", prefix, app, err, want)
 		}
 	}
+	ranOn("INSERT INTO clients", "sigil")
+	ranOn("INSERT INTO authorizations", "sigil-flow")
+
+	// The verify step: the signature and the session it opens, one
+	// statement (a data-modifying WITH), through the flow pool.
+	ch := sigil.Challenge{Subject: "alice.crypto", Address: "0x00000000000000000000000000000000000A11CE",
+		Nonce: "nonce-1", IssuedAt: now, ExpiresAt: now.Add(time.Minute)}
+	if _, err := st.ChallengeAuthorization(ctx, "flow-1", []byte("browser"), ch, now); err != nil {
+		t.Fatalf("ChallengeAuthorization: %v", err)
+	}
+	before := st.Statements()
+	if _, err := st.AuthenticateAuthorization(ctx, "flow-1", []byte("browser"), sigil.Authentication{
+		ChallengeNonce: ch.Nonce, Message: "m", Signature: "0x51", AuthTime: now, SessionID: "sid-1",
+		Session: &sigil.Session{ID: "sid-1", AuthTime: now, ExpiresAt: now.Add(time.Hour)},
+	}, now); err != nil {
+		t.Fatalf("AuthenticateAuthorization: %v", err)
+	}
+	if n := st.Statements() - before; n != 1 {
+		t.Errorf("signing in and opening the session took %d statements, want 1", n)
+	}
+	if sess, err := st.GetSession(ctx, "sid-1"); err != nil || sess.Subject != ch.Subject {
+		t.Errorf("the session opened: %+v, %v", sess, err)
+	}
+
+	ranOn("WITH a AS (UPDATE authorizations", "sigil-flow")
 
 	for _, tc := range []struct {
 		opts Options

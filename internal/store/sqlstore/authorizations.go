@@ -102,14 +102,86 @@ func (s *Store) ChallengeAuthorization(ctx context.Context, id string, browserHa
 }
 
 // AuthenticateAuthorization records a verified signature and, with
-// auth.GrantedScope set, the code too; see sigil.Store.
+// auth.GrantedScope set, the code too, and with auth.Session the session
+// the sign-in opens; see sigil.Store.
 func (s *Store) AuthenticateAuthorization(ctx context.Context, id string, browserHash []byte, auth sigil.Authentication, now time.Time) (*sigil.Authorization, error) {
 	state, err := s.signInState(id, auth)
 	if err != nil {
 		return nil, err
 	}
-	return s.transition(ctx, id, browserHash, now, s.q.authenticate, authenticateFrom, &auth.ChallengeNonce,
-		append([]any{string(state)}, signInArgs(auth)...), auth.ChallengeNonce, now.UnixMilli())
+	set := append([]any{string(state)}, signInArgs(auth)...)
+	extra := []any{auth.ChallengeNonce, now.UnixMilli()}
+	sess := auth.Session
+	switch {
+	case sess == nil:
+		return s.transition(ctx, id, browserHash, now, s.q.authenticate, authenticateFrom, &auth.ChallengeNonce, set, extra...)
+	case sess.ID == "" || sess.AuthTime.IsZero() || sess.ExpiresAt.IsZero():
+		return nil, fmt.Errorf("%s: authenticate authorization %q: the session's ID, AuthTime and ExpiresAt are required", s.dialect.Name, id)
+	case s.dialect.WritesInWith:
+		// One statement: the session's parameters follow the UPDATE's.
+		return s.transition(ctx, id, browserHash, now, s.q.authenticateOpening, authenticateFrom, &auth.ChallengeNonce, set,
+			append(extra, sess.ID, sess.AuthTime.UnixMilli(), sess.ExpiresAt.UnixMilli())...)
+	default:
+		return s.authenticateOpeningInTx(ctx, id, browserHash, now, auth.ChallengeNonce,
+			append(append(set, id, blob(browserHash), now.UnixMilli()), extra...), sess)
+	}
+}
+
+// authenticateOpeningInTx is AuthenticateAuthorization with a session
+// where WITH cannot hold an INSERT (SQLite): the UPDATE and the session's
+// INSERT in one transaction on the flow writer, so that both are stored
+// or neither. args are the UPDATE's.
+func (s *Store) authenticateOpeningInTx(ctx context.Context, id string, browserHash []byte, now time.Time, nonce string,
+	args []any, sess *sigil.Session) (*sigil.Authorization, error) {
+	// Prepare both statements before the transaction takes the writer's
+	// only connection, which preparing them needs.
+	updateStmt, insertStmt := s.stmt(ctx, s.q.authenticate), s.stmt(ctx, s.q.sessions.create)
+	tx, err := s.flow.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, s.writeErr("authorization "+id, err)
+	}
+	defer tx.Rollback() // a no-op after Commit
+	update, err := txStmt(ctx, tx, updateStmt, s.q.authenticate)
+	if err != nil {
+		return nil, s.writeErr("authorization "+id, err)
+	}
+	var r authorizationRow
+	s.statements.Add(1)
+	err = update.QueryRowContext(ctx, args...).Scan(r.dest()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		tx.Rollback() // before explain, which reads on another connection
+		return nil, s.explain(ctx, id, browserHash, now, authenticateFrom, &nonce)
+	}
+	if err != nil {
+		return nil, s.writeErr("authorization "+id, err)
+	}
+	a, err := s.decode(&r)
+	if err != nil {
+		return nil, err
+	}
+	insert, err := txStmt(ctx, tx, insertStmt, s.q.sessions.create)
+	if err != nil {
+		return nil, s.writeErr("create session "+sess.ID, err)
+	}
+	s.statements.Add(1)
+	if _, err := insert.ExecContext(ctx, sess.ID, a.Subject, a.Address,
+		sess.AuthTime.UnixMilli(), sess.ExpiresAt.UnixMilli(), a.ClientID); err != nil {
+		return nil, s.writeErr("create session "+sess.ID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, s.writeErr("authorization "+id, err)
+	}
+	return a, nil
+}
+
+// txStmt is the prepared statement st (see Store.stmt) bound to tx, or
+// query prepared within tx when st is nil (its preparation failed, and
+// this one's error is then the caller's).
+func txStmt(ctx context.Context, tx *sql.Tx, st *sql.Stmt, query string) (*sql.Stmt, error) {
+	if st != nil {
+		return tx.StmtContext(ctx, st), nil
+	}
+	return tx.PrepareContext(ctx, query)
 }
 
 // GrantAuthorization records consent and issues the code; see sigil.Store.

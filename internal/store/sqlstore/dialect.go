@@ -32,6 +32,11 @@ type Dialect struct {
 	// more would only queue on its lock; PostgreSQL gains from one batch
 	// filling while another commits.
 	Writers int
+	// WritesInWith is true when the database runs an INSERT inside WITH
+	// (PostgreSQL: data-modifying statements in WITH), so that a write and
+	// the one it implies go as one statement; otherwise (SQLite) they go
+	// as one transaction of two.
+	WritesInWith bool
 }
 
 // Numbered is the Placeholder of PostgreSQL: $1, $2, ...

@@ -43,7 +43,11 @@ type queries struct {
 
 	createAuthorization, getAuthorization, getByAccessToken  string
 	challenge, authenticate, grant, reject, resume, exchange string
-	refresh, revokeToken                                     string
+	// authenticateOpening is authenticate and the INSERT of the session
+	// the sign-in opens, in one statement: only for a Dialect with
+	// WritesInWith (TestLookupsUseIndexes skips it on SQLite).
+	authenticateOpening  string
+	refresh, revokeToken string
 	// createClientToken and getByRefreshToken serve the client
 	// credentials grant and introspection (RFC 6749 section 4.4, RFC 7662).
 	createClientToken, getByRefreshToken string
@@ -227,8 +231,16 @@ func buildQueries(d Dialect) queries {
 			" WHERE id = ? AND lease = ?",
 		deleteLogoutNotice: "DELETE FROM backchannel_logout_notices WHERE id = ?",
 	}
+	// The session takes the authorization's subject, address and client,
+	// and is inserted only when the UPDATE matched: the INSERT reads the
+	// rows the UPDATE returned, none when the flow was not in the expected
+	// state.
+	q.authenticateOpening = "WITH a AS (" + q.authenticate + ")," +
+		" s AS (INSERT INTO sessions (id, subject, address, auth_time, expires_at, clients)" +
+		" SELECT ?, subject, address, ?, ?, client_id FROM a)" +
+		" SELECT * FROM a"
 	for _, p := range []*string{
-		&q.createClient, &q.getClient, &q.listClients, &q.updateClient, &q.deleteClient,
+		&q.createClient, &q.getClient, &q.listClients, &q.updateClient, &q.deleteClient, &q.authenticateOpening,
 		&q.createAuthorization, &q.getAuthorization, &q.getByAccessToken,
 		&q.challenge, &q.authenticate, &q.grant, &q.reject, &q.resume, &q.exchange,
 		&q.refresh, &q.revokeToken, &q.createClientToken, &q.getByRefreshToken,

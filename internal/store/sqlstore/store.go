@@ -181,6 +181,7 @@ func flowWriteQueries(q queries) []string {
 		q.createAuthorization,
 		q.challenge,
 		q.authenticate,
+		q.authenticateOpening,
 		q.resume,
 		q.grant,
 		q.sessions.create,

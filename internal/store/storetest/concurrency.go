@@ -104,7 +104,8 @@ func (s suite) raceRefresh(t *testing.T) {
 	wantState(t, st, a.ID, sigil.StateRevoked)
 }
 
-// raceAuthenticate answers one challenge 100 times at once: one sign-in.
+// raceAuthenticate answers one challenge 100 times at once, each opening
+// its own session: one sign-in, and one session.
 func (s suite) raceAuthenticate(t *testing.T) {
 	st, a := s.setup(t)
 	ch := challenged(t, st, a)
@@ -112,9 +113,13 @@ func (s suite) raceAuthenticate(t *testing.T) {
 	errs := race(racers, func(i int) error {
 		auth := authenticationFor(a, ch, now)
 		auth.SessionID = fmt.Sprintf("session %d", i)
+		auth.Session = &sigil.Session{ID: auth.SessionID, AuthTime: now, ExpiresAt: now.Add(time.Hour), Clients: []string{a.ClientID}}
 		_, err := st.AuthenticateAuthorization(context.Background(), a.ID, a.BrowserHash, auth, now)
 		return err
 	})
+	if live, err := st.ListSessions(context.Background(), ch.Subject, now); err != nil || len(live) != 1 {
+		t.Errorf("after the race: %d sessions (%v), want 1", len(live), err)
+	}
 	winner := oneWinner(t, "AuthenticateAuthorization", errs)
 	got, err := st.GetAuthorization(context.Background(), a.ID)
 	if err != nil {

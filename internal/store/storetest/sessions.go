@@ -413,3 +413,53 @@ func exchangedAs(t *testing.T, st sigil.Store, a *sigil.Authorization, subject s
 	}
 	return ex
 }
+
+// authOpensSession: AuthenticateAuthorization with a Session stores it
+// with the sign-in, for the authorization's subject, address and client
+// whatever the Session says; a sign-in that does not match (a wrong nonce, a flow
+// authenticated already) stores no session, and a Session without its
+// required fields is refused before anything is written.
+func (s suite) authOpensSession(t *testing.T) {
+	st, a := s.setup(t)
+	ctx := context.Background()
+	ch := challenged(t, st, a)
+	now := t0.Add(2 * time.Minute)
+	opening := func(id string) sigil.Authentication {
+		auth := authenticationFor(a, ch, now)
+		auth.SessionID = id
+		auth.Session = &sigil.Session{ID: id, Subject: "mallory.crypto", Address: "0x0000000000000000000000000000000000BADBAD",
+			AuthTime: now, ExpiresAt: now.Add(24 * time.Hour), Clients: []string{"not-the-client"}}
+		return auth
+	}
+	incomplete := opening("sid-incomplete")
+	incomplete.Session.ExpiresAt = time.Time{}
+	if _, err := st.AuthenticateAuthorization(ctx, a.ID, a.BrowserHash, incomplete, now); err == nil {
+		t.Fatal("a session without ExpiresAt was accepted")
+	}
+	wantState(t, st, a.ID, sigil.StateChallenged)
+
+	wrong := opening("sid-wrong-nonce")
+	wrong.ChallengeNonce = "not-the-challenge"
+	_, err := st.AuthenticateAuthorization(ctx, a.ID, a.BrowserHash, wrong, now)
+	wantErr(t, "wrong nonce", err, sigil.ErrConflict)
+
+	got, err := st.AuthenticateAuthorization(ctx, a.ID, a.BrowserHash, opening("sid-1"), now)
+	if err != nil || got.State != sigil.StateAuthenticated || got.SessionID != "sid-1" {
+		t.Fatalf("AuthenticateAuthorization: %v, %+v", err, got)
+	}
+	sess, err := st.GetSession(ctx, "sid-1")
+	if err != nil {
+		t.Fatalf("GetSession: %v", err)
+	}
+	want := sigil.Session{ID: "sid-1", Subject: ch.Subject, Address: ch.Address, AuthTime: now,
+		ExpiresAt: now.Add(24 * time.Hour), Clients: []string{a.ClientID}}
+	equalFields(t, "session", *sess, want)
+
+	_, err = st.AuthenticateAuthorization(ctx, a.ID, a.BrowserHash, opening("sid-twice"), now)
+	wantErr(t, "second sign-in", err, sigil.ErrConflict)
+	for _, id := range []string{"sid-incomplete", "sid-wrong-nonce", "sid-twice"} {
+		if _, err := st.GetSession(ctx, id); !errors.Is(err, sigil.ErrNotFound) {
+			t.Errorf("GetSession(%s) after a sign-in that failed: %v, want ErrNotFound", id, err)
+		}
+	}
+}

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) sigil.Store) {
 		t.Run("AuthenticateChallengeExpired", s.authChallengeExpired)
 		t.Run("AuthenticateTwice", s.authTwice)
 		t.Run("AuthenticateWithGrantedScope", s.authWithGrantedScope)
+		t.Run("AuthenticateOpensSession", s.authOpensSession)
 		t.Run("GrantOnlyFromAuthenticated", s.grantOnlyFromAuthenticated)
 		t.Run("Reject", s.reject)
 		t.Run("Resume", s.resume)
