@@ -144,7 +144,7 @@ type Authentication struct {
 	// on PostgreSQL, one transaction on SQLite) and only when the
 	// authorization matches. Its ID should be SessionID; its Subject,
 	// Address and Clients are ignored: the session takes the
-	// authorization's subject and address, and its client as the first.
+	// authorization's subject, address and client.
 	Session *Session
 }
 
