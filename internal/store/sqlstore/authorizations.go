@@ -123,7 +123,7 @@ func (s *Store) AuthenticateAuthorization(ctx context.Context, id string, browse
 			append(extra, sess.ID, sess.AuthTime.UnixMilli(), sess.ExpiresAt.UnixMilli())...)
 	default:
 		return s.authenticateOpeningInTx(ctx, id, browserHash, now, auth.ChallengeNonce,
-			append(append(set, id, blob(browserHash), now.UnixMilli()), extra...), sess)
+			transitionArgs(id, browserHash, now, set, extra), sess)
 	}
 }
 
@@ -411,7 +411,7 @@ var (
 // expiry). When it matches nothing, explain tells why.
 func (s *Store) transition(ctx context.Context, id string, browserHash []byte, now time.Time,
 	query string, from []sigil.AuthorizationState, nonce *string, set []any, extra ...any) (*sigil.Authorization, error) {
-	args := append(append(set, id, blob(browserHash), now.UnixMilli()), extra...)
+	args := transitionArgs(id, browserHash, now, set, extra)
 	var r authorizationRow
 	err := s.queryRow(ctx, query, args...).Scan(r.dest()...)
 	if err == nil {
@@ -421,6 +421,13 @@ func (s *Store) transition(ctx context.Context, id string, browserHash []byte, n
 		return nil, s.writeErr("authorization "+id, err)
 	}
 	return nil, s.explain(ctx, id, browserHash, now, from, nonce)
+}
+
+// transitionArgs are a transition's parameters in the order its UPDATE
+// takes them: set, then the id, browser hash and time of the WHERE clause
+// every transition shares, then extra.
+func transitionArgs(id string, browserHash []byte, now time.Time, set, extra []any) []any {
+	return append(append(set, id, blob(browserHash), now.UnixMilli()), extra...)
 }
 
 // explain reads why a conditional write matched nothing: no such
