@@ -39,18 +39,7 @@ var keyedBy = regexp.MustCompile(`\b(id|code_hash|access_token_hash|refresh_toke
 // cost every sign-in a write).
 func TestPostgresPlansFindRowsByTheirKey(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("pgx", pgtest.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, os.DirFS("../postgres/migrations"), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := migrated(t, "pgx", pgtest.NewDatabase(t), goose.DialectPostgres, "../postgres/migrations")
 	// Autovacuum must not gather statistics behind the test's back.
 	if _, err := db.ExecContext(ctx, "ALTER TABLE authorizations SET (autovacuum_enabled = false)"); err != nil {
 		t.Fatal(err)

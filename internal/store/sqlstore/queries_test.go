@@ -58,22 +58,30 @@ func TestNumberedPlaceholders(t *testing.T) {
 	}
 }
 
-// TestLookupsUseIndexes guards the performance contract on SQLite, with the
-// sqlite package's migrations: every lookup and conditional write searches
-// an index; none scans the authorizations table.
-func TestLookupsUseIndexes(t *testing.T) {
-	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "plan.db"))
+// migrated opens dsn with driver and applies the migrations in dir (a
+// backend package's), closing the database when t ends.
+func migrated(t *testing.T, driver, dsn string, dialect goose.Dialect, dir string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("../sqlite/migrations"), goose.WithDisableGlobalRegistry(true))
+	t.Cleanup(func() { db.Close() })
+	p, err := goose.NewProvider(dialect, db, os.DirFS(dir), goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := p.Up(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+// TestLookupsUseIndexes guards the performance contract on SQLite, with the
+// sqlite package's migrations: every lookup and conditional write searches
+// an index; none scans the authorizations table.
+func TestLookupsUseIndexes(t *testing.T) {
+	db := migrated(t, "sqlite", filepath.Join(t.TempDir(), "plan.db"), goose.DialectSQLite3, "../sqlite/migrations")
 	// Only the two listings read whole (small) tables.
 	scans := map[string]bool{"listClients": true, "listSigningKeys": true}
 	for name, q := range allQueries(buildQueries(Dialect{})) {
