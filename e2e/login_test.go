@@ -228,3 +228,83 @@ func TestChallengeCookieGrantsNothingAlone(t *testing.T) {
 		t.Fatalf("verify without the challenge cookie: %d %v", st, out)
 	}
 }
+
+// TestConsentCookieGrantsNothingAlone: the sealed consent cookie the verify
+// step sets spares the accept step its read (one statement: the write that
+// issues the code), but the write still checks the browser binding; a
+// cookie sealed for another flow is not taken for this one's requested
+// scope; and without the cookie, accepting reads the flow instead.
+func TestConsentCookieGrantsNothingAlone(t *testing.T) {
+	in := startSigil(t)
+	id, _ := in.createClient(t, map[string]any{"redirect_uris": []string{testRedirect}})
+	acceptURL, _ := url.Parse(in.Issuer + "/consent/accept")
+	consentCookie := func(b *browser, flow string) *http.Cookie {
+		t.Helper()
+		for _, c := range b.client.Jar.Cookies(acceptURL) {
+			if c.Name == "sigil_cs_"+flow {
+				return c
+			}
+		}
+		return nil
+	}
+	signIn := func(b *browser, scope string) string {
+		t.Helper()
+		q := authParams(id)
+		q.Set("scope", scope)
+		flow := b.authorize(in.Issuer + "/oauth2/auth?" + q.Encode())
+		_, ch := b.api("/login/challenge", map[string]any{"flow": flow, "domain": "alice.crypto"})
+		if st, out := b.api("/login/verify", map[string]any{"flow": flow, "signature": sign(t, in.Alice, ch["message"].(string))}); st != 200 {
+			t.Fatalf("verify: %d %v", st, out)
+		}
+		if consentCookie(b, flow) == nil {
+			t.Fatalf("verify set no consent cookie for flow %s", flow)
+		}
+		return flow
+	}
+	b, b2 := newBrowser(t, in.Issuer), newBrowser(t, in.Issuer)
+	wide := signIn(b, "openid wallet")
+	narrow := signIn(b2, "openid")
+
+	// Another browser holding a copy of the consent cookie only.
+	thief := newBrowser(t, in.Issuer)
+	thief.client.Jar.SetCookies(acceptURL, []*http.Cookie{consentCookie(b, wide)})
+	if st, out := thief.api("/consent/accept", map[string]any{"flow": wide, "grant_scope": []string{"openid", "wallet"}}); st != 403 || out["error"] != "request_forbidden" {
+		t.Fatalf("accept with a copied consent cookie in another browser: %d %v", st, out)
+	}
+	// The wide flow's cookie under the narrow flow's name: its scope is not
+	// the narrow flow's, which the store says.
+	swapped := *consentCookie(b, wide)
+	swapped.Name = "sigil_cs_" + narrow
+	b2.client.Jar.SetCookies(acceptURL, []*http.Cookie{&swapped})
+	if st, out := b2.api("/consent/accept", map[string]any{"flow": narrow, "grant_scope": []string{"openid", "wallet"}}); st != 400 || out["error"] != "invalid_scope" {
+		t.Fatalf("accept of a flow with another flow's consent cookie, granting that flow's scope: %d %v", st, out)
+	}
+	// The owner's browser with its cookie: one statement, and the cookie
+	// is gone after.
+	before := statementsNow(t, in)
+	if st, out := b.api("/consent/accept", map[string]any{"flow": wide, "grant_scope": []string{"openid", "wallet"}}); st != 200 || !strings.Contains(out["redirect_to"].(string), "code=") {
+		t.Fatalf("accept with the consent cookie: %d %v", st, out)
+	}
+	if n := statementsNow(t, in) - before; n != 1 {
+		t.Errorf("accept with the consent cookie sent %d statements, want 1 (the write that issues the code)", n)
+	}
+	if consentCookie(b, wide) != nil {
+		t.Error("the consent cookie outlived the accepted flow")
+	}
+	// Without a cookie for it (the swapped one was not this flow's):
+	// accepted from the store, a read and the write.
+	jar, _ := cookiejar.New(nil)
+	for _, c := range b2.client.Jar.Cookies(acceptURL) {
+		if !strings.HasPrefix(c.Name, "sigil_cs_") {
+			jar.SetCookies(acceptURL, []*http.Cookie{c})
+		}
+	}
+	b2.client.Jar = jar
+	before = statementsNow(t, in)
+	if st, out := b2.api("/consent/accept", map[string]any{"flow": narrow, "grant_scope": []string{"openid"}}); st != 200 {
+		t.Fatalf("accept without the consent cookie: %d %v", st, out)
+	}
+	if n := statementsNow(t, in) - before; n != 2 {
+		t.Errorf("accept without the consent cookie sent %d statements, want 2 (read, write)", n)
+	}
+}

@@ -176,6 +176,69 @@ func (h *Handler) challengeCookie(flow string) (name, path string) {
 	return name, "/login/verify"
 }
 
+// sealedConsent is what the consent step needs of a signed-in flow, kept
+// in a sealed cookie by the verify step so that accepting costs no read:
+// the requested scope, which the granted scope is checked against. The one
+// conditional write that issues the code checks, in its WHERE clause, that
+// the flow is bound to this browser, unexpired and still signed in and
+// waiting for consent, so the cookie alone grants nothing.
+type sealedConsent struct {
+	Flow  string       `json:"f"`
+	Scope sigil.Scopes `json:"sc"`
+}
+
+const consentPurpose = "consent"
+
+// consentCookie is the name and path of the consent cookie of flow, set
+// like the challenge cookie: a __Host- cookie under https, sent to the
+// accept endpoint only under http.
+func (h *Handler) consentCookie(flow string) (name, path string) {
+	name = h.Provider.Cookies.Name("sigil_cs_" + flow)
+	if h.Provider.Cookies.Secure {
+		return name, "/"
+	}
+	return name, "/consent/accept"
+}
+
+// sealConsent sets the consent cookie of a's flow, which waits for
+// consent, until the flow expires.
+func (h *Handler) sealConsent(w http.ResponseWriter, a *sigil.Authorization, now time.Time) error {
+	ttl := a.ExpiresAt.Sub(now)
+	if ttl < time.Second {
+		return nil // about to expire: the accept step reads the flow and says so
+	}
+	v, err := h.Provider.Secrets.Seal(consentPurpose, sealedConsent{Flow: a.ID, Scope: a.Scope}, ttl, now)
+	if err != nil {
+		return err
+	}
+	name, path := h.consentCookie(a.ID)
+	http.SetCookie(w, &http.Cookie{Name: name, Value: v, Path: path, MaxAge: int(ttl / time.Second),
+		HttpOnly: true, Secure: h.Provider.Cookies.Secure, SameSite: http.SameSiteStrictMode})
+	return nil
+}
+
+// dropConsentCookie deletes the consent cookie of a flow that no longer
+// waits for consent.
+func (h *Handler) dropConsentCookie(w http.ResponseWriter, flow string) {
+	name, path := h.consentCookie(flow)
+	http.SetCookie(w, &http.Cookie{Name: name, Path: path, MaxAge: -1, Secure: h.Provider.Cookies.Secure})
+}
+
+// consentFlow returns the flow to grant: from the sealed consent cookie
+// when the browser has a valid one for this flow (no read; the write checks
+// the rest), else from the store.
+func (h *Handler) consentFlow(ctx context.Context, r *http.Request, id string) (*sigil.Authorization, error) {
+	name, _ := h.consentCookie(id)
+	if ck, err := r.Cookie(name); err == nil && id != "" {
+		var c sealedConsent
+		if h.Provider.Secrets.Open(consentPurpose, ck.Value, &c, h.Provider.Now()) == nil && c.Flow == id {
+			return &sigil.Authorization{ID: c.Flow, BrowserHash: h.Provider.Cookies.BrowserHash(r),
+				State: sigil.StateAuthenticated, Scope: c.Scope}, nil
+		}
+	}
+	return h.flow(ctx, r, id, sigil.StateAuthenticated)
+}
+
 // chainOf is the chain id the sign-in message names for d: the chain its
 // owner lives on, and Ethereum mainnet for a resolver that does not say.
 func chainOf(d sigil.Domain) int64 {
@@ -342,6 +405,9 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, err)
 			return
 		}
+	} else if err := h.sealConsent(w, updated, now); err != nil {
+		h.fail(w, fmt.Errorf("seal consent: %w", err))
+		return
 	}
 	writeJSON(w, Redirect{RedirectTo: to})
 }
@@ -423,7 +489,7 @@ func (h *Handler) Accept(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	a, err := h.flow(ctx, r, req.Flow, sigil.StateAuthenticated)
+	a, err := h.consentFlow(ctx, r, req.Flow)
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -444,8 +510,12 @@ func (h *Handler) Accept(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, h.flowError(ctx, a.ID, r, err))
 		return
 	}
+	h.dropConsentCookie(w, a.ID)
 	if req.Remember {
-		if err := h.Provider.Store.SaveConsent(ctx, sigil.Consent{Subject: a.Subject, Address: a.Address, ClientID: a.ClientID, Scope: granted, GrantedAt: now}); err != nil {
+		// Who consented to which client comes from the row the write
+		// returned (a may come from the consent cookie, which has no more
+		// than the requested scope).
+		if err := h.Provider.Store.SaveConsent(ctx, sigil.Consent{Subject: updated.Subject, Address: updated.Address, ClientID: updated.ClientID, Scope: granted, GrantedAt: now}); err != nil {
 			// The code is issued already; failing to remember only means the
 			// person is asked again next time.
 			h.Provider.Log.Error("save consent", "err", err)
@@ -472,6 +542,7 @@ func (h *Handler) Reject(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, h.flowError(ctx, req.Flow, r, err))
 		return
 	}
+	h.dropConsentCookie(w, a.ID)
 	to, err := h.Provider.ErrorURL(a, oautherr.ErrAccessDenied.WithHint("The person declined the request."))
 	if err != nil {
 		h.fail(w, err)
