@@ -230,10 +230,11 @@ func TestChallengeCookieGrantsNothingAlone(t *testing.T) {
 }
 
 // TestConsentCookieGrantsNothingAlone: the sealed consent cookie the verify
-// step sets spares the accept step its read (one statement: the write that
-// issues the code), but the write still checks the browser binding; a
-// cookie sealed for another flow is not taken for this one's requested
-// scope; and without the cookie, accepting reads the flow instead.
+// step sets spares the consent page its read (no statement) and the accept
+// step its read (one statement: the write that issues the code), but
+// another browser holding a copy sees no page and accepts nothing; a cookie
+// sealed for another flow is not taken for this one's requested scope; and
+// without the cookie, the page and the accept read the flow instead.
 func TestConsentCookieGrantsNothingAlone(t *testing.T) {
 	in := startSigil(t)
 	id, _ := in.createClient(t, map[string]any{"redirect_uris": []string{testRedirect}})
@@ -265,9 +266,22 @@ func TestConsentCookieGrantsNothingAlone(t *testing.T) {
 	wide := signIn(b, "openid wallet")
 	narrow := signIn(b2, "openid")
 
-	// Another browser holding a copy of the consent cookie only.
+	// The consent page from the cookie: no statement (the client is
+	// cached since the authorization request).
+	before := statementsNow(t, in)
+	if resp, page := b.get(in.Issuer + "/consent?flow=" + wide); resp.StatusCode != 200 || !strings.Contains(page, "alice.crypto") || !strings.Contains(page, id) {
+		t.Fatalf("consent page: %d, want 200 naming alice.crypto and the client:\n%.300s", resp.StatusCode, page)
+	}
+	if n := statementsNow(t, in) - before; n != 0 {
+		t.Errorf("the consent page with the consent cookie sent %d statements, want 0", n)
+	}
+	// Another browser holding a copy of the consent cookie only: no page
+	// (who signs in where is this browser's to see), no code.
 	thief := newBrowser(t, in.Issuer)
 	thief.client.Jar.SetCookies(acceptURL, []*http.Cookie{consentCookie(b, wide)})
+	if resp, page := thief.get(in.Issuer + "/consent?flow=" + wide); resp.StatusCode != 403 || strings.Contains(page, "alice.crypto") {
+		t.Fatalf("consent page with a copied consent cookie in another browser: %d\n%.300s", resp.StatusCode, page)
+	}
 	if st, out := thief.api("/consent/accept", map[string]any{"flow": wide, "grant_scope": []string{"openid", "wallet"}}); st != 403 || out["error"] != "request_forbidden" {
 		t.Fatalf("accept with a copied consent cookie in another browser: %d %v", st, out)
 	}
@@ -281,7 +295,7 @@ func TestConsentCookieGrantsNothingAlone(t *testing.T) {
 	}
 	// The owner's browser with its cookie: one statement, and the cookie
 	// is gone after.
-	before := statementsNow(t, in)
+	before = statementsNow(t, in)
 	if st, out := b.api("/consent/accept", map[string]any{"flow": wide, "grant_scope": []string{"openid", "wallet"}}); st != 200 || !strings.Contains(out["redirect_to"].(string), "code=") {
 		t.Fatalf("accept with the consent cookie: %d %v", st, out)
 	}
@@ -300,6 +314,13 @@ func TestConsentCookieGrantsNothingAlone(t *testing.T) {
 		}
 	}
 	b2.client.Jar = jar
+	before = statementsNow(t, in)
+	if resp, _ := b2.get(in.Issuer + "/consent?flow=" + narrow); resp.StatusCode != 200 {
+		t.Fatalf("consent page without the consent cookie: %d", resp.StatusCode)
+	}
+	if n := statementsNow(t, in) - before; n != 1 {
+		t.Errorf("the consent page without the consent cookie sent %d statements, want 1 (the read)", n)
+	}
 	before = statementsNow(t, in)
 	if st, out := b2.api("/consent/accept", map[string]any{"flow": narrow, "grant_scope": []string{"openid"}}); st != 200 {
 		t.Fatalf("accept without the consent cookie: %d %v", st, out)

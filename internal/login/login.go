@@ -177,27 +177,35 @@ func (h *Handler) challengeCookie(flow string) (name, path string) {
 }
 
 // sealedConsent is what the consent step needs of a signed-in flow, kept
-// in a sealed cookie by the verify step so that accepting costs no read:
-// the requested scope, which the granted scope is checked against. The one
+// in a sealed cookie by the verify step so that neither the consent page
+// nor accepting costs a read: who signed in, for which client, and the
+// requested scope, which the granted scope is checked against. The one
 // conditional write that issues the code checks, in its WHERE clause, that
 // the flow is bound to this browser, unexpired and still signed in and
 // waiting for consent, so the cookie alone grants nothing.
 type sealedConsent struct {
-	Flow  string       `json:"f"`
-	Scope sigil.Scopes `json:"sc"`
+	Flow string `json:"f"`
+	// Browser is the hash of the browser cookie the flow is bound to: the
+	// consent page shows who is signing in to which client, which only
+	// that browser may see (the page's read checks the same).
+	Browser  []byte       `json:"b"`
+	ClientID string       `json:"c"`
+	Subject  string       `json:"s"`
+	Address  string       `json:"a"`
+	Scope    sigil.Scopes `json:"sc"`
 }
 
 const consentPurpose = "consent"
 
 // consentCookie is the name and path of the consent cookie of flow, set
 // like the challenge cookie: a __Host- cookie under https, sent to the
-// accept endpoint only under http.
+// consent page and its calls only under http.
 func (h *Handler) consentCookie(flow string) (name, path string) {
 	name = h.Provider.Cookies.Name("sigil_cs_" + flow)
 	if h.Provider.Cookies.Secure {
 		return name, "/"
 	}
-	return name, "/consent/accept"
+	return name, "/consent"
 }
 
 // sealConsent sets the consent cookie of a's flow, which waits for
@@ -207,7 +215,9 @@ func (h *Handler) sealConsent(w http.ResponseWriter, a *sigil.Authorization, now
 	if ttl < time.Second {
 		return nil // about to expire: the accept step reads the flow and says so
 	}
-	v, err := h.Provider.Secrets.Seal(consentPurpose, sealedConsent{Flow: a.ID, Scope: a.Scope}, ttl, now)
+	v, err := h.Provider.Secrets.Seal(consentPurpose, sealedConsent{
+		Flow: a.ID, Browser: a.BrowserHash, ClientID: a.ClientID, Subject: a.Subject, Address: a.Address, Scope: a.Scope,
+	}, ttl, now)
 	if err != nil {
 		return err
 	}
@@ -224,19 +234,26 @@ func (h *Handler) dropConsentCookie(w http.ResponseWriter, flow string) {
 	http.SetCookie(w, &http.Cookie{Name: name, Path: path, MaxAge: -1, Secure: h.Provider.Cookies.Secure})
 }
 
-// consentFlow returns the flow to grant: from the sealed consent cookie
-// when the browser has a valid one for this flow (no read; the write checks
-// the rest), else from the store.
-func (h *Handler) consentFlow(ctx context.Context, r *http.Request, id string) (*sigil.Authorization, error) {
+// consentFlow returns the flow waiting for consent: from the sealed
+// consent cookie when the browser has a valid one for this flow, sealed for
+// this browser (no read; the write that issues the code checks the state
+// and expiry again), else from the store, which explains any refusal.
+// The first result says which. From the cookie, the flow has no more than
+// its id, browser, state, client, subject, address and requested scope.
+func (h *Handler) consentFlow(ctx context.Context, r *http.Request, id string) (*sigil.Authorization, bool, error) {
 	name, _ := h.consentCookie(id)
 	if ck, err := r.Cookie(name); err == nil && id != "" {
 		var c sealedConsent
-		if h.Provider.Secrets.Open(consentPurpose, ck.Value, &c, h.Provider.Now()) == nil && c.Flow == id {
-			return &sigil.Authorization{ID: c.Flow, BrowserHash: h.Provider.Cookies.BrowserHash(r),
-				State: sigil.StateAuthenticated, Scope: c.Scope}, nil
+		browser := h.Provider.Cookies.BrowserHash(r)
+		if h.Provider.Secrets.Open(consentPurpose, ck.Value, &c, h.Provider.Now()) == nil && c.Flow == id &&
+			len(browser) > 0 && bytes.Equal(c.Browser, browser) {
+			return &sigil.Authorization{ID: c.Flow, BrowserHash: browser,
+				State: sigil.StateAuthenticated, ClientID: c.ClientID, Subject: c.Subject, Address: c.Address,
+				Scope: c.Scope}, true, nil
 		}
 	}
-	return h.flow(ctx, r, id, sigil.StateAuthenticated)
+	a, err := h.flow(ctx, r, id, sigil.StateAuthenticated)
+	return a, false, err
 }
 
 // chainOf is the chain id the sign-in message names for d: the chain its
@@ -489,7 +506,7 @@ func (h *Handler) Accept(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	a, err := h.consentFlow(ctx, r, req.Flow)
+	a, _, err := h.consentFlow(ctx, r, req.Flow)
 	if err != nil {
 		h.fail(w, err)
 		return

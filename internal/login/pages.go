@@ -36,12 +36,29 @@ func (h *Handler) LoginPage(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, web.PageLogin, page)
 }
 
-// ConsentPage serves GET /consent?flow=<id>.
+// ConsentPage serves GET /consent?flow=<id>. After a sign-in in this
+// browser it is rendered from the sealed consent cookie and the client (its
+// cache), without a read of the flow; see consentFlow.
 func (h *Handler) ConsentPage(w http.ResponseWriter, r *http.Request) {
-	a, err := h.flow(r.Context(), r, r.URL.Query().Get("flow"), sigil.StateAuthenticated)
+	a, sealed, err := h.consentFlow(r.Context(), r, r.URL.Query().Get("flow"))
 	if err != nil {
 		h.flowPageError(w, r, err)
 		return
+	}
+	if sealed {
+		// The client's name and links, which a read of the flow joins,
+		// come from the client (its cache).
+		c, err := h.Provider.Store.GetClient(r.Context(), a.ClientID)
+		if err != nil {
+			// Deleted since the sign-in, most likely: the store says so.
+			a, err = h.flow(r.Context(), r, a.ID, sigil.StateAuthenticated)
+			if err != nil {
+				h.flowPageError(w, r, err)
+				return
+			}
+		} else {
+			a.ClientName, a.ClientLogoURI, a.ClientURI, a.ClientPolicyURI, a.ClientTosURI = c.Name, c.LogoURI, c.ClientURI, c.PolicyURI, c.TosURI
+		}
 	}
 	h.render(w, r, web.PageConsent, web.ConsentPage{
 		FlowID:        a.ID,
