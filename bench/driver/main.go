@@ -1,11 +1,13 @@
 // Command driver is bench/run.sh: in one command it builds sigil, the
 // net/http ceiling (bench/ceiling) and the load generator (bench/load);
 // measures the ceiling and node oidc-provider (bench/peers/oidc-provider)
-// on the client_credentials work and introspection; starts a fresh Sigil on
+// on the client_credentials work and introspection, and Ory Hydra
+// (bench/peers/hydra, on PostgreSQL) on the same and on whole code flows;
+// starts a fresh Sigil on
 // SQLite and on PostgreSQL (a throwaway server started for the run) and
 // runs every scenario of bench/load against each; records every server's
 // peak RSS; and writes the results, each also as a ratio to the ceiling and
-// to the peer, between the markers of docs/benchmarks.md. Everything
+// to the peer (and to Hydra), between the markers of docs/benchmarks.md. Everything
 // listens on loopback only and is stopped, by PID, before it exits. It
 // exits non-zero if anything failed.
 //
@@ -49,12 +51,12 @@ import (
 
 // settings is the command line.
 type settings struct {
-	d, warmup, mintTime, soak, soakEvery time.Duration
-	c, flowsC, codes                     int
-	stores, soakScenario, doc, jsonOut   string
-	sigilBin                             string
-	noDoc, noPeer, halfLoad, keep        bool
-	pgSettings, serveArgs, soakServeArgs stringList
+	d, warmup, mintTime, soak, soakEvery   time.Duration
+	c, flowsC, codes                       int
+	stores, soakScenario, doc, jsonOut     string
+	sigilBin                               string
+	noDoc, noPeer, noHydra, halfLoad, keep bool
+	pgSettings, serveArgs, soakServeArgs   stringList
 }
 
 // stringList is a repeatable flag.
@@ -96,6 +98,7 @@ func main() {
 	flag.StringVar(&s.soakScenario, "soak-scenario", "flows-api", "the scenario of the soak run")
 	flag.DurationVar(&s.soakEvery, "soak-every", 10*time.Second, "how often the soak run samples RSS, goroutines, open fds and DB connections")
 	flag.BoolVar(&s.noPeer, "no-peer", false, "skip node oidc-provider (for a machine without node)")
+	flag.BoolVar(&s.noHydra, "no-hydra", false, "skip Ory Hydra (built from the Go module proxy on first use, about a minute)")
 	flag.Var(&s.serveArgs, "serve-arg", "an extra argument of every `sigil serve`, repeatable (e.g. -serve-arg=--access-token-lifetime=1m for a soak whose tables must plateau)")
 	flag.Var(&s.soakServeArgs, "soak-serve-arg", "an extra argument of `sigil serve` for the soak alone, repeatable: Sigil is restarted on the same database with it before the soak (e.g. -soak-serve-arg=--access-token-lifetime=1m, so that the tables plateau within the soak while the scenarios run with the default lifetimes)")
 	flag.Var(&s.pgSettings, "pg-setting", "a PostgreSQL setting name=value for the throwaway server, repeatable (default: PostgreSQL's durable defaults)")
@@ -167,6 +170,11 @@ func drive(ctx context.Context, s settings) error {
 	if !s.noPeer {
 		sys := report.System{Name: report.Peer, Title: "node oidc-provider 9.13, in memory (the peer)"}
 		note(&sys, measurePeer(ctx, s, work, &sys))
+		run.Systems = append(run.Systems, sys)
+	}
+	if !s.noHydra {
+		sys := report.System{Name: report.Hydra, Title: "Ory Hydra v2.3.0 on PostgreSQL"}
+		note(&sys, measureHydra(ctx, s, work, &sys))
 		run.Systems = append(run.Systems, sys)
 	}
 	for _, store := range strings.Split(s.stores, ",") {

@@ -4,9 +4,12 @@
 // request of discovery, JWKS, userinfo, client_credentials, introspection,
 // the authorization code exchange, refresh token rotation and whole code
 // flows. Against a foreign server (-target: the net/http ceiling, node
-// oidc-provider) it measures client_credentials and introspection with the
-// same code, so that the figures compare. It needs nothing but the Go
-// toolchain; bench/run.sh starts the servers and runs it.
+// oidc-provider, Ory Hydra) it measures client_credentials and introspection
+// with the same code, so that the figures compare, and against Ory Hydra
+// (-hydra-admin) whole code flows too, whose login and consent it accepts
+// through Hydra's admin API as a login-and-consent app does (see hydraFlow).
+// It needs nothing but the Go toolchain; bench/run.sh starts the servers and
+// runs it.
 //
 // Usage:
 //
@@ -15,6 +18,9 @@
 //	    -admin-token TOKEN -key HEX -domain bench.crypto
 //	go run ./bench/load -target http://127.0.0.1:3000/token \
 //	    -introspect http://127.0.0.1:3000/token/introspection -client-id ID -client-secret SECRET
+//	go run ./bench/load -target http://127.0.0.1:4444/oauth2/token \
+//	    -introspect http://127.0.0.1:4445/admin/oauth2/introspect -client-id ID -client-secret SECRET \
+//	    -hydra-admin http://127.0.0.1:4445 -redirect-uri https://rp.example/bench/callback
 //
 // The domain must be owned by the key's address in the server's registry.
 // Scenarios (-scenarios, comma-separated, all by default):
@@ -62,6 +68,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -76,10 +83,12 @@ import (
 type config struct {
 	issuer, admin, adminToken, key, domain, scenarios string
 	foreign, introspectURL, clientID, clientSecret    string
+	hydraAdmin, redirectURI                           string
 	ccScope                                           string
 	c, flowsC, codes                                  int
 	d, warmup, mintTime                               time.Duration
 	json, genkey, halfLoad                            bool
+	cpuProfile                                        string
 }
 
 // report is the whole output, as -json prints it.
@@ -102,6 +111,8 @@ func main() {
 	flag.StringVar(&cfg.introspectURL, "introspect", "", "with -target: its introspection endpoint URL")
 	flag.StringVar(&cfg.clientID, "client-id", "", "with -target: a confidential client allowed the client_credentials grant")
 	flag.StringVar(&cfg.clientSecret, "client-secret", "", "with -target: that client's secret (sent with client_secret_basic)")
+	flag.StringVar(&cfg.hydraAdmin, "hydra-admin", "", "with -target (Ory Hydra's /oauth2/token): Hydra's admin URL, which also runs flows-api, whole code flows whose login and consent are accepted through it; needs -redirect-uri")
+	flag.StringVar(&cfg.redirectURI, "redirect-uri", "", "with -hydra-admin: a redirect URI registered for -client-id, which may also use the authorization_code grant and the scope openid")
 	flag.StringVar(&cfg.ccScope, "cc-scope", "api", "scope of the client_credentials requests (and of the client registered for them at Sigil)")
 	flag.StringVar(&cfg.scenarios, "scenarios", "", "scenarios to run, comma-separated (default "+sigilScenarios+"; with -target "+foreignScenarios+")")
 	flag.IntVar(&cfg.c, "c", 16, "concurrency of every scenario but the whole flows, and of the code minting")
@@ -115,7 +126,18 @@ func main() {
 	flag.IntVar(&meter.dbPID, "db-pid", 0, "process id of PostgreSQL's postmaster, to report the database's CPU use (its children included)")
 	flag.BoolVar(&cfg.json, "json", false, "print JSON instead of tables")
 	flag.BoolVar(&cfg.genkey, "genkey", false, "print a new private key (hex) and its address, then exit")
+	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write the load generator's own CPU profile to this file (its cost shares the machine with the server)")
 	flag.Parse()
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	if cfg.genkey {
 		k, err := crypto.GenerateKey()
@@ -130,6 +152,9 @@ func main() {
 	if cfg.foreign != "" {
 		if cfg.clientID == "" || cfg.clientSecret == "" {
 			fatal(fmt.Errorf("-target needs -client-id and -client-secret"))
+		}
+		if cfg.hydraAdmin != "" && cfg.redirectURI == "" {
+			fatal(fmt.Errorf("-hydra-admin needs -redirect-uri"))
 		}
 		rep = runForeign(cfg)
 	} else {
@@ -189,9 +214,13 @@ func scenarioList(flagValue, def string) []string {
 func runForeign(cfg config) *report {
 	t := newTarget("", "", "", nil, "", cfg.c)
 	t.tokenURL, t.introspectURL = cfg.foreign, cfg.introspectURL
-	rp := relyingParty{id: cfg.clientID, secret: cfg.clientSecret}
+	rp := relyingParty{id: cfg.clientID, secret: cfg.clientSecret, redirect: cfg.redirectURI}
 	rep := &report{Scenarios: []result{}}
-	for _, name := range scenarioList(cfg.scenarios, foreignScenarios) {
+	scenarios := foreignScenarios
+	if cfg.hydraAdmin != "" {
+		scenarios += ",flows-api"
+	}
+	for _, name := range scenarioList(cfg.scenarios, scenarios) {
 		if !cfg.json {
 			fmt.Fprintf(os.Stderr, "running %s...\n", name)
 		}
@@ -205,8 +234,14 @@ func runForeign(cfg config) *report {
 				continue // the server has none, or it was not given
 			}
 			r, err = introspectScenario(t, rp, cfg)
+		case "flows-api":
+			if cfg.hydraAdmin == "" {
+				err = fmt.Errorf("flows-api against a foreign server needs -hydra-admin")
+				break
+			}
+			r, err = hydraFlowsScenario(t, rp, cfg)
 		default:
-			err = fmt.Errorf("scenario %q needs a Sigil; with -target only client_credentials and introspect run", name)
+			err = fmt.Errorf("scenario %q needs a Sigil; with -target only client_credentials, introspect and (with -hydra-admin) flows-api run", name)
 		}
 		if err != nil {
 			rep.Errors = append(rep.Errors, fmt.Sprintf("%s: %v", name, err))
@@ -452,6 +487,7 @@ func printReport(out io.Writer, cfg config, rep *report) {
 }
 
 func fatal(err error) {
+	pprof.StopCPUProfile() // a no-op without -cpuprofile
 	fmt.Fprintln(os.Stderr, "load:", err)
 	os.Exit(1)
 }

@@ -62,25 +62,33 @@ func fixedRun() *Run {
 				Errors:     []string{"refresh: the code exchange issued no refresh token"},
 			}},
 			{Name: "postgres", Title: "Sigil on PostgreSQL", Failure: "postgres did not start:\nFATAL: boom"},
+			{Name: Hydra, Title: "Ory Hydra", PeakRSSMiB: 60, Load: Load{Scenarios: []Result{
+				{Name: ClientCredentials, Concurrency: 16, Requests: 2400, PerSecond: 300, P99ms: 100, CPU: CPU{ServerMsPerRequest: 6}},
+				{Name: "flows-api", Concurrency: 8, Requests: 400, PerSecond: 50, P99ms: 200, CPU: CPU{ServerMsPerRequest: 33}},
+			}}},
 		},
 	}
 }
 
 // TestMarkdownRatios: every Sigil result is divided by the reference's run
-// of the same scenario when it has one, else by its client_credentials.
+// of the same scenario when it has one, else by its client_credentials; and
+// by Hydra's run of the same work only.
 func TestMarkdownRatios(t *testing.T) {
 	md := Markdown(fixedRun())
 	for _, want := range []string{
 		"commit `abc1234`",
-		// client_credentials: 8000/40000, 8000/4000; p99 10/2, 10/20;
-		// CPU 0.125/0.025, 0.125/0.25; 2 statements.
-		"| client_credentials | 16 | 8,000 | 0 | 8,000 | 0.20 | 2.0 | 1.00 | 10.00 | 5.0 | 0.50 | 0.125 | - | 5.0 | 0.50 | 2.00 |",
+		// client_credentials: 8000/40000, 8000/4000, 8000/300; p99 10/2,
+		// 10/20; CPU 0.125/0.025, 0.125/0.25; 2 statements.
+		"| client_credentials | 16 | 8,000 | 0 | 8,000 | 0.20 | 2.0 | 27 | 1.00 | 10.00 | 5.0 | 0.50 | 0.125 | - | 5.0 | 0.50 | 2.00 |",
 		// introspect: the ceiling's own introspect (50000), the peer's
-		// client_credentials (it has no introspect).
-		"| introspect | 16 | 5,000 | 0 | 5,000 | 0.10 | 1.2 | 0.00 | 4.00 | 4.0 | 0.20 | 0.100 | - | 5.0 | 0.40 | - |",
-		// flows-api: CPU ratio on sigil + db (6 ms).
-		"| flows-api | 8 | 400 | 0 | 400 | 0.010 | 0.10 | 0.00 | 50.00 | 25 | 2.5 | 5.000 | 1.000 | 240 | 24 | 10.00 |",
-		"| flows-api@50% at 200/s | 64 |",
+		// client_credentials (it has no introspect), no Hydra ratio (not
+		// the same work).
+		"| introspect | 16 | 5,000 | 0 | 5,000 | 0.10 | 1.2 | - | 0.00 | 4.00 | 4.0 | 0.20 | 0.100 | - | 5.0 | 0.40 | - |",
+		// flows-api: 400/50 against Hydra's flows; CPU ratio on sigil +
+		// db (6 ms).
+		"| flows-api | 8 | 400 | 0 | 400 | 0.010 | 0.10 | 8.0 | 0.00 | 50.00 | 25 | 2.5 | 5.000 | 1.000 | 240 | 24 | 10.00 |",
+		"| flows-api@50% at 200/s | 64 | 200 | 0 | 200 | 0.0050 | 0.050 | - |",
+		"| hydra | flows-api | 8 | 400 | 0 | 50 |",
 		"| `GET /oauth2/auth` | 2 |",
 		"| `GET /login` | 1 |",
 		"| **browser flow** | **3** |",
