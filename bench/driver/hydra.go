@@ -27,9 +27,11 @@ const hydraRedirect = "https://rp.example/bench/callback"
 // whole code flows against it. The flows' login and consent are accepted
 // through Hydra's admin API (see bench/load's hydraFlow). Hydra runs as
 // its documentation deploys it, with its defaults (opaque tokens, RS256 ID
-// tokens, its client secret hashing) but two: its request log is off (log
-// level error), which makes it faster, and so do its anonymous usage
-// reports (--sqa-opt-out), which would try the network.
+// tokens, its client secret hashing) but these: its request log is off
+// (log level error), which makes it faster; its anonymous usage reports
+// are off (--sqa-opt-out), which would try the network; its connection
+// pool is Sigil's default size; and its ID token key is made before the
+// load (see hydraPost).
 func measureHydra(ctx context.Context, s settings, work string, sys *report.System) error {
 	logf("building Ory Hydra (bench/peers/hydra/build.sh)...")
 	bin := filepath.Join(work, "hydra")
@@ -52,7 +54,9 @@ func measureHydra(ctx context.Context, s settings, work string, sys *report.Syst
 	issuer := fmt.Sprintf("http://127.0.0.1:%d", pub)
 	admin := fmt.Sprintf("http://127.0.0.1:%d", adm)
 	env := append(os.Environ(),
-		"DSN="+pg.DSN("postgres"),
+		// Sigil's default pool size; Hydra's own default is two
+		// connections a core (4 here).
+		"DSN="+pg.DSN("postgres")+"&max_conns=10&max_idle_conns=10",
 		"SECRETS_SYSTEM=bench-hydra-system-secret-0123456789abcdef",
 		"URLS_SELF_ISSUER="+issuer,
 		// The login and consent app: never visited, the load generator
@@ -80,6 +84,9 @@ func measureHydra(ctx context.Context, s settings, work string, sys *report.Syst
 	if err := hydraClient(ctx, admin); err != nil {
 		return err
 	}
+	if err := hydraPost(ctx, admin+"/admin/keys/hydra.openid.id-token", map[string]any{"alg": "RS256", "use": "sig"}); err != nil {
+		return fmt.Errorf("create hydra's ID token key: %w", err)
+	}
 	err = runLoad(ctx, s, work, sys, p, pg.PID, 3, "-target", issuer+"/oauth2/token",
 		"-introspect", admin+"/admin/oauth2/introspect", "-client-id", refClientID, "-client-secret", refClientSecret,
 		"-hydra-admin", admin, "-redirect-uri", hydraRedirect)
@@ -91,21 +98,34 @@ func measureHydra(ctx context.Context, s settings, work string, sys *report.Syst
 // client_credentials client of the other systems, which may also run the
 // code flow.
 func hydraClient(ctx context.Context, admin string) error {
-	body, _ := json.Marshal(map[string]any{
+	err := hydraPost(ctx, admin+"/admin/clients", map[string]any{
 		"client_id": refClientID, "client_secret": refClientSecret,
 		"grant_types": []string{"client_credentials", "authorization_code"}, "response_types": []string{"code"},
 		"scope": "openid api", "redirect_uris": []string{hydraRedirect},
 		"token_endpoint_auth_method": "client_secret_basic",
 	})
-	req, _ := http.NewRequestWithContext(ctx, "POST", admin+"/admin/clients", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("register hydra's client: %w", err)
 	}
+	return nil
+}
+
+// hydraPost creates something through Hydra's admin API and expects 201.
+// The ID token's signing key is created this way before the load, as an
+// operator would with `hydra create jwks`: Hydra otherwise makes it on the
+// first request that needs it, and when several arrive at once some of
+// them failed or hung for 30 seconds in a trial run.
+func hydraPost(ctx context.Context, url string, in any) error {
+	body, _ := json.Marshal(in)
+	req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("register hydra's client: status %d", resp.StatusCode)
+		return fmt.Errorf("POST %s: status %d", req.URL.Path, resp.StatusCode)
 	}
 	return nil
 }
