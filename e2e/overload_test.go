@@ -58,8 +58,11 @@ func TestOverloadRefusesWith503(t *testing.T) {
 	)
 	// Rounds of 48 requests released together, until every class has been
 	// refused at least once (bounded, so a machine too fast to ever
-	// overlap two requests fails rather than loops).
-	for round := 0; round < 40 && len(refused) < 4; round++ {
+	// overlap two requests fails rather than loops). The fastest class,
+	// userinfo refusing a malformed token, can go many rounds without two
+	// of its requests overlapping: a bound of 40 rounds once ended with
+	// 480 served and none refused. A round takes about 10 ms.
+	for round := 0; round < 300 && len(refused) < 4; round++ {
 		start := make(chan struct{})
 		var wg sync.WaitGroup
 		for i := range 48 {

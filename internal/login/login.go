@@ -165,15 +165,39 @@ type sealedChallenge struct {
 
 const challengePurpose = "challenge"
 
-// challengeCookie is the name and path of the challenge cookie of flow.
-// Under https it is a __Host- cookie (session.HostPrefix), which must have
-// Path=/; under http it is sent to the verify endpoint only.
+// challengeCookie is the name and path of the challenge cookie of flow,
+// sent to the verify endpoint (see flowCookie).
 func (h *Handler) challengeCookie(flow string) (name, path string) {
-	name = h.Provider.Cookies.Name("sigil_ch_" + flow)
+	return h.flowCookie("sigil_ch_", flow, "/login/verify")
+}
+
+// flowCookie is the name and path of a cookie that carries a sealed step of
+// flow to the endpoints under httpPath. Under https it is a __Host- cookie
+// (session.HostPrefix), which must have Path=/; under http it is sent under
+// httpPath only.
+func (h *Handler) flowCookie(prefix, flow, httpPath string) (name, path string) {
+	name = h.Provider.Cookies.Name(prefix + flow)
 	if h.Provider.Cookies.Secure {
 		return name, "/"
 	}
-	return name, "/login/verify"
+	return name, httpPath
+}
+
+// setFlowCookie seals v for purpose into the cookie name at path until ttl
+// passes: HttpOnly, SameSite=Strict, Secure under https.
+func (h *Handler) setFlowCookie(w http.ResponseWriter, name, path, purpose string, v any, ttl time.Duration, now time.Time) error {
+	sealed, err := h.Provider.Secrets.Seal(purpose, v, ttl, now)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: name, Value: sealed, Path: path, MaxAge: int(ttl / time.Second),
+		HttpOnly: true, Secure: h.Provider.Cookies.Secure, SameSite: http.SameSiteStrictMode})
+	return nil
+}
+
+// dropFlowCookie deletes the cookie name at path.
+func (h *Handler) dropFlowCookie(w http.ResponseWriter, name, path string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Path: path, MaxAge: -1, Secure: h.Provider.Cookies.Secure})
 }
 
 // sealedConsent is what the consent step needs of a signed-in flow, kept
@@ -197,15 +221,10 @@ type sealedConsent struct {
 
 const consentPurpose = "consent"
 
-// consentCookie is the name and path of the consent cookie of flow, set
-// like the challenge cookie: a __Host- cookie under https, sent to the
-// consent page and its calls only under http.
+// consentCookie is the name and path of the consent cookie of flow, sent
+// to the consent page and its calls (see flowCookie).
 func (h *Handler) consentCookie(flow string) (name, path string) {
-	name = h.Provider.Cookies.Name("sigil_cs_" + flow)
-	if h.Provider.Cookies.Secure {
-		return name, "/"
-	}
-	return name, "/consent"
+	return h.flowCookie("sigil_cs_", flow, "/consent")
 }
 
 // sealConsent sets the consent cookie of a's flow, which waits for
@@ -215,23 +234,17 @@ func (h *Handler) sealConsent(w http.ResponseWriter, a *sigil.Authorization, now
 	if ttl < time.Second {
 		return nil // about to expire: the accept step reads the flow and says so
 	}
-	v, err := h.Provider.Secrets.Seal(consentPurpose, sealedConsent{
+	name, path := h.consentCookie(a.ID)
+	return h.setFlowCookie(w, name, path, consentPurpose, sealedConsent{
 		Flow: a.ID, Browser: a.BrowserHash, ClientID: a.ClientID, Subject: a.Subject, Address: a.Address, Scope: a.Scope,
 	}, ttl, now)
-	if err != nil {
-		return err
-	}
-	name, path := h.consentCookie(a.ID)
-	http.SetCookie(w, &http.Cookie{Name: name, Value: v, Path: path, MaxAge: int(ttl / time.Second),
-		HttpOnly: true, Secure: h.Provider.Cookies.Secure, SameSite: http.SameSiteStrictMode})
-	return nil
 }
 
 // dropConsentCookie deletes the consent cookie of a flow that no longer
 // waits for consent.
 func (h *Handler) dropConsentCookie(w http.ResponseWriter, flow string) {
 	name, path := h.consentCookie(flow)
-	http.SetCookie(w, &http.Cookie{Name: name, Path: path, MaxAge: -1, Secure: h.Provider.Cookies.Secure})
+	h.dropFlowCookie(w, name, path)
 }
 
 // consentFlow returns the flow waiting for consent: from the sealed
@@ -268,19 +281,12 @@ func chainOf(d sigil.Domain) int64 {
 // sealChallenge sets the challenge cookie of a's flow, for the verify
 // endpoint, until the challenge expires.
 func (h *Handler) sealChallenge(w http.ResponseWriter, a *sigil.Authorization, chainID int64, now time.Time) error {
-	ttl := a.ChallengeExpiresAt.Sub(now)
-	v, err := h.Provider.Secrets.Seal(challengePurpose, sealedChallenge{
+	name, path := h.challengeCookie(a.ID)
+	return h.setFlowCookie(w, name, path, challengePurpose, sealedChallenge{
 		Flow: a.ID, Subject: a.Subject, Address: a.Address, Nonce: a.ChallengeNonce,
 		IssuedAt: a.ChallengeIssuedAt, ExpiresAt: a.ChallengeExpiresAt, Scope: a.Scope, Prompt: a.Prompt,
 		Remembered: a.RememberedScope, ChainID: chainID,
-	}, ttl, now)
-	if err != nil {
-		return err
-	}
-	name, path := h.challengeCookie(a.ID)
-	http.SetCookie(w, &http.Cookie{Name: name, Value: v, Path: path, MaxAge: int(ttl / time.Second),
-		HttpOnly: true, Secure: h.Provider.Cookies.Secure, SameSite: http.SameSiteStrictMode})
-	return nil
+	}, a.ChallengeExpiresAt.Sub(now), now)
 }
 
 // challengedFlow returns the challenged flow to verify and the chain id its
@@ -410,7 +416,7 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	chName, chPath := h.challengeCookie(a.ID)
-	http.SetCookie(w, &http.Cookie{Name: chName, Path: chPath, MaxAge: -1, Secure: h.Provider.Cookies.Secure})
+	h.dropFlowCookie(w, chName, chPath)
 	// The session row was stored by the same write (docs/benchmarks.md).
 	if err := h.Provider.Cookies.Write(w, sessionOf(updated, auth), now); err != nil {
 		h.fail(w, fmt.Errorf("start session: %w", err))
