@@ -49,7 +49,6 @@ function startReceiver() {
       req.on('data', (c) => { body += c; });
       req.on('end', async () => {
         const entry = { contentType: req.headers['content-type'], body };
-        state.received.push(entry);
         try {
           // Section 2.5: the token comes as the logout_token form parameter.
           assert.match(req.headers['content-type'] ?? '', /^application\/x-www-form-urlencoded/);
@@ -63,6 +62,11 @@ function startReceiver() {
           entry.error = err;
           res.writeHead(400, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
           res.end(JSON.stringify({ error: 'invalid_request', error_description: String(err.message).split('\n')[0] }));
+        } finally {
+          // Recorded once validated: a test that sees the entry reads its
+          // result or error (pushed before, a slow key fetch once let the
+          // test read an entry with neither).
+          state.received.push(entry);
         }
       });
       return;
