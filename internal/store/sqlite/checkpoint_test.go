@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"modernc.org/sqlite"
+
 	"github.com/sigil-oidc/sigil"
 )
 
@@ -253,5 +255,62 @@ func TestTwoNodesCheckpointOneFile(t *testing.T) {
 		if count != 300 {
 			t.Errorf("node %d: %d consents stored, want 300", n, count)
 		}
+	}
+}
+
+// writerCacheKiB is the memory of the writer connection's page cache
+// (SQLITE_DBSTATUS_CACHE_USED), in KiB.
+func writerCacheKiB(t *testing.T, st *Store) int {
+	t.Helper()
+	c, err := st.writer.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var used int
+	if err := c.Raw(func(dc any) error {
+		used, _, err = dc.(sqlite.DBStatus).Status(sqlite.DBStatusCacheUsed, false)
+		return err
+	}); err != nil {
+		t.Fatalf("sqlite3_db_status: %v", err)
+	}
+	return used / 1024
+}
+
+// TestCheckpointerReleasesTheWritersCache: the checkpointer's rounds
+// release the page cache of the writer's connection every trimEvery, and
+// leave it alone otherwise (see trimInterval).
+func TestCheckpointerReleasesTheWritersCache(t *testing.T) {
+	for _, trim := range []bool{false, true} {
+		t.Run(fmt.Sprintf("trim=%v", trim), func(t *testing.T) {
+			st := openStopped(t)
+			for i := range 1000 {
+				if err := saveConsent(st, "c", i); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := writerCacheKiB(t, st)
+			if before < 64 {
+				t.Fatalf("the writer's cache holds %d KiB after 1000 writes; the test needs a full one", before)
+			}
+			c := &checkpointer{readers: st.db, writer: st.writer, restartFrames: walRestartFrames,
+				log: slog.Default(), done: make(chan struct{})}
+			if trim {
+				c.trimEvery = 20 * time.Millisecond
+			}
+			ctx, stop := context.WithCancel(context.Background())
+			c.stop = stop
+			go c.run(ctx, 5*time.Millisecond)
+			time.Sleep(200 * time.Millisecond)
+			c.close()
+			after := writerCacheKiB(t, st)
+			t.Logf("the writer's page cache: %d KiB, then %d KiB", before, after)
+			switch {
+			case trim && after > 16:
+				t.Errorf("the writer's cache holds %d KiB after rounds that trim it (%d before)", after, before)
+			case !trim && after < before:
+				t.Errorf("the writer's cache went from %d to %d KiB with trimming off", before, after)
+			}
+		})
 	}
 }
