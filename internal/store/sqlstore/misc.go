@@ -120,27 +120,9 @@ func cleanupPauseAfter(took time.Duration) time.Duration {
 // NULL. It returns how many rows went.
 func (s *Store) DeleteExpired(ctx context.Context, cutoff time.Time) (int64, error) {
 	ms := cutoff.UnixMilli()
-	var n int64
-	for {
-		began := time.Now()
-		res, err := s.exec(ctx, s.q.deleteExpired, ms, ms, ms, ms)
-		if err != nil {
-			return n, fmt.Errorf("%s: delete expired: %w", s.dialect.Name, err)
-		}
-		batch, err := res.RowsAffected()
-		if err != nil {
-			return n, fmt.Errorf("%s: delete expired: %w", s.dialect.Name, err)
-		}
-		n += batch
-		if batch < cleanupBatch {
-			break
-		}
-		// Let the writers that queued behind this batch go first.
-		select {
-		case <-ctx.Done():
-			return n, ctx.Err()
-		case <-time.After(cleanupPauseAfter(time.Since(began))):
-		}
+	n, err := s.deleteInBatches(ctx, s.q.deleteExpired, ms, ms, ms, ms)
+	if err != nil {
+		return n, fmt.Errorf("%s: delete expired: %w", s.dialect.Name, err)
 	}
 	// Sessions that expired or ended go too (sessions.go).
 	sessions, err := s.deleteOverSessions(ctx, cutoff)
@@ -148,4 +130,32 @@ func (s *Store) DeleteExpired(ctx context.Context, cutoff time.Time) (int64, err
 		return n, err
 	}
 	return n + sessions, nil
+}
+
+// deleteInBatches runs query, a DELETE of at most cleanupBatch rows, until
+// it deletes fewer, pausing between two for cleanupPauseAfter the batch's
+// time so that the writes queued behind a batch go first. It returns how
+// many rows went.
+func (s *Store) deleteInBatches(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	for {
+		began := time.Now()
+		res, err := s.exec(ctx, query, args...)
+		if err != nil {
+			return n, err
+		}
+		batch, err := res.RowsAffected()
+		if err != nil {
+			return n, err
+		}
+		n += batch
+		if batch < cleanupBatch {
+			return n, nil
+		}
+		select {
+		case <-ctx.Done():
+			return n, ctx.Err()
+		case <-time.After(cleanupPauseAfter(time.Since(began))):
+		}
+	}
 }

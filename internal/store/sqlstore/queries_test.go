@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -187,5 +188,36 @@ func TestFlowWritesTakeTheFlowHandle(t *testing.T) {
 	alone := NewWith(Handles{Read: read, Write: write}, Dialect{Name: "sqlite"})
 	if got := alone.handle(alone.q.challenge); got != write {
 		t.Errorf("without a Flow handle, a flow write does not go to the writer")
+	}
+}
+
+// TestSessionCleanupDeletesInBatches: one statement of the sessions'
+// cleanup deletes at most cleanupBatch rows, so that a wave of expired
+// sessions never holds SQLite's writer for long (one DELETE of a wave
+// made sign-ins behind it wait past admission control's 50 ms in the soak
+// run); DeleteExpired repeats it until fewer go (storetest checks that).
+func TestSessionCleanupDeletesInBatches(t *testing.T) {
+	db := migrated(t, "sqlite", filepath.Join(t.TempDir(), "cleanup.db"), goose.DialectSQLite3, "../sqlite/migrations")
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range cleanupBatch*2 + 10 {
+		if _, err := tx.Exec("INSERT INTO sessions (id, subject, auth_time, expires_at) VALUES (?, 'a.crypto', 1, 2)", fmt.Sprint("s", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	q := buildQueries(Dialect{})
+	for _, want := range []int64{cleanupBatch, cleanupBatch, 10, 0} {
+		res, err := db.Exec(q.sessions.deleteOver, 100, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := res.RowsAffected(); n != want {
+			t.Fatalf("one cleanup statement deleted %d sessions, want %d", n, want)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,7 +53,12 @@ func buildSessionQueries(d Dialect) sessionQueries {
 		// their own (they need the person's consent again anyway).
 		revokeGrants: "UPDATE authorizations SET state = 'revoked'" +
 			" WHERE client_id = ? AND subject = ? AND state IN ('code_issued', 'exchanged')",
-		deleteOver: "DELETE FROM sessions WHERE expires_at < ? OR (ended_at IS NOT NULL AND ended_at < ?)",
+		// deleteOver deletes at most cleanupBatch sessions at a time, as
+		// deleteExpired does authorizations (queries.go): one DELETE of a
+		// whole wave of expired sessions held SQLite's writer long enough
+		// for admission control to refuse sign-ins waiting behind it.
+		deleteOver: "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions" +
+			" WHERE expires_at < ? OR (ended_at IS NOT NULL AND ended_at < ?) LIMIT " + strconv.Itoa(cleanupBatch) + ")",
 	}
 	for _, p := range []*string{&q.create, &q.get, &q.resume, &q.list, &q.end, &q.endAll,
 		&q.listConsents, &q.deleteConsent, &q.revokeGrants, &q.deleteOver} {
@@ -205,17 +211,13 @@ func (s *Store) RevokeConsent(ctx context.Context, subject, clientID string) err
 	return nil
 }
 
-// deleteOverSessions deletes, in one DELETE, the sessions that expired or
-// ended before cutoff (for DeleteExpired).
+// deleteOverSessions deletes, in DELETEs of at most cleanupBatch rows,
+// the sessions that expired or ended before cutoff, and returns how many.
 func (s *Store) deleteOverSessions(ctx context.Context, cutoff time.Time) (int64, error) {
 	ms := cutoff.UnixMilli()
-	res, err := s.exec(ctx, s.q.sessions.deleteOver, ms, ms)
+	n, err := s.deleteInBatches(ctx, s.q.sessions.deleteOver, ms, ms)
 	if err != nil {
-		return 0, fmt.Errorf("%s: delete expired sessions: %w", s.dialect.Name, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("%s: delete expired sessions: %w", s.dialect.Name, err)
+		return n, fmt.Errorf("%s: delete expired sessions: %w", s.dialect.Name, err)
 	}
 	return n, nil
 }

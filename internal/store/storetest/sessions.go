@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -234,6 +235,20 @@ func (s suite) sessionDeleteExpired(t *testing.T) {
 	for _, id := range []string{"sid-expired", "sid-ended"} {
 		_, err := st.GetSession(ctx, id)
 		wantErr(t, "GetSession("+id+")", err, sigil.ErrNotFound)
+	}
+
+	// A wave larger than one cleanup batch (the SQL stores delete 500 rows
+	// a statement) goes in one call all the same.
+	const wave = 1234
+	for i := range wave {
+		mustSession(t, st, newSession(fmt.Sprintf("sid-wave-%d", i), "carol.crypto", "rp"))
+	}
+	n, err = st.DeleteExpired(ctx, cutoff)
+	if err != nil || n != wave {
+		t.Fatalf("DeleteExpired of a wave = %d, %v; want %d", n, err, wave)
+	}
+	if _, err := st.GetSession(ctx, "sid-live"); err != nil {
+		t.Errorf("live session deleted with the wave: %v", err)
 	}
 }
 
