@@ -100,7 +100,12 @@ func (c *checkpointer) run(ctx context.Context, interval time.Duration) {
 		}
 		_, err := c.round(ctx)
 		if err == nil && c.trimEvery > 0 && time.Since(trimmed) >= c.trimEvery {
-			err = c.trim(ctx)
+			// A failed trim is its own warning, not a failed checkpoint:
+			// the log does not grow, the process's memory may. It comes
+			// once a trimEvery at most.
+			if terr := c.trim(ctx); terr != nil && ctx.Err() == nil {
+				c.log.Warn("sqlite: releasing the writer's page cache fails; retrying every "+c.trimEvery.String()+", memory may grow meanwhile", "err", terr)
+			}
 			trimmed = time.Now()
 		}
 		switch {

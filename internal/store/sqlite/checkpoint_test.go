@@ -185,6 +185,32 @@ func TestFailingCheckpointsLogOnce(t *testing.T) {
 	}
 }
 
+// TestFailingTrimIsItsOwnWarning: when the checkpoints work but releasing
+// the writer's page cache fails (here on a closed writer pool), the warning
+// names the page cache, not the checkpoints, which go on working.
+func TestFailingTrimIsItsOwnWarning(t *testing.T) {
+	st := openStopped(t)
+	writer, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "other.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writer.Close() // every trim now fails: "sql: database is closed"
+	var logs bytes.Buffer
+	c := &checkpointer{readers: st.db, writer: writer, restartFrames: walRestartFrames, trimEvery: 20 * time.Millisecond,
+		log: slog.New(slog.NewTextHandler(&logs, nil)), done: make(chan struct{})}
+	ctx, stop := context.WithCancel(context.Background())
+	c.stop = stop
+	go c.run(ctx, 5*time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	c.close()
+	if n := strings.Count(logs.String(), "releasing the writer's page cache fails"); n < 1 {
+		t.Errorf("no page-cache warning after 100 ms of failing trims:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), "checkpoints of the write-ahead log fail") {
+		t.Errorf("a failing trim was reported as failing checkpoints:\n%s", logs.String())
+	}
+}
+
 func fileSize(t *testing.T, path string) int64 {
 	t.Helper()
 	fi, err := os.Stat(path)
