@@ -7,6 +7,8 @@ import (
 	"log/slog"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sigil-oidc/sigil/internal/server"
 )
 
 // NewRootCommand returns the sigil command with its subcommands.
@@ -28,5 +30,5 @@ func NewRootCommand() *cobra.Command {
 func newLogger(level string, w io.Writer) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	return slog.New(server.LogHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})))
 }

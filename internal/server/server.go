@@ -154,6 +154,30 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
+// LogHandler wraps h so that every line logged with a request's context
+// (the audit events, errors met while serving) carries request_id, the id
+// the answer's X-Request-Id header gave the client: an operator handed that
+// header by a relying party finds the server's lines about the request.
+// Lines logged without a request's context are unchanged.
+func LogHandler(h slog.Handler) slog.Handler { return requestIDHandler{h} }
+
+type requestIDHandler struct{ slog.Handler }
+
+func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id := RequestID(ctx); id != "" {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h requestIDHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return requestIDHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h requestIDHandler) WithGroup(name string) slog.Handler {
+	return requestIDHandler{h.Handler.WithGroup(name)}
+}
+
 // Middleware wraps h with what every request needs: a request id (echoed as
 // X-Request-Id), an access log line, nosniff, and recovery from panics as a
 // server_error answer instead of a dropped connection.

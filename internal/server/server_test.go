@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/sigil-oidc/sigil/internal/audit"
 )
 
 // TestPanicBecomesServerError: a bug in a handler answers the catalogue's
@@ -45,5 +47,34 @@ func TestAccessLogAtDebugLevel(t *testing.T) {
 				t.Errorf("access log %q lacks %q", line, want)
 			}
 		}
+	}
+}
+
+// TestLinesCarryTheRequestID: a line logged with a request's context (an
+// audit event, an error) through LogHandler carries the request_id the
+// answer's X-Request-Id gave the client, also from a logger made With more
+// attributes; a line logged without one has none.
+func TestLinesCarryTheRequestID(t *testing.T) {
+	var out bytes.Buffer
+	log := slog.New(LogHandler(slog.NewTextHandler(&out, nil)))
+	h := Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		audit.Event(r.Context(), log, audit.CodeReplay, slog.String("client_id", "c1"))
+		log.With("component", "store").ErrorContext(r.Context(), "write failed")
+		log.Info("no request here")
+	}), log)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/oauth2/token", nil))
+	id := rec.Header().Get("X-Request-Id")
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if id == "" || len(lines) != 3 {
+		t.Fatalf("X-Request-Id %q, %d lines:\n%s", id, len(lines), out.String())
+	}
+	for _, line := range lines[:2] {
+		if !strings.Contains(line, "request_id="+id) {
+			t.Errorf("line %q lacks request_id=%s", line, id)
+		}
+	}
+	if strings.Contains(lines[2], "request_id") {
+		t.Errorf("a line logged without a request's context has a request_id: %q", lines[2])
 	}
 }
