@@ -53,6 +53,8 @@ var Dialect = sqlstore.Dialect{
 	},
 	// One group-commit batch at a time: SQLite has one writer.
 	Writers: 1,
+	// Every write goes through the writer pool's one connection.
+	OneWriter: true,
 }
 
 func code(err error) int {

@@ -168,7 +168,9 @@ func (s *Store) authenticateOpeningInTx(ctx context.Context, id string, browserH
 		sess.AuthTime.UnixMilli(), sess.ExpiresAt.UnixMilli(), a.ClientID); err != nil {
 		return nil, s.writeErr("create session "+sess.ID, err)
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	s.yieldAfter(s.q.authenticate)
+	if err != nil {
 		return nil, s.writeErr("authorization "+id, err)
 	}
 	return a, nil

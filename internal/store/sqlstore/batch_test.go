@@ -338,3 +338,71 @@ func openSQLite(t *testing.T) *Store {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
+
+// TestWritesYieldOnOneWriter: where every write shares one connection
+// (Dialect.OneWriter, SQLite), a write yields the processor once it has
+// given the connection back (yieldAfter): an INSERT through exec, an
+// UPDATE ... RETURNING through queryRow, the sign-in's transaction with its
+// session, and the group commit's INSERT. Reads never yield, and nothing
+// yields where writes have a pool of connections (PostgreSQL).
+func TestWritesYieldOnOneWriter(t *testing.T) {
+	for _, oneWriter := range []bool{true, false} {
+		t.Run(fmt.Sprintf("OneWriter=%v", oneWriter), func(t *testing.T) {
+			s := openSQLite(t)
+			s.dialect.OneWriter = oneWriter
+			var yields, holding int
+			s.yield = func() {
+				yields++
+				if s.writer.Stats().InUse != 0 {
+					holding++ // the connection is not back in the pool yet
+				}
+			}
+			ctx := context.Background()
+			now := time.UnixMilli(1_800_000_000_000)
+			step := func(what string, write bool, f func() error) {
+				t.Helper()
+				before := yields
+				if err := f(); err != nil {
+					t.Fatalf("%s: %v", what, err)
+				}
+				want := 0
+				if write && oneWriter {
+					want = 1
+				}
+				if got := yields - before; got != want {
+					t.Errorf("%s yielded %d times, want %d", what, got, want)
+				}
+			}
+			step("CreateClient", true, func() error {
+				return s.CreateClient(ctx, &sigil.Client{ID: "rp", RedirectURIs: []string{"https://rp.example/cb"}, Scope: sigil.Scopes{"openid"}})
+			})
+			a := &sigil.Authorization{ID: "flow-1", BrowserHash: []byte("browser"), ClientID: "rp", State: sigil.StateRequested,
+				RedirectURI: "https://rp.example/cb", ResponseMode: "query", Scope: sigil.Scopes{"openid"}, MaxAge: -1,
+				RequestedAt: now, ExpiresAt: now.Add(10 * time.Minute)}
+			step("CreateAuthorization (exec)", true, func() error { return s.CreateAuthorization(ctx, a) })
+			ch := sigil.Challenge{Subject: "alice.crypto", Address: "0x00000000000000000000000000000000000A11CE",
+				Nonce: "nonce-1", IssuedAt: now, ExpiresAt: now.Add(5 * time.Minute)}
+			step("ChallengeAuthorization (UPDATE ... RETURNING)", true, func() error {
+				_, err := s.ChallengeAuthorization(ctx, a.ID, a.BrowserHash, ch, now)
+				return err
+			})
+			step("GetAuthorization (a read)", false, func() error {
+				_, err := s.GetAuthorization(ctx, a.ID)
+				return err
+			})
+			auth := sigil.Authentication{ChallengeNonce: ch.Nonce, Message: "message", Signature: "0x5151", AuthTime: now,
+				SessionID: "session-1", Session: &sigil.Session{ID: "session-1", AuthTime: now, ExpiresAt: now.Add(time.Hour)}}
+			step("AuthenticateAuthorization (a transaction)", true, func() error {
+				_, err := s.AuthenticateAuthorization(ctx, a.ID, a.BrowserHash, auth, now)
+				return err
+			})
+			step("CreateClientToken (group commit)", true, func() error {
+				return s.CreateClientToken(ctx, sigil.ClientToken{ID: "t1", ClientID: "rp", Scope: sigil.Scopes{"openid"},
+					AccessTokenHash: []byte("hash"), IssuedAt: now, ExpiresAt: now.Add(time.Hour)})
+			})
+			if holding != 0 {
+				t.Errorf("%d of %d yields came while the connection was still taken", holding, yields)
+			}
+		})
+	}
+}

@@ -32,6 +32,10 @@ type Dialect struct {
 	// more would only queue on its lock; PostgreSQL gains from one batch
 	// filling while another commits.
 	Writers int
+	// OneWriter is true when every write goes through one connection
+	// (SQLite; see NewSplit). A goroutine then yields its processor right
+	// after each write gives the connection back (see Store.yieldAfter).
+	OneWriter bool
 	// WritesInWith is true when the database runs an INSERT inside WITH
 	// (PostgreSQL: data-modifying statements in WITH), so that a write and
 	// the one it implies go as one statement; otherwise (SQLite) they go
