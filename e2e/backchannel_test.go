@@ -28,7 +28,7 @@ func TestBackchannelLogoutWhenAnOperatorEndsSessions(t *testing.T) {
 	}
 	// The first attempt goes at once; the retry after the backoff
 	// (10 to 5 seconds).
-	reqs := rcv.WaitFor(t, 2, 30*time.Second)
+	reqs := rcv.WaitAnswered(t, 2, 30*time.Second)
 	if reqs[0].Status != http.StatusServiceUnavailable || reqs[1].Status != http.StatusOK {
 		t.Fatalf("answers %d, %d; want 503 then 200", reqs[0].Status, reqs[1].Status)
 	}

@@ -69,7 +69,7 @@ func TestConformance_oidcc_backchannel_rp_initiated_logout(t *testing.T) {
 		t.Fatalf("logout: %d %q, want a redirect to %s with the state", resp.StatusCode, resp.Header.Get("Location"), p.bye)
 	}
 
-	reqs := rcv.WaitFor(t, 1, 10*time.Second)
+	reqs := rcv.WaitAnswered(t, 1, 10*time.Second)
 	got := backchanneltest.Delivered(t, reqs, publishedJWKS(t, in),
 		backchanneltest.Expect{Issuer: in.Issuer, ClientID: p.id, RequireSID: true})
 	if len(got) != 1 {

@@ -275,6 +275,10 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	r.requests[got.N-1].Status = status
 	r.mu.Unlock()
+	select {
+	case r.arrived <- struct{}{}: // for WaitAnswered
+	default:
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 }
@@ -287,18 +291,41 @@ func (r *Receiver) Requests() []Request {
 }
 
 // WaitFor waits up to timeout until at least n requests arrived and returns
-// them all; it fails t when they do not.
+// them all; it fails t when they do not. The last ones may not be answered
+// yet (Status 0): WaitAnswered waits for that too.
 func (r *Receiver) WaitFor(t testing.TB, n int, timeout time.Duration) []Request {
+	t.Helper()
+	return r.wait(t, n, timeout, func(Request) bool { return true }, "requests")
+}
+
+// WaitAnswered waits up to timeout until at least n requests arrived and
+// were answered (their Status set), and returns every request so far; it
+// fails t when they do not. A test that reads Status, or Delivered, which
+// counts only requests answered with 200, needs it: WaitFor can return
+// while Answer is still running for the last request.
+func (r *Receiver) WaitAnswered(t testing.TB, n int, timeout time.Duration) []Request {
+	t.Helper()
+	return r.wait(t, n, timeout, func(req Request) bool { return req.Status != 0 }, "answered requests")
+}
+
+func (r *Receiver) wait(t testing.TB, n int, timeout time.Duration, counts func(Request) bool, what string) []Request {
 	t.Helper()
 	deadline := time.After(timeout)
 	for {
-		if got := r.Requests(); len(got) >= n {
+		got := r.Requests()
+		k := 0
+		for _, req := range got {
+			if counts(req) {
+				k++
+			}
+		}
+		if k >= n {
 			return got
 		}
 		select {
 		case <-r.arrived:
 		case <-deadline:
-			t.Fatalf("back-channel receiver: %d requests after %v, want %d", len(r.Requests()), timeout, n)
+			t.Fatalf("back-channel receiver: %d %s after %v, want %d", k, what, timeout, n)
 			return nil
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"maps"
+	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -98,4 +100,38 @@ func must(b []byte, err error) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// TestWaitAnsweredWaitsForTheAnswer: while Answer still runs for a request,
+// WaitFor already returns it (Status 0) and WaitAnswered does not; once
+// Answer returns, WaitAnswered returns it with its status. An e2e test that
+// read Status after WaitFor saw 0 in CI.
+func TestWaitAnsweredWaitsForTheAnswer(t *testing.T) {
+	release := make(chan struct{})
+	rcv := NewReceiver(t, func(int) int { <-release; return http.StatusServiceUnavailable })
+	sent := make(chan error, 1)
+	go func() {
+		resp, err := http.PostForm(rcv.URL, url.Values{"logout_token": {"a.b.c"}})
+		if err == nil {
+			resp.Body.Close()
+		}
+		sent <- err
+	}()
+	if got := rcv.WaitFor(t, 1, 5*time.Second); got[0].Status != 0 {
+		t.Fatalf("status %d before Answer returned", got[0].Status)
+	}
+	answered := make(chan []Request, 1)
+	go func() { answered <- rcv.WaitAnswered(t, 1, 5*time.Second) }()
+	select {
+	case got := <-answered:
+		t.Fatalf("WaitAnswered returned %+v while Answer was still running", got)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	if got := <-answered; got[0].Status != http.StatusServiceUnavailable {
+		t.Errorf("WaitAnswered returned status %d, want 503", got[0].Status)
+	}
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
 }
