@@ -75,11 +75,23 @@ type checkpointer struct {
 // startCheckpointer starts checkpointing every interval, logging to log;
 // close ends it.
 func startCheckpointer(readers, writer *sql.DB, interval time.Duration, log *slog.Logger) *checkpointer {
-	ctx, stop := context.WithCancel(context.Background())
-	c := &checkpointer{readers: readers, writer: writer, restartFrames: walRestartFrames, trimEvery: trimInterval,
-		log: log, stop: stop, done: make(chan struct{})}
-	go c.run(ctx, interval)
+	c := newCheckpointer(readers, writer, log)
+	c.start(interval)
 	return c
+}
+
+// newCheckpointer is a checkpointer with the production settings, not yet
+// started (tests change its settings first).
+func newCheckpointer(readers, writer *sql.DB, log *slog.Logger) *checkpointer {
+	return &checkpointer{readers: readers, writer: writer, restartFrames: walRestartFrames, trimEvery: trimInterval,
+		log: log, done: make(chan struct{})}
+}
+
+// start runs the rounds every interval in a goroutine until close.
+func (c *checkpointer) start(interval time.Duration) {
+	ctx, stop := context.WithCancel(context.Background())
+	c.stop = stop
+	go c.run(ctx, interval)
 }
 
 // run checkpoints every interval until ctx ends. A failed round is retried

@@ -196,11 +196,9 @@ func TestFailingTrimIsItsOwnWarning(t *testing.T) {
 	}
 	writer.Close() // every trim now fails: "sql: database is closed"
 	var logs bytes.Buffer
-	c := &checkpointer{readers: st.db, writer: writer, restartFrames: walRestartFrames, trimEvery: 20 * time.Millisecond,
-		log: slog.New(slog.NewTextHandler(&logs, nil)), done: make(chan struct{})}
-	ctx, stop := context.WithCancel(context.Background())
-	c.stop = stop
-	go c.run(ctx, 5*time.Millisecond)
+	c := newCheckpointer(st.db, writer, slog.New(slog.NewTextHandler(&logs, nil)))
+	c.trimEvery = 20 * time.Millisecond
+	c.start(5 * time.Millisecond)
 	time.Sleep(100 * time.Millisecond)
 	c.close()
 	if n := strings.Count(logs.String(), "releasing the writer's page cache fails"); n < 1 {
@@ -319,14 +317,12 @@ func TestCheckpointerReleasesTheWritersCache(t *testing.T) {
 			if before < 64 {
 				t.Fatalf("the writer's cache holds %d KiB after 1000 writes; the test needs a full one", before)
 			}
-			c := &checkpointer{readers: st.db, writer: st.writer, restartFrames: walRestartFrames,
-				log: slog.Default(), done: make(chan struct{})}
+			c := newCheckpointer(st.db, st.writer, slog.Default())
+			c.trimEvery = 0 // never
 			if trim {
 				c.trimEvery = 20 * time.Millisecond
 			}
-			ctx, stop := context.WithCancel(context.Background())
-			c.stop = stop
-			go c.run(ctx, 5*time.Millisecond)
+			c.start(5 * time.Millisecond)
 			time.Sleep(200 * time.Millisecond)
 			c.close()
 			after := writerCacheKiB(t, st)

@@ -169,7 +169,7 @@ func (s *Store) authenticateOpeningInTx(ctx context.Context, id string, browserH
 		return nil, s.writeErr("create session "+sess.ID, err)
 	}
 	err = tx.Commit()
-	s.yieldAfter(s.q.authenticate)
+	s.yieldAfterWrite()
 	if err != nil {
 		return nil, s.writeErr("authorization "+id, err)
 	}

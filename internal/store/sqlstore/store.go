@@ -240,6 +240,14 @@ func (s *Store) yieldAfter(query string) {
 	}
 }
 
+// yieldAfterWrite is yieldAfter for a write known to be one (a transaction's
+// commit).
+func (s *Store) yieldAfterWrite() {
+	if s.dialect.OneWriter {
+		s.yield()
+	}
+}
+
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	s.statements.Add(1)
 	var (
