@@ -71,14 +71,36 @@ type instance struct {
 	logs *syncBuffer
 }
 
+// handedOut holds every address freeAddr returned in this process.
+var handedOut = struct {
+	sync.Mutex
+	addrs map[string]bool
+}{addrs: map[string]bool{}}
+
+// freeAddr returns a loopback address that nothing listened on when it was
+// picked and that no earlier call returned. The kernel may pick a port it
+// has just released again at once: two calls in a row once returned the
+// same port for a node's public and admin listeners, and the node refused
+// to start (CI).
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		handedOut.Lock()
+		taken := handedOut.addrs[addr]
+		handedOut.addrs[addr] = true
+		handedOut.Unlock()
+		if !taken {
+			return addr
+		}
 	}
-	defer l.Close()
-	return l.Addr().String()
+	t.Fatal("freeAddr: 100 ports in a row had been handed out before")
+	return ""
 }
 
 // startSigil starts the binary with a static registry of two domains.
@@ -366,4 +388,17 @@ func ctx(t *testing.T) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return c
+}
+
+// TestFreeAddrNeverRepeats: addresses from freeAddr are all different, so
+// that a node's two listeners, or two nodes, never get the same port.
+func TestFreeAddrNeverRepeats(t *testing.T) {
+	seen := map[string]bool{}
+	for range 300 {
+		addr := freeAddr(t)
+		if seen[addr] {
+			t.Fatalf("freeAddr returned %s twice", addr)
+		}
+		seen[addr] = true
+	}
 }
