@@ -8,9 +8,15 @@
 // start prints SIGIL_TEST_POSTGRES (the base DSN), SIGIL_TEST_POSTGRES_PID
 // and SIGIL_TEST_POSTGRES_DIR as shell assignments; stop reads the PID from
 // the directory, shuts the server down and removes the directory.
+//
+// start -durable keeps PostgreSQL's durable defaults, as bench/run.sh runs
+// it, for measuring by hand what the benchmark measures; start -c name=value
+// (repeatable) adds a server setting, for example
+// -c shared_preload_libraries=pg_stat_statements.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 
@@ -24,10 +30,28 @@ func main() {
 	}
 }
 
+// settings collects repeated -c flags.
+type settings []string
+
+func (s *settings) String() string     { return fmt.Sprint(*s) }
+func (s *settings) Set(v string) error { *s = append(*s, v); return nil }
+
+const usage = "usage: throwaway-postgres start [-durable] [-c name=value ...] | throwaway-postgres stop DIR"
+
 func run(args []string) error {
 	switch {
-	case len(args) == 1 && args[0] == "start":
-		s, err := pgtest.StartServer(pgtest.StartOptions{Detach: true})
+	case len(args) >= 1 && args[0] == "start":
+		opts := pgtest.StartOptions{Detach: true}
+		fs := flag.NewFlagSet("start", flag.ContinueOnError)
+		fs.BoolVar(&opts.Durable, "durable", false, "keep fsync, synchronous_commit and full_page_writes on")
+		fs.Var((*settings)(&opts.Settings), "c", "a server setting name=value (repeatable)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() > 0 {
+			return fmt.Errorf("%s", usage)
+		}
+		s, err := pgtest.StartServer(opts)
 		if err != nil {
 			return err
 		}
@@ -36,6 +60,6 @@ func run(args []string) error {
 	case len(args) == 2 && args[0] == "stop":
 		return pgtest.StopDir(args[1])
 	default:
-		return fmt.Errorf("usage: throwaway-postgres start | throwaway-postgres stop DIR")
+		return fmt.Errorf("%s", usage)
 	}
 }
