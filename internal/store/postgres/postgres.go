@@ -51,6 +51,7 @@ var Dialect = sqlstore.Dialect{
 	// connections for everything else.
 	Writers:      2,
 	WritesInWith: true,
+	Greatest:     "GREATEST",
 }
 
 func sqlState(err error) string {

@@ -41,6 +41,19 @@ type Dialect struct {
 	// the one it implies go as one statement; otherwise (SQLite) they go
 	// as one transaction of two.
 	WritesInWith bool
+	// Greatest names the SQL function that returns the largest of its
+	// arguments: max in SQLite (empty means max), GREATEST in PostgreSQL.
+	// The cleanup's expression (purgeAt) is written with it and must be
+	// the one migration 11 indexes on each store.
+	Greatest string
+}
+
+// greatest is the name of d's largest-of-its-arguments function.
+func (d Dialect) greatest() string {
+	if d.Greatest == "" {
+		return "max"
+	}
+	return d.Greatest
 }
 
 // Numbered is the Placeholder of PostgreSQL: $1, $2, ...

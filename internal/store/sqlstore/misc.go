@@ -112,15 +112,13 @@ func cleanupPauseAfter(took time.Duration) time.Duration {
 }
 
 // DeleteExpired deletes, in DELETEs of at most cleanupBatch rows, every
-// authorization that is over by cutoff: ExpiresAt, and CodeExpiresAt, AccessTokenExpiresAt and
-// RefreshTokenExpiresAt where set, are all before cutoff, so a live refresh
-// token keeps its authorization. Equivalently max(ExpiresAt, CodeExpiresAt,
-// AccessTokenExpiresAt, RefreshTokenExpiresAt) < cutoff, written without
-// GREATEST/MAX because SQLite and PostgreSQL disagree on how those treat
-// NULL. It returns how many rows went.
+// authorization that is over by cutoff: ExpiresAt, and CodeExpiresAt,
+// AccessTokenExpiresAt and RefreshTokenExpiresAt where set, are all before
+// cutoff (purgeAt), so a live refresh token keeps its authorization. It
+// returns how many rows went.
 func (s *Store) DeleteExpired(ctx context.Context, cutoff time.Time) (int64, error) {
 	ms := cutoff.UnixMilli()
-	n, err := s.deleteInBatches(ctx, s.q.deleteExpired, ms, ms, ms, ms)
+	n, err := s.deleteInBatches(ctx, s.q.deleteExpired, ms)
 	if err != nil {
 		return n, fmt.Errorf("%s: delete expired: %w", s.dialect.Name, err)
 	}

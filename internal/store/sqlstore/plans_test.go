@@ -45,7 +45,7 @@ func TestPostgresPlansFindRowsByTheirKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	mayScan := map[string]bool{"deleteExpired": true, "sessions.revokeGrants": true}
-	queries := allQueries(buildQueries(Dialect{Name: "postgres", Placeholder: Numbered}))
+	queries := allQueries(buildQueries(Dialect{Name: "postgres", Placeholder: Numbered, Greatest: "GREATEST"}))
 	check := func(when string) {
 		conn, err := db.Conn(ctx)
 		if err != nil {

@@ -76,6 +76,18 @@ const (
 	clientTokenRow = "(?, ?, 'exchanged', ?, ?, ?, ?, ?, ?, ?)"
 )
 
+// purgeAt is when the last thing an authorization holds expires: its flow,
+// its code, its access token or its refresh token, whichever is last. The
+// row may be deleted after that and not before. It is the expression of the
+// index authorizations_purge_at, which migration 11 creates with the same
+// text on each store (the planners match an index's expression, not its
+// meaning): SQLite's max() is NULL if any argument is, hence the
+// COALESCEs, which PostgreSQL's GREATEST does not need but accepts.
+func purgeAt(d Dialect) string {
+	return d.greatest() + "(expires_at, COALESCE(code_expires_at, 0)," +
+		" COALESCE(access_token_expires_at, 0), COALESCE(refresh_token_expires_at, 0))"
+}
+
 // offline is true when granted_scope (space-separated) holds offline or
 // offline_access, the scopes that grant a refresh token.
 const offline = "(' ' || granted_scope || ' ' LIKE '% offline %' OR ' ' || granted_scope || ' ' LIKE '% offline\\_access %' ESCAPE '\\')"
@@ -212,12 +224,12 @@ func buildQueries(d Dialect) queries {
 		// deleteExpired deletes at most cleanupBatch rows at a time (the
 		// subquery's LIMIT; DELETE ... LIMIT is not portable), so that no
 		// cleanup holds the write lock long: on SQLite every writer, the
-		// sign-ins of the moment included, waits while a DELETE runs.
-		deleteExpired: "DELETE FROM authorizations WHERE id IN (SELECT id FROM authorizations WHERE expires_at < ?" +
-			" AND (code_expires_at IS NULL OR code_expires_at < ?)" +
-			" AND (access_token_expires_at IS NULL OR access_token_expires_at < ?)" +
-			" AND (refresh_token_expires_at IS NULL OR refresh_token_expires_at < ?)" +
-			" LIMIT " + strconv.Itoa(cleanupBatch) + ")",
+		// sign-ins of the moment included, waits while a DELETE runs. It
+		// finds them on the index of purgeAt (migration 11), oldest first,
+		// so a batch reads the rows it deletes and no live one; ORDER BY
+		// keeps PostgreSQL's generic plan on that index.
+		deleteExpired: "DELETE FROM authorizations WHERE id IN (SELECT id FROM authorizations WHERE " + purgeAt(d) + " < ?" +
+			" ORDER BY " + purgeAt(d) + " LIMIT " + strconv.Itoa(cleanupBatch) + ")",
 		// claimLogoutNotices leases due notices. The outer due_at check is
 		// what keeps two nodes from claiming one row on PostgreSQL: a
 		// writer that waited for another's row lock re-checks its own WHERE

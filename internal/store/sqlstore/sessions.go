@@ -56,9 +56,10 @@ func buildSessionQueries(d Dialect) sessionQueries {
 		// deleteOver deletes at most cleanupBatch sessions at a time, as
 		// deleteExpired does authorizations (queries.go): one DELETE of a
 		// whole wave of expired sessions held SQLite's writer long enough
-		// for admission control to refuse sign-ins waiting behind it.
-		deleteOver: "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions" +
-			" WHERE expires_at < ? OR (ended_at IS NOT NULL AND ended_at < ?) LIMIT " + strconv.Itoa(cleanupBatch) + ")",
+		// for admission control to refuse sign-ins waiting behind it. It
+		// finds them, oldest first, on the index of purgeSessionAt.
+		deleteOver: "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE " + purgeSessionAt + " < ?" +
+			" ORDER BY " + purgeSessionAt + " LIMIT " + strconv.Itoa(cleanupBatch) + ")",
 	}
 	for _, p := range []*string{&q.create, &q.get, &q.resume, &q.list, &q.end, &q.endAll,
 		&q.listConsents, &q.deleteConsent, &q.revokeGrants, &q.deleteOver} {
@@ -211,11 +212,18 @@ func (s *Store) RevokeConsent(ctx context.Context, subject, clientID string) err
 	return nil
 }
 
+// purgeSessionAt is when a session is over: when it ended, or else when it
+// expires, whichever is first (an ended_at of NULL compares as unknown, so
+// CASE takes expires_at). It is the expression of the index
+// sessions_purge_at, which migration 11 creates with the same text on each
+// store.
+const purgeSessionAt = "CASE WHEN ended_at < expires_at THEN ended_at ELSE expires_at END"
+
 // deleteOverSessions deletes, in DELETEs of at most cleanupBatch rows,
 // the sessions that expired or ended before cutoff, and returns how many.
 func (s *Store) deleteOverSessions(ctx context.Context, cutoff time.Time) (int64, error) {
 	ms := cutoff.UnixMilli()
-	n, err := s.deleteInBatches(ctx, s.q.sessions.deleteOver, ms, ms)
+	n, err := s.deleteInBatches(ctx, s.q.sessions.deleteOver, ms)
 	if err != nil {
 		return n, fmt.Errorf("%s: delete expired sessions: %w", s.dialect.Name, err)
 	}
