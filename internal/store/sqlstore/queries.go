@@ -115,8 +115,9 @@ func buildQueries(d Dialect) queries {
 			" RETURNING " + authCols
 	}
 	// ofClient is the client condition of the statements that name a row
-	// by the hash of a credential. The concatenation keeps the index
-	// authorizations_client_id out of their plans: PostgreSQL plans a
+	// by the hash of a credential. The concatenation keeps the client's
+	// index (authorizations_client_subject, authorizations_client_id
+	// before migration 11) out of their plans: PostgreSQL plans a
 	// prepared statement once per connection, and from the statistics of a
 	// new database it planned the code exchange on that index, reading
 	// every row of the client to find one (1,688 rows per exchange after a
