@@ -70,7 +70,7 @@ func TestCommitsDoNotCheckpoint(t *testing.T) {
 // the writer's own connection, is what this test checks.
 func TestRoundStartsTheLogAgainUnderWrites(t *testing.T) {
 	st := openStopped(t)
-	c := &checkpointer{readers: st.db, writer: st.writer, restartFrames: 10}
+	c := &checkpointer{readers: st.db, writer: st.writer, restartFrames: 10, checkpoint: checkpoint}
 	ctx := context.Background()
 
 	stop := make(chan struct{})
@@ -245,7 +245,7 @@ func TestTwoNodesCheckpointOneFile(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for n, st := range nodes {
-		c := &checkpointer{readers: st.db, writer: st.writer, restartFrames: 10}
+		c := &checkpointer{readers: st.db, writer: st.writer, restartFrames: 10, checkpoint: checkpoint}
 		wg.Add(2)
 		go func() { // the node's writes
 			defer wg.Done()
@@ -332,6 +332,62 @@ func TestCheckpointerReleasesTheWritersCache(t *testing.T) {
 				t.Errorf("the writer's cache holds %d KiB after rounds that trim it (%d before)", after, before)
 			case !trim && after < before:
 				t.Errorf("the writer's cache went from %d to %d KiB with trimming off", before, after)
+			}
+		})
+	}
+}
+
+// TestRoundCatchesUpBeforeTheWriter checks the order of a round's
+// checkpoints with the log past restartFrames, on reports that a test
+// makes up (which pool ran each checkpoint is what is checked): the round
+// runs more passes on the readers while each had more than writerTail
+// frames to copy (frames appended during the pass before), at most
+// catchUpPasses of them, and only then the writer's step, which every
+// write waits for; a busy or failed pass ends the round without it.
+func TestRoundCatchesUpBeforeTheWriter(t *testing.T) {
+	readers, writer := &sql.DB{}, &sql.DB{}
+	// pass is a report of a checkpoint that copied every frame it found.
+	pass := func(frames int) walState { return walState{frames: frames, done: frames} }
+	for _, tc := range []struct {
+		name    string
+		reports []walState // the readers' passes, in order
+		fail    bool       // the last pass fails
+		want    string     // r: a pass on the readers, w: the writer's step
+	}{
+		{"a small log: no more", []walState{pass(3999)}, false, "r"},
+		{"the next pass copies a short tail", []walState{pass(5000), pass(5000 + writerTail)}, false, "rrw"},
+		{"long tails, then a short one", []walState{pass(5000), pass(5600), pass(6000), pass(6100)}, false, "rrrrw"},
+		{"long tails: catchUpPasses, then the writer", []walState{pass(5000), pass(6000), pass(7000), pass(8000), pass(9000), pass(10000)},
+			false, "r" + strings.Repeat("r", catchUpPasses) + "w"},
+		{"another node's checkpoint runs", []walState{pass(5000), {busy: true}}, false, "rr"},
+		{"a pass fails", []walState{pass(5000), pass(6000)}, true, "rr"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got strings.Builder
+			n := 0
+			c := &checkpointer{readers: readers, writer: writer, restartFrames: 4000,
+				checkpoint: func(ctx context.Context, db *sql.DB) (walState, error) {
+					if db == writer {
+						got.WriteString("w")
+						return pass(0), nil
+					}
+					got.WriteString("r")
+					if n >= len(tc.reports) {
+						t.Fatalf("pass %d on the readers; the test has %d reports", n+1, len(tc.reports))
+					}
+					st := tc.reports[n]
+					n++
+					if tc.fail && n == len(tc.reports) {
+						return walState{}, fmt.Errorf("disk I/O error")
+					}
+					return st, nil
+				}}
+			_, err := c.round(context.Background())
+			if (err != nil) != tc.fail {
+				t.Errorf("round: %v, want an error %v", err, tc.fail)
+			}
+			if got.String() != tc.want {
+				t.Errorf("checkpoints %q, want %q", got.String(), tc.want)
 			}
 		})
 	}
