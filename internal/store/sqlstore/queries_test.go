@@ -89,24 +89,7 @@ func TestLookupsUseIndexes(t *testing.T) {
 		if name == "authenticateOpening" {
 			continue // PostgreSQL only (Dialect.WritesInWith)
 		}
-		args := make([]any, strings.Count(q, "?"))
-		for i := range args {
-			args[i] = int64(1)
-		}
-		rows, err := db.Query("EXPLAIN QUERY PLAN "+q, args...)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := sqlitePlan(t, db, name, q)
 		for _, step := range plan {
 			if strings.HasPrefix(step, "SCAN") && !scans[name] {
 				t.Errorf("%s scans a table: %q", name, plan)
@@ -114,6 +97,34 @@ func TestLookupsUseIndexes(t *testing.T) {
 		}
 		t.Logf("%s: %q", name, plan)
 	}
+}
+
+// sqlitePlan is SQLite's EXPLAIN QUERY PLAN of q, named name, with every
+// parameter 1: one line per step ("SEARCH authorizations USING INDEX ...").
+func sqlitePlan(t *testing.T, db *sql.DB, name, q string) []string {
+	t.Helper()
+	args := make([]any, strings.Count(q, "?"))
+	for i := range args {
+		args[i] = int64(1)
+	}
+	rows, err := db.Query("EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return plan
 }
 
 // TestReadsAndWritesTakeTheirHandles checks the split NewSplit relies on:

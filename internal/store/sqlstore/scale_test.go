@@ -35,26 +35,7 @@ func TestManyRowStatementsSearchTheirIndexes(t *testing.T) {
 		{"sessions.deleteOver", q.sessions.deleteOver, "USING INDEX sessions_purge_at"},
 		{"sessions.revokeGrants", q.sessions.revokeGrants, "USING INDEX authorizations_client_subject (client_id=? AND subject=?)"},
 	} {
-		args := make([]any, strings.Count(tc.query, "?"))
-		for i := range args {
-			args[i] = int64(1)
-		}
-		rows, err := db.Query("EXPLAIN QUERY PLAN "+tc.query, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatal(err)
-		}
+		plan := sqlitePlan(t, db, tc.name, tc.query)
 		if !strings.Contains(strings.Join(plan, "\n"), tc.search) {
 			t.Errorf("%s does not search %q: %q", tc.name, tc.search, plan)
 		}
