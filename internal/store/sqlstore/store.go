@@ -235,8 +235,8 @@ func (s *Store) stmt(ctx context.Context, query string) *sql.Stmt {
 // Multi-row writes read through Rows (EndSessions, ClaimLogoutNotices) do
 // not yield: they are not on a sign-in's path.
 func (s *Store) yieldAfter(query string) {
-	if s.dialect.OneWriter && !isRead(query) {
-		s.yield()
+	if !isRead(query) {
+		s.yieldAfterWrite()
 	}
 }
 
