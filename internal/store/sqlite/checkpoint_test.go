@@ -70,7 +70,8 @@ func TestCommitsDoNotCheckpoint(t *testing.T) {
 // the writer's own connection, is what this test checks.
 func TestRoundStartsTheLogAgainUnderWrites(t *testing.T) {
 	st := openStopped(t)
-	c := &checkpointer{readers: st.db, writer: st.writer, restartFrames: 10, checkpoint: checkpoint}
+	c := newCheckpointer(st.db, st.writer, slog.Default())
+	c.restartFrames = 10
 	ctx := context.Background()
 
 	stop := make(chan struct{})
@@ -245,7 +246,8 @@ func TestTwoNodesCheckpointOneFile(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for n, st := range nodes {
-		c := &checkpointer{readers: st.db, writer: st.writer, restartFrames: 10, checkpoint: checkpoint}
+		c := newCheckpointer(st.db, st.writer, slog.Default())
+		c.restartFrames = 10
 		wg.Add(2)
 		go func() { // the node's writes
 			defer wg.Done()
