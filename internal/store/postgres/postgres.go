@@ -43,13 +43,10 @@ var Dialect = sqlstore.Dialect{
 	Placeholder:           sqlstore.Numbered,
 	IsUniqueViolation:     func(err error) bool { return sqlState(err) == "23505" }, // unique_violation
 	IsForeignKeyViolation: func(err error) bool { return sqlState(err) == "23503" }, // foreign_key_violation
-	// Two batches that insert the same keys in opposite orders wait on each
-	// other's uncommitted index entries, and PostgreSQL ends one of them.
-	IsDeadlock: func(err error) bool { return sqlState(err) == "40P01" }, // deadlock_detected
-	// Two group-commit batches at once: one fills while the other waits
-	// for its commit to be flushed, and a node keeps most of its
-	// connections for everything else.
-	Writers:      2,
+	// Two batches (of two nodes) that insert the same keys in opposite
+	// orders wait on each other's uncommitted index entries, and
+	// PostgreSQL ends one of them.
+	IsDeadlock:   func(err error) bool { return sqlState(err) == "40P01" }, // deadlock_detected
 	WritesInWith: true,
 	Greatest:     "GREATEST",
 }

@@ -51,8 +51,6 @@ var Dialect = sqlstore.Dialect{
 	IsForeignKeyViolation: func(err error) bool {
 		return code(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 	},
-	// One group-commit batch at a time: SQLite has one writer.
-	Writers: 1,
 	// Every write goes through the writer pool's one connection.
 	OneWriter: true,
 }

@@ -24,6 +24,8 @@ import (
 type recorder struct {
 	mu      sync.Mutex
 	batches [][]int
+	active  int                // writes running now
+	overlap bool               // two writes ran at once
 	entered chan []int         // each batch as its write starts
 	hold    map[int]chan error // first item -> released by the test
 	fail    map[int]error      // item -> its error
@@ -37,11 +39,16 @@ func (r *recorder) write(_ context.Context, items []int) []error {
 	r.mu.Lock()
 	r.batches = append(r.batches, slices.Clone(items))
 	gate := r.hold[items[0]]
+	r.active++
+	r.overlap = r.overlap || r.active > 1
 	r.mu.Unlock()
 	r.entered <- slices.Clone(items)
 	if gate != nil {
 		<-gate
 	}
+	r.mu.Lock()
+	r.active--
+	r.mu.Unlock()
 	errs := make([]error, len(items))
 	for i, it := range items {
 		errs[i] = r.fail[it]
@@ -85,13 +92,13 @@ func waitIdle[T any](t *testing.T, g *group[T]) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		g.mu.Lock()
-		w, q := g.writers, len(g.queue)
+		w, q := g.writing, len(g.queue)
 		g.mu.Unlock()
-		if w == 0 && q == 0 {
+		if !w && q == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d writers and %d queued calls left, want none", w, q)
+			t.Fatalf("writing %v with %d queued calls left, want neither", w, q)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -109,7 +116,7 @@ func start(g *group[int], item int) chan error {
 // behind.
 func TestGroupLoneCallsWriteAlone(t *testing.T) {
 	r := newRecorder()
-	g := &group[int]{maxBatch: 64, maxWriters: 1, write: r.write}
+	g := &group[int]{maxBatch: 64, write: r.write}
 	for i := range 5 {
 		if err := g.do(context.Background(), i); err != nil {
 			t.Fatal(err)
@@ -129,7 +136,7 @@ func TestGroupJoinsWaitingCalls(t *testing.T) {
 	r := newRecorder()
 	gate0, gate1 := make(chan error), make(chan error)
 	r.hold[0], r.hold[1] = gate0, gate1
-	g := &group[int]{maxBatch: 8, maxWriters: 1, write: r.write}
+	g := &group[int]{maxBatch: 8, write: r.write}
 
 	first := start(g, 0)
 	if b := <-r.entered; !slices.Equal(b, []int{0}) {
@@ -172,7 +179,7 @@ func TestGroupErrorsPerCall(t *testing.T) {
 	r.hold[0] = gate
 	r.fail[3] = errors.New("item 3 failed")
 	r.fail[5] = errors.New("item 5 failed")
-	g := &group[int]{maxBatch: 64, maxWriters: 1, write: r.write}
+	g := &group[int]{maxBatch: 64, write: r.write}
 	first := start(g, 0)
 	<-r.entered
 	dones := map[int]chan error{}
@@ -195,49 +202,47 @@ func TestGroupErrorsPerCall(t *testing.T) {
 	}
 }
 
-// TestGroupWriters checks that up to maxWriters batches are written at
-// once, and no more.
-func TestGroupWriters(t *testing.T) {
+// TestGroupWritesOneBatchAtATime checks that a call arriving while a
+// batch is written waits for it instead of writing a batch of its own, even
+// when that batch is held for long: a second writer would mostly write
+// batches of one row (see group).
+func TestGroupWritesOneBatchAtATime(t *testing.T) {
 	r := newRecorder()
-	gates := map[int]chan error{}
-	for i := range 3 {
-		gates[i] = make(chan error)
-		r.hold[i] = gates[i]
-	}
-	g := &group[int]{maxBatch: 64, maxWriters: 2, write: r.write}
+	gate := make(chan error)
+	r.hold[0] = gate
+	g := &group[int]{maxBatch: 64, write: r.write}
 	d0 := start(g, 0)
 	<-r.entered
 	d1 := start(g, 1)
-	if b := <-r.entered; !slices.Equal(b, []int{1}) {
-		t.Fatalf("second writer's batch %v, want [1]", b)
-	}
 	d2 := start(g, 2)
-	waitQueued(t, g, 1) // both writers busy: call 2 waits
+	waitQueued(t, g, 2)
 	select {
 	case b := <-r.entered:
-		t.Fatalf("a third batch %v started while two were written", b)
+		t.Fatalf("a second batch %v started while the first was written", b)
 	case <-time.After(20 * time.Millisecond):
 	}
-	close(gates[1])
-	close(gates[0])
-	close(gates[2])
+	close(gate)
 	for i, d := range []chan error{d0, d1, d2} {
 		if err := <-d; err != nil {
 			t.Errorf("call %d: %v", i, err)
 		}
 	}
+	if got := r.sizes(); !slices.Equal(got, []int{1, 2}) {
+		t.Errorf("batch sizes %v, want [1 2]", got)
+	}
+	waitIdle(t, g)
 }
 
 // TestGroupManyConcurrent checks under real concurrency (no gates) that
-// every call returns its own item's result and batches stay within
-// maxBatch.
+// every call returns its own item's result, batches stay within maxBatch
+// and no two are written at once.
 func TestGroupManyConcurrent(t *testing.T) {
 	r := newRecorder()
 	r.entered = make(chan []int, 1000)
 	for i := 0; i < 500; i += 7 {
 		r.fail[i] = fmt.Errorf("item %d", i)
 	}
-	g := &group[int]{maxBatch: 16, maxWriters: 2, write: r.write}
+	g := &group[int]{maxBatch: 16, write: r.write}
 	var wg sync.WaitGroup
 	errs := make([]error, 500)
 	for i := range 500 {
@@ -262,6 +267,9 @@ func TestGroupManyConcurrent(t *testing.T) {
 	}
 	if total != 500 {
 		t.Errorf("%d items written, want 500", total)
+	}
+	if r.overlap {
+		t.Error("two batches were written at once")
 	}
 	waitIdle(t, g)
 }

@@ -27,11 +27,6 @@ type Dialect struct {
 	// IsDeadlock reports whether err is the database ending a statement to
 	// break a deadlock. Nil means it cannot happen (SQLite: one writer).
 	IsDeadlock func(err error) bool
-	// Writers is how many group-commit batches (see CreateClientToken) may
-	// be written at once; 0 means 1. SQLite takes one writer at a time, so
-	// more would only queue on its lock; PostgreSQL gains from one batch
-	// filling while another commits.
-	Writers int
 	// OneWriter is true when every write goes through one connection
 	// (SQLite; see NewSplit). A goroutine then yields its processor right
 	// after each write gives the connection back (see Store.yieldAfter).

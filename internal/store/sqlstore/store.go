@@ -108,7 +108,7 @@ func NewWith(h Handles, d Dialect) *Store {
 	for _, query := range flowWriteQueries(q) {
 		s.flowWrites[query] = true
 	}
-	s.clientTokens = &group[sigil.ClientToken]{maxBatch: maxTokenBatch, maxWriters: max(1, d.Writers), write: s.writeClientTokens}
+	s.clientTokens = &group[sigil.ClientToken]{maxBatch: maxTokenBatch, write: s.writeClientTokens}
 	s.insertClientTokens = make([]string, maxTokenBatch+1)
 	s.insertClientTokens[1] = s.q.createClientToken
 	for n := 2; n <= maxTokenBatch; n++ {
