@@ -32,8 +32,11 @@ const maxTokenBatch = 64
 // as much as its rows together (PostgreSQL 15 here: 0.094 ms to insert
 // one row, 0.33 ms for fourteen, then a commit each). With one writer,
 // client_credentials on PostgreSQL ran 16-27% faster in six interleaved
-// pairs (7,118-7,666 -> 8,851-9,066 grants/s at 16 concurrent requests),
-// with 0.047 ms of database CPU a grant instead of 0.077, and a lower p99.
+// pairs (7,118-8,053 -> 8,851-9,613 grants/s at 16 concurrent requests),
+// with 0.043-0.050 ms of database CPU a grant instead of 0.072-0.081. A
+// second writer started only once several calls were queued was slower
+// too: two INSERTs at once meet on the last pages of the time-ordered
+// indexes.
 // SQLite has one writing connection anyway.
 type group[T any] struct {
 	maxBatch int
