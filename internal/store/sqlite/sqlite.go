@@ -175,7 +175,7 @@ func OpenWith(dsn string, opts Options) (*Store, error) {
 	}
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
-	if err := db.PingContext(context.Background()); err != nil {
+	if err := ping(db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", name, err)
 	}
@@ -210,6 +210,30 @@ func OpenWith(dsn string, opts Options) (*Store, error) {
 		st.checkpoints = startCheckpointer(db, writer, checkpointInterval, slog.Default())
 	}
 	return st, nil
+}
+
+// openBusyWait is how long ping waits out SQLITE_BUSY: busy_timeout's
+// 5 seconds, which SQLite does not apply to that case.
+const openBusyWait = 5 * time.Second
+
+// ping opens db's first connection, which runs the pragmas. On a new file
+// PRAGMA journal_mode=WAL needs the file to itself, and while another
+// connection is switching the same file to WAL SQLite answers SQLITE_BUSY
+// at once instead of waiting out busy_timeout: three nodes started at the
+// same instant on a new file (issue 6) saw one of them exit with "database
+// is locked" about once in fifty starts. So ping tries again, every 10 ms,
+// for up to openBusyWait. Once the file is in WAL mode the pragma changes
+// nothing and takes no such lock, so the pools' later connections need no
+// retry.
+func ping(db *sql.DB) error {
+	deadline := time.Now().Add(openBusyWait)
+	for {
+		err := db.PingContext(context.Background())
+		if err == nil || code(err)&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // quickCheck runs PRAGMA quick_check (the B-tree structure, without the
