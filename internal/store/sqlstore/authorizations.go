@@ -335,8 +335,8 @@ func (s *Store) RevokeToken(ctx context.Context, hash []byte, clientID string) e
 // ErrConflict or ErrNotFound. So are the rows of a batch that PostgreSQL
 // ended to break a deadlock: two batches written at once (one node writes
 // one batch at a time, but a fleet's nodes write theirs together) that
-// hold the same keys in opposite orders wait on each other (only duplicates can do
-// that, and one row alone cannot wait in a cycle).
+// hold the same keys in opposite orders wait on each other (only
+// duplicates can do that, and one row alone cannot wait in a cycle).
 func (s *Store) CreateClientToken(ctx context.Context, tok sigil.ClientToken) error {
 	if tok.ID == "" || tok.ClientID == "" || len(tok.AccessTokenHash) == 0 || tok.IssuedAt.IsZero() || tok.ExpiresAt.IsZero() {
 		return fmt.Errorf("%s: create client token: ID, ClientID, AccessTokenHash, IssuedAt and ExpiresAt are required", s.dialect.Name)

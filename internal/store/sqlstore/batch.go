@@ -36,8 +36,7 @@ const maxTokenBatch = 64
 // with 0.043-0.050 ms of database CPU a grant instead of 0.072-0.081. A
 // second writer started only once several calls were queued was slower
 // too: two INSERTs at once meet on the last pages of the time-ordered
-// indexes.
-// SQLite has one writing connection anyway.
+// indexes. SQLite has one writing connection anyway.
 type group[T any] struct {
 	maxBatch int
 	// write stores items and returns one error per item (nil for
