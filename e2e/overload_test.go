@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -152,4 +153,73 @@ func checkRefusal(resp *http.Response, body []byte, page bool) string {
 		return "503 body is not the catalogue's temporarily_unavailable: " + string(body)
 	}
 	return ""
+}
+
+// TestDefaultAdmissionServesConcurrentClientCredentials: with the default
+// admission control, 32 clients per core asking the token endpoint for
+// client_credentials tokens at the same instant are all served, none
+// refused: the token endpoint's default (32 places per core, as many
+// queued) leaves room for group commit to batch the tokens of the requests
+// in flight (docs/operations.md, "Overload"). Under the former default (8
+// places per core and 8 queued) the clients past 16 per core were refused
+// at once.
+func TestDefaultAdmissionServesConcurrentClientCredentials(t *testing.T) {
+	in := startSigil(t, loadTestLimits...)
+	service, secret := in.createClient(t, map[string]any{
+		"grant_types": []string{"client_credentials"}, "redirect_uris": []string{}, "response_types": []string{},
+		"scope": "api", "token_endpoint_auth_method": "client_secret_basic",
+	})
+	// The node runs on this machine with this environment, so its
+	// GOMAXPROCS is this process's.
+	workers := 32 * runtime.GOMAXPROCS(0)
+	const rounds = 5
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"api"}}.Encode()
+	var (
+		mu       sync.Mutex
+		served   int
+		problems []string
+	)
+	for range rounds {
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest("POST", in.Issuer+"/oauth2/token", strings.NewReader(form))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.SetBasicAuth(service, secret)
+				<-start
+				resp, err := client.Do(req)
+				if err != nil {
+					mu.Lock()
+					problems = append(problems, err.Error())
+					mu.Unlock()
+					return
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				mu.Lock()
+				defer mu.Unlock()
+				if resp.StatusCode != 200 {
+					problems = append(problems, resp.Status+": "+string(body))
+					return
+				}
+				served++
+			}()
+		}
+		close(start)
+		wg.Wait()
+	}
+	if len(problems) > 0 {
+		t.Errorf("%d of %d requests failed, first: %s", len(problems), rounds*workers, problems[0])
+	}
+	if served != rounds*workers {
+		t.Errorf("served %d of %d", served, rounds*workers)
+	}
+	_, metrics := in.adminDo(t, "GET", "/metrics", nil)
+	if !strings.Contains(string(metrics), `sigil_admission_refused_total{class="token"} 0`) {
+		t.Error("sigil_admission_refused_total{class=\"token\"} is not 0")
+	}
 }

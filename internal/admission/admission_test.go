@@ -42,18 +42,22 @@ func TestParseLimit(t *testing.T) {
 
 // TestDefaultsNarrowestAtTheStart: the first step of a sign-in has the
 // fewest places, so a saturated node refuses new sign-ins before it
-// refuses the later steps of those under way; the token endpoint may use
+// refuses the later steps of those under way; the token endpoint has room
+// for group commit's batches, and both it and the token readers may use
 // the whole database pool.
 func TestDefaultsNarrowestAtTheStart(t *testing.T) {
 	d := Defaults(2, 10)
 	if !(d[ClassAuthorize].Concurrency < d[ClassLogin].Concurrency && d[ClassLogin].Concurrency < d[ClassToken].Concurrency) {
 		t.Errorf("Defaults(2, 10) = %+v, want authorize < login < token", d)
 	}
-	if d[ClassToken].Concurrency != 16 || d[ClassUserinfo].Concurrency != 16 {
-		t.Errorf("token and userinfo = %+v, want 8 per core", d)
+	if d[ClassToken].Concurrency != 64 {
+		t.Errorf("token = %+v, want 32 per core, room for a group-commit batch of 64", d[ClassToken])
 	}
-	if big := Defaults(2, 40); big[ClassToken].Concurrency != 40 {
-		t.Errorf("Defaults(2, 40) token = %+v, want the whole pool of 40", big[ClassToken])
+	if d[ClassUserinfo].Concurrency != 16 {
+		t.Errorf("userinfo = %+v, want 8 per core", d[ClassUserinfo])
+	}
+	if big := Defaults(2, 100); big[ClassToken].Concurrency != 100 || big[ClassUserinfo].Concurrency != 100 {
+		t.Errorf("Defaults(2, 100) = %+v, want the whole pool of 100 for token and userinfo", big)
 	}
 	for _, c := range Classes {
 		if d[c].Off() || d[c].Queue < 1 {
