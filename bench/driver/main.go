@@ -52,7 +52,7 @@ import (
 // settings is the command line.
 type settings struct {
 	d, warmup, mintTime, soak, soakEvery   time.Duration
-	c, flowsC, codes                       int
+	c, ccC, flowsC, codes                  int
 	stores, soakScenario, doc, jsonOut     string
 	sigilBin                               string
 	noDoc, noPeer, noHydra, halfLoad, keep bool
@@ -90,7 +90,8 @@ func main() {
 	flag.DurationVar(&s.warmup, "warmup", 2*time.Second, "warm-up before each load scenario, not counted")
 	flag.DurationVar(&s.mintTime, "mint-time", 20*time.Second, "at most this long pre-minting codes for the exchange scenario")
 	flag.IntVar(&s.codes, "codes", 12000, "codes to pre-mint for the exchange scenario")
-	flag.IntVar(&s.c, "c", 16, "concurrency of every scenario but the whole flows")
+	flag.IntVar(&s.c, "c", 16, "concurrency of every scenario but client_credentials and the whole flows")
+	flag.IntVar(&s.ccC, "cc-c", 64, "concurrency of client_credentials, on every server measured")
 	flag.IntVar(&s.flowsC, "flows-c", 8, "concurrency of the whole-flow scenarios")
 	flag.StringVar(&s.stores, "stores", "sqlite,postgres", "stores to run Sigil on, comma-separated")
 	flag.BoolVar(&s.halfLoad, "half-load", true, "after each whole-flow scenario, offer flows at half the rate it reached and report p99")
@@ -415,7 +416,7 @@ func genkey(ctx context.Context, work string) (key, address string, err error) {
 // and -d, and set-ups (minting) take some more.
 func runLoad(ctx context.Context, s settings, work string, sys *report.System, p *proc, dbPID, scenarios int, extra ...string) error {
 	args := []string{"-json", "-server-pid", strconv.Itoa(p.pid()), "-d", s.d.String(), "-warmup", s.warmup.String(),
-		"-c", strconv.Itoa(s.c), "-flows-c", strconv.Itoa(s.flowsC)}
+		"-c", strconv.Itoa(s.c), "-cc-c", strconv.Itoa(s.ccC), "-flows-c", strconv.Itoa(s.flowsC)}
 	if dbPID > 0 {
 		args = append(args, "-db-pid", strconv.Itoa(dbPID))
 	}

@@ -126,13 +126,14 @@ func fakeTokenServer(t *testing.T, n *atomic.Int64) *httptest.Server {
 }
 
 // TestForeignTarget: -target runs client_credentials and introspect against
-// a foreign server, and the output reads back as the driver reads it.
+// a foreign server, each on its own concurrency, and the output reads back
+// as the driver reads it.
 func TestForeignTarget(t *testing.T) {
 	var n atomic.Int64
 	srv := fakeTokenServer(t, &n)
 	defer srv.Close()
 	cfg := config{foreign: srv.URL + "/token", introspectURL: srv.URL + "/introspect", clientID: "c1", clientSecret: "s1",
-		ccScope: "api", c: 2, d: 200 * time.Millisecond, warmup: 50 * time.Millisecond}
+		ccScope: "api", c: 2, ccC: 3, d: 200 * time.Millisecond, warmup: 50 * time.Millisecond}
 	rep := runForeign(cfg)
 	if len(rep.Errors) != 0 || len(rep.Scenarios) != 2 {
 		t.Fatalf("report: %+v", rep)
@@ -141,6 +142,10 @@ func TestForeignTarget(t *testing.T) {
 		if r.Requests == 0 || r.Errors != 0 || r.P99ms <= 0 || r.StatementsPerRequest != nil {
 			t.Errorf("%s: %+v", r.Name, r)
 		}
+	}
+	// client_credentials runs on -cc-c workers, the rest on -c.
+	if cc, in := rep.Find("client_credentials"), rep.Find("introspect"); cc.Concurrency != 3 || in.Concurrency != 2 {
+		t.Errorf("concurrency: client_credentials %d, introspect %d; want 3 (-cc-c) and 2 (-c)", cc.Concurrency, in.Concurrency)
 	}
 	if n.Load() < int64(rep.Scenarios[0].Requests+rep.Scenarios[1].Requests) {
 		t.Errorf("the server saw %d requests, fewer than counted", n.Load())
@@ -160,7 +165,7 @@ func TestForeignTargetCountsFailures(t *testing.T) {
 	srv := fakeTokenServer(t, &n)
 	defer srv.Close()
 	cfg := config{foreign: srv.URL + "/token", introspectURL: srv.URL + "/introspect", clientID: "c1", clientSecret: "wrong",
-		ccScope: "api", c: 2, d: 100 * time.Millisecond, warmup: 0}
+		ccScope: "api", c: 2, ccC: 3, d: 100 * time.Millisecond, warmup: 0}
 	rep := runForeign(cfg)
 	cc := rep.Find("client_credentials")
 	if cc == nil || cc.Requests != 0 || cc.Errors == 0 || !strings.Contains(cc.FirstError, "status 401") {

@@ -30,7 +30,11 @@
 //   - discovery, jwks: GET of the two well-known documents;
 //   - userinfo: GET /userinfo with one Bearer token, again and again;
 //   - client_credentials: POST /oauth2/token with grant_type
-//     client_credentials (client_secret_basic) by a client registered for it;
+//     client_credentials (client_secret_basic) by a client registered for
+//     it, by -cc-c workers: more than the other scenarios, since a server
+//     that group-commits its tokens (Sigil) batches the requests it has at
+//     once, and the ceiling and the peer are measured at the same
+//     concurrency;
 //   - introspect: POST /oauth2/introspect of one live access token;
 //   - exchange: codes are pre-minted by running flows concurrently (not
 //     timed), then each is redeemed once at the token endpoint
@@ -85,7 +89,7 @@ type config struct {
 	foreign, introspectURL, clientID, clientSecret    string
 	hydraAdmin, redirectURI                           string
 	ccScope                                           string
-	c, flowsC, codes                                  int
+	c, ccC, flowsC, codes                             int
 	d, warmup, mintTime                               time.Duration
 	json, genkey, halfLoad                            bool
 	cpuProfile                                        string
@@ -115,7 +119,8 @@ func main() {
 	flag.StringVar(&cfg.redirectURI, "redirect-uri", "", "with -hydra-admin: a redirect URI registered for -client-id, which may also use the authorization_code grant and the scope openid")
 	flag.StringVar(&cfg.ccScope, "cc-scope", "api", "scope of the client_credentials requests (and of the client registered for them at Sigil)")
 	flag.StringVar(&cfg.scenarios, "scenarios", "", "scenarios to run, comma-separated (default "+sigilScenarios+"; with -target "+foreignScenarios+")")
-	flag.IntVar(&cfg.c, "c", 16, "concurrency of every scenario but the whole flows, and of the code minting")
+	flag.IntVar(&cfg.c, "c", 16, "concurrency of every scenario but client_credentials and the whole flows, and of the code minting")
+	flag.IntVar(&cfg.ccC, "cc-c", 64, "concurrency of the client_credentials scenario")
 	flag.IntVar(&cfg.flowsC, "flows-c", 8, "concurrency of the whole-flow scenarios")
 	flag.DurationVar(&cfg.d, "d", 10*time.Second, "measured duration of each load scenario")
 	flag.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "warm-up before each load scenario, not counted")
@@ -212,7 +217,7 @@ func scenarioList(flagValue, def string) []string {
 // endpoint) with the client it was given. A scenario that cannot run is
 // recorded in the report's errors, and the next one runs.
 func runForeign(cfg config) *report {
-	t := newTarget("", "", "", nil, "", cfg.c)
+	t := newTarget("", "", "", nil, "", max(cfg.c, cfg.ccC))
 	t.tokenURL, t.introspectURL = cfg.foreign, cfg.introspectURL
 	rp := relyingParty{id: cfg.clientID, secret: cfg.clientSecret, redirect: cfg.redirectURI}
 	rep := &report{Scenarios: []result{}}
@@ -256,7 +261,7 @@ func runForeign(cfg config) *report {
 // work every measured system shares: one client authentication and one
 // access token (RFC 6749 section 4.4).
 func clientCredentialsScenario(t *target, rp relyingParty, cfg config) result {
-	r := load("client_credentials", cfg.c, cfg.warmup, cfg.d, 0, func(int) error {
+	r := load("client_credentials", cfg.ccC, cfg.warmup, cfg.d, 0, func(int) error {
 		_, err := t.clientCredentials(rp, cfg.ccScope)
 		return err
 	})
@@ -284,7 +289,7 @@ func introspectScenario(t *target, rp relyingParty, cfg config) (result, error) 
 // in the report's errors and the next one runs; the error returned is for a
 // failure that leaves nothing to measure.
 func run(cfg config, key *ecdsa.PrivateKey) (*report, error) {
-	t := newTarget(cfg.issuer, cfg.admin, cfg.adminToken, key, cfg.domain, 8*max(cfg.c, cfg.flowsC))
+	t := newTarget(cfg.issuer, cfg.admin, cfg.adminToken, key, cfg.domain, max(8*max(cfg.c, cfg.flowsC), cfg.ccC))
 	meter.statements = t.statements
 	rep := &report{Scenarios: []result{}}
 	// Separate clients: the statements scenario remembers consent for its
