@@ -89,29 +89,53 @@ func (s *Store) DeleteSigningKey(ctx context.Context, id string) error {
 	return nil
 }
 
-// cleanupBatch is how many expired authorizations one DELETE removes, and
-// cleanupPause the shortest pause between two: a batch holds SQLite's write
-// lock for a few milliseconds, where one DELETE of a whole backlog held it
-// for hundreds, long enough for every sign-in at that moment to wait and
-// for admission control to refuse some. The pause is also at least
-// cleanupYield times as long as the batch took, so that a backlog (a burst
-// of tokens expiring together, or a node that was down) takes at most a
-// third of the writer's time while the sign-ins of the moment take the
-// rest. On SQLite here a batch took about 5 ms, so a backlog still clears
-// at some 30,000 rows a second (48,000 expired client credentials tokens
-// in 1.5 s), several times any sustained rate of issue measured.
+// The cleanup deletes in batches: a DELETE removes at most
+// cleanupBatchOneWriter rows on a store with one writing connection
+// (SQLite) and cleanupBatchPooled on one with a pool (PostgreSQL), and
+// waits at least cleanupPause between two. On SQLite a batch holds the only
+// writer, and every sign-in of the moment waits behind it: one DELETE of a
+// whole backlog held it for hundreds of milliseconds, long enough for
+// admission control (a 50 ms queue) to refuse sign-ins. Batches of 500
+// still held it too long on a large file under load: in a 10-minute soak
+// by hand (whole flows, the soak's 15-second cleanup, on the 131 MB file a
+// run of the benchmark's scenarios leaves), writes waited up to 81 ms
+// behind the cleanup and the checkpoints it feeds, 750 of them over 25 ms;
+// with batches of 100 the longest wait was 38 ms and 257 waited over
+// 25 ms, and the soak ran 664 flows/s at a p99 of 25.7 ms against 630/s
+// and 30.0 ms. (A 2 ms pause with batches of 100 gave back most of it: 731
+// writes over 25 ms, the longest 78 ms, the checkpoints' step on the
+// writer up to 69 ms.) On PostgreSQL a DELETE locks only its own rows, so
+// batches stay larger there.
+//
+// The pause is also at least cleanupYield times as long as the batch took,
+// so that a backlog (a burst of tokens expiring together, or a node that
+// was down) takes at most a third of the writer's time while the sign-ins
+// of the moment take the rest. An idle SQLite store clears 48,000 expired
+// client credentials tokens in about 3 s in batches of 100 (15,500 rows a
+// second; 41,000 in batches of 500), far above the rate at which sign-ins
+// add rows (about 1,300 a second, flows and sessions, at 660 sign-ins a
+// second).
 const (
-	cleanupBatch = 500
-	cleanupPause = 5 * time.Millisecond
-	cleanupYield = 2
+	cleanupBatchOneWriter = 100
+	cleanupBatchPooled    = 500
+	cleanupPause          = 5 * time.Millisecond
+	cleanupYield          = 2
 )
+
+// cleanupBatch is how many rows one cleanup DELETE of d removes.
+func (d Dialect) cleanupBatch() int {
+	if d.OneWriter {
+		return cleanupBatchOneWriter
+	}
+	return cleanupBatchPooled
+}
 
 // cleanupPauseAfter is the pause after a batch that took took.
 func cleanupPauseAfter(took time.Duration) time.Duration {
 	return max(cleanupPause, cleanupYield*took)
 }
 
-// DeleteExpired deletes, in DELETEs of at most cleanupBatch rows, every
+// DeleteExpired deletes, in DELETEs of at most cleanupBatch rows each, every
 // authorization that is over by cutoff: ExpiresAt, and CodeExpiresAt,
 // AccessTokenExpiresAt and RefreshTokenExpiresAt where set, are all before
 // cutoff (purgeAt), so a live refresh token keeps its authorization. It
@@ -147,7 +171,7 @@ func (s *Store) deleteInBatches(ctx context.Context, query string, args ...any) 
 			return n, err
 		}
 		n += batch
-		if batch < cleanupBatch {
+		if batch < int64(s.dialect.cleanupBatch()) {
 			return n, nil
 		}
 		select {

@@ -230,7 +230,7 @@ func buildQueries(d Dialect) queries {
 		// so a batch reads the rows it deletes and no live one; ORDER BY
 		// keeps PostgreSQL's generic plan on that index.
 		deleteExpired: "DELETE FROM authorizations WHERE id IN (SELECT id FROM authorizations WHERE " + purgeAt(d) + " < ?" +
-			" ORDER BY " + purgeAt(d) + " LIMIT " + strconv.Itoa(cleanupBatch) + ")",
+			" ORDER BY " + purgeAt(d) + " LIMIT " + strconv.Itoa(d.cleanupBatch()) + ")",
 		// claimLogoutNotices leases due notices. The outer due_at check is
 		// what keeps two nodes from claiming one row on PostgreSQL: a
 		// writer that waited for another's row lock re-checks its own WHERE

@@ -207,28 +207,38 @@ func TestFlowWritesTakeTheFlowHandle(t *testing.T) {
 // sessions never holds SQLite's writer for long (one DELETE of a wave
 // made sign-ins behind it wait past admission control's 50 ms in the soak
 // run); DeleteExpired repeats it until fewer go (storetest checks that).
+// A store with one writer (SQLite) deletes in smaller batches than one
+// with a pool (see cleanupBatchOneWriter).
 func TestSessionCleanupDeletesInBatches(t *testing.T) {
-	db := migrated(t, "sqlite", filepath.Join(t.TempDir(), "cleanup.db"), goose.DialectSQLite3, "../sqlite/migrations")
-	tx, err := db.Begin()
-	if err != nil {
-		t.Fatal(err)
+	for _, d := range []Dialect{{OneWriter: true}, {}} {
+		size := d.cleanupBatch()
+		t.Run(fmt.Sprintf("OneWriter=%v", d.OneWriter), func(t *testing.T) {
+			db := migrated(t, "sqlite", filepath.Join(t.TempDir(), "cleanup.db"), goose.DialectSQLite3, "../sqlite/migrations")
+			tx, err := db.Begin()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range size*2 + 10 {
+				if _, err := tx.Exec("INSERT INTO sessions (id, subject, auth_time, expires_at) VALUES (?, 'a.crypto', 1, 2)", fmt.Sprint("s", i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			q := buildQueries(d)
+			for _, want := range []int64{int64(size), int64(size), 10, 0} {
+				res, err := db.Exec(q.sessions.deleteOver, 100, 100)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n, _ := res.RowsAffected(); n != want {
+					t.Fatalf("one cleanup statement deleted %d sessions, want %d", n, want)
+				}
+			}
+		})
 	}
-	for i := range cleanupBatch*2 + 10 {
-		if _, err := tx.Exec("INSERT INTO sessions (id, subject, auth_time, expires_at) VALUES (?, 'a.crypto', 1, 2)", fmt.Sprint("s", i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	q := buildQueries(Dialect{})
-	for _, want := range []int64{cleanupBatch, cleanupBatch, 10, 0} {
-		res, err := db.Exec(q.sessions.deleteOver, 100, 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n, _ := res.RowsAffected(); n != want {
-			t.Fatalf("one cleanup statement deleted %d sessions, want %d", n, want)
-		}
+	if one, pooled := (Dialect{OneWriter: true}).cleanupBatch(), (Dialect{}).cleanupBatch(); one != 100 || pooled != 500 {
+		t.Errorf("cleanup batches: %d with one writer, %d with a pool; want 100 and 500", one, pooled)
 	}
 }

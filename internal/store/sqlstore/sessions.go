@@ -59,7 +59,7 @@ func buildSessionQueries(d Dialect) sessionQueries {
 		// for admission control to refuse sign-ins waiting behind it. It
 		// finds them, oldest first, on the index of purgeSessionAt.
 		deleteOver: "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE " + purgeSessionAt + " < ?" +
-			" ORDER BY " + purgeSessionAt + " LIMIT " + strconv.Itoa(cleanupBatch) + ")",
+			" ORDER BY " + purgeSessionAt + " LIMIT " + strconv.Itoa(d.cleanupBatch()) + ")",
 	}
 	for _, p := range []*string{&q.create, &q.get, &q.resume, &q.list, &q.end, &q.endAll,
 		&q.listConsents, &q.deleteConsent, &q.revokeGrants, &q.deleteOver} {

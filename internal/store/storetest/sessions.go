@@ -237,8 +237,8 @@ func (s suite) sessionDeleteExpired(t *testing.T) {
 		wantErr(t, "GetSession("+id+")", err, sigil.ErrNotFound)
 	}
 
-	// A wave larger than one cleanup batch (the SQL stores delete 500 rows
-	// a statement) goes in one call all the same.
+	// A wave larger than one cleanup batch (the SQL stores delete 100 or
+	// 500 rows a statement) goes in one call all the same.
 	const wave = 1234
 	for i := range wave {
 		mustSession(t, st, newSession(fmt.Sprintf("sid-wave-%d", i), "carol.crypto", "rp"))
