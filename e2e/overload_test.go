@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -73,20 +74,12 @@ func TestOverloadRefusesWith503(t *testing.T) {
 				defer wg.Done()
 				req := newRequest(kind)
 				<-start
-				resp, err := client.Do(req)
-				if err != nil {
-					mu.Lock()
-					problems = append(problems, paths[kind]+": "+err.Error())
-					mu.Unlock()
-					return
-				}
-				body, err := io.ReadAll(resp.Body)
-				resp.Body.Close()
+				resp, body, err := readAnswer(client, req)
 				mu.Lock()
 				defer mu.Unlock()
 				switch {
 				case err != nil:
-					problems = append(problems, paths[kind]+": reading the body: "+err.Error())
+					problems = append(problems, paths[kind]+": "+err.Error())
 				case resp.StatusCode == admitted[kind]:
 					served[kind]++
 				case resp.StatusCode == 503:
@@ -130,6 +123,21 @@ func TestOverloadRefusesWith503(t *testing.T) {
 		t.Fatalf("a token request after the burst: %v %v", resp, err)
 	}
 	resp.Body.Close()
+}
+
+// readAnswer sends req and reads the whole answer; its error is the request's
+// or the body's. Safe in any goroutine (it never stops the test).
+func readAnswer(c *http.Client, req *http.Request) (*http.Response, []byte, error) {
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the body: %w", err)
+	}
+	return resp, body, nil
 }
 
 // checkRefusal says what is wrong with a 503 refusal, or "" when it is the
@@ -191,22 +199,17 @@ func TestDefaultAdmissionServesConcurrentClientCredentials(t *testing.T) {
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 				req.SetBasicAuth(service, secret)
 				<-start
-				resp, err := client.Do(req)
-				if err != nil {
-					mu.Lock()
-					problems = append(problems, err.Error())
-					mu.Unlock()
-					return
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
+				resp, body, err := readAnswer(client, req)
 				mu.Lock()
 				defer mu.Unlock()
-				if resp.StatusCode != 200 {
+				switch {
+				case err != nil:
+					problems = append(problems, err.Error())
+				case resp.StatusCode != 200:
 					problems = append(problems, resp.Status+": "+string(body))
-					return
+				default:
+					served++
 				}
-				served++
 			}()
 		}
 		close(start)
