@@ -148,22 +148,33 @@ func ParseLimit(s string) (Limit, error) {
 // are CPU: 64 of them at once on two cores wait about 32 signatures, some
 // 30 ms, well inside a client's patience.
 //
-// Each queue is as long as its class's concurrency: enough to absorb a
-// burst without adding more than about one service time of waiting. At
-// these sizes a node at its peak throughput (64 clients at once at the
-// token endpoint, 8 sign-ins at once on two cores; docs/benchmarks.md)
-// refuses nothing; the limits bite only beyond it.
+// Each queue holds queueFactor times its class's places. What bounds a
+// queued request's wait is DefaultMaxWait, so that an overloaded node
+// refuses on latency; the queue's length only bounds how many wait at once.
+// A queue as long as the places refused bursts that the node had time
+// for: 16 sign-ins at once on two cores, with the cores 1.9 of 2 busy and
+// every admitted request served in under 50 ms, had 0.5-1% of their
+// authorization requests refused because more than 8 arrived together;
+// with a queue of 16 none were (docs/benchmarks.md). At these sizes a node
+// at its peak throughput (64 clients at once at the token endpoint, 16
+// sign-ins at once on two cores) refuses nothing; the limits bite only
+// beyond it.
 func Defaults(procs, dbConns int) map[Class]Limit {
 	procs = max(procs, 1)
 	token := max(32*procs, dbConns)
 	readers := max(8*procs, dbConns)
+	limit := func(places int) Limit { return Limit{Concurrency: places, Queue: queueFactor * places} }
 	return map[Class]Limit{
-		ClassAuthorize: {Concurrency: 2 * procs, Queue: 2 * procs},
-		ClassLogin:     {Concurrency: 4 * procs, Queue: 4 * procs},
-		ClassToken:     {Concurrency: token, Queue: token},
-		ClassUserinfo:  {Concurrency: readers, Queue: readers},
+		ClassAuthorize: limit(2 * procs),
+		ClassLogin:     limit(4 * procs),
+		ClassToken:     limit(token),
+		ClassUserinfo:  limit(readers),
 	}
 }
+
+// queueFactor is how many times its places a class's default queue holds
+// (see Defaults).
+const queueFactor = 4
 
 // DefaultMaxWait is how long a queued request waits for a place before it
 // is refused: short, so that what a client waits for is bounded and an

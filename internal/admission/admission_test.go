@@ -44,7 +44,9 @@ func TestParseLimit(t *testing.T) {
 // fewest places, so a saturated node refuses new sign-ins before it
 // refuses the later steps of those under way; the token endpoint has room
 // for group commit's batches, and both it and the token readers may use
-// the whole database pool.
+// the whole database pool. Every queue holds 4 times its class's places,
+// so that a burst waits (at most the maximum wait) rather than being
+// refused.
 func TestDefaultsNarrowestAtTheStart(t *testing.T) {
 	d := Defaults(2, 10)
 	if !(d[ClassAuthorize].Concurrency < d[ClassLogin].Concurrency && d[ClassLogin].Concurrency < d[ClassToken].Concurrency) {
@@ -60,8 +62,8 @@ func TestDefaultsNarrowestAtTheStart(t *testing.T) {
 		t.Errorf("Defaults(2, 100) = %+v, want the whole pool of 100 for token and userinfo", big)
 	}
 	for _, c := range Classes {
-		if d[c].Off() || d[c].Queue < 1 {
-			t.Errorf("class %s = %+v, want a limit and a queue", c, d[c])
+		if d[c].Off() || d[c].Queue != 4*d[c].Concurrency {
+			t.Errorf("class %s = %+v, want a limit and a queue of 4 times its places", c, d[c])
 		}
 	}
 	r := Config{Limits: map[Class]Limit{ClassToken: {Auto: true}, ClassLogin: {Concurrency: 3, Queue: 1}, ClassUserinfo: {}}}.Resolve(2, 10)
