@@ -88,6 +88,12 @@ type Authorization struct {
 	// Tokens issued from the code.
 	AccessTokenHash      []byte
 	AccessTokenExpiresAt time.Time
+	// TokensIssuedAt is when the current access token, and the refresh
+	// token issued with it, were issued: at the code exchange, at the
+	// latest refresh, or at the client credentials grant. It is
+	// introspection's iat (RFC 7662 section 2.2). Zero for tokens issued
+	// before the store recorded it (migration 12).
+	TokensIssuedAt time.Time
 	// Audience is what the current access token's token request named as
 	// resource (RFC 8707 section 2.2), within Resources; empty when it
 	// named none (see TokenAudience).

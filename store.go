@@ -67,7 +67,8 @@ type Store interface {
 	// its code unexpired at now, and client, redirect URI and PKCE challenge
 	// must all match. It then becomes exchanged with the given access token,
 	// and with the given refresh token only when the granted scope includes
-	// offline or offline_access (the returned RefreshFamily says whether).
+	// offline or offline_access (the returned RefreshFamily says whether);
+	// both are issued at now (TokensIssuedAt).
 	// On a mismatch it returns ErrNotFound and changes nothing, except that a
 	// code that was already exchanged revokes its authorization (RFC 6749
 	// section 4.1.2, RFC 9700 section 4.5) and returns ErrConflict when the
@@ -80,10 +81,11 @@ type Store interface {
 	// RefreshAuthorization redeems a refresh token: the authorization with
 	// ex.Family must be exchanged, belong to ex.ClientID, hold ex.TokenHash
 	// as its current refresh token, unexpired at now. It rotates the refresh
-	// token and the access token in the same write; a non-empty ex.Scope
-	// must equal the granted scope. A token of the family
-	// that is not the current one is reuse: the authorization is revoked and
-	// ErrConflict returned. Anything else is ErrNotFound.
+	// token and the access token, issued at now (TokensIssuedAt), in the
+	// same write; a non-empty ex.Scope must equal the granted scope. A
+	// token of the family that is not the current one is reuse: the
+	// authorization is revoked and ErrConflict returned. Anything else is
+	// ErrNotFound.
 	RefreshAuthorization(ctx context.Context, ex RefreshExchange, now time.Time) (*Authorization, error)
 	// RevokeToken revokes the authorization whose access or refresh token
 	// hashes to hash, if it belongs to clientID (RFC 7009 section 2.1: a
@@ -97,7 +99,7 @@ type Store interface {
 	// start (see ClientToken): tok.ID, tok.ClientID, tok.AccessTokenHash,
 	// tok.IssuedAt and tok.ExpiresAt are required. From then on the token
 	// reads with GetAuthorizationByAccessToken (Subject empty, GrantedScope
-	// tok.Scope, Audience tok.Audience, RequestedAt tok.IssuedAt,
+	// tok.Scope, Audience tok.Audience, RequestedAt and TokensIssuedAt tok.IssuedAt,
 	// AccessTokenExpiresAt and ExpiresAt tok.ExpiresAt) until tok.ExpiresAt, RevokeToken revokes it
 	// for tok.ClientID, and DeleteExpired removes it after tok.ExpiresAt. An
 	// unknown client is ErrNotFound; an id or token hash already stored is

@@ -75,6 +75,38 @@ func TestConfiguredLifetimeAndCleanup(t *testing.T) {
 	}
 }
 
+// TestIntrospectionIatAcrossNodesWithOtherLifetimes: a token issued by a
+// node with a one-hour --access-token-lifetime and introspected at a node
+// of the same database configured with five minutes (a fleet halfway
+// through a configuration change) says when it was issued, and expires an
+// hour after that. iat used to be derived from the expiry and the asking
+// node's lifetime: 55 minutes in the future here, where a resource server
+// that checks iat refuses the token.
+func TestIntrospectionIatAcrossNodesWithOtherLifetimes(t *testing.T) {
+	a := startSigil(t, "--access-token-lifetime", "1h")
+	id, secret := a.createClient(t, map[string]any{"grant_types": []string{"client_credentials"}, "scope": "api"})
+	conf := &clientcredentials.Config{ClientID: id, ClientSecret: secret, TokenURL: a.Issuer + "/oauth2/token"}
+	before := time.Now().Truncate(time.Second)
+	tok, err := conf.Token(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := time.Now()
+
+	b := *a
+	run(t, &b, "--access-token-lifetime", "5m")
+	st, body, _ := introspect(t, b.Issuer, "/oauth2/introspect", url.Values{"token": {tok.AccessToken}}, basic(id, secret))
+	iat, _ := body["iat"].(float64)
+	exp, _ := body["exp"].(float64)
+	if st != 200 || body["active"] != true {
+		t.Fatalf("introspection at the second node: %d %v", st, body)
+	}
+	if issued := time.Unix(int64(iat), 0); issued.Before(before) || issued.After(after) || exp-iat != 3600 {
+		t.Fatalf("iat %v, exp %v: want iat between %v and %v (when the first node issued it) and exp an hour later",
+			issued, time.Unix(int64(exp), 0), before, after)
+	}
+}
+
 // placeholder is the first bind parameter in in's database's spelling.
 func placeholder(in *instance) string {
 	if in.DSN != "" {

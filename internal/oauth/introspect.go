@@ -107,8 +107,8 @@ func (p *Provider) adminIntrospect(r *http.Request) (*Introspection, error) {
 // database read. Hydra's optional scope parameter is honoured too: a token
 // not granted every scope it lists is inactive.
 //
-// iat is not stored: it is the expiry less the token's lifetime, which is
-// exact while the lifetimes are fixed (they are not configurable).
+// iat is when the token was issued, as the store recorded it (see
+// issuedAt).
 func (p *Provider) introspect(ctx context.Context, form url.Values) (*Introspection, error) {
 	token := form.Get("token")
 	if token == "" {
@@ -190,7 +190,7 @@ func (p *Provider) introspect(ctx context.Context, form url.Values) (*Introspect
 		Scope:     a.GrantedScope.String(),
 		ClientID:  a.ClientID,
 		ExpiresAt: exp.Unix(),
-		IssuedAt:  exp.Add(-lifetime).Unix(),
+		IssuedAt:  issuedAt(a, exp, lifetime, now).Unix(),
 		Issuer:    p.IssuerString(),
 		TokenType: "Bearer",
 		TokenUse:  use,
@@ -200,6 +200,23 @@ func (p *Provider) introspect(ctx context.Context, form url.Values) (*Introspect
 		out.Audience = oidc.AudienceClaim(a.TokenAudience())
 	}
 	return out, nil
+}
+
+// issuedAt is when a's current tokens were issued: the time the store
+// recorded with them (migration 12). A token issued before that has none,
+// and gets the estimate iat had before: its expiry less the lifetime
+// configured now, which is exact unless the lifetime was changed since;
+// capped at now, so that a lifetime shortened since then never puts iat in
+// the future, where a resource server that checks it would refuse the
+// token.
+func issuedAt(a *sigil.Authorization, exp time.Time, lifetime time.Duration, now time.Time) time.Time {
+	if !a.TokensIssuedAt.IsZero() {
+		return a.TokensIssuedAt
+	}
+	if iat := exp.Add(-lifetime); iat.Before(now) {
+		return iat
+	}
+	return now
 }
 
 // writeIntrospection answers resp; like token responses, introspection

@@ -256,6 +256,88 @@ func TestIntrospection(t *testing.T) {
 	}
 }
 
+// TestIntrospectionIssuedAtSurvivesALifetimeChange: iat is when the token
+// was issued (RFC 7662 section 2.2), for a client credentials token, a
+// code flow's tokens and the tokens of a refresh, whatever lifetimes are
+// configured when it is asked: a node restarted with another
+// --access-token-lifetime, or configured otherwise than the node that
+// issued the token. Derived from the expiry and the lifetime configured
+// now, iat moved with the setting, and into the future when a lifetime was
+// shortened, where a resource server that checks iat refuses the token.
+func TestIntrospectionIssuedAtSurvivesALifetimeChange(t *testing.T) {
+	m := replayWorld(t)
+	issued := m.now
+	cc := m.token(t, "svc", "orders:read")["access_token"].(string)
+	verifier := strings.Repeat("v", 43)
+	st, flow := m.redeem(t, "app", m.codeFor(t, "app", verifier), verifier)
+	if st != 200 {
+		t.Fatalf("code exchange: %d %v", st, flow)
+	}
+	type want struct {
+		what, token string
+		iat, exp    time.Time
+	}
+	check := func(cases ...want) {
+		t.Helper()
+		for _, c := range cases {
+			_, body, _ := m.post(t, m.p.Introspect, url.Values{"token": {c.token}}, "svc", "basic")
+			if body["active"] != true || body["iat"] != float64(c.iat.Unix()) || body["exp"] != float64(c.exp.Unix()) {
+				t.Errorf("%s: %v, want iat %d exp %d", c.what, body, c.iat.Unix(), c.exp.Unix())
+			}
+		}
+	}
+
+	// Five minutes on, the tokens' lifetimes are shortened.
+	m.p.Lifetimes.AccessToken, m.p.Lifetimes.RefreshToken = 15*time.Minute, 20*time.Minute
+	m.now = issued.Add(5 * time.Minute)
+	check(
+		want{"client credentials token", cc, issued, issued.Add(time.Hour)},
+		want{"access token of the code exchange", flow["access_token"].(string), issued, issued.Add(time.Hour)},
+		want{"refresh token of the code exchange", flow["refresh_token"].(string), issued, issued.Add(720 * time.Hour)},
+	)
+
+	// A refresh under the short lifetimes, then they are lengthened.
+	m.now = issued.Add(10 * time.Minute)
+	refreshed := m.now
+	st, rot := m.refreshWith(t, "app", flow["refresh_token"].(string))
+	if st != 200 {
+		t.Fatalf("refresh: %d %v", st, rot)
+	}
+	m.p.Lifetimes.AccessToken, m.p.Lifetimes.RefreshToken = 2*time.Hour, 1000*time.Hour
+	m.now = issued.Add(12 * time.Minute)
+	check(
+		want{"access token of the refresh", rot["access_token"].(string), refreshed, refreshed.Add(15 * time.Minute)},
+		want{"refresh token of the refresh", rot["refresh_token"].(string), refreshed, refreshed.Add(20 * time.Minute)},
+	)
+}
+
+// TestIssuedAtOfATokenFromBeforeItWasStored: a token issued before the
+// store recorded issue times (migration 12) gets the estimate iat had
+// before, its expiry less the configured lifetime, but never a time after
+// now.
+func TestIssuedAtOfATokenFromBeforeItWasStored(t *testing.T) {
+	now := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
+	stored := now.Add(-time.Minute)
+	for _, c := range []struct {
+		name     string
+		issuedAt time.Time
+		exp      time.Time
+		lifetime time.Duration
+		want     time.Time
+	}{
+		{"recorded", stored, now.Add(time.Hour), 5 * time.Minute, stored},
+		{"not recorded: expiry less the lifetime", time.Time{}, now.Add(50 * time.Minute), time.Hour, now.Add(-10 * time.Minute)},
+		{"not recorded, lifetime shortened since: now", time.Time{}, now.Add(50 * time.Minute), 15 * time.Minute, now},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := &sigil.Authorization{TokensIssuedAt: c.issuedAt}
+			if got := issuedAt(a, c.exp, c.lifetime, now); !got.Equal(c.want) {
+				t.Errorf("issuedAt = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
 // TestIntrospectRevokedClientToken: a client credentials token revoked at
 // the revocation endpoint (RFC 7009) by its client introspects inactive;
 // another client's attempt to revoke it changes nothing.

@@ -235,7 +235,7 @@ func (s *Store) ExchangeCode(ctx context.Context, ex sigil.CodeExchange, now tim
 	}
 	var r authorizationRow
 	err := s.queryRow(ctx, s.q.exchange,
-		ex.AccessTokenHash, ex.AccessTokenExpiresAt.UnixMilli(), joinList(ex.Audience),
+		ex.AccessTokenHash, ex.AccessTokenExpiresAt.UnixMilli(), joinList(ex.Audience), now.UnixMilli(),
 		text(ex.RefreshFamily), blob(ex.RefreshTokenHash), millis(ex.RefreshTokenExpiresAt),
 		ex.CodeHash, ex.ClientID, ex.RedirectURI, now.UnixMilli(),
 		ex.S256Challenge, ex.PlainChallenge,
@@ -280,7 +280,7 @@ func (s *Store) RefreshAuthorization(ctx context.Context, ex sigil.RefreshExchan
 	var r authorizationRow
 	err := s.queryRow(ctx, s.q.refresh,
 		ex.NewRefreshTokenHash, ex.NewRefreshTokenExpiresAt.UnixMilli(),
-		ex.AccessTokenHash, ex.AccessTokenExpiresAt.UnixMilli(), joinList(ex.Audience),
+		ex.AccessTokenHash, ex.AccessTokenExpiresAt.UnixMilli(), joinList(ex.Audience), now.UnixMilli(),
 		ex.Family, ex.TokenHash, ex.ClientID, now.UnixMilli(), text(ex.Scope),
 	).Scan(r.dest()...)
 	if err == nil {
@@ -369,11 +369,11 @@ func (s *Store) writeClientTokens(ctx context.Context, toks []sigil.ClientToken)
 
 // insertTokens stores toks (1 to maxTokenBatch of them) with one INSERT.
 func (s *Store) insertTokens(ctx context.Context, toks []sigil.ClientToken) error {
-	args := make([]any, 0, 9*len(toks))
+	args := make([]any, 0, 10*len(toks))
 	for _, tok := range toks {
 		scope := tok.Scope.String()
-		exp := tok.ExpiresAt.UnixMilli()
-		args = append(args, tok.ID, tok.ClientID, scope, scope, tok.IssuedAt.UnixMilli(), exp, tok.AccessTokenHash, exp, joinList(tok.Audience))
+		iat, exp := tok.IssuedAt.UnixMilli(), tok.ExpiresAt.UnixMilli()
+		args = append(args, tok.ID, tok.ClientID, scope, scope, iat, exp, tok.AccessTokenHash, exp, joinList(tok.Audience), iat)
 	}
 	_, err := s.exec(ctx, s.insertClientTokens[len(toks)], args...)
 	return err
@@ -505,6 +505,7 @@ func authorizationArgs(a *sigil.Authorization) []any {
 		blob(a.AccessTokenHash), millis(a.AccessTokenExpiresAt),
 		text(a.RefreshFamily), blob(a.RefreshTokenHash), millis(a.RefreshTokenExpiresAt),
 		joinList(a.Resources), joinList(a.Audience), a.ClaimsRequest,
+		millis(a.TokensIssuedAt),
 	}
 }
 
@@ -522,7 +523,7 @@ type authorizationRow struct {
 	a                                                 sigil.Authorization
 	state, scope, granted                             string
 	requested, expires, chIssued, chExpires, authTime sql.NullInt64
-	codeExpires, tokenExpires, refreshExpires         sql.NullInt64
+	codeExpires, tokenExpires, refreshExpires, issued sql.NullInt64
 	records, family                                   sql.NullString
 	resources, audience                               string
 }
@@ -541,6 +542,7 @@ func (r *authorizationRow) dest() []any {
 		&a.AccessTokenHash, &r.tokenExpires,
 		&r.family, &a.RefreshTokenHash, &r.refreshExpires,
 		&r.resources, &r.audience, &a.ClaimsRequest,
+		&r.issued,
 	}
 }
 
@@ -565,6 +567,7 @@ func (r *authorizationRow) authorization() (*sigil.Authorization, error) {
 	a.CodeExpiresAt = fromMillis(r.codeExpires)
 	a.AccessTokenExpiresAt = fromMillis(r.tokenExpires)
 	a.RefreshTokenExpiresAt = fromMillis(r.refreshExpires)
+	a.TokensIssuedAt = fromMillis(r.issued)
 	a.Resources = splitList(r.resources)
 	a.Audience = splitList(r.audience)
 	return &a, nil

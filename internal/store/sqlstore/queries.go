@@ -33,6 +33,8 @@ var authorizationColumns = []string{
 	"refresh_family", "refresh_token_hash", "refresh_token_expires_at",
 	// RFC 8707 resources and the claims request parameter (migration 7).
 	"resources", "audience", "claims",
+	// When the current tokens were issued (migration 12).
+	"tokens_issued_at",
 }
 
 // queries holds every statement the Store sends, already rebound to the
@@ -72,8 +74,8 @@ type queries struct {
 // requests are written together (see group).
 const (
 	clientTokenInsert = "INSERT INTO authorizations (id, client_id, state, scope, granted_scope, requested_at, expires_at," +
-		" access_token_hash, access_token_expires_at, audience) VALUES "
-	clientTokenRow = "(?, ?, 'exchanged', ?, ?, ?, ?, ?, ?, ?)"
+		" access_token_hash, access_token_expires_at, audience, tokens_issued_at) VALUES "
+	clientTokenRow = "(?, ?, 'exchanged', ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 // purgeAt is when the last thing an authorization holds expires: its flow,
@@ -165,7 +167,7 @@ func buildQueries(d Dialect) queries {
 		// NULLs give each CASE its column's type: PostgreSQL would otherwise
 		// type a parameter inside CASE as text, which a BYTEA or BIGINT
 		// column refuses (SQLite reads CAST(NULL AS ...) as NULL).
-		exchange: "UPDATE authorizations SET state = 'exchanged', access_token_hash = ?, access_token_expires_at = ?, audience = ?," +
+		exchange: "UPDATE authorizations SET state = 'exchanged', access_token_hash = ?, access_token_expires_at = ?, audience = ?, tokens_issued_at = ?," +
 			" refresh_family = CASE WHEN " + offline + " THEN ? ELSE CAST(NULL AS TEXT) END," +
 			" refresh_token_hash = CASE WHEN " + offline + " THEN ? ELSE CAST(NULL AS BYTEA) END," +
 			" refresh_token_expires_at = CASE WHEN " + offline + " THEN ? ELSE CAST(NULL AS BIGINT) END" +
@@ -177,7 +179,7 @@ func buildQueries(d Dialect) queries {
 		// scope matches any granted scope; COALESCE, rather than "? = ''",
 		// lets PostgreSQL type the parameter from the column.
 		refresh: "UPDATE authorizations SET refresh_token_hash = ?, refresh_token_expires_at = ?," +
-			" access_token_hash = ?, access_token_expires_at = ?, audience = ?" +
+			" access_token_hash = ?, access_token_expires_at = ?, audience = ?, tokens_issued_at = ?" +
 			" WHERE refresh_family = ? AND refresh_token_hash = ? AND " + ofClient + " AND state = 'exchanged'" +
 			" AND refresh_token_expires_at > ? AND granted_scope = COALESCE(?, granted_scope)" +
 			" RETURNING " + authCols,

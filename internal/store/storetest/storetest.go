@@ -756,7 +756,7 @@ func (s suite) authHappyPath(t *testing.T) {
 		t.Fatalf("ExchangeCode: %v", err)
 	}
 	want.State = sigil.StateExchanged
-	want.AccessTokenHash, want.AccessTokenExpiresAt = ex.AccessTokenHash, ex.AccessTokenExpiresAt
+	want.AccessTokenHash, want.AccessTokenExpiresAt, want.TokensIssuedAt = ex.AccessTokenHash, ex.AccessTokenExpiresAt, now
 	want.RefreshFamily, want.RefreshTokenHash, want.RefreshTokenExpiresAt = ex.RefreshFamily, ex.RefreshTokenHash, ex.RefreshTokenExpiresAt
 	equalFields(t, "exchanged", got, &want)
 	wantState(t, st, a.ID, sigil.StateExchanged)
@@ -1497,6 +1497,7 @@ func (s suite) refreshRotate(t *testing.T) {
 	want := *exchanged
 	want.RefreshTokenHash, want.RefreshTokenExpiresAt = r.NewRefreshTokenHash, r.NewRefreshTokenExpiresAt
 	want.AccessTokenHash, want.AccessTokenExpiresAt = r.AccessTokenHash, r.AccessTokenExpiresAt
+	want.TokensIssuedAt = now
 	equalFields(t, "refreshed", got, &want)
 	stored, err := st.GetAuthorization(ctx, a.ID)
 	if err != nil {

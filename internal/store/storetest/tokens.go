@@ -66,6 +66,7 @@ func (s suite) clientTokenRoundTrip(t *testing.T) {
 		ExpiresAt:            tok.ExpiresAt,
 		AccessTokenHash:      tok.AccessTokenHash,
 		AccessTokenExpiresAt: tok.ExpiresAt,
+		TokensIssuedAt:       tok.IssuedAt,
 	}
 	equalFields(t, "client token", got, want)
 	if !got.ForClient() {
