@@ -9,7 +9,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sigil-oidc/sigil/internal/account"
@@ -45,6 +48,19 @@ type Public struct {
 	Admission *admission.Controller
 }
 
+// wrongMethod answers a request to path with a method it does not serve:
+// invalid_request, as fosite answers, naming the methods to use (OPTIONS,
+// a browser's CORS preflight, is served but not one to use), and the Allow
+// header a 405 would carry (RFC 9110 section 10.2.1) listing all of them.
+func wrongMethod(path string, methods []string) http.HandlerFunc {
+	use := slices.DeleteFunc(slices.Clone(methods), func(m string) bool { return m == http.MethodOptions })
+	allow := strings.Join(methods, ", ")
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("Method %s is not allowed on %s; use %s.", r.Method, path, strings.Join(use, " or ")))
+	}
+}
+
 // Handler returns the public listener's handler. The routes read as a table
 // of the endpoints; each path that exists answers other methods with
 // invalid_request rather than a bare 405, so clients always get the
@@ -52,14 +68,10 @@ type Public struct {
 func (s *Public) Handler() http.Handler {
 	mux := http.NewServeMux()
 	route := func(path string, methods map[string]http.HandlerFunc) {
-		allowed := ""
 		for m, h := range methods {
 			mux.HandleFunc(m+" "+path, h)
-			allowed += " " + m
 		}
-		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("Method %s is not allowed on %s; use%s.", r.Method, path, allowed))
-		})
+		mux.HandleFunc(path, wrongMethod(path, slices.Sorted(maps.Keys(methods))))
 	}
 	p, o, l := s.Provider, s.OIDC, s.Login
 

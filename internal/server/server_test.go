@@ -78,3 +78,33 @@ func TestLinesCarryTheRequestID(t *testing.T) {
 		t.Errorf("a line logged without a request's context has a request_id: %q", lines[2])
 	}
 }
+
+// TestWrongMethodNamesTheMethodsToUse: a method a path does not serve gets
+// invalid_request naming the methods to use, in the same words on every
+// start (they came from a map, in its random order), without OPTIONS (a
+// CORS preflight, not a method to use), and the Allow header lists them
+// all.
+func TestWrongMethodNamesTheMethodsToUse(t *testing.T) {
+	cases := []struct{ method, path, use, allow string }{
+		{"GET", "/oauth2/token", "use POST.", "OPTIONS, POST"},
+		{"DELETE", "/oauth2/auth", "use GET or POST.", "GET, POST"},
+		{"PUT", "/userinfo", "use GET or POST.", "GET, OPTIONS, POST"},
+		{"POST", "/.well-known/jwks.json", "use GET.", "GET, OPTIONS"},
+	}
+	for range 10 {
+		handler := publicWith(nil)
+		for _, c := range cases {
+			rec := httptest.NewRecorder()
+			handler.ServeHTTP(rec, httptest.NewRequest(c.method, c.path, nil))
+			var body map[string]any
+			_ = json.Unmarshal(rec.Body.Bytes(), &body)
+			hint, _ := body["error_hint"].(string)
+			if rec.Code != 400 || body["error"] != "invalid_request" || !strings.HasSuffix(hint, c.use) {
+				t.Fatalf("%s %s = %d %v, want 400 invalid_request ending %q", c.method, c.path, rec.Code, body, c.use)
+			}
+			if got := rec.Header().Get("Allow"); got != c.allow {
+				t.Fatalf("%s %s: Allow %q, want %q", c.method, c.path, got, c.allow)
+			}
+		}
+	}
+}
