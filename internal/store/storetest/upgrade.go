@@ -188,6 +188,11 @@ func checkUpgraded(t *testing.T, ctx context.Context, st sigil.Store, v int64) {
 	if v < 7 && (len(a.Resources) != 0 || a.ClaimsRequest != "") {
 		t.Errorf("authorization from %d lacks migration 7's defaults: resources %v, claims %q", v, a.Resources, a.ClaimsRequest)
 	}
+	// Migration 12: tokens stored before it have no recorded issue time
+	// (introspection then estimates it).
+	if !a.TokensIssuedAt.IsZero() {
+		t.Errorf("authorization from %d: tokens issued at %v, want none recorded", v, a.TokensIssuedAt)
+	}
 
 	if scope, err := st.GetConsent(ctx, "alice.crypto", "old-rp"); err != nil || scope.String() != "openid email" {
 		t.Errorf("consent from %d: %v, %v", v, scope, err)
