@@ -24,4 +24,13 @@ type SigningKey struct {
 	// ActivatesAt is when the key may start signing. Until then it is only
 	// published, so that every node and relying party knows it first.
 	ActivatesAt time.Time
+	// Retention is how long the key stays published after its successor
+	// activates: the longest any node that signs with it needs (its
+	// longest token lifetime, plus the time nodes take to see the
+	// successor). Each node raises it before it signs with the key
+	// (Store.ExtendSigningKeyRetention), so a node configured with
+	// shorter lifetimes neither stops publishing the key nor deletes it
+	// while tokens another node signed with it are valid. Zero for a key
+	// stored before it was recorded.
+	Retention time.Duration
 }

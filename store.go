@@ -128,6 +128,11 @@ type Store interface {
 	// empty database at once, exactly one succeeds, and the other reads
 	// the winner's key back.
 	CreateSigningKey(ctx context.Context, k SigningKey) error
+	// ExtendSigningKeyRetention raises the Retention of the key id to
+	// retention when it is shorter, in one conditional write, so that of
+	// nodes raising it at once the longest wins. A key not stored, or
+	// already kept that long, is no error.
+	ExtendSigningKeyRetention(ctx context.Context, id string, retention time.Duration) error
 	// DeleteSigningKey deletes the key id, if it is stored: nil either way,
 	// since every node of a fleet may delete the same expired key.
 	DeleteSigningKey(ctx context.Context, id string) error

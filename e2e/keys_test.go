@@ -179,6 +179,42 @@ func TestRetiredKeyStaysPublishedUntilItsTokensExpire(t *testing.T) {
 	}
 }
 
+// TestNodeWithShorterLifetimesKeepsAnotherNodesKey: two nodes of one
+// database, the first with 10-second ID and access tokens, the second with
+// the default hour (a fleet halfway through a configuration change). The
+// first rotates; the key the second signed an ID token with stays in the
+// first node's JWKS, and verifies that token there, past the first node's
+// own retention (25 s): the second node recorded its retention (1h 15s)
+// with the key before it signed with it. Before, the first node dropped
+// the key after 25 s and deleted it from the database for every node 15 s
+// later, while the second node's ID tokens were valid for the hour.
+func TestNodeWithShorterLifetimesKeepsAnotherNodesKey(t *testing.T) {
+	short, long := keysFleetOf(t, []string{"--id-token-lifetime", "10s", "--access-token-lifetime", "10s"}, nil)
+	id, secret := long.createClient(t, map[string]any{"redirect_uris": []string{testRedirect}})
+	token, _ := idTokenFrom(t, long, id, secret)
+	oldKid, _ := jwtHeader(t, token)["kid"].(string)
+
+	short.rotateKeys(t, "?alg=RS256")
+	var old adminKey
+	for _, k := range short.adminKeys(t) {
+		if k.KID == oldKid {
+			old = k
+		}
+	}
+	if old.State != "retired" || old.RetiresAt == nil || old.ExpiresAt == nil || old.ExpiresAt.Sub(*old.RetiresAt) != time.Hour+15*time.Second {
+		t.Fatalf("on the node with 10-second tokens the other node's key is %+v, want retired for 1h15s (the other node's hour + 15s)", old)
+	}
+
+	// Past the short node's own retention and a key refresh.
+	time.Sleep(time.Until(old.RetiresAt.Add(25*time.Second + 6*time.Second)))
+	if !slices.Contains(jwksKids(t, short), oldKid) {
+		t.Fatal("the node with 10-second tokens stopped publishing a key whose ID token from the other node is valid for an hour")
+	}
+	if err := verifyIDToken(t, long.Issuer, short, id, token); err != nil {
+		t.Fatalf("the other node's ID token against the key set of the node with 10-second tokens: %v", err)
+	}
+}
+
 // TestKeysCLI: `sigil keys rotate` and `sigil keys list` against a running
 // server, as an operator uses them.
 func TestKeysCLI(t *testing.T) {
@@ -421,8 +457,16 @@ func TestScheduledRotationOneKeyPerPeriodAcrossNodes(t *testing.T) {
 }
 
 // keysFleet starts two nodes on one SQLite file (or one PostgreSQL database)
-// with one system secret, and waits until both are ready.
+// with one system secret, both with extra arguments, and waits until both
+// are ready.
 func keysFleet(t *testing.T, extra ...string) (*instance, *instance) {
+	t.Helper()
+	return keysFleetOf(t, extra, extra)
+}
+
+// keysFleetOf is keysFleet with each node's own extra arguments; the first
+// node is ready before the second starts.
+func keysFleetOf(t *testing.T, extra1, extra2 []string) (*instance, *instance) {
 	t.Helper()
 	const systemSecret = "keys-fleet-system-secret-0123456789"
 	n1 := newNode(t)
@@ -432,7 +476,8 @@ func keysFleet(t *testing.T, extra ...string) (*instance, *instance) {
 	if os.Getenv("SIGIL_TEST_STORE") == "postgres" {
 		dsn = ""
 	}
-	for _, n := range []*instance{n1, &n2} {
+	for i, n := range []*instance{n1, &n2} {
+		extra := [][]string{extra1, extra2}[i]
 		args := append([]string{"--domains", writeRegistry(t, n), "--system-secret", systemSecret, "--shutdown-delay", "0"}, extra...)
 		if dsn != "" {
 			args = append(args, "--dsn", dsn)

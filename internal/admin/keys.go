@@ -55,7 +55,9 @@ type KeyJSON struct {
 
 // KeysJSON is the answer of GET /admin/keys: the keys, oldest first, and
 // the rotation policy that produced them (Go durations; rotation_interval
-// "0s" when rotation is by hand only).
+// "0s" when rotation is by hand only). Retention is this node's; a key's
+// expires_at follows the longest retention of the nodes that signed with
+// it, which may be longer.
 type KeysJSON struct {
 	Keys             []KeyJSON `json:"keys"`
 	RotationInterval string    `json:"rotation_interval"`

@@ -60,9 +60,9 @@ func newKeysListCommand(o *clientsOptions) *cobra.Command {
 					return err
 				}
 				if list.RotationInterval == "0s" {
-					fmt.Fprintf(w, "\nScheduled rotation is off; retired keys stay published for %s.\n", list.Retention)
+					fmt.Fprintf(w, "\nScheduled rotation is off; retired keys stay published for %s (longer when a node that signed with one has longer token lifetimes).\n", list.Retention)
 				} else {
-					fmt.Fprintf(w, "\nKeys rotate every %s, published %s ahead; retired keys stay published for %s.\n",
+					fmt.Fprintf(w, "\nKeys rotate every %s, published %s ahead; retired keys stay published for %s (longer when a node that signed with one has longer token lifetimes).\n",
 						list.RotationInterval, list.PublishAhead, list.Retention)
 				}
 				return nil

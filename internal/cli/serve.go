@@ -296,13 +296,13 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
-// lifetimesOf is the configured lifetimes; the challenge keeps its default
-// (it never outlives its flow anyway).
 // keyPolicy is the signing-key schedule of cfg. A retired key stays
 // published for the longest lifetime of a token it may have signed (ID
 // tokens, and JWT access tokens, which live as long as access tokens), plus
-// keys.ActivationDelay for the nodes that had not yet read its successor.
-// Back-channel logout tokens live for minutes and are used at once.
+// keys.ActivationDelay for the nodes that had not yet read its successor;
+// the node records it with the keys it signs with, so other nodes keep a
+// key as long even when configured shorter. Back-channel logout tokens live
+// for minutes and are used at once.
 func keyPolicy(cfg *config.Config) keys.Policy {
 	return keys.Policy{
 		RotationInterval: cfg.KeyRotation.Interval,
@@ -311,6 +311,8 @@ func keyPolicy(cfg *config.Config) keys.Policy {
 	}
 }
 
+// lifetimesOf is the configured lifetimes; the challenge keeps its default
+// (it never outlives its flow anyway).
 func lifetimesOf(d config.Durations) oauth.Lifetimes {
 	l := oauth.DefaultLifetimes
 	l.Flow, l.Code, l.AccessToken, l.IDToken, l.RefreshToken, l.Session = d.Flow, d.Code, d.AccessToken, d.IDToken, d.RefreshToken, d.Session

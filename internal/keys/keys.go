@@ -27,9 +27,12 @@
 // A key's life, per algorithm (see State): it is "next" (published, not yet
 // signing) until its activation time, "active" (signing) until the next key
 // of its algorithm activates, then "retired": still published, so that the
-// tokens it signed keep verifying, until the longest token lifetime
-// (Policy.Retention) has passed, after which it is "expired" and no longer
-// published.
+// tokens it signed keep verifying, until its retention has passed, after
+// which it is "expired" and no longer published. The retention is stored
+// with the key: every node raises it to its own (Policy.Retention, its
+// longest token lifetime and a margin) before it signs with the key, so
+// nodes configured with different lifetimes keep a retired key as long as
+// the longest-lived token any of them signed with it.
 package keys
 
 import (
@@ -122,6 +125,9 @@ type KeyStore interface {
 	// CreateSigningKey stores a new key; an existing id or generation is
 	// sigil.ErrConflict.
 	CreateSigningKey(ctx context.Context, k sigil.SigningKey) error
+	// ExtendSigningKeyRetention raises a key's retention when it is
+	// shorter; see sigil.Store.
+	ExtendSigningKeyRetention(ctx context.Context, id string, retention time.Duration) error
 	// DeleteSigningKey deletes a key; one already gone is no error.
 	DeleteSigningKey(ctx context.Context, id string) error
 }
@@ -200,6 +206,9 @@ func LoadWith(ctx context.Context, ks KeyStore, systemSecret []byte, p Policy) (
 	if err != nil {
 		return nil, err
 	}
+	if err := s.claimRetention(ctx, stored); err != nil {
+		return nil, err
+	}
 	snap, err := s.build(stored, nil)
 	if err != nil {
 		return nil, err
@@ -237,6 +246,7 @@ func (s *Set) bootstrap(ctx context.Context) ([]sigil.SigningKey, error) {
 		if err != nil {
 			return nil, err
 		}
+		k.Retention = s.retention()
 		switch err := s.store.CreateSigningKey(ctx, k); {
 		case errors.Is(err, sigil.ErrConflict):
 			// Another node stored this generation first; read again.
@@ -291,7 +301,9 @@ func (s *Set) build(stored []sigil.SigningKey, prev *snapshot) (*snapshot, error
 	return snap, nil
 }
 
-// reuse returns prev's unsealed copy of sk, or nil.
+// reuse returns prev's unsealed copy of sk, or nil. When only the
+// retention changed it returns a copy of the key with the new one, sharing
+// the parsed key and signers (prev's key is never modified).
 func (prev *snapshot) reuse(sk sigil.SigningKey) *key {
 	if prev == nil {
 		return nil
@@ -300,6 +312,11 @@ func (prev *snapshot) reuse(sk sigil.SigningKey) *key {
 	if k == nil || k.stored.Generation != sk.Generation || !k.stored.ActivatesAt.Equal(sk.ActivatesAt) ||
 		k.stored.Algorithm != sk.Algorithm || string(k.stored.Sealed) != string(sk.Sealed) {
 		return nil
+	}
+	if k.stored.Retention != sk.Retention {
+		c := *k
+		c.stored.Retention = sk.Retention
+		return &c
 	}
 	return k
 }

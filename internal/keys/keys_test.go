@@ -38,6 +38,8 @@ type memStore struct {
 	listGate func()
 	// failList makes ListSigningKeys fail.
 	failList error
+	// extends counts ExtendSigningKeyRetention calls.
+	extends int
 }
 
 func (m *memStore) ListSigningKeys(context.Context) ([]sigil.SigningKey, error) {
@@ -62,6 +64,18 @@ func (m *memStore) DeleteSigningKey(_ context.Context, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.keys = slices.DeleteFunc(m.keys, func(k sigil.SigningKey) bool { return k.ID == id })
+	return nil
+}
+
+func (m *memStore) ExtendSigningKeyRetention(_ context.Context, id string, retention time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.extends++
+	for i := range m.keys {
+		if m.keys[i].ID == id && m.keys[i].Retention < retention {
+			m.keys[i].Retention = retention
+		}
+	}
 	return nil
 }
 

@@ -22,14 +22,19 @@ const RefreshInterval = 5 * time.Second
 const ActivationDelay = 3 * RefreshInterval
 
 // Refresh reads the store once and swaps in a new snapshot when the keys
-// changed. On error the set keeps its current keys. Signing and verifying
-// carry on meanwhile with the previous snapshot.
+// changed. Before a key this node may sign with enters the snapshot, its
+// stored retention is raised to this node's (see claimRetention). On error
+// the set keeps its current keys. Signing and verifying carry on meanwhile
+// with the previous snapshot.
 func (s *Set) Refresh(ctx context.Context) error {
 	s.refreshing.Lock()
 	defer s.refreshing.Unlock()
 	stored, err := s.store.ListSigningKeys(ctx)
 	if err != nil {
 		return fmt.Errorf("keys: listing signing keys: %w", err)
+	}
+	if err := s.claimRetention(ctx, stored); err != nil {
+		return err
 	}
 	prev := s.current.Load()
 	if !prev.same(stored) {

@@ -23,9 +23,13 @@ type Policy struct {
 	// first; DefaultPublishAhead when 0.
 	PublishAhead time.Duration
 	// Retention is how long a retired key stays published after its
-	// successor activated: the longest lifetime of a token it signed (ID
-	// token, JWT access token), plus ActivationDelay for nodes that had
-	// not yet seen the successor. DefaultRetention when 0.
+	// successor activated: the longest lifetime of a token this node signs
+	// (ID token, JWT access token), plus ActivationDelay for nodes that had
+	// not yet seen the successor. DefaultRetention when 0. The node records
+	// it with every key it may sign with, and a key stays published for
+	// the longest retention recorded (or this node's, if longer), so that
+	// a fleet whose nodes are configured differently, or a node restarted
+	// with shorter lifetimes, keeps the key as long as any token it signed.
 	Retention time.Duration
 }
 
@@ -89,20 +93,25 @@ type KeyInfo struct {
 	ActivatesAt time.Time
 	// RetiresAt is when the next key of the algorithm takes over (zero
 	// while none is stored), and ExpiresAt when the key leaves the JWKS:
-	// RetiresAt plus the policy's retention (zero with RetiresAt).
+	// RetiresAt plus Retention (zero with RetiresAt).
 	RetiresAt time.Time
 	ExpiresAt time.Time
+	// Retention is the longer of the retention stored with the key (the
+	// longest of the nodes that may have signed with it) and this node's
+	// policy's.
+	Retention time.Duration
 }
 
-// info computes k's state and dates at now.
+// info computes k's state and dates at now, for a node whose own retention
+// is retention.
 func (snap *snapshot) info(k *key, now time.Time, retention time.Duration) KeyInfo {
 	ki := KeyInfo{ID: k.stored.ID, Algorithm: k.stored.Algorithm, Generation: k.stored.Generation,
-		CreatedAt: k.stored.CreatedAt, ActivatesAt: k.stored.ActivatesAt}
+		CreatedAt: k.stored.CreatedAt, ActivatesAt: k.stored.ActivatesAt, Retention: max(k.stored.Retention, retention)}
 	ks := snap.byAlg[k.stored.Algorithm]
 	i := slices.Index(ks, k)
 	if i+1 < len(ks) {
 		ki.RetiresAt = ks[i+1].stored.ActivatesAt
-		ki.ExpiresAt = ki.RetiresAt.Add(retention)
+		ki.ExpiresAt = ki.RetiresAt.Add(ki.Retention)
 	}
 	switch signing := snap.signing(k.stored.Algorithm, now); {
 	case k == signing:
@@ -196,6 +205,7 @@ func (s *Set) add(ctx context.Context, alg string, plan func([]sigil.SigningKey)
 		if err != nil {
 			return sigil.SigningKey{}, err
 		}
+		k.Retention = s.retention()
 		err = s.store.CreateSigningKey(ctx, k)
 		switch {
 		case err == nil:
@@ -252,6 +262,54 @@ func (s *Set) rotateDue(ctx context.Context) ([]sigil.SigningKey, error) {
 		}
 	}
 	return added, nil
+}
+
+// retention is the policy's retention as the store keeps it: rounded up to
+// the millisecond, so that a key whose stored retention is this node's
+// reads as such and is not raised again at every refresh.
+func (s *Set) retention() time.Duration {
+	r := s.policy.Retention
+	if rem := r % time.Millisecond; rem != 0 {
+		r += time.Millisecond - rem
+	}
+	return r
+}
+
+// claimRetention raises, in the store and in stored, the retention of every
+// key of stored that this node may sign with (see retiredBy) to this node's,
+// where it is shorter: one UPDATE per such key, so none once every node
+// has claimed the key. It runs before the keys enter a snapshot, so no
+// token is signed with a key whose stored retention is shorter than the
+// signer's lifetimes: a node configured with shorter ones keeps publishing
+// the key, and does not delete it, until that token has expired.
+func (s *Set) claimRetention(ctx context.Context, stored []sigil.SigningKey) error {
+	r, now := s.retention(), s.now()
+	for i, sk := range stored {
+		if sk.Retention >= r || retiredBy(stored, sk, now) {
+			continue
+		}
+		if err := s.store.ExtendSigningKeyRetention(ctx, sk.ID, r); err != nil {
+			return fmt.Errorf("keys: recording the retention of signing key %q: %w", sk.ID, err)
+		}
+		stored[i].Retention = r
+	}
+	return nil
+}
+
+// retiredBy reports whether k is retired at now among stored: a key of its
+// algorithm that comes after it (later activation, or the same and a later
+// generation: the order snapshot.signing follows) has activated. A node
+// signs only with keys not retired.
+func retiredBy(stored []sigil.SigningKey, k sigil.SigningKey, now time.Time) bool {
+	for _, o := range stored {
+		if o.Algorithm != k.Algorithm || o.ActivatesAt.After(now) {
+			continue
+		}
+		if c := o.ActivatesAt.Compare(k.ActivatesAt); c > 0 || (c == 0 && o.Generation > k.Generation) {
+			return true
+		}
+	}
+	return false
 }
 
 // deleteExpired deletes from the store every key that expired (a retired

@@ -292,3 +292,138 @@ func TestExpiredKeysAreDeleted(t *testing.T) {
 		}
 	}
 }
+
+// TestRetiredKeyKeptForTheLongestLifetimeOfAnyNode: two nodes of one store,
+// one configured with tokens that live an hour and one with five minutes
+// (a fleet halfway through a configuration change, or a node restarted with
+// shorter lifetimes). A key the long-lived node signed with stays published
+// on the short-lived node, verifies its tokens there and is not deleted by
+// it until the hour is over: each node records its retention with the keys
+// it signs with before it signs. Before, the short-lived node dropped the
+// key from its JWKS after five minutes and deleted it from the store for
+// every node, and the hour-long tokens stopped verifying everywhere.
+func TestRetiredKeyKeptForTheLongestLifetimeOfAnyNode(t *testing.T) {
+	for name, ks := range map[string]func() KeyStore{
+		"memory": func() KeyStore { return &memStore{} },
+		"sqlite": func() KeyStore { return openSQLite(t) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := ks()
+			c := &clock{t: time.Now()}
+			const shortR, longR = 5 * time.Minute, time.Hour
+			// The short-lived node starts first and stores the first keys.
+			short := loadPolicy(t, st, Policy{Retention: shortR}, c)
+			long := loadPolicy(t, st, Policy{Retention: longR}, c)
+			retentionOf := func(kid string) time.Duration {
+				t.Helper()
+				stored, err := st.ListSigningKeys(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, k := range stored {
+					if k.ID == kid {
+						return k.Retention
+					}
+				}
+				t.Fatalf("key %q is not stored", kid)
+				return 0
+			}
+			first := long.SigningKeyID(RS256)
+			if first != short.SigningKeyID(RS256) {
+				t.Fatal("the two nodes sign with different keys")
+			}
+			if got := retentionOf(first); got != longR {
+				t.Fatalf("the first key's stored retention after the long-lived node loaded: %s, want %s", got, longR)
+			}
+			tok, err := long.Sign(RS256, map[string]string{"sub": "alice.crypto"}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			// The short-lived node rotates; the long-lived one picks the new
+			// key up and claims it before signing with it. (The clock stays
+			// at the real time here: LoadWith below reads the real one.)
+			rotated, err := short.Rotate(ctx, RS256)
+			if err != nil {
+				t.Fatal(err)
+			}
+			second := rotated[0].ID
+			if got := retentionOf(second); got != shortR {
+				t.Fatalf("the rotated key's stored retention: %s, want the rotating node's %s", got, shortR)
+			}
+			if err := long.Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if long.SigningKeyID(RS256) != second || retentionOf(second) != longR {
+				t.Fatalf("after a refresh the long-lived node signs with %q, whose stored retention is %s; want %q with %s",
+					long.SigningKeyID(RS256), retentionOf(second), second, longR)
+			}
+			if err := short.Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+
+			// Past the short-lived node's own retention, within the hour.
+			retired := stateOf(short, first)
+			if want := retired.RetiresAt.Add(longR); retired.State != StateRetired || !retired.ExpiresAt.Equal(want) {
+				t.Fatalf("on the short-lived node the first key is %+v, want retired until %s", retired, want)
+			}
+			c.set(retired.RetiresAt.Add(shortR + ActivationDelay + time.Minute))
+			if !publishes(short, first) {
+				t.Fatal("the short-lived node stopped publishing a key whose tokens from the other node are valid")
+			}
+			if _, err := short.Verify(tok); err != nil {
+				t.Fatalf("the short-lived node no longer verifies the other node's token: %v", err)
+			}
+			if deleted, err := short.deleteExpired(ctx); err != nil || len(deleted) != 0 {
+				t.Fatalf("the short-lived node deleted %+v (%v) within the other node's retention", deleted, err)
+			}
+
+			// A node that starts after the first key retired never signs
+			// with it and leaves its retention alone.
+			loadPolicy(t, st, Policy{Retention: 3 * time.Hour}, c)
+			if got := retentionOf(first); got != longR {
+				t.Errorf("a node that never signs with the retired key raised its retention to %s", got)
+			}
+			if got := retentionOf(second); got != 3*time.Hour {
+				t.Errorf("the active key's retention after a longer-lived node started: %s, want 3h", got)
+			}
+
+			// After the hour the key expires, and is deleted, on every node.
+			c.set(retired.ExpiresAt.Add(ActivationDelay))
+			if publishes(short, first) || publishes(long, first) {
+				t.Error("the first key is still published after the longest retention")
+			}
+			if deleted, err := short.deleteExpired(ctx); err != nil || len(deleted) != 1 || deleted[0].ID != first {
+				t.Fatalf("deleteExpired after the longest retention = %+v, %v; want the first key", deleted, err)
+			}
+		})
+	}
+}
+
+// TestRetentionClaimedOncePerKey: once every node has recorded its
+// retention with the keys it signs with, a refresh writes nothing.
+func TestRetentionClaimedOncePerKey(t *testing.T) {
+	ctx := context.Background()
+	st := &memStore{}
+	c := &clock{t: time.Now()}
+	a := loadPolicy(t, st, Policy{Retention: 5 * time.Minute}, c)
+	b := loadPolicy(t, st, Policy{Retention: time.Hour + time.Nanosecond}, c)
+	claims := st.extends
+	if claims != len(supported) {
+		t.Fatalf("the second node made %d retention claims at load, want one per algorithm (%d)", claims, len(supported))
+	}
+	for range 3 {
+		for _, n := range []*Set{a, b} {
+			if err := n.Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if st.extends != claims {
+		t.Errorf("refreshes with nothing new made %d more retention claims, want none", st.extends-claims)
+	}
+	if got := stateOf(a, a.SigningKeyID(RS256)).Retention; got != time.Hour+time.Millisecond {
+		t.Errorf("the node with the shorter retention sees %s, want the other node's, rounded up to the store's millisecond", got)
+	}
+}

@@ -51,13 +51,14 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]sigil.SigningKey, error)
 	out := []sigil.SigningKey{}
 	for rows.Next() {
 		var (
-			k                  sigil.SigningKey
-			created, activates sql.NullInt64
+			k                             sigil.SigningKey
+			created, activates, retention sql.NullInt64
 		)
-		if err := rows.Scan(&k.ID, &k.Algorithm, &k.Generation, &k.Sealed, &created, &activates); err != nil {
+		if err := rows.Scan(&k.ID, &k.Algorithm, &k.Generation, &k.Sealed, &created, &activates, &retention); err != nil {
 			return nil, fmt.Errorf("%s: list signing keys: %w", s.dialect.Name, err)
 		}
 		k.CreatedAt, k.ActivatesAt = fromMillis(created), fromMillis(activates)
+		k.Retention = time.Duration(retention.Int64) * time.Millisecond // NULL: none recorded
 		out = append(out, k)
 	}
 	if err := rows.Err(); err != nil {
@@ -68,14 +69,31 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]sigil.SigningKey, error)
 
 // CreateSigningKey stores k in one INSERT. An existing id or generation
 // breaks a unique constraint and is sigil.ErrConflict. ID, Generation,
-// Sealed, CreatedAt and ActivatesAt are required.
+// Sealed, CreatedAt and ActivatesAt are required; a zero Retention is
+// stored as none recorded.
 func (s *Store) CreateSigningKey(ctx context.Context, k sigil.SigningKey) error {
-	if k.ID == "" || k.Generation < 1 || len(k.Sealed) == 0 || k.CreatedAt.IsZero() || k.ActivatesAt.IsZero() {
-		return fmt.Errorf("%s: create signing key %q: ID, Generation (1 or more), Sealed, CreatedAt and ActivatesAt are required", s.dialect.Name, k.ID)
+	if k.ID == "" || k.Generation < 1 || len(k.Sealed) == 0 || k.CreatedAt.IsZero() || k.ActivatesAt.IsZero() || k.Retention < 0 {
+		return fmt.Errorf("%s: create signing key %q: ID, Generation (1 or more), Sealed, CreatedAt and ActivatesAt are required, and Retention may not be negative", s.dialect.Name, k.ID)
 	}
-	_, err := s.exec(ctx, s.q.createSigningKey, k.ID, k.Algorithm, k.Generation, k.Sealed, k.CreatedAt.UnixMilli(), k.ActivatesAt.UnixMilli())
+	retention := sql.NullInt64{Int64: k.Retention.Milliseconds(), Valid: k.Retention > 0}
+	_, err := s.exec(ctx, s.q.createSigningKey, k.ID, k.Algorithm, k.Generation, k.Sealed, k.CreatedAt.UnixMilli(), k.ActivatesAt.UnixMilli(), retention)
 	if err != nil {
 		return s.writeErr(fmt.Sprintf("create signing key %q (generation %d)", k.ID, k.Generation), err)
+	}
+	return nil
+}
+
+// ExtendSigningKeyRetention raises the key's retention to retention in one
+// conditional UPDATE that matches nothing when it is already as long (or
+// the key is gone), which is no error: a node runs it only when its own
+// retention is longer than the one it read.
+func (s *Store) ExtendSigningKeyRetention(ctx context.Context, id string, retention time.Duration) error {
+	if retention <= 0 {
+		return fmt.Errorf("%s: extend signing key %q: the retention must be positive, not %s", s.dialect.Name, id, retention)
+	}
+	ms := retention.Milliseconds()
+	if _, err := s.exec(ctx, s.q.extendSigningKeyRetention, ms, id, ms); err != nil {
+		return fmt.Errorf("%s: extend signing key %q's retention: %w", s.dialect.Name, id, err)
 	}
 	return nil
 }

@@ -60,6 +60,7 @@ type queries struct {
 
 	saveConsent, getConsent           string
 	createSigningKey, listSigningKeys string
+	extendSigningKeyRetention         string
 	deleteSigningKey                  string
 	deleteExpired                     string
 	// sessions are the statements of the login sessions (sessions.go).
@@ -220,10 +221,12 @@ func buildQueries(d Dialect) queries {
 		getConsent: "SELECT scope FROM consents WHERE client_id = ? AND subject = ?",
 		// A second key of the same generation breaks the unique constraint:
 		// that is how nodes bootstrapping at once agree on one first key.
-		createSigningKey: "INSERT INTO signing_keys (id, algorithm, generation, sealed, created_at, activates_at)" +
-			" VALUES (?, ?, ?, ?, ?, ?)",
-		listSigningKeys:  "SELECT id, algorithm, generation, sealed, created_at, activates_at FROM signing_keys ORDER BY generation",
-		deleteSigningKey: "DELETE FROM signing_keys WHERE id = ?",
+		createSigningKey: "INSERT INTO signing_keys (id, algorithm, generation, sealed, created_at, activates_at, retention_ms)" +
+			" VALUES (?, ?, ?, ?, ?, ?, ?)",
+		listSigningKeys: "SELECT id, algorithm, generation, sealed, created_at, activates_at, retention_ms FROM signing_keys ORDER BY generation",
+		// Only ever raised: of two nodes writing at once the longer stays.
+		extendSigningKeyRetention: "UPDATE signing_keys SET retention_ms = ? WHERE id = ? AND (retention_ms IS NULL OR retention_ms < ?)",
+		deleteSigningKey:          "DELETE FROM signing_keys WHERE id = ?",
 		// deleteExpired deletes at most cleanupBatch rows at a time (the
 		// subquery's LIMIT; DELETE ... LIMIT is not portable), so that no
 		// cleanup holds the write lock long: on SQLite every writer, the
@@ -260,7 +263,7 @@ func buildQueries(d Dialect) queries {
 		&q.challenge, &q.authenticate, &q.grant, &q.reject, &q.resume, &q.exchange,
 		&q.refresh, &q.revokeToken, &q.createClientToken, &q.getByRefreshToken,
 		&q.explain, &q.revokeReplayed, &q.revokeReused,
-		&q.saveConsent, &q.getConsent, &q.createSigningKey, &q.listSigningKeys, &q.deleteSigningKey, &q.deleteExpired,
+		&q.saveConsent, &q.getConsent, &q.createSigningKey, &q.listSigningKeys, &q.extendSigningKeyRetention, &q.deleteSigningKey, &q.deleteExpired,
 		&q.claimLogoutNotices, &q.rescheduleLogoutNotice, &q.deleteLogoutNotice,
 	} {
 		*p = d.rebind(*p)

@@ -22,6 +22,65 @@ func (s suite) signingKeys(t *testing.T) {
 	t.Run("ConcurrentFirstKey", s.signingKeysConcurrentFirst)
 	t.Run("RequiredFields", s.signingKeysRequired)
 	t.Run("Delete", s.signingKeysDelete)
+	t.Run("RetentionOnlyGrows", s.signingKeysRetention)
+}
+
+// signingKeysRetention: a key's retention is stored as created (none when
+// zero), and ExtendSigningKeyRetention only ever raises it, so that of
+// nodes claiming a key at once the longest retention stays; a key not
+// stored is no error.
+func (s suite) signingKeysRetention(t *testing.T) {
+	st := s.open(t)
+	ctx := context.Background()
+	claimed, unclaimed := signingKey("claimed", 1, t0), signingKey("unclaimed", 2, t0)
+	claimed.Retention = time.Hour + 15*time.Second
+	for _, k := range []sigil.SigningKey{claimed, unclaimed} {
+		if err := st.CreateSigningKey(ctx, k); err != nil {
+			t.Fatalf("CreateSigningKey(%s): %v", k.ID, err)
+		}
+	}
+	retention := func() (got [2]time.Duration) {
+		t.Helper()
+		keys, err := st.ListSigningKeys(ctx)
+		if err != nil || len(keys) != 2 {
+			t.Fatalf("ListSigningKeys = %v, %v", keys, err)
+		}
+		return [2]time.Duration{keys[0].Retention, keys[1].Retention}
+	}
+	if got := retention(); got != [2]time.Duration{claimed.Retention, 0} {
+		t.Fatalf("retention as created: %v, want [%s 0s]", got, claimed.Retention)
+	}
+	// Shorter: nothing changes. Longer: raised.
+	if err := st.ExtendSigningKeyRetention(ctx, "claimed", 5*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ExtendSigningKeyRetention(ctx, "unclaimed", 5*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got := retention(); got != [2]time.Duration{claimed.Retention, 5 * time.Minute} {
+		t.Fatalf("after claims of 5m: %v, want [%s 5m0s]", got, claimed.Retention)
+	}
+	// Nodes claiming at once: the longest stays, whatever the order.
+	var wg sync.WaitGroup
+	for i := 1; i <= 12; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := st.ExtendSigningKeyRetention(ctx, "unclaimed", time.Duration(i)*time.Hour); err != nil {
+				t.Errorf("ExtendSigningKeyRetention(%dh): %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := retention(); got != [2]time.Duration{claimed.Retention, 12 * time.Hour} {
+		t.Fatalf("after concurrent claims of 1h to 12h: %v, want [%s 12h0m0s]", got, claimed.Retention)
+	}
+	if err := st.ExtendSigningKeyRetention(ctx, "never-stored", time.Hour); err != nil {
+		t.Errorf("ExtendSigningKeyRetention of a key not stored: %v, want no error", err)
+	}
+	if err := st.ExtendSigningKeyRetention(ctx, "claimed", 0); err == nil {
+		t.Error("ExtendSigningKeyRetention(0) succeeded")
+	}
 }
 
 // signingKeysDelete: a deleted key no longer lists, the others keep every
@@ -72,6 +131,7 @@ func (s suite) signingKeysRoundTrip(t *testing.T) {
 	second := signingKey("k1", 2, t0)
 	second.Algorithm = "ES256"
 	second.ActivatesAt = t0.Add(15 * time.Second)
+	second.Retention = 24*time.Hour + 15*time.Second
 	for _, k := range []sigil.SigningKey{second, first} {
 		if err := st.CreateSigningKey(ctx, k); err != nil {
 			t.Fatalf("CreateSigningKey(%s): %v", k.ID, err)
@@ -155,12 +215,13 @@ func (s suite) signingKeysRequired(t *testing.T) {
 	st := s.open(t)
 	ctx := context.Background()
 	for name, edit := range map[string]func(*sigil.SigningKey){
-		"no id":           func(k *sigil.SigningKey) { k.ID = "" },
-		"generation 0":    func(k *sigil.SigningKey) { k.Generation = 0 },
-		"generation -1":   func(k *sigil.SigningKey) { k.Generation = -1 },
-		"no sealed key":   func(k *sigil.SigningKey) { k.Sealed = nil },
-		"no created time": func(k *sigil.SigningKey) { k.CreatedAt = time.Time{} },
-		"no activation":   func(k *sigil.SigningKey) { k.ActivatesAt = time.Time{} },
+		"no id":              func(k *sigil.SigningKey) { k.ID = "" },
+		"generation 0":       func(k *sigil.SigningKey) { k.Generation = 0 },
+		"generation -1":      func(k *sigil.SigningKey) { k.Generation = -1 },
+		"no sealed key":      func(k *sigil.SigningKey) { k.Sealed = nil },
+		"no created time":    func(k *sigil.SigningKey) { k.CreatedAt = time.Time{} },
+		"no activation":      func(k *sigil.SigningKey) { k.ActivatesAt = time.Time{} },
+		"negative retention": func(k *sigil.SigningKey) { k.Retention = -time.Second },
 	} {
 		k := signingKey("k1", 1, t0)
 		edit(&k)

@@ -213,6 +213,11 @@ func checkUpgraded(t *testing.T, ctx context.Context, st sigil.Store, v int64) {
 		!k.CreatedAt.Equal(oldT0) || !k.ActivatesAt.Equal(oldT0) {
 		t.Errorf("signing key from %d: %+v", v, k)
 	}
+	// Migration 13: a key stored before it has no recorded retention (each
+	// node keeps it for its own).
+	if k := keys[0]; k.Retention != 0 {
+		t.Errorf("signing key from %d: retention %s, want none recorded", v, k.Retention)
+	}
 
 	s, err := st.GetSession(ctx, "old-sid")
 	if v < 5 {
