@@ -115,7 +115,7 @@ func main() {
 	flag.StringVar(&cfg.introspectURL, "introspect", "", "with -target: its introspection endpoint URL")
 	flag.StringVar(&cfg.clientID, "client-id", "", "with -target: a confidential client allowed the client_credentials grant")
 	flag.StringVar(&cfg.clientSecret, "client-secret", "", "with -target: that client's secret (sent with client_secret_basic)")
-	flag.StringVar(&cfg.hydraAdmin, "hydra-admin", "", "with -target (Ory Hydra's /oauth2/token): Hydra's admin URL, which also runs flows-api, whole code flows whose login and consent are accepted through it; needs -redirect-uri")
+	flag.StringVar(&cfg.hydraAdmin, "hydra-admin", "", "with -target (Ory Hydra's /oauth2/token): Hydra's admin URL, which also runs flows-api and flows, whole code flows whose login and consent are accepted through it (flows reads each request first, as an app that shows pages does); needs -redirect-uri")
 	flag.StringVar(&cfg.redirectURI, "redirect-uri", "", "with -hydra-admin: a redirect URI registered for -client-id, which may also use the authorization_code grant and the scope openid")
 	flag.StringVar(&cfg.ccScope, "cc-scope", "api", "scope of the client_credentials requests (and of the client registered for them at Sigil)")
 	flag.StringVar(&cfg.scenarios, "scenarios", "", "scenarios to run, comma-separated (default "+sigilScenarios+"; with -target "+foreignScenarios+")")
@@ -223,7 +223,7 @@ func runForeign(cfg config) *report {
 	rep := &report{Scenarios: []result{}}
 	scenarios := foreignScenarios
 	if cfg.hydraAdmin != "" {
-		scenarios += ",flows-api"
+		scenarios += ",flows-api,flows"
 	}
 	for _, name := range scenarioList(cfg.scenarios, scenarios) {
 		if !cfg.json {
@@ -239,14 +239,14 @@ func runForeign(cfg config) *report {
 				continue // the server has none, or it was not given
 			}
 			r, err = introspectScenario(t, rp, cfg)
-		case "flows-api":
+		case "flows-api", "flows":
 			if cfg.hydraAdmin == "" {
-				err = fmt.Errorf("flows-api against a foreign server needs -hydra-admin")
+				err = fmt.Errorf("%s against a foreign server needs -hydra-admin", name)
 				break
 			}
-			r, err = hydraFlowsScenario(t, rp, cfg)
+			r, err = hydraFlowsScenario(t, rp, cfg, name)
 		default:
-			err = fmt.Errorf("scenario %q needs a Sigil; with -target only client_credentials, introspect and (with -hydra-admin) flows-api run", name)
+			err = fmt.Errorf("scenario %q needs a Sigil; with -target only client_credentials, introspect and (with -hydra-admin) flows-api and flows run", name)
 		}
 		if err != nil {
 			rep.Errors = append(rep.Errors, fmt.Sprintf("%s: %v", name, err))

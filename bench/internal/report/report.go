@@ -166,21 +166,33 @@ const (
 )
 
 // hydraReference returns Hydra's result that Sigil's scenario name is
-// compared with: the same work only (client_credentials, introspect, and
-// Hydra's whole API flows for each of Sigil's whole-flow scenarios), or nil.
+// compared with: the same work only, or nil. client_credentials and
+// introspect are Hydra's own; Sigil's flows-api and flows-api-es256 are
+// compared with Hydra's flows-api (its login-and-consent app doing the
+// least it can), and Sigil's flows, whose login and consent pages are
+// rendered from the flow's state, with Hydra's flows (the app reading each
+// request before accepting it, as one that shows pages does), or with its
+// flows-api in a run without them.
 func hydraReference(hydra *System, name string) *Result {
 	if hydra == nil {
 		return nil
 	}
-	switch name {
-	case "flows", "flows-api", "flows-api-es256":
-		name = "flows-api"
-	case ClientCredentials, "introspect":
-	default:
+	find := func(name string) *Result {
+		if r := hydra.Load.Find(name); r != nil && r.Requests > 0 {
+			return r
+		}
 		return nil
 	}
-	if r := hydra.Load.Find(name); r != nil && r.Requests > 0 {
-		return r
+	switch name {
+	case "flows":
+		if r := find("flows"); r != nil {
+			return r
+		}
+		return find("flows-api")
+	case "flows-api", "flows-api-es256":
+		return find("flows-api")
+	case ClientCredentials, "introspect":
+		return find(name)
 	}
 	return nil
 }

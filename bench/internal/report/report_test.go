@@ -178,3 +178,29 @@ func TestLoadJSON(t *testing.T) {
 		t.Error("Find of a missing scenario is not nil")
 	}
 }
+
+// TestHydraReferenceByWork: Sigil's page flows are divided by Hydra's flows
+// whose app reads each request (the same work: a page from the request's
+// state), its API flows by Hydra's least-work flows, and a run without
+// Hydra's reading flows falls back to its least-work ones.
+func TestHydraReferenceByWork(t *testing.T) {
+	hydra := &System{Name: Hydra, Load: Load{Scenarios: []Result{
+		{Name: ClientCredentials, Requests: 10, PerSecond: 300},
+		{Name: "flows-api", Requests: 10, PerSecond: 50},
+		{Name: "flows", Requests: 10, PerSecond: 40},
+	}}}
+	for name, want := range map[string]float64{"flows": 40, "flows-api": 50, "flows-api-es256": 50, ClientCredentials: 300} {
+		if r := hydraReference(hydra, name); r == nil || r.PerSecond != want {
+			t.Errorf("Hydra's reference for %s = %+v, want %v/s", name, r, want)
+		}
+	}
+	for _, name := range []string{"introspect", "exchange", "flows@50%"} {
+		if r := hydraReference(hydra, name); r != nil {
+			t.Errorf("Hydra's reference for %s = %+v, want none (not the same work, or not run)", name, r)
+		}
+	}
+	hydra.Load.Scenarios = hydra.Load.Scenarios[:2]
+	if r := hydraReference(hydra, "flows"); r == nil || r.PerSecond != 50 {
+		t.Errorf("without Hydra's reading flows, the page flows' reference = %+v, want its flows-api", r)
+	}
+}
