@@ -77,3 +77,30 @@ func TestWriteDoc(t *testing.T) {
 		t.Errorf("document:\n%s", doc)
 	}
 }
+
+// TestInstall: the installed binary is a byte-for-byte, executable copy of
+// what the linker wrote, which is gone afterwards.
+func TestInstall(t *testing.T) {
+	dir := t.TempDir()
+	built, to := filepath.Join(dir, "sigil.built"), filepath.Join(dir, "sigil")
+	content := []byte("\x7fELF not really, but bytes\x00\xff")
+	if err := os.WriteFile(built, content, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := install(built, to); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(to)
+	if err != nil || string(got) != string(content) {
+		t.Fatalf("installed %q, %v; want %q", got, err, content)
+	}
+	if fi, err := os.Stat(to); err != nil || fi.Mode().Perm()&0o100 == 0 {
+		t.Errorf("installed binary mode %v, %v; want executable", fi.Mode(), err)
+	}
+	if _, err := os.Stat(built); !os.IsNotExist(err) {
+		t.Errorf("the linker's output is still there: %v", err)
+	}
+	if err := install(filepath.Join(dir, "missing"), to); err == nil {
+		t.Error("installing a file that does not exist succeeded")
+	}
+}

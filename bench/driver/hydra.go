@@ -35,10 +35,13 @@ const hydraRedirect = "https://rp.example/bench/callback"
 func measureHydra(ctx context.Context, s settings, work string, sys *report.System) error {
 	logf("building Ory Hydra (bench/peers/hydra/build.sh)...")
 	bin := filepath.Join(work, "hydra")
-	build := exec.CommandContext(ctx, filepath.Join("bench", "peers", "hydra", "build.sh"), bin)
+	build := exec.CommandContext(ctx, filepath.Join("bench", "peers", "hydra", "build.sh"), bin+".built")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build hydra: %w", err)
+	}
+	if err := install(bin+".built", bin); err != nil { // as Sigil's binary is
+		return err
 	}
 	logf("measuring Ory Hydra on PostgreSQL...")
 	pg, err := pgtest.StartServer(pgtest.StartOptions{Durable: true, Settings: s.pgSettings})
