@@ -393,7 +393,6 @@ func measureSigil(ctx context.Context, s settings, work, store string, sys *repo
 	return pgVersion, nil
 }
 
-// copyFile copies an executable.
 // install puts the binary the Go linker wrote at built in its place at to
 // by copying it, as an installer, a package or a container image does, and
 // deletes built. What is measured is then the binary as deployed: the
@@ -401,9 +400,9 @@ func measureSigil(ctx context.Context, s settings, work, store string, sys *repo
 // machine (Linux 6.18, ext4) the page cache that leaves is mapped in far
 // larger pieces when the program runs, so more of the executable counts as
 // resident. The same Sigil binary had 27.8 MB of its own pages resident at
-// idle as `go build` left it, and 21.5-21.9 MB as a copy or after the page
-// cache was dropped; after the load, 55.7 against 50.6-51.4 MiB of peak
-// RSS (measured by hand, twice each). Every Go binary the driver runs
+// idle as `go build` left it, and 21.5-21.9 MB as a streamed copy or after
+// the page cache was dropped; after the load, 55.7 against 50.6-51.4 MiB of
+// peak RSS (measured by hand, twice each). Every Go binary the driver runs
 // (the ceiling, Hydra, Sigil) is installed this way.
 func install(built, to string) error {
 	if err := copyFile(built, to); err != nil {
