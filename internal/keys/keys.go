@@ -36,6 +36,7 @@
 package keys
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/aes"
@@ -291,14 +292,18 @@ func (s *Set) build(stored []sigil.SigningKey, prev *snapshot) (*snapshot, error
 		snap.byAlg[sk.Algorithm] = append(snap.byAlg[sk.Algorithm], k)
 	}
 	for _, ks := range snap.byAlg {
-		slices.SortStableFunc(ks, func(a, b *key) int {
-			if c := a.stored.ActivatesAt.Compare(b.stored.ActivatesAt); c != 0 {
-				return c
-			}
-			return int(a.stored.Generation - b.stored.Generation)
-		})
+		slices.SortStableFunc(ks, func(a, b *key) int { return activationOrder(a.stored, b.stored) })
 	}
 	return snap, nil
+}
+
+// activationOrder orders two keys of one algorithm as they take over from
+// each other: by activation, then by generation.
+func activationOrder(a, b sigil.SigningKey) int {
+	if c := a.ActivatesAt.Compare(b.ActivatesAt); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Generation, b.Generation)
 }
 
 // reuse returns prev's unsealed copy of sk, or nil. When only the

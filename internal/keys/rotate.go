@@ -297,15 +297,11 @@ func (s *Set) claimRetention(ctx context.Context, stored []sigil.SigningKey) err
 }
 
 // retiredBy reports whether k is retired at now among stored: a key of its
-// algorithm that comes after it (later activation, or the same and a later
-// generation: the order snapshot.signing follows) has activated. A node
-// signs only with keys not retired.
+// algorithm that comes after it (activationOrder, which snapshot.signing
+// follows) has activated. A node signs only with keys not retired.
 func retiredBy(stored []sigil.SigningKey, k sigil.SigningKey, now time.Time) bool {
 	for _, o := range stored {
-		if o.Algorithm != k.Algorithm || o.ActivatesAt.After(now) {
-			continue
-		}
-		if c := o.ActivatesAt.Compare(k.ActivatesAt); c > 0 || (c == 0 && o.Generation > k.Generation) {
+		if o.Algorithm == k.Algorithm && !o.ActivatesAt.After(now) && activationOrder(o, k) > 0 {
 			return true
 		}
 	}
