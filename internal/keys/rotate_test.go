@@ -310,11 +310,16 @@ func TestRetiredKeyKeptForTheLongestLifetimeOfAnyNode(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			st := ks()
-			c := &clock{t: time.Now()}
+			c := &clock{}
 			const shortR, longR = 5 * time.Minute, time.Hour
 			// The short-lived node starts first and stores the first keys.
 			short := loadPolicy(t, st, Policy{Retention: shortR}, c)
 			long := loadPolicy(t, st, Policy{Retention: longR}, c)
+			// LoadWith stored the first keys by the real clock, so the test's
+			// clock starts after it did: started before, it could sit in an
+			// earlier millisecond than the keys' activation, and the key
+			// Rotate makes below would then activate before the first one.
+			c.set(time.Now())
 			retentionOf := func(kid string) time.Duration {
 				t.Helper()
 				stored, err := st.ListSigningKeys(ctx)
