@@ -411,11 +411,9 @@ func install(built, to string) error {
 	return os.Remove(built)
 }
 
-// copyFile copies from to to as cp does, streamed: the page cache a file
-// written in one piece leaves counts as much of the executable resident as
-// the linker's output does (28.6 MB at idle against 21.5 MB for a streamed
-// copy of the same Sigil binary), and installers, packages and image
-// layers write in pieces.
+// copyFile copies the executable from to to, streamed in pieces as cp
+// does: a copy written in one piece is cached like the linker's output
+// (install says why that matters).
 func copyFile(from, to string) error {
 	in, err := os.Open(from)
 	if err != nil {
