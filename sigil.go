@@ -42,6 +42,19 @@ func ParseScopes(s string) Scopes {
 	return out
 }
 
+// ValidScopeToken reports whether s is a scope-token of RFC 6749 section
+// 3.3: 1*( %x21 / %x23-5B / %x5D-7E ), printable ASCII but for space,
+// double quote and backslash. Such a token can also be echoed in an
+// error_description (section 5.2 allows the same characters and space).
+func ValidScopeToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b < 0x21 || b > 0x7e || b == '"' || b == '\\' {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // String joins the scopes with single spaces, the wire form of RFC 6749.
 func (s Scopes) String() string { return strings.Join(s, " ") }
 

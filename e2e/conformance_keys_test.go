@@ -60,8 +60,9 @@ func TestConformance_oidcc_server_rotate_keys(t *testing.T) {
 
 // TestIDTokenSignedWithES256AndEdDSA: clients registered with
 // id_token_signed_response_alg ES256 or EdDSA get ID tokens signed so, with
-// a key of that algorithm from the JWKS, which go-oidc verifies (RS256, the
-// default, is oidcc-idtoken-rs256 in conformance_basic_test.go).
+// a key of that algorithm from the JWKS, which go-oidc verifies, at_hash
+// included (RS256, the default, is oidcc-idtoken-rs256 in
+// conformance_basic_test.go).
 func TestIDTokenSignedWithES256AndEdDSA(t *testing.T) {
 	for _, alg := range []string{"ES256", "EdDSA"} {
 		t.Run(alg, func(t *testing.T) { testIDTokenAlg(t, alg) })
@@ -89,6 +90,11 @@ func testIDTokenAlg(t *testing.T, alg string) {
 	}
 	if idt.Subject != "alice.crypto" {
 		t.Errorf("sub %q", idt.Subject)
+	}
+	// at_hash by the hash of the algorithm: SHA-256 for ES256, SHA-512
+	// for EdDSA (Ed25519), as go-oidc checks it.
+	if err := idt.VerifyAccessToken(tok.AccessToken); err != nil {
+		t.Errorf("go-oidc refuses the %s ID token's at_hash: %v", alg, err)
 	}
 	// The key that signed it is published with that algorithm.
 	set := jose.JSONWebKeySet{}

@@ -335,3 +335,33 @@ func TestUserinfoPOSTBody(t *testing.T) {
 		t.Fatalf("userinfo POST: %d %v (wallet claims need the wallet scope)", resp.StatusCode, info)
 	}
 }
+
+// TestOfflineAccessWithoutTheRefreshGrant: a client registered with
+// offline_access in its scope but not for the refresh_token grant gets no
+// refresh token, so offline_access is ignored in its requests (OpenID
+// Connect Core section 11): not asked on the consent page, not in the
+// token response's scope as if it had been granted.
+func TestOfflineAccessWithoutTheRefreshGrant(t *testing.T) {
+	in := startSigil(t)
+	id, secret := in.createClient(t, map[string]any{"redirect_uris": []string{testRedirect}, "scope": "openid wallet offline_access"})
+	verifier := oauth2.GenerateVerifier()
+	conf := &oauth2.Config{ClientID: id, RedirectURL: testRedirect, Scopes: []string{"openid", "wallet", "offline_access"},
+		Endpoint: oauth2.Endpoint{AuthURL: in.Issuer + "/oauth2/auth", TokenURL: in.Issuer + "/oauth2/token"}}
+	b := newBrowser(t, in.Issuer)
+	flow := b.authorize(conf.AuthCodeURL("state-0123456789", oauth2.S256ChallengeOption(verifier)))
+	if _, st, v := b.signIn(flow, "alice.crypto", in.Alice); st != 200 {
+		t.Fatalf("verify %d %v", st, v)
+	}
+	if st, acc := b.api("/consent/accept", map[string]any{"flow": flow, "grant_scope": []string{"openid", "wallet", "offline_access"}}); st != 400 {
+		t.Fatalf("granting offline_access, which was not asked: %d %v, want 400", st, acc)
+	}
+	st, acc := b.api("/consent/accept", map[string]any{"flow": flow, "grant_scope": []string{"openid", "wallet"}})
+	if st != 200 {
+		t.Fatalf("accept %d %v", st, acc)
+	}
+	code := b.redirectParams(acc["redirect_to"].(string), "query").Get("code")
+	st, tok, _ := postToken(t, in, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {testRedirect}, "code_verifier": {verifier}}, id, secret)
+	if st != 200 || tok["scope"] != "openid wallet" || tok["refresh_token"] != nil {
+		t.Fatalf("token response %d %v, want scope 'openid wallet' and no refresh token", st, tok)
+	}
+}

@@ -38,6 +38,18 @@ func introspect(t *testing.T, base, path string, form url.Values, authorization 
 	return resp.StatusCode, out, resp.Header
 }
 
+// onlyAudience is the one audience of an introspection answer's aud,
+// which is always an array (as Hydra answers), or "" when it is not an
+// array of one.
+func onlyAudience(aud any) string {
+	list, ok := aud.([]any)
+	if !ok || len(list) != 1 {
+		return ""
+	}
+	s, _ := list[0].(string)
+	return s
+}
+
 // basic is the HTTP Basic credentials of a client (RFC 6749 section 2.3.1).
 func basic(id, secret string) string {
 	req, _ := http.NewRequest("GET", "/", nil)
@@ -81,6 +93,12 @@ func TestClientCredentials(t *testing.T) {
 		if m == "none" {
 			t.Errorf("introspection_endpoint_auth_methods_supported offers none")
 		}
+	}
+	// RFC 8414 section 2 reads a missing list as client_secret_basic
+	// alone; the revocation endpoint takes the token endpoint's methods.
+	revocation, _ := d["revocation_endpoint_auth_methods_supported"].([]any)
+	if got := strings.Join(toStrings(revocation), " "); got != "client_secret_basic client_secret_post none" {
+		t.Errorf("revocation_endpoint_auth_methods_supported %q", got)
 	}
 
 	// The service and a resource server, both client_credentials-only:
@@ -205,13 +223,44 @@ func TestClientCredentials(t *testing.T) {
 		}
 	}
 
+	// aud is an array even of one, as Hydra answers: its SDK decodes the
+	// answer into a list and fails on a string.
+	var hydraShaped struct {
+		Active bool     `json:"active"`
+		Aud    []string `json:"aud"`
+	}
+	_, body, _ = introspect(t, in.Admin, "/admin/oauth2/introspect", url.Values{"token": {tok.AccessToken}}, "Bearer "+in.AdminToken)
+	encoded, _ := json.Marshal(body)
+	if err := json.Unmarshal(encoded, &hydraShaped); err != nil || !hydraShaped.Active || len(hydraShaped.Aud) != 1 || hydraShaped.Aud[0] != svc {
+		t.Fatalf("admin introspection as Hydra's SDK reads it: %s: %v", encoded, err)
+	}
+
+	// Revoked at /oauth2/revoke by another client: refused (RFC 7009
+	// section 2.1), and the token still works.
+	revoke := func(auth string) (*http.Response, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", in.Issuer+"/oauth2/revoke", strings.NewReader(url.Values{"token": {tok.AccessToken}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", auth)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		return resp, body
+	}
+	if resp, body := revoke(asRS); resp.StatusCode != 400 || body["error"] != "unauthorized_client" {
+		t.Fatalf("revocation by another client: %d %v, want 400 unauthorized_client", resp.StatusCode, body)
+	}
+	if st, body, _ := introspect(t, in.Issuer, "/oauth2/introspect", url.Values{"token": {tok.AccessToken}}, asRS); st != 200 || body["active"] != true {
+		t.Fatalf("after another client's revocation: %d %v", st, body)
+	}
+
 	// Revoked at /oauth2/revoke by its client: inactive everywhere.
-	form := url.Values{"token": {tok.AccessToken}}
-	req, _ = http.NewRequest("POST", in.Issuer+"/oauth2/revoke", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Authorization", basic(svc, svcSecret))
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("revoke: %v %v", resp, err)
+	if resp, body := revoke(basic(svc, svcSecret)); resp.StatusCode != 200 {
+		t.Fatalf("revoke: %d %v", resp.StatusCode, body)
 	}
 	st, body, _ = introspect(t, in.Issuer, "/oauth2/introspect", url.Values{"token": {tok.AccessToken}}, asRS)
 	wantInactive(t, "revoked client credentials token", st, body)

@@ -47,12 +47,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"reflect"
 	"strings"
 	"time"
 
@@ -100,7 +102,7 @@ func NewHandler(store sigil.Store, adminTokenHash [32]byte, log *slog.Logger, in
 		log = slog.New(slog.DiscardHandler)
 	}
 	h := &handler{store: store, tokenHash: adminTokenHash, log: log, now: time.Now}
-	mux := http.NewServeMux()
+	mux := &routes{ServeMux: http.NewServeMux()}
 	mux.HandleFunc("POST /admin/clients", h.create)
 	mux.HandleFunc("GET /admin/clients", h.list)
 	mux.HandleFunc("GET /admin/clients/{id}", h.get)
@@ -120,13 +122,52 @@ func NewHandler(store sigil.Store, adminTokenHash [32]byte, log *slog.Logger, in
 	mux.HandleFunc("GET /admin/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("GET /admin/debug/pprof/trace", pprof.Trace)
 	// Anything else gets a catalogue error rather than the mux's plain-text
-	// 404 or 405, so every answer of this API is JSON.
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint(
-			"There is no admin endpoint %s %s; see GET/POST /admin/clients and GET/PUT/DELETE /admin/clients/{id}, POST /admin/clients/{id}/secret, POST /admin/oauth2/introspect.",
-			r.Method, r.URL.Path))
+	// 404 or 405, so every answer of this API is JSON: another method on a
+	// path that exists is invalid_request with Allow, as on the public
+	// listener; an unknown path is not_found, listing the endpoints.
+	endpoints := strings.Join(mux.patterns, ", ")
+	mux.ServeMux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := mux.allowed(r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("Method %s is not allowed on %s; use %s.",
+				oautherr.Shown(r.Method), oautherr.Shown(r.URL.Path), strings.Join(allow, " or ")))
+			return
+		}
+		oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint("There is no admin endpoint %s %s; the admin API serves %s.",
+			oautherr.Shown(r.Method), oautherr.Shown(r.URL.Path), endpoints))
 	})
 	return h.authenticate(mux)
+}
+
+// routes is the admin API's mux, which also keeps the patterns it serves,
+// for the answer to an unknown path or method.
+type routes struct {
+	*http.ServeMux
+	patterns []string
+}
+
+// Handle registers h for pattern ("METHOD /path").
+func (m *routes) Handle(pattern string, h http.Handler) {
+	m.ServeMux.Handle(pattern, h)
+	m.patterns = append(m.patterns, pattern)
+}
+
+// HandleFunc registers f for pattern ("METHOD /path").
+func (m *routes) HandleFunc(pattern string, f func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(f))
+}
+
+// allowed lists the methods that the mux serves at r's path, by asking it
+// which pattern would take r with each method; the catch-all "/" is none.
+func (m *routes) allowed(r *http.Request) []string {
+	var out []string
+	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := &http.Request{Method: method, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, pattern := m.ServeMux.Handler(probe); pattern != "/" && pattern != "" {
+			out = append(out, method)
+		}
+	}
+	return out
 }
 
 type handler struct {
@@ -403,14 +444,39 @@ func (h *handler) decode(w http.ResponseWriter, r *http.Request, m *Metadata) bo
 		case errors.Is(err, io.EOF):
 			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("The request body is empty; send a JSON object of client metadata."))
 		default:
-			// The decoder's message names the field or offset (for an
-			// unknown field: `json: unknown field "x"`); it describes the
-			// caller's input, not server internals, so it is safe to show.
-			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("The request body is not valid client metadata JSON: %s.", err))
+			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("The request body is not valid client metadata JSON: %s.", jsonProblem(err)))
 		}
 		return false
 	}
 	return true
+}
+
+// jsonProblem says what is wrong with a client metadata body in the
+// caller's terms: a field of the wrong JSON type names the field and the
+// type it takes, not the Go type it is decoded into. Every other decoder
+// message (an unknown field, a syntax error at an offset) already
+// describes the caller's input, not server internals.
+func jsonProblem(err error) string {
+	typeErr, ok := errors.AsType[*json.UnmarshalTypeError](err)
+	if !ok {
+		return strings.TrimPrefix(err.Error(), "json: ")
+	}
+	want := "another type"
+	switch t := typeErr.Type; {
+	case t.Kind() == reflect.String:
+		want = "a string"
+	case t.Kind() == reflect.Bool:
+		want = "true or false"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Float64:
+		want = "a number"
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
+		want = "an array of strings"
+	case t.Kind() == reflect.Slice, t.Kind() == reflect.Array:
+		want = "an array"
+	case t.Kind() == reflect.Map, t.Kind() == reflect.Struct:
+		want = "an object"
+	}
+	return fmt.Sprintf("field '%s' must be %s, not a JSON %s", typeErr.Field, want, typeErr.Value)
 }
 
 // newSecret returns a client secret of 256 random bits, base64url without

@@ -363,6 +363,11 @@ func TestValidation(t *testing.T) {
 		meta("client_credentials for a public code client", `"grant_types":["authorization_code","client_credentials"],"token_endpoint_auth_method":"none"`, "client_credentials", "confidential"),
 		{"client_credentials with openid", `{"grant_types":["client_credentials"],"scope":"openid orders:read"}`, oautherr.ErrInvalidClientMetadata, []string{"scope", "openid"}},
 		{"client_credentials with a bad scope", `{"grant_types":["client_credentials"],"scope":"orders:read a\"b"}`, oautherr.ErrInvalidClientMetadata, []string{"scope", "cannot be shown"}},
+		// As for any client: the token would carry email:optional verbatim,
+		// and a request for plain email would be outside the registration.
+		{"client_credentials with an :optional scope", `{"grant_types":["client_credentials"],"scope":"orders:read email:optional"}`, oautherr.ErrInvalidClientMetadata, []string{"email:optional", "Register scope 'orders:read email'"}},
+		{"client_credentials with a tab in the scope", `{"grant_types":["client_credentials"],"scope":"orders:read\torders:write"}`, oautherr.ErrInvalidClientMetadata, []string{"scope", "single spaces"}},
+		{"grant_types empty", `{"grant_types":[]}`, oautherr.ErrInvalidRedirectURI, []string{"redirect_uris is required", "omitted or empty", "client_credentials alone"}},
 		meta("response token", `"response_types":["token"]`, "response_types", `response type 'token' is not supported; supported: code`),
 		meta("response code id_token", `"response_types":["code id_token"]`, `'code id_token'`),
 		meta("auth method jwt", `"token_endpoint_auth_method":"private_key_jwt"`, "token_endpoint_auth_method", `'private_key_jwt'`, "client_secret_basic"),
@@ -469,7 +474,9 @@ func TestRequestFormat(t *testing.T) {
 	}{
 		{"malformed JSON", "application/json", `{"redirect_uris": [`, []string{"not valid"}},
 		{"not an object", "application/json", `["https://a.example/cb"]`, []string{"not valid"}},
-		{"wrong type", "application/json", `{"redirect_uris":"https://a.example/cb"}`, []string{"redirect_uris"}},
+		{"wrong type", "application/json", `{"redirect_uris":"https://a.example/cb"}`, []string{"field 'redirect_uris' must be an array of strings, not a JSON string"}},
+		{"wrong type of a string field", "application/json", `{"client_name":7}`, []string{"field 'client_name' must be a string, not a JSON number"}},
+		{"wrong type of a flag", "application/json", `{"require_pkce":"yes"}`, []string{"field 'require_pkce' must be true or false, not a JSON string"}},
 		{"unknown field", "application/json", `{"redirect_uri":["https://a.example/cb"]}`, []string{`unknown field 'redirect_uri'`}},
 		{"unknown field jwks", "application/json", `{"redirect_uris":["https://a.example/cb"],"jwks_uri":"https://a.example/jwks"}`, []string{`'jwks_uri'`}},
 		{"trailing data", "application/json", minimalBody + `{}`, []string{"after the JSON object"}},
@@ -542,10 +549,18 @@ func TestListAndGet(t *testing.T) {
 	wantError(t, f.do(t, "GET", "/admin/clients/nope", ""), oautherr.ErrNotFound, `'nope'`)
 }
 
+// TestUnknownRoute: an unknown path is not_found listing every endpoint
+// (those of the options included); another method on a path that exists
+// is invalid_request with Allow, as on the public listener.
 func TestUnknownRoute(t *testing.T) {
-	f := newFixture(t)
-	wantError(t, f.do(t, "GET", "/admin/nothing", ""), oautherr.ErrNotFound, "/admin/nothing")
-	wantError(t, f.do(t, "PATCH", "/admin/clients/x", `{}`), oautherr.ErrNotFound, "PATCH")
+	f := &fixture{h: NewHandler(newFakeStore(), HashToken(testToken), nil, http.NotFoundHandler(), WithSessions(nil))}
+	wantError(t, f.do(t, "GET", "/admin/nothing", ""), oautherr.ErrNotFound, "/admin/nothing",
+		"POST /admin/clients", "DELETE /admin/clients/{id}", "POST /admin/oauth2/introspect", "DELETE /admin/sessions/{sid}")
+	rec := f.do(t, "PATCH", "/admin/clients/x", `{}`)
+	wantError(t, rec, oautherr.ErrInvalidRequest, "Method PATCH is not allowed on /admin/clients/x; use GET or PUT or DELETE.")
+	if allow := rec.Header().Get("Allow"); allow != "GET, PUT, DELETE" {
+		t.Errorf("Allow %q", allow)
+	}
 }
 
 func TestReplace(t *testing.T) {

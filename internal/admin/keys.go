@@ -15,7 +15,7 @@ import (
 )
 
 // Option adds optional routes to the admin API (see NewHandler).
-type Option func(mux *http.ServeMux, h *handler)
+type Option func(mux *routes, h *handler)
 
 // WithKeys serves the signing keys of set:
 //
@@ -26,7 +26,7 @@ type Option func(mux *http.ServeMux, h *handler)
 // Rotation answers {"kid": ..., "keys": [...]}: kid is the new key of the
 // default algorithm (RS256) when it was rotated, else of the one named.
 func WithKeys(set *keys.Set) Option {
-	return func(mux *http.ServeMux, h *handler) {
+	return func(mux *routes, h *handler) {
 		k := &keysHandler{handler: h, set: set}
 		mux.HandleFunc("GET /admin/keys", k.list)
 		mux.HandleFunc("POST /admin/keys/rotate", k.rotate)

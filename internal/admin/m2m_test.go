@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/oautherr"
 )
 
 // TestClientCredentialsRegistration registers the clients of the client
@@ -110,9 +111,13 @@ func TestAdminIntrospectionRoute(t *testing.T) {
 	if rec := f.do(t, "POST", "/admin/oauth2/introspect", ""); rec.Code != http.StatusOK || called != 1 {
 		t.Fatalf("with the admin token: %d, handler called %d times", rec.Code, called)
 	}
-	if rec := f.do(t, "GET", "/admin/oauth2/introspect", ""); rec.Code != http.StatusNotFound || called != 1 {
-		t.Fatalf("GET: %d, handler called %d times", rec.Code, called)
+	// Another method is invalid_request naming the one to use, as on the
+	// public listener.
+	rec := f.do(t, "GET", "/admin/oauth2/introspect", "")
+	if called != 1 || rec.Header().Get("Allow") != "POST" {
+		t.Fatalf("GET: %d, Allow %q, handler called %d times", rec.Code, rec.Header().Get("Allow"), called)
 	}
+	wantError(t, rec, oautherr.ErrInvalidRequest, "Method GET is not allowed on /admin/oauth2/introspect; use POST.")
 	without := newFixture(t)
 	if rec := without.do(t, "POST", "/admin/oauth2/introspect", ""); rec.Code != http.StatusNotFound {
 		t.Fatalf("without an introspection handler: %d", rec.Code)

@@ -170,7 +170,7 @@ func ValidateMetadata(m *Metadata) (*sigil.Client, error) {
 	// 2); a client without it never redirects, so it may register none.
 	switch {
 	case codeFlow && len(m.RedirectURIs) == 0:
-		return nil, oautherr.ErrInvalidRedirectURI.WithHint("redirect_uris is required for the authorization_code grant: register at least one redirect URI.")
+		return nil, oautherr.ErrInvalidRedirectURI.WithHint("redirect_uris is required for the authorization_code grant (also the grant when grant_types is omitted or empty, RFC 7591 section 2): register at least one redirect URI, or grant_types with client_credentials alone for a client that never redirects.")
 	case !codeFlow && (len(m.RedirectURIs) > 0 || len(m.PostLogoutRedirectURIs) > 0):
 		return nil, oautherr.ErrInvalidRedirectURI.WithHint("redirect_uris and post_logout_redirect_uris must be empty for a client with only the client_credentials grant: it never redirects.")
 	}
@@ -464,20 +464,14 @@ func parseScope(scope string, apiScopes bool) (sigil.Scopes, error) {
 	if strings.Trim(scope, " ") == "" {
 		return sigil.ParseScopes(DefaultScope), nil
 	}
-	for _, tok := range strings.Split(scope, " ") {
-		if tok == "" {
-			continue
-		}
-		if !validScopeToken(tok) {
-			return nil, metadataErr("scope: '%s' is not a valid scope token (RFC 6749 section 3.3: printable ASCII except space, double quote and backslash; separate tokens with single spaces).", printable(tok))
-		}
+	scopes, err := scopeTokens(scope)
+	if err != nil {
+		return nil, err
 	}
-	scopes := sigil.ParseScopes(scope)
 	for _, s := range scopes {
 		switch {
 		case scopepkg.Known(s) && scopepkg.IsOptional(s):
-			return nil, metadataErr("scope '%s': ':optional' is chosen in each authorization request, not at registration. Register scope '%s'; the client may then request '%s' to let the person decline it.",
-				s, withoutOptional(scopes).String(), s)
+			return nil, optionalErr(s, scopes)
 		case !scopepkg.Known(s) && !apiScopes:
 			return nil, metadataErr("scope '%s' is unknown. Known scopes: %s (API scopes of your own need the client_credentials grant).",
 				s, strings.Join(scopepkg.Supported(), " "))
@@ -508,28 +502,42 @@ func withoutOptional(scopes sigil.Scopes) sigil.Scopes {
 // client_credentials grant: the API scopes it may ask for, possibly none
 // (its tokens then stand for the client alone). openid is refused: it asks
 // for a person's identity, and such a client never has a person.
+//
+// As for any client, the ":optional" form of a known scope is refused (see
+// parseScope): it would also be granted verbatim, so that a request for the
+// plain scope would then be outside the registration.
 func parseMachineScope(scope string) (sigil.Scopes, error) {
-	for _, tok := range strings.Split(scope, " ") {
-		if tok != "" && !validScopeToken(tok) {
-			return nil, metadataErr("scope: '%s' is not a valid scope token (RFC 6749 section 3.3: printable ASCII except space, double quote and backslash; separate tokens with single spaces).", printable(tok))
-		}
+	scopes, err := scopeTokens(scope)
+	if err != nil {
+		return nil, err
 	}
-	scopes := sigil.ParseScopes(scope)
 	if scopes.Has("openid") {
 		return nil, metadataErr("scope must not include openid for a client with only the client_credentials grant: its tokens name no person.")
+	}
+	for _, s := range scopes {
+		if scopepkg.Known(s) && scopepkg.IsOptional(s) {
+			return nil, optionalErr(s, scopes)
+		}
 	}
 	return scopes, nil
 }
 
-// validScopeToken: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
-func validScopeToken(tok string) bool {
-	for i := 0; i < len(tok); i++ {
-		b := tok[i]
-		if b < 0x21 || b > 0x7e || b == '"' || b == '\\' {
-			return false
+// scopeTokens splits a registered scope on spaces after checking that every
+// token is a scope-token of RFC 6749 section 3.3.
+func scopeTokens(scope string) (sigil.Scopes, error) {
+	for _, tok := range strings.Split(scope, " ") {
+		if tok != "" && !sigil.ValidScopeToken(tok) {
+			return nil, metadataErr("scope: '%s' is not a valid scope token (RFC 6749 section 3.3: printable ASCII except space, double quote and backslash; separate tokens with single spaces).", printable(tok))
 		}
 	}
-	return tok != ""
+	return sigil.ParseScopes(scope), nil
+}
+
+// optionalErr refuses the registered scope s, the ":optional" form of a
+// known scope, naming the registration to make instead.
+func optionalErr(s string, scopes sigil.Scopes) error {
+	return metadataErr("scope '%s': ':optional' is chosen in each authorization request, not at registration. Register scope '%s'; the client may then request '%s' to let the person decline it.",
+		s, withoutOptional(scopes).String(), s)
 }
 
 // dangerousSchemes are named in the error so an operator sees why a URI that

@@ -34,7 +34,7 @@ type LogoutNotifier interface {
 // name, path-escaped, normalised as at sign-in ("Alice.Crypto" is
 // alice.crypto).
 func WithSessions(notifier LogoutNotifier) Option {
-	return func(mux *http.ServeMux, h *handler) {
+	return func(mux *routes, h *handler) {
 		s := &sessionsHandler{handler: h, notifier: notifier}
 		mux.HandleFunc("GET /admin/subjects/{subject}/sessions", s.listSessions)
 		mux.HandleFunc("DELETE /admin/subjects/{subject}/sessions", s.endSessions)

@@ -194,12 +194,8 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	}
 	registerMetrics(st)
 	_ = prometheus.Register(notifier.Collector())
-	adminMux := http.NewServeMux()
-	adminMux.Handle("/admin/", admin.NewHandler(clients.Uncached(), admin.HashToken(adminToken), log, http.HandlerFunc(provider.AdminIntrospect),
-		admin.WithKeys(signer), admin.WithSessions(sessionsNotifier{provider})))
-	adminMux.Handle("GET /metrics", promhttp.Handler())
-	adminMux.HandleFunc("GET /health/alive", health.Alive)
-	adminMux.HandleFunc("GET /health/ready", health.Ready)
+	adminAPI := admin.NewHandler(clients.Uncached(), admin.HashToken(adminToken), log, http.HandlerFunc(provider.AdminIntrospect),
+		admin.WithKeys(signer), admin.WithSessions(sessionsNotifier{provider}))
 
 	// Both listeners or neither (docs/operations.md, "Health, shutdown and
 	// metrics").
@@ -213,7 +209,7 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	publicLn, adminLn := lns[0], lns[1]
 	listeners := []server.Listener{
 		{Name: "public", Server: newHTTPServer(public.Handler(), log), Listener: publicLn},
-		{Name: "admin", Server: newHTTPServer(server.Middleware(adminMux, log), log), Listener: adminLn},
+		{Name: "admin", Server: newHTTPServer(server.AdminHandler(adminAPI, promhttp.Handler(), health, log), log), Listener: adminLn},
 	}
 	go janitor(ctx, st, cfg.Durations.Cleanup, log)
 	// The back-channel worker keeps sending through the shutdown delay

@@ -26,7 +26,9 @@ func NewSessionsCommand() *cobra.Command {
 	o, cmd := adminCommand("sessions", "List and end people's login sessions through the admin API",
 		`List and end people's login sessions (one per sign-in in a browser) through
 Sigil's admin API. An ended session stops working at once on every node, and
-the applications it signed in to are told (back-channel logout).`)
+the applications it signed in to are told (back-channel logout). The tokens its
+sign-ins issued stay valid until they expire; to revoke those too, revoke the
+person's consents (sigil consents revoke).`)
 	cmd.AddCommand(
 		&cobra.Command{
 			Use:     "list SUBJECT",

@@ -104,6 +104,11 @@ var knownTypes = []string{TypeJWT, TypeAccessToken, TypeLogoutToken}
 // not sign with, "none" included.
 var ErrUnsupportedAlgorithm = errors.New("keys: unsupported signing algorithm")
 
+// ErrUnknownKey reports a token whose kid names no key the set publishes:
+// another issuer's key, or one of Sigil's that has expired and is gone.
+// Its signature cannot be checked, so nothing in it can be trusted.
+var ErrUnknownKey = errors.New("keys: token is signed with an unknown key")
+
 // rsaBits is the modulus size of generated keys. RFC 7518 section 3.3
 // requires at least 2048 bits; 2048 keeps signing fast and is what relying
 // parties expect.
@@ -540,7 +545,7 @@ func (s *Set) VerifyType(token, typ string) ([]byte, error) {
 	snap := s.current.Load()
 	k, ok := snap.byID[h.KeyID]
 	if !ok || snap.info(k, s.now(), s.policy.Retention).State == StateExpired {
-		return nil, fmt.Errorf("keys: token is signed with unknown kid %q", h.KeyID)
+		return nil, fmt.Errorf("%w (kid %q)", ErrUnknownKey, h.KeyID)
 	}
 	if h.Algorithm != k.stored.Algorithm {
 		return nil, fmt.Errorf("keys: token header says alg %q but key %q is %s", h.Algorithm, h.KeyID, k.stored.Algorithm)

@@ -64,10 +64,10 @@ func resourceParams(client *sigil.Client, values []string) ([]string, error) {
 		// strings.Contains also catches an empty fragment
 		// ("https://api.example/#"), which url.Parse does not report.
 		if err != nil || !u.IsAbs() || strings.Contains(v, "#") {
-			return nil, oautherr.ErrInvalidTarget.WithHint("The resource '%s' is not an absolute URI without a fragment (RFC 8707 section 2).", shown(v))
+			return nil, oautherr.ErrInvalidTarget.WithHint("The resource '%s' is not an absolute URI without a fragment (RFC 8707 section 2).", oautherr.Shown(v))
 		}
 		if !slices.Contains(client.Resources, v) {
-			return nil, oautherr.ErrInvalidTarget.WithHint("The resource '%s' is not registered for client '%s'; register it in the client's resources, or name one of them.", shown(v), client.ID)
+			return nil, oautherr.ErrInvalidTarget.WithHint("The resource '%s' is not registered for client '%s'; register it in the client's resources, or name one of them.", oautherr.Shown(v), client.ID)
 		}
 		if !slices.Contains(out, v) {
 			out = append(out, v)
@@ -101,13 +101,13 @@ func (p *Provider) checkGrantedTarget(ctx context.Context, client *sigil.Client,
 	}
 	var fail error
 	if r := firstOutside(resources, a.Resources); r != "" {
-		fail = oautherr.ErrInvalidTarget.WithHint("The resource '%s' was not named in the authorization request, and a token request may only name resources the authorization request named (RFC 8707 section 2.2). The code is now used up; send a new authorization request that names it.", shown(r))
+		fail = oautherr.ErrInvalidTarget.WithHint("The resource '%s' was not named in the authorization request, and a token request may only name resources the authorization request named (RFC 8707 section 2.2). The code is now used up; send a new authorization request that names it.", oautherr.Shown(r))
 	} else if a.ClaimsRequest != "" {
 		if cr, _, err := oidc.ParseClaimsRequest(a.ClaimsRequest); err == nil {
 			// The sub the client asked for is in its own subject
 			// space (pairwise or the domain).
 			if sub, _ := cr.Subject(); sub != "" && sub != p.subject(client, a) {
-				fail = oautherr.ErrInvalidGrant.WithHint("The claims parameter asked for the person '%s', and another person signed in; no token is issued for them (OpenID Connect Core section 5.5.1).", shown(sub))
+				fail = oautherr.ErrInvalidGrant.WithHint("The claims parameter asked for the person '%s', and another person signed in; no token is issued for them (OpenID Connect Core section 5.5.1).", oautherr.Shown(sub))
 			}
 		}
 	}
@@ -141,7 +141,7 @@ func (p *Provider) refreshResources(ctx context.Context, client *sigil.Client, v
 		return nil, fmt.Errorf("read the refresh token's authorization: %w", err)
 	}
 	if r := firstOutside(resources, a.Resources); r != "" && a.ClientID == client.ID {
-		return nil, oautherr.ErrInvalidTarget.WithHint("The resource '%s' was not named in the authorization request, and a refresh may only name resources the authorization request named (RFC 8707 section 2.2); omit it, or send a new authorization request that names it.", shown(r))
+		return nil, oautherr.ErrInvalidTarget.WithHint("The resource '%s' was not named in the authorization request, and a refresh may only name resources the authorization request named (RFC 8707 section 2.2); omit it, or send a new authorization request that names it.", oautherr.Shown(r))
 	}
 	return resources, nil
 }

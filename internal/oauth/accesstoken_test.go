@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -101,7 +102,7 @@ func TestJWTAccessTokenClientCredentials(t *testing.T) {
 	}
 
 	_, in, _ := m.post(t, m.p.Introspect, url.Values{"token": {access}}, "rp", "basic")
-	if in["active"] != true || in["aud"] != "https://api.example/orders" || in["client_id"] != "svc-jwt" || in["token_use"] != "access_token" {
+	if in["active"] != true || !reflect.DeepEqual(in["aud"], []any{"https://api.example/orders"}) || in["client_id"] != "svc-jwt" || in["token_use"] != "access_token" {
 		t.Fatalf("introspection: %v", in)
 	}
 
@@ -136,7 +137,8 @@ func TestJWTAccessTokenClientCredentials(t *testing.T) {
 // TestResourceAtTokenEndpoint checks RFC 8707 resource at the client
 // credentials grant: each must be an absolute URI without fragment
 // registered for the client (else invalid_target); several are allowed;
-// the token's audience is what was named, else the client itself.
+// the token's audience is what was named, else the client itself;
+// introspection answers it as an array, even of one.
 func TestResourceAtTokenEndpoint(t *testing.T) {
 	m := newJWTM2M(t)
 	cases := []struct {
@@ -145,9 +147,9 @@ func TestResourceAtTokenEndpoint(t *testing.T) {
 		wantErr      string
 		wantAud      any
 	}{
-		{"none", "svc-res", nil, "", "svc-res"},
-		{"registered", "svc-res", []string{"https://api.example/orders"}, "", "https://api.example/orders"},
-		{"twice the same", "svc-res", []string{"https://api.example/orders", "https://api.example/orders"}, "", "https://api.example/orders"},
+		{"none", "svc-res", nil, "", []any{"svc-res"}},
+		{"registered", "svc-res", []string{"https://api.example/orders"}, "", []any{"https://api.example/orders"}},
+		{"twice the same", "svc-res", []string{"https://api.example/orders", "https://api.example/orders"}, "", []any{"https://api.example/orders"}},
 		{"two", "svc-jwt", []string{"urn:example:billing", "https://api.example/orders"}, "", []any{"urn:example:billing", "https://api.example/orders"}},
 		{"not registered", "svc-res", []string{"https://api.example/other"}, "invalid_target", nil},
 		{"one of two not registered", "svc-res", []string{"https://api.example/orders", "https://evil.example/"}, "invalid_target", nil},

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/keys"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
 	"github.com/sigil-oidc/sigil/internal/oidc"
 	"github.com/sigil-oidc/sigil/internal/ratelimit"
@@ -315,17 +316,25 @@ func authorizeParams(r *http.Request) (url.Values, error) {
 	return params, single(params)
 }
 
+// maxFormBytes bounds a form body: the largest legitimate one, a token
+// request with a long resource list or a logout with an ID token hint, is
+// a few KiB.
+const maxFormBytes = 64 << 10
+
 // parseForm reads a form body (application/x-www-form-urlencoded, at most
-// 64 KiB) whose parameters each appear once (RFC 6749 section 3.1). what
-// names the request in the error.
+// maxFormBytes) whose parameters each appear once (RFC 6749 section 3.1).
+// what names the request in the error.
 func parseForm(r *http.Request, what string) (url.Values, error) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "application/x-www-form-urlencoded" {
 		return nil, oautherr.ErrInvalidRequest.WithHint("%s must be a form (application/x-www-form-urlencoded).", what)
 	}
-	r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
+	r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		return nil, oautherr.ErrInvalidRequest.WithHint("The form body could not be parsed.")
+		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
+			return nil, oautherr.ErrInvalidRequest.WithHint("%s is larger than %d KiB, the most Sigil reads.", what, maxFormBytes>>10)
+		}
+		return nil, oautherr.ErrInvalidRequest.WithHint("%s could not be parsed as a form: check its percent-encoding (RFC 3986 section 2.1).", what)
 	}
 	return r.PostForm, single(r.PostForm)
 }
@@ -422,6 +431,13 @@ func (p *Provider) validateAuthorizationRequest(params url.Values, client *sigil
 	// Unknown scopes are ignored (OpenID Connect Core section 3.1.2.1);
 	// known ones outside the client's registration are refused below.
 	req.Scope = scope.DropUnknown(sigil.ParseScopes(params.Get("scope")))
+	// offline_access asks for a refresh token, which only a client
+	// registered for the refresh_token grant gets; for any other it is
+	// ignored (section 11), so that it is neither consented to nor shown
+	// in the token response's scope as if granted.
+	if !slices.Contains(client.GrantTypes, "refresh_token") {
+		req.Scope = slices.DeleteFunc(req.Scope, func(s string) bool { return s == scope.Offline || s == scope.OfflineAccess })
+	}
 	if hint := scope.Validate(req.Scope, client.Scope); hint != "" {
 		return nil, oautherr.ErrInvalidScope.WithHint("%s", hint)
 	}
@@ -469,7 +485,7 @@ func (p *Provider) validateAuthorizationRequest(params url.Values, client *sigil
 	if hint := params.Get("id_token_hint"); hint != "" {
 		sub, err := p.idTokenHintSubject(hint)
 		if err != nil {
-			return nil, oautherr.ErrInvalidRequest.WithHint("The id_token_hint is not an ID token issued by this provider.")
+			return nil, hintError(err)
 		}
 		req.IDTokenHintSubject = sub
 	}
@@ -512,6 +528,19 @@ func checkPKCE(req *AuthorizationRequest, params url.Values, client *sigil.Clien
 		return oautherr.ErrInvalidRequest.WithHint("The code_challenge must be 43 to 128 characters of [A-Za-z0-9._~-] (RFC 7636 section 4.2).")
 	}
 	return nil
+}
+
+// hintError is the error for an id_token_hint that does not verify. One
+// signed with a key Sigil no longer has may be an ID token Sigil issued
+// before a rotation whose key has since expired and been deleted (kept
+// for the longest token lifetime and 15 s after it retires): nothing in it
+// can be checked any more, so it is refused like a foreign one, and the
+// hint says both.
+func hintError(err error) error {
+	if errors.Is(err, keys.ErrUnknownKey) {
+		return oautherr.ErrInvalidRequest.WithHint("The id_token_hint is signed with a key Sigil does not have: not an ID token of this provider, or one signed before a key rotation with a key since deleted. Send the request without it.")
+	}
+	return oautherr.ErrInvalidRequest.WithHint("The id_token_hint is not an ID token issued by this provider; send one Sigil signed, or none.")
 }
 
 // idTokenHintSubject verifies an id_token_hint (signed by us; its expiry does

@@ -28,12 +28,14 @@ type Introspection struct {
 	// has none, and no sub.
 	Subject string `json:"sub,omitempty"`
 	// Audience is an access token's audience (RFC 8707, RFC 9068 section
-	// 3): the resources its requests named, else the client itself; a
-	// string when one, an array when several.
-	Audience  any    `json:"aud,omitempty"`
-	ExpiresAt int64  `json:"exp,omitempty"`
-	IssuedAt  int64  `json:"iat,omitempty"`
-	Issuer    string `json:"iss,omitempty"`
+	// 3): the resources its requests named, else the client itself. It is
+	// always an array, even of one: RFC 7662 section 2.2 allows a string
+	// or an array, and Hydra, whose resource servers call the admin path,
+	// always answers an array, which its SDK's type requires.
+	Audience  []string `json:"aud,omitempty"`
+	ExpiresAt int64    `json:"exp,omitempty"`
+	IssuedAt  int64    `json:"iat,omitempty"`
+	Issuer    string   `json:"iss,omitempty"`
 	// TokenType is "Bearer", the token_type of the token response (RFC
 	// 7662 section 2.2 refers to RFC 6749 section 5.1), for both tokens,
 	// as Hydra answers.
@@ -46,9 +48,10 @@ type Introspection struct {
 
 // Introspect serves POST /oauth2/introspect (RFC 7662). The caller
 // authenticates as at the token endpoint (section 2.1 requires
-// authentication), and any confidential client may introspect any token,
-// as in Hydra: a resource server is registered as a confidential client
-// (for example one with only the client_credentials grant). A public
+// authentication), and any confidential client may introspect any token:
+// a resource server is registered as a confidential client (for example
+// one with only the client_credentials grant). Hydra serves introspection
+// on its admin listener alone; AdminIntrospect is that path. A public
 // client proves nothing by sending its client_id, so it is refused like an
 // unauthenticated caller: 401 invalid_client (section 2.3).
 func (p *Provider) Introspect(w http.ResponseWriter, r *http.Request) {
@@ -197,7 +200,7 @@ func (p *Provider) introspect(ctx context.Context, form url.Values) (*Introspect
 	}
 	out.Subject = sub // empty, so left out, for a client credentials token
 	if use == "access_token" {
-		out.Audience = oidc.AudienceClaim(a.TokenAudience())
+		out.Audience = a.TokenAudience()
 	}
 	return out, nil
 }

@@ -134,7 +134,7 @@ func (p *Provider) validateLogout(ctx context.Context, params url.Values) (*logo
 	if raw := params.Get("id_token_hint"); raw != "" {
 		hint, err := p.verifyLogoutHint(raw)
 		if err != nil {
-			return nil, oautherr.ErrInvalidRequest.WithHint("The id_token_hint is not an ID token issued by this provider; send one Sigil signed, or none.")
+			return nil, hintError(err)
 		}
 		aud := audience(hint.Aud)
 		if clientID != "" && clientID != aud {

@@ -3,12 +3,14 @@ package oauth
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -88,6 +90,12 @@ func (m *m2m) post(t *testing.T, handler http.HandlerFunc, form url.Values, id, 
 	if auth == "wrong" {
 		req.SetBasicAuth(id, "wrong-secret")
 	}
+	if auth == "wrong-post" {
+		form.Set("client_id", id)
+		form.Set("client_secret", "wrong-secret")
+		req = httptest.NewRequest("POST", "/", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
 	rec := httptest.NewRecorder()
 	handler(rec, req)
 	var body map[string]any
@@ -135,10 +143,17 @@ func TestClientCredentialsGrant(t *testing.T) {
 		{"openid with a registered scope", "mixed", "basic", "openid reports", 400, "invalid_scope", ""},
 		{"a scope outside the registration", "svc", "basic", "orders:read admin", 400, "invalid_scope", ""},
 		{"a scope with a quote", "svc", "basic", `orders:read a"b`, 400, "invalid_scope", ""},
+		// RFC 6749 section 3.3: tokens are separated by spaces alone.
+		{"scopes separated by a tab", "svc", "basic", "orders:read\torders:write", 400, "invalid_scope", ""},
+		{"scopes separated by a line feed", "svc", "basic", "orders:read\norders:write", 400, "invalid_scope", ""},
+		{"a tab alone", "svc", "basic", "\t", 400, "invalid_scope", ""},
+		{"spaces around and between", "svc", "basic", " orders:read  orders:write ", 200, "", "orders:read orders:write"},
 		{"public client", "spa", "id", "orders:read", 400, "unauthorized_client", ""},
 		{"not registered for the grant", "rp", "basic", "", 400, "unauthorized_client", ""},
 		{"wrong secret", "svc", "wrong", "", 401, "invalid_client", ""},
 		{"no client authentication", "svc", "", "", 401, "invalid_client", ""},
+		{"a basic client's secret in the body", "svc", "post", "", 401, "invalid_client", ""},
+		{"wrong secret in the body", "svc-post", "wrong-post", "", 401, "invalid_client", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -155,8 +170,10 @@ func TestClientCredentialsGrant(t *testing.T) {
 				if st != c.status || body["error"] != c.err || desc == "" || strings.Contains(desc, `"`) {
 					t.Fatalf("got %d %v, want %d %s with a description free of double quotes", st, body, c.status, c.err)
 				}
-				if c.auth == "wrong" && !strings.HasPrefix(h.Get("WWW-Authenticate"), "Basic") {
-					t.Errorf("401 after Basic without WWW-Authenticate: Basic")
+				// RFC 9110 section 15.5.2: every 401 names a scheme,
+				// whatever method the client tried, if any.
+				if st == 401 && !strings.HasPrefix(h.Get("WWW-Authenticate"), "Basic") {
+					t.Errorf("401 without WWW-Authenticate: Basic")
 				}
 				return
 			}
@@ -188,8 +205,9 @@ func TestIntrospection(t *testing.T) {
 	inactive := map[string]any{"active": false}
 	active := map[string]any{"active": true, "scope": "orders:read", "client_id": "svc", "token_type": "Bearer", "token_use": "access_token",
 		"iss": "https://id.example", "iat": float64(issued.Unix()), "exp": float64(issued.Add(time.Hour).Unix()),
-		// No resource was named (RFC 8707), so the audience is the client.
-		"aud": "svc"}
+		// No resource was named (RFC 8707), so the audience is the client:
+		// an array of one, as Hydra answers and its SDK requires.
+		"aud": []any{"svc"}}
 	cases := []struct {
 		name, caller, auth string
 		form               url.Values
@@ -340,7 +358,8 @@ func TestIssuedAtOfATokenFromBeforeItWasStored(t *testing.T) {
 
 // TestIntrospectRevokedClientToken: a client credentials token revoked at
 // the revocation endpoint (RFC 7009) by its client introspects inactive;
-// another client's attempt to revoke it changes nothing.
+// another client's attempt to revoke it is refused with
+// unauthorized_client (section 2.1, as Hydra answers) and changes nothing.
 func TestIntrospectRevokedClientToken(t *testing.T) {
 	m := newM2M(t)
 	access := m.token(t, "svc", "")["access_token"].(string)
@@ -348,35 +367,103 @@ func TestIntrospectRevokedClientToken(t *testing.T) {
 		_, body, _ := m.post(t, m.p.Introspect, url.Values{"token": {access}}, "rp", "basic")
 		return body
 	}
-	revoke := func(id string) {
+	revoke := func(id string) (int, map[string]any) {
 		form := url.Values{"token": {access}}
 		req := httptest.NewRequest("POST", "/", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.SetBasicAuth(id, "secret-"+id)
 		rec := httptest.NewRecorder()
 		m.p.Revoke(rec, req)
-		if rec.Code != 200 {
-			t.Fatalf("revoke as %s: %d %s", id, rec.Code, rec.Body)
-		}
+		var body map[string]any
+		_ = json.Unmarshal(rec.Body.Bytes(), &body)
+		return rec.Code, body
 	}
-	revoke("rp")
+	if st, body := revoke("rp"); st != 400 || body["error"] != "unauthorized_client" || body["error_description"] == "" {
+		t.Fatalf("another client's revocation: %d %v, want 400 unauthorized_client", st, body)
+	}
 	if body := introspect(); body["active"] != true {
 		t.Fatalf("after another client's revocation: %v", body)
 	}
-	revoke("svc")
+	if st, body := revoke("svc"); st != 200 {
+		t.Fatalf("revocation by the token's client: %d %v", st, body)
+	}
 	if body := introspect(); !equalJSON(body, map[string]any{"active": false}) {
 		t.Fatalf("after revocation: %v", body)
+	}
+	// Revoked, the token is nobody's: revoking it again, as its client or
+	// as another, is the 200 of section 2.2 for an invalid token.
+	for _, id := range []string{"svc", "rp"} {
+		if st, body := revoke(id); st != 200 {
+			t.Fatalf("revoking the revoked token as %s: %d %v", id, st, body)
+		}
+	}
+}
+
+// TestClientAuthenticationHeader: the Authorization header of a client at
+// the token endpoint. One that is there but holds no readable HTTP Basic
+// credentials is 401 invalid_client with WWW-Authenticate (RFC 6749
+// section 5.2: the client tried HTTP authentication), never taken for no
+// authentication; several spaces after the scheme are allowed (RFC 9110
+// section 11.4); two headers are refused, not one of them chosen.
+func TestClientAuthenticationHeader(t *testing.T) {
+	m := newM2M(t)
+	basic := func(s string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(s)) }
+	good := base64.StdEncoding.EncodeToString([]byte("svc:secret-svc"))
+	for _, c := range []struct {
+		name    string
+		headers []string
+		status  int
+		err     string
+	}{
+		{"one space", []string{"Basic " + good}, 200, ""},
+		{"lower-case scheme", []string{"basic " + good}, 200, ""},
+		{"three spaces", []string{"Basic   " + good}, 200, ""},
+		{"form-urlencoded parts", []string{basic("svc:secret%2Dsvc")}, 200, ""},
+		{"not base64", []string{"Basic !!!"}, 401, "invalid_client"},
+		{"no colon", []string{basic("svc")}, 401, "invalid_client"},
+		{"a malformed percent-encoding", []string{basic("svc%ZZ:secret-svc")}, 401, "invalid_client"},
+		{"another scheme", []string{"Bearer " + good}, 401, "invalid_client"},
+		{"the scheme alone", []string{"Basic"}, 401, "invalid_client"},
+		{"two headers", []string{"Basic " + good, basic("rp:secret-rp")}, 400, "invalid_request"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			form := url.Values{"grant_type": {"client_credentials"}}
+			req := httptest.NewRequest("POST", "/", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for _, h := range c.headers {
+				req.Header.Add("Authorization", h)
+			}
+			rec := httptest.NewRecorder()
+			m.p.Token(rec, req)
+			var body map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatalf("answer is not JSON: %d %s", rec.Code, rec.Body)
+			}
+			if rec.Code != c.status || (c.err != "" && body["error"] != c.err) {
+				t.Fatalf("got %d %v, want %d %s", rec.Code, body, c.status, c.err)
+			}
+			desc, _ := body["error_description"].(string)
+			if c.err != "" && (desc == "" || strings.HasPrefix(desc, "No client authentication")) {
+				t.Errorf("description %q does not say what is wrong with the header", desc)
+			}
+			if c.status == 401 && !strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Basic") {
+				t.Errorf("401 without WWW-Authenticate: Basic")
+			}
+		})
 	}
 }
 
 func equalJSON(got, want map[string]any) bool {
-	if len(got) != len(want) {
-		return false
+	return reflect.DeepEqual(got, want)
+}
+
+// TestFormTooLarge: a form over the bound says so, and names the request.
+func TestFormTooLarge(t *testing.T) {
+	m := newM2M(t)
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {strings.Repeat("orders:read ", 6000)}}
+	st, body, _ := m.post(t, m.p.Token, form, "svc", "basic")
+	desc, _ := body["error_description"].(string)
+	if st != 400 || body["error"] != "invalid_request" || !strings.Contains(desc, "The token request (RFC 6749 section 3.2) is larger than 64 KiB") {
+		t.Fatalf("got %d %v", st, body)
 	}
-	for k, v := range want {
-		if got[k] != v {
-			return false
-		}
-	}
-	return true
 }

@@ -1,11 +1,15 @@
 package oauth
 
 import (
+	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/keys"
+	"github.com/sigil-oidc/sigil/internal/oautherr"
 )
 
 func TestMatchRedirectURI(t *testing.T) {
@@ -71,5 +75,20 @@ func TestFormPostNeedsAWebRedirectURI(t *testing.T) {
 	params.Set("response_mode", "query")
 	if _, err := p.validateAuthorizationRequest(params, client, "com.example.app:/cb"); err != nil {
 		t.Fatalf("query to a private-use scheme: %v", err)
+	}
+}
+
+// TestHintErrorSaysWhenTheKeyIsGone: an id_token_hint signed with a key the
+// set does not have is refused, saying it may be an old ID token of
+// Sigil's whose key was deleted after a rotation; any other failure keeps
+// the plain message.
+func TestHintErrorSaysWhenTheKeyIsGone(t *testing.T) {
+	gone := oautherr.From(hintError(fmt.Errorf("verify: %w", keys.ErrUnknownKey)))
+	if gone.Code != "invalid_request" || !strings.Contains(gone.Hint, "signed before a key rotation") {
+		t.Errorf("unknown key: %+v", gone)
+	}
+	other := oautherr.From(hintError(errors.New("bad signature")))
+	if other.Code != "invalid_request" || strings.Contains(other.Hint, "rotation") {
+		t.Errorf("bad signature: %+v", other)
 	}
 }

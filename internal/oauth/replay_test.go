@@ -58,7 +58,8 @@ func (m *m2m) codeFor(t *testing.T, client, verifier string) string {
 	code, hash, exp := m.p.NewCode()
 	if _, err := m.p.Store.AuthenticateAuthorization(ctx, a.ID, a.BrowserHash, sigil.Authentication{
 		ChallengeNonce: ch.Nonce, Message: "m", Signature: "0x51", WalletTypeHint: "web3", AuthTime: now, SessionID: "s-" + a.ID,
-		GrantedScope: a.Scope, CodeHash: hash, CodeExpiresAt: exp}, now); err != nil {
+		// Sorted, as scope.Grant stores every granted scope.
+		GrantedScope: sigil.Scopes{"offline_access", "openid"}, CodeHash: hash, CodeExpiresAt: exp}, now); err != nil {
 		t.Fatal(err)
 	}
 	return code
@@ -221,5 +222,47 @@ func TestLegacyRefreshTokenRotatesUnproven(t *testing.T) {
 	}
 	if f, ok := m.p.refreshFamily(next["refresh_token"].(string)); !ok || f != family {
 		t.Fatalf("its successor %q is not a tagged token of family %q", next["refresh_token"], family)
+	}
+}
+
+// TestRefreshWithAnotherScope: a refresh that sends the granted scope
+// rotates; one that widens it is invalid_scope (RFC 6749 section 5.2), as
+// is one that narrows it, which Sigil does not do (section 6 allows it);
+// neither rotates the refresh token, which still works after. A token
+// that is not live, or another client's, is invalid_grant as before.
+func TestRefreshWithAnotherScope(t *testing.T) {
+	m := replayWorld(t)
+	verifier := strings.Repeat("v", 43)
+	st, tok := m.redeem(t, "app", m.codeFor(t, "app", verifier), verifier)
+	if st != 200 {
+		t.Fatalf("code exchange: %d %v", st, tok)
+	}
+	refresh := func(client, token, scope string) (int, map[string]any) {
+		t.Helper()
+		st, body, _ := m.post(t, m.p.Token, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {token}, "scope": {scope}}, client, "id")
+		return st, body
+	}
+	rt := tok["refresh_token"].(string)
+	for _, c := range []struct{ name, client, scope, err, hint string }{
+		{"wider", "app", "openid offline_access email", "invalid_scope", "'email' is not part of the granted scope"},
+		{"unknown", "app", "openid offline_access orders:read", "invalid_scope", "cannot widen"},
+		{"narrower", "app", "openid", "invalid_scope", "does not narrow"},
+		{"another client's token", "intruder", "openid", "invalid_grant", "issued to another client"},
+		{"not a live token", "app", "openid", "invalid_grant", "invalid, expired, revoked"},
+	} {
+		token := rt
+		if c.name == "not a live token" {
+			token = rt[:len(rt)-2] + "xx"
+		}
+		st, body := refresh(c.client, token, c.scope)
+		desc, _ := body["error_description"].(string)
+		if st != 400 || body["error"] != c.err || !strings.Contains(desc, c.hint) {
+			t.Errorf("%s: %d %v, want 400 %s with %q", c.name, st, body, c.err, c.hint)
+		}
+	}
+	// Nothing rotated: the token refreshes with the granted scope, in any
+	// order.
+	if st, body := refresh("app", rt, "openid offline_access"); st != 200 || body["refresh_token"] == nil {
+		t.Fatalf("refresh with the granted scope: %d %v", st, body)
 	}
 }

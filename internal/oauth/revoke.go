@@ -1,18 +1,26 @@
 package oauth
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
 	"github.com/sigil-oidc/sigil/internal/oidc"
 )
 
 // Revoke serves POST /oauth2/revoke (RFC 7009). The client authenticates as
 // at the token endpoint; revoking either token of an authorization revokes
-// both. An unknown or foreign token is answered 200 too (section 2.2), so
-// the endpoint reveals nothing about tokens.
+// both. An unknown, expired or already revoked token is answered 200 too
+// (section 2.2). A live token issued to another client is refused with
+// unauthorized_client, as section 2.1 asks ("the request is refused and
+// the client is informed of the error") and as Hydra answers: a client
+// told 200 would believe a token revoked that still works. That tells the
+// caller no more than introspection, which any confidential client may
+// call, already does.
 func (p *Provider) Revoke(w http.ResponseWriter, r *http.Request) {
 	if err := p.revoke(r); err != nil {
 		// As at the token endpoint: a 401 to a client that tried HTTP
@@ -48,8 +56,37 @@ func (p *Provider) revoke(r *http.Request) error {
 		}
 		token = key
 	}
-	if err := p.Store.RevokeToken(r.Context(), p.Secrets.HashToken(token), client.ID); err != nil {
+	hash := p.Secrets.HashToken(token)
+	if err := p.checkTokenClient(r.Context(), token, hash, client.ID); err != nil {
+		return err
+	}
+	if err := p.Store.RevokeToken(r.Context(), hash, client.ID); err != nil {
 		return fmt.Errorf("revoke token: %w", err)
+	}
+	return nil
+}
+
+// checkTokenClient refuses the revocation of a live token that another
+// client than clientID holds. token is the token as sent, or an RFC 9068
+// access token's key. The read costs revocation one statement; the write
+// after it still matches the client, so a race changes nothing.
+func (p *Provider) checkTokenClient(ctx context.Context, token string, hash []byte, clientID string) error {
+	var (
+		a   *sigil.Authorization
+		err error
+	)
+	if strings.HasPrefix(token, RefreshTokenPrefix) {
+		a, err = p.Store.GetAuthorizationByRefreshToken(ctx, hash, p.Now())
+	} else {
+		a, err = p.Store.GetAuthorizationByAccessToken(ctx, hash, p.Now())
+	}
+	switch {
+	case errors.Is(err, sigil.ErrNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("revoke token: read its client: %w", err)
+	case a.ClientID != clientID:
+		return oautherr.ErrUnauthorizedClient.WithHint("The token was issued to another client; a client may revoke only its own tokens (RFC 7009 section 2.1).")
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/audit"
+	"github.com/sigil-oidc/sigil/internal/basicauth"
 	"github.com/sigil-oidc/sigil/internal/keys"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
 	"github.com/sigil-oidc/sigil/internal/oidc"
@@ -74,16 +75,17 @@ func (p *Provider) writeClientError(w http.ResponseWriter, r *http.Request, err 
 	if e.Status >= 500 {
 		p.Log.Error(what, "err", err)
 	}
-	// RFC 6749 section 5.2: a client that tried HTTP authentication gets
-	// the scheme it can use.
-	if e.Code == oautherr.ErrInvalidClient.Code && r.Header.Get("Authorization") != "" {
+	// A 401 names the scheme the client can use: RFC 6749 section 5.2
+	// requires it when the client tried HTTP authentication, and RFC 9110
+	// section 15.5.2 of every 401.
+	if e.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="sigil", charset="UTF-8"`)
 	}
 	oautherr.WriteJSON(w, err)
 }
 
 func (p *Provider) token(r *http.Request) (*TokenResponse, *sigil.Client, error) {
-	form, err := parseForm(r, "The token request (RFC 6749 section 4.1.3)")
+	form, err := parseForm(r, "The token request (RFC 6749 section 3.2)")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -102,7 +104,7 @@ func (p *Provider) token(r *http.Request) (*TokenResponse, *sigil.Client, error)
 	case "":
 		err = oautherr.ErrInvalidRequest.WithHint("The grant_type parameter is missing.")
 	default:
-		err = oautherr.ErrUnsupportedGrantType.WithHint("grant_type '%s' is not supported; use authorization_code, refresh_token or client_credentials.", shown(gt))
+		err = oautherr.ErrUnsupportedGrantType.WithHint("grant_type '%s' is not supported; use authorization_code, refresh_token or client_credentials.", oautherr.Shown(gt))
 	}
 	return resp, client, err
 }
@@ -251,7 +253,7 @@ func (p *Provider) clientCredentials(ctx context.Context, client *sigil.Client, 
 // clientCredentialsScope is the scope a client credentials token gets; see
 // clientCredentials.
 func clientCredentialsScope(client *sigil.Client, requested string) (sigil.Scopes, error) {
-	if strings.TrimSpace(requested) == "" {
+	if strings.Trim(requested, " ") == "" {
 		var out sigil.Scopes
 		for _, s := range client.Scope {
 			if s != "openid" {
@@ -260,11 +262,16 @@ func clientCredentialsScope(client *sigil.Client, requested string) (sigil.Scope
 		}
 		return out, nil
 	}
+	// Tokens are separated by spaces alone (RFC 6749 section 3.3), as at
+	// registration: a tab or a line break is a character no token may
+	// hold, not a separator.
+	for _, s := range strings.Split(requested, " ") {
+		if s != "" && !sigil.ValidScopeToken(s) {
+			return nil, oautherr.ErrInvalidScope.WithHint("The scope parameter holds a character that a scope token cannot have (RFC 6749 section 3.3: printable ASCII but for double quote and backslash, tokens separated by spaces).")
+		}
+	}
 	scopes := sigil.ParseScopes(requested)
 	for _, s := range scopes {
-		if !validScopeToken(s) {
-			return nil, oautherr.ErrInvalidScope.WithHint("The scope parameter holds a character that a scope token cannot have (RFC 6749 section 3.3).")
-		}
 		if s == "openid" {
 			return nil, oautherr.ErrInvalidScope.WithHint("The scope openid asks for a person's identity, and a client_credentials token has no person (no ID token); leave openid out.")
 		}
@@ -273,30 +280,6 @@ func clientCredentialsScope(client *sigil.Client, requested string) (sigil.Scope
 		}
 	}
 	return scopes, nil
-}
-
-// shown is v when an error_description can carry it (RFC 6749 section
-// 5.2: %x20-21 / %x23-5B / %x5D-7E), and a placeholder otherwise, so that
-// a hint can name what the caller sent without breaking the wire format.
-func shown(v string) string {
-	for i := 0; i < len(v); i++ {
-		if b := v[i]; b < 0x20 || b > 0x7e || b == '"' || b == '\\' {
-			return "(a value with characters that cannot be shown)"
-		}
-	}
-	return v
-}
-
-// validScopeToken reports whether s is a scope-token of RFC 6749 section
-// 3.3, 1*( %x21 / %x23-5B / %x5D-7E ): such a token can be echoed in an
-// error_description (section 5.2 allows the same characters and space).
-func validScopeToken(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if b := s[i]; b < 0x21 || b > 0x7e || b == '"' || b == '\\' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // tokenResponse signs the ID token with the algorithm the client registered
@@ -310,7 +293,8 @@ func (p *Provider) tokenResponse(client *sigil.Client, a *sigil.Authorization, a
 	if err != nil {
 		return nil, err
 	}
-	idToken, err := p.Signer.Sign(client.IDTokenAlg(), oidc.IDTokenClaims(p.IssuerString(), a, p.subject(client, a), accessToken, now, p.Lifetimes.IDToken), keys.TypeJWT)
+	alg := client.IDTokenAlg()
+	idToken, err := p.Signer.Sign(alg, oidc.IDTokenClaims(p.IssuerString(), a, p.subject(client, a), accessToken, alg, now, p.Lifetimes.IDToken), keys.TypeJWT)
 	if err != nil {
 		return nil, fmt.Errorf("sign id token: %w", err)
 	}
@@ -422,7 +406,7 @@ func (p *Provider) refresh(ctx context.Context, client *sigil.Client, form url.V
 	}, now)
 	switch {
 	case errors.Is(err, sigil.ErrNotFound) && scopeParam != "":
-		return nil, oautherr.ErrInvalidGrant.WithHint("The refresh token is invalid, expired or revoked, or the scope '%s' differs from the granted one; a refresh keeps the granted scope, so omit the scope parameter.", shown(scopeParam))
+		return nil, p.refreshScopeError(ctx, client, tokenHash, sigil.ParseScopes(scopeParam), now)
 	case errors.Is(err, sigil.ErrConflict):
 		audit.Event(ctx, p.Log, audit.RefreshReuse, slog.String("client_id", client.ID), slog.String("family_hash", audit.Fingerprint(family)))
 		return nil, oautherr.ErrInvalidGrant.WithHint("The refresh token was already used; every token of this authorization is now revoked (RFC 9700 section 4.14.2). Sign in again.")
@@ -442,19 +426,34 @@ func (p *Provider) refresh(ctx context.Context, client *sigil.Client, form url.V
 	return p.tokenResponse(client, a, accessToken, newRefresh, now)
 }
 
+// refreshScopeError says why a refresh that sent a scope failed: the
+// token may be at fault, or the scope, which must be the granted one
+// (Sigil keeps one scope per grant, so it does not narrow it as RFC 6749
+// section 6 allows). The write matched nothing and rotated nothing; one
+// read, only on this path, tells the two apart.
+func (p *Provider) refreshScopeError(ctx context.Context, client *sigil.Client, tokenHash []byte, requested sigil.Scopes, now time.Time) error {
+	a, err := p.Store.GetAuthorizationByRefreshToken(ctx, tokenHash, now)
+	if err != nil || a.ClientID != client.ID {
+		return oautherr.ErrInvalidGrant.WithHint("The refresh token is invalid, expired, revoked, or was issued to another client.")
+	}
+	for _, s := range requested {
+		if !a.GrantedScope.Has(s) {
+			// Section 5.2: a scope that exceeds the grant.
+			return oautherr.ErrInvalidScope.WithHint("The scope '%s' is not part of the granted scope '%s'; a refresh cannot widen the grant (RFC 6749 section 6). The refresh token is unchanged.",
+				oautherr.Shown(s), a.GrantedScope.String())
+		}
+	}
+	return oautherr.ErrInvalidScope.WithHint("A refresh keeps the granted scope '%s' and does not narrow it; omit the scope parameter, or send exactly that scope. The refresh token is unchanged.",
+		a.GrantedScope.String())
+}
+
 // authenticateClient authenticates the client with the method it registered
 // (RFC 6749 section 2.3, OpenID Connect Core section 9). Using another
 // method, or two at once, fails.
 func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (*sigil.Client, error) {
-	basicID, basicSecret, hasBasic := r.BasicAuth()
-	if hasBasic {
-		// RFC 6749 section 2.3.1: both parts are form-urlencoded first.
-		var err1, err2 error
-		basicID, err1 = url.QueryUnescape(basicID)
-		basicSecret, err2 = url.QueryUnescape(basicSecret)
-		if err1 != nil || err2 != nil {
-			return nil, oautherr.ErrInvalidRequest.WithHint("The client credentials in the Authorization header are not form-urlencoded correctly.")
-		}
+	basicID, basicSecret, hasBasic, err := basicCredentials(r)
+	if err != nil {
+		return nil, err
 	}
 	postSecret := form.Get("client_secret")
 	if hasBasic && postSecret != "" {
@@ -472,7 +471,7 @@ func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form
 	}
 	client, err := p.Store.GetClient(ctx, id)
 	if errors.Is(err, sigil.ErrNotFound) {
-		return nil, oautherr.ErrInvalidClient.WithHint("No client is registered with client_id '%s'.", shown(id))
+		return nil, oautherr.ErrInvalidClient.WithHint("No client is registered with client_id '%s'.", oautherr.Shown(id))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load client %q: %w", id, err)
@@ -502,4 +501,29 @@ func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form
 		return nil, oautherr.ErrInvalidClient.WithHint("The client secret of client '%s' is wrong.", id)
 	}
 	return client, nil
+}
+
+// basicCredentials reads the client_secret_basic credentials of r (package
+// basicauth): ok is false when r has no Authorization header. A header
+// that is there but holds no Basic credentials is invalid_client, a 401,
+// as RFC 6749 section 5.2 asks of a client that tried HTTP authentication;
+// two headers are refused rather than one of them chosen, so that Sigil
+// and a proxy in front of it cannot disagree on who the client is.
+func basicCredentials(r *http.Request) (id, secret string, ok bool, err error) {
+	id, secret, ok, err = basicauth.FromRequest(r)
+	switch {
+	case err == nil:
+		return id, secret, ok, nil
+	case errors.Is(err, basicauth.ErrSeveralHeaders):
+		return "", "", false, oautherr.ErrInvalidRequest.WithHint("The request has %d Authorization headers; send one (RFC 9110 section 5.3).", len(r.Header.Values("Authorization")))
+	case errors.Is(err, basicauth.ErrScheme):
+		scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		return "", "", false, oautherr.ErrInvalidClient.WithHint("The Authorization header uses the scheme '%s'; a client authenticates here with HTTP Basic (client_secret_basic) or with client_secret in the form body (client_secret_post).", oautherr.Shown(scheme))
+	case errors.Is(err, basicauth.ErrBase64):
+		return "", "", false, oautherr.ErrInvalidClient.WithHint("The HTTP Basic credentials in the Authorization header are not valid base64 (RFC 7617 section 2).")
+	case errors.Is(err, basicauth.ErrNoColon):
+		return "", "", false, oautherr.ErrInvalidClient.WithHint("The HTTP Basic credentials in the Authorization header have no colon between the client_id and the secret (RFC 7617 section 2).")
+	default:
+		return "", "", false, oautherr.ErrInvalidClient.WithHint("The client_id and secret in the Authorization header must each be form-urlencoded before they are joined (RFC 6749 section 2.3.1); one has a malformed percent-encoding.")
+	}
 }

@@ -23,7 +23,7 @@ func BenchmarkIDTokenClaims(b *testing.B) {
 		Nonce: "n-0123456789"}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := json.Marshal(IDTokenClaims("http://127.0.0.1:4444", a, a.Subject, "sigil_at_x", now, time.Hour)); err != nil {
+		if _, err := json.Marshal(IDTokenClaims("http://127.0.0.1:4444", a, a.Subject, "sigil_at_x", "RS256", now, time.Hour)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -5,6 +5,7 @@ package oidc
 
 import (
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"slices"
 	"strconv"
@@ -29,9 +30,9 @@ func AMR(address string) []string {
 }
 
 // IDTokenClaims returns the claims of the ID token issued with accessToken
-// for a (OpenID Connect Core sections 2 and 3.1.3.6); sub is the subject
-// the client sees (Subject).
-func IDTokenClaims(issuer string, a *sigil.Authorization, sub, accessToken string, now time.Time, ttl time.Duration) map[string]any {
+// for a (OpenID Connect Core sections 2 and 3.1.3.6), to be signed with
+// alg; sub is the subject the client sees (Subject).
+func IDTokenClaims(issuer string, a *sigil.Authorization, sub, accessToken, alg string, now time.Time, ttl time.Duration) map[string]any {
 	c := PersonClaims(a, sub)
 	c["iss"] = issuer
 	c["aud"] = a.ClientID
@@ -46,7 +47,7 @@ func IDTokenClaims(issuer string, a *sigil.Authorization, sub, accessToken strin
 		c["sid"] = a.SessionID
 	}
 	if accessToken != "" {
-		c["at_hash"] = AtHash(accessToken)
+		c["at_hash"] = AtHash(alg, accessToken)
 	}
 	return c
 }
@@ -206,9 +207,18 @@ func splitList(s string) any {
 	return out
 }
 
-// AtHash is the at_hash of an RS256 ID token: the left half of SHA-256 of
-// the access token, base64url (OpenID Connect Core section 3.1.3.6).
-func AtHash(accessToken string) string {
+// AtHash is the at_hash of an ID token signed with alg: the left half of
+// the access token's hash, base64url (OpenID Connect Core section
+// 3.1.3.6), by the hash of alg. RS256 and ES256 hash with SHA-256. EdDSA
+// names no hash of its own; for Ed25519, the only curve Sigil signs with,
+// the OpenID Connect working group settled on SHA-512, the hash inside
+// Ed25519 (RFC 8032 section 5.1), and relying-party libraries (go-oidc,
+// openid-client) check it so.
+func AtHash(alg, accessToken string) string {
+	if alg == "EdDSA" {
+		sum := sha512.Sum512([]byte(accessToken))
+		return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
+	}
 	sum := sha256.Sum256([]byte(accessToken))
-	return base64.RawURLEncoding.EncodeToString(sum[:16])
+	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
 }

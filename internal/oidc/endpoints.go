@@ -70,6 +70,7 @@ type Discovery struct {
 	UserinfoSigningAlgValuesSupported          []string `json:"userinfo_signing_alg_values_supported"`
 	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported"`
 	IntrospectionEndpointAuthMethodsSupported  []string `json:"introspection_endpoint_auth_methods_supported"`
+	RevocationEndpointAuthMethodsSupported     []string `json:"revocation_endpoint_auth_methods_supported"`
 	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
 	ClaimsSupported                            []string `json:"claims_supported"`
 	ACRValuesSupported                         []string `json:"acr_values_supported"`
@@ -86,7 +87,10 @@ type Discovery struct {
 
 // DiscoveryDocument builds the metadata for the issuer. Introspection
 // needs a confidential client (RFC 7662 section 2.1), so its auth methods
-// (RFC 8414 section 2) leave out none. PKCE's plain method is a per-client
+// (RFC 8414 section 2) leave out none; revocation takes the token
+// endpoint's, none included (a public client revokes its own tokens, RFC
+// 7009 section 5), which RFC 8414 would otherwise read as
+// client_secret_basic alone. PKCE's plain method is a per-client
 // opt-in (allow_plain_pkce), not something every client may use, so only
 // S256 is advertised.
 func (e *Endpoints) DiscoveryDocument() Discovery {
@@ -109,6 +113,7 @@ func (e *Endpoints) DiscoveryDocument() Discovery {
 		UserinfoSigningAlgValuesSupported:          e.Signer.Algorithms(),
 		TokenEndpointAuthMethodsSupported:          []string{sigil.AuthMethodClientSecretBasic, sigil.AuthMethodClientSecretPost, sigil.AuthMethodNone},
 		IntrospectionEndpointAuthMethodsSupported:  []string{sigil.AuthMethodClientSecretBasic, sigil.AuthMethodClientSecretPost},
+		RevocationEndpointAuthMethodsSupported:     []string{sigil.AuthMethodClientSecretBasic, sigil.AuthMethodClientSecretPost, sigil.AuthMethodNone},
 		CodeChallengeMethodsSupported:              []string{"S256"},
 		ClaimsSupported:                            claimsSupported(),
 		ACRValuesSupported:                         []string{ACR},

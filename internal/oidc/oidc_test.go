@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"net/http/httptest"
 	"strings"
@@ -11,17 +12,25 @@ import (
 	"github.com/sigil-oidc/sigil"
 )
 
+// TestAtHash: the left half of the access token's hash by the hash of the
+// ID token's alg, SHA-512 for EdDSA (Ed25519).
 func TestAtHash(t *testing.T) {
 	sum := sha256.Sum256([]byte("sigil_at_x"))
-	if got, want := AtHash("sigil_at_x"), base64.RawURLEncoding.EncodeToString(sum[:16]); got != want {
-		t.Fatalf("at_hash %s, want %s", got, want)
+	for _, alg := range []string{"RS256", "ES256"} {
+		if got, want := AtHash(alg, "sigil_at_x"), base64.RawURLEncoding.EncodeToString(sum[:16]); got != want {
+			t.Fatalf("%s at_hash %s, want %s", alg, got, want)
+		}
+	}
+	sum512 := sha512.Sum512([]byte("sigil_at_x"))
+	if got, want := AtHash("EdDSA", "sigil_at_x"), base64.RawURLEncoding.EncodeToString(sum512[:32]); got != want {
+		t.Fatalf("EdDSA at_hash %s, want %s", got, want)
 	}
 }
 
 func TestClaimsFollowGrantedScope(t *testing.T) {
 	a := &sigil.Authorization{ClientID: "c", Subject: "alice.crypto", Address: "0xAb", GrantedScope: sigil.Scopes{"openid"},
 		Message: "m", Signature: "s", WalletTypeHint: "web3", AuthTime: time.Unix(100, 0), SessionID: "sid"}
-	c := IDTokenClaims("https://id.example", a, a.Subject, "sigil_at_x", time.Unix(200, 0), time.Hour)
+	c := IDTokenClaims("https://id.example", a, a.Subject, "sigil_at_x", "RS256", time.Unix(200, 0), time.Hour)
 	if c["sub"] != "alice.crypto" || c["aud"] != "c" || c["exp"] != int64(3800) || c["auth_time"] != int64(100) || c["sid"] != "sid" {
 		t.Fatalf("claims %v", c)
 	}
@@ -33,7 +42,7 @@ func TestClaimsFollowGrantedScope(t *testing.T) {
 	}
 	a.GrantedScope = sigil.Scopes{"openid", "wallet"}
 	a.Nonce = "n-12345678"
-	c = IDTokenClaims("https://id.example", a, a.Subject, "", time.Unix(200, 0), time.Hour)
+	c = IDTokenClaims("https://id.example", a, a.Subject, "", "RS256", time.Unix(200, 0), time.Hour)
 	if c["wallet_address"] != "0xAb" || c["eip4361_message"] != "m" || c["nonce"] != "n-12345678" {
 		t.Fatalf("claims %v", c)
 	}

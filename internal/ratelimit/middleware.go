@@ -18,6 +18,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/sigil-oidc/sigil/internal/audit"
+	"github.com/sigil-oidc/sigil/internal/basicauth"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
 )
 
@@ -202,7 +203,7 @@ func (l *Limits) refuse(w http.ResponseWriter, r *http.Request, class Class, wai
 		secs = 1
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	err := oautherr.ErrTooManyRequests.WithHint("The %s limit %s was reached; retry in %d seconds.", class, whose, secs)
+	err := oautherr.ErrTooManyRequests.WithHint("The %s limit %s was reached; retry in %s.", class, whose, seconds(secs))
 	if class == ClassAuthorize && l.Page != nil {
 		l.Page(w, r, err)
 		return
@@ -236,6 +237,14 @@ func (l *Limits) warnUntrustedXFF(r *http.Request) {
 	}
 }
 
+// seconds is n seconds in words, for a hint.
+func seconds(n int) string {
+	if n == 1 {
+		return "1 second"
+	}
+	return strconv.Itoa(n) + " seconds"
+}
+
 // maxFormPeek is how much of a form body is read to find client_id, the
 // same bound the endpoints put on their forms.
 const maxFormPeek = 64 << 10
@@ -245,11 +254,8 @@ const maxFormPeek = 64 << 10
 // in a form body. The body is read and put back, so the handler reads it
 // as sent.
 func requestClientID(r *http.Request) string {
-	if user, _, ok := r.BasicAuth(); ok {
-		if id, err := url.QueryUnescape(user); err == nil {
-			return id
-		}
-		return user
+	if id, _, ok, _ := basicauth.FromRequest(r); ok {
+		return id
 	}
 	if id := r.URL.Query().Get("client_id"); id != "" || r.Method != http.MethodPost {
 		return id
@@ -326,5 +332,5 @@ func AdmitFlow(w http.ResponseWriter, r *http.Request) error {
 	a.l.audit(r, ClassFlows, "flows", a.key)
 	secs := max(int(math.Ceil(wait.Seconds())), 1)
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	return oautherr.ErrTooManyRequests.WithHint("This address has started %d sign-ins recently, the most allowed; finish or wait for them, and retry in %d seconds.", a.l.flowsMax, secs)
+	return oautherr.ErrTooManyRequests.WithHint("This address has started %d sign-ins recently, the most allowed; finish or wait for them, and retry in %s.", a.l.flowsMax, seconds(secs))
 }

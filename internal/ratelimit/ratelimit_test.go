@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -188,6 +189,9 @@ func TestMiddlewarePerIP(t *testing.T) {
 	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != 429 || w.Header().Get("Retry-After") != "1" || body.Error != "temporarily_unavailable" {
 		t.Fatalf("over the limit: %d Retry-After %q %s", w.Code, w.Header().Get("Retry-After"), w.Body)
 	}
+	if !strings.HasSuffix(body.ErrorDescription, "retry in 1 second.") {
+		t.Errorf("description %q, want it to end in 'retry in 1 second.'", body.ErrorDescription)
+	}
 	if w := do(h, "POST", "/oauth2/token", "192.0.2.2:1", nil); w.Code != 200 {
 		t.Errorf("another address: %d", w.Code)
 	}
@@ -233,6 +237,17 @@ func TestMiddlewarePerClientCountsOnlyAuthenticated(t *testing.T) {
 	h.ServeHTTP(w, r)
 	if w.Code != 429 {
 		t.Errorf("the client over its limit through Basic: %d", w.Code)
+	}
+	// Read as the token endpoint reads it (package basicauth): several
+	// spaces after the scheme still name the client, and do not slip past
+	// its limit.
+	r = httptest.NewRequest("POST", "/oauth2/token", strings.NewReader("grant_type=x"))
+	r.Header.Set("Authorization", "Basic   "+base64.StdEncoding.EncodeToString([]byte("good:secret")))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != 429 {
+		t.Errorf("the client over its limit through Basic with three spaces: %d", w.Code)
 	}
 }
 

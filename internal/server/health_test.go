@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -160,5 +161,44 @@ func TestHealthOtherMethods(t *testing.T) {
 	}
 	if code, body, _ := probe(t, handler, "GET", "/health/ready"); code != 200 || body["status"] != "ok" {
 		t.Errorf("ready without checks = %d %v", code, body)
+	}
+}
+
+// TestAdminListenerAnswersJSON: the admin listener serves the admin API,
+// the metrics and the health checks; another method or an unknown path
+// gets the catalogue's JSON, as on the public listener, not the mux's
+// plain-text 404 or 405.
+func TestAdminListenerAnswersJSON(t *testing.T) {
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, `{"api":true}`) })
+	metrics := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, `{"metrics":true}`) })
+	handler := AdminHandler(api, metrics, &Health{}, slog.New(slog.DiscardHandler))
+	for _, c := range []struct {
+		method, path string
+		status       int
+		key, want    string
+	}{
+		{"GET", "/admin/clients", 200, "api", ""},
+		{"GET", "/metrics", 200, "metrics", ""},
+		{"GET", "/health/ready", 200, "status", ""},
+		{"POST", "/health/ready", 400, "error", "invalid_request"},
+		{"DELETE", "/metrics", 400, "error", "invalid_request"},
+		{"GET", "/", 404, "error", "not_found"},
+		{"GET", "/oauth2/token", 404, "error", "not_found"},
+	} {
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, httptest.NewRequest(c.method, c.path, nil))
+		var body map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			t.Fatalf("%s %s answered non-JSON %d: %q", c.method, c.path, rec.Code, rec.Body)
+		}
+		code, raw := rec.Code, rec.Body.String()
+		if code != c.status || body[c.key] == nil || (c.want != "" && body[c.key] != c.want) {
+			t.Errorf("%s %s = %d %s, want %d with %s %s", c.method, c.path, code, raw, c.status, c.key, c.want)
+		}
+	}
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, httptest.NewRequest("GET", "/nothing", nil))
+	if !strings.Contains(rec.Body.String(), "the admin API is under /admin/") {
+		t.Errorf("the 404 does not say where the admin API is: %s", rec.Body)
 	}
 }

@@ -61,18 +61,39 @@ func wrongMethod(path string, methods []string) http.HandlerFunc {
 	}
 }
 
+// route serves path on mux with a handler per method, and every other
+// method with wrongMethod.
+func route(mux *http.ServeMux, path string, methods map[string]http.HandlerFunc) {
+	for m, h := range methods {
+		mux.HandleFunc(m+" "+path, h)
+	}
+	mux.HandleFunc(path, wrongMethod(path, slices.Sorted(maps.Keys(methods))))
+}
+
+// AdminHandler returns the admin listener's handler: the admin API under
+// /admin/ (which authenticates every request and answers its own errors),
+// the Prometheus metrics and the health checks. As on the public listener,
+// another method or an unknown path gets the catalogue's JSON, not the
+// mux's plain text.
+func AdminHandler(api, metrics http.Handler, health *Health, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/admin/", api)
+	route(mux, "/metrics", map[string]http.HandlerFunc{"GET": metrics.ServeHTTP})
+	route(mux, "/health/alive", map[string]http.HandlerFunc{"GET": health.Alive})
+	route(mux, "/health/ready", map[string]http.HandlerFunc{"GET": health.Ready})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint("There is nothing at %s on the admin listener: the admin API is under /admin/, the metrics at /metrics, the health checks at /health/alive and /health/ready.", oautherr.Shown(r.URL.Path)))
+	})
+	return Middleware(mux, log)
+}
+
 // Handler returns the public listener's handler. The routes read as a table
 // of the endpoints; each path that exists answers other methods with
 // invalid_request rather than a bare 405, so clients always get the
 // catalogue's JSON.
 func (s *Public) Handler() http.Handler {
 	mux := http.NewServeMux()
-	route := func(path string, methods map[string]http.HandlerFunc) {
-		for m, h := range methods {
-			mux.HandleFunc(m+" "+path, h)
-		}
-		mux.HandleFunc(path, wrongMethod(path, slices.Sorted(maps.Keys(methods))))
-	}
+	route := func(path string, methods map[string]http.HandlerFunc) { route(mux, path, methods) }
 	p, o, l := s.Provider, s.OIDC, s.Login
 
 	cors := s.CORS
