@@ -152,6 +152,16 @@ type Authentication struct {
 	// Address and Clients are ignored: the session takes the
 	// authorization's subject, address and client.
 	Session *Session
+	// RenewSession says that Session is the browser's own live session,
+	// signed in to again by the same person (prompt=login, max_age): its
+	// row is renewed rather than inserted, with the new AuthTime and
+	// ExpiresAt and the authorization's client added to its clients, so
+	// that the browser keeps one session, and one sid, across
+	// re-authentications. The store renews only a live session of the
+	// authorization's subject and address, and otherwise changes nothing.
+	// Session.Clients must then hold the authorization's client, which the
+	// store looks for in the session's list before it adds it.
+	RenewSession bool
 }
 
 // CodeExchange is what the token endpoint presents to redeem a code. The store

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/go-jose/go-jose/v4"
@@ -20,10 +21,13 @@ import (
 // TestConformance_oidcc_server_rotate_keys is module
 // oidcc-server-rotate-keys of the Config OP plan: the test fetches the
 // JWKS, has the operator rotate the keys, and expects a key set with a new
-// key that signs the next ID token. Here: POST /admin/keys/rotate answers
-// the new kid; it is in the JWKS at once; the next flow's ID token carries
-// it and verifies with go-oidc; the old key is still published and the ID
-// token it signed before the rotation still verifies.
+// key, and ID tokens that verify against it. Here: POST /admin/keys/rotate
+// answers the new kid; it is in the JWKS at once, and signs from its
+// activation (keys.ActivationDelay, 15 s, when every node of a fleet
+// publishes it); the ID tokens before and after verify with go-oidc
+// against the new key set, the later one carrying the new kid; the old
+// key is still published and the ID token it signed before the rotation
+// still verifies.
 func TestConformance_oidcc_server_rotate_keys(t *testing.T) {
 	in := startSigil(t)
 	id, secret := in.createClient(t, map[string]any{"redirect_uris": []string{testRedirect}})
@@ -43,9 +47,19 @@ func TestConformance_oidcc_server_rotate_keys(t *testing.T) {
 		t.Fatalf("the old key %s left the JWKS at the rotation; tokens it signed must keep verifying", oldKid)
 	}
 
+	// Until the new key activates, the old one signs.
+	pending, _ := idTokenFrom(t, in, id, secret)
+	if kid := jwtHeader(t, pending)["kid"]; kid != oldKid {
+		t.Fatalf("the ID token right after the rotation is signed by %v, want the old key %s until the new one activates", kid, oldKid)
+	}
+	for _, k := range in.adminKeys(t) {
+		if k.KID == newKid {
+			time.Sleep(time.Until(k.ActivatesAt.Add(500 * time.Millisecond)))
+		}
+	}
 	newToken, _ := idTokenFrom(t, in, id, secret)
 	if kid := jwtHeader(t, newToken)["kid"]; kid != newKid {
-		t.Fatalf("the next ID token is signed by %v, want the new key %s", kid, newKid)
+		t.Fatalf("the ID token after the activation is signed by %v, want the new key %s", kid, newKid)
 	}
 	// A relying party that cached the old key set meets an unknown kid and
 	// fetches the key set again; go-oidc does so.
@@ -55,6 +69,9 @@ func TestConformance_oidcc_server_rotate_keys(t *testing.T) {
 	}
 	if _, err := party.verifier.Verify(ctx(t), oldToken); err != nil {
 		t.Fatalf("go-oidc rejects the ID token signed before the rotation: %v", err)
+	}
+	if _, err := party.verifier.Verify(ctx(t), pending); err != nil {
+		t.Fatalf("go-oidc rejects the ID token signed between the rotation and the activation: %v", err)
 	}
 }
 

@@ -15,15 +15,18 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"golang.org/x/oauth2"
 )
 
 // logoutState is a 128-character state, as the plan's modules send
@@ -360,4 +363,99 @@ func TestLogoutWithExpiredHint(t *testing.T) {
 		t.Fatalf("logout with an expired hint: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	p.wantSignedOut(t, p.b, "after logout")
+}
+
+// TestSignInAgainKeepsTheBrowsersSession: signing in again in the same
+// browser as the same person (prompt=login, which @uauth/js sends by
+// default) renews the browser's session: the new ID tokens, for the same
+// relying party and for another, carry the same sid, the browser keeps
+// one live session listing both, and a logout with the first sign-in's ID
+// token as the hint ends it at once. Before, each sign-in opened a session
+// of its own and left the older one live: the older relying party's hint
+// named a session the browser no longer held, and the end_session_endpoint
+// redirected without ending it. Another browser's session, and another
+// person signing in on this browser, keep sessions of their own.
+func TestSignInAgainKeepsTheBrowsersSession(t *testing.T) {
+	in := startSigil(t)
+	first := signInPerson(t, in)
+	other := signInPerson(t, in) // another client, in another browser
+	sids := func() []string {
+		var out []string
+		for _, s := range sessionsOf(t, in, "alice.crypto") {
+			out = append(out, s["sid"].(string))
+		}
+		slices.Sort(out)
+		return out
+	}
+	before := sids()
+	if len(before) != 2 {
+		t.Fatalf("live sessions %v, want one per browser", before)
+	}
+
+	again := first.signInAgain(t, first.b)
+	inFirstBrowser := *other
+	inFirstBrowser.b = first.b
+	otherClient := inFirstBrowser.signInAgain(t, first.b)
+	for name, tok := range map[string]string{"the same client": again, "another client": otherClient} {
+		if sidOf(t, tok) != sidOf(t, first.idToken) {
+			t.Errorf("signed in again for %s: sid %s, want the browser's %s", name, sidOf(t, tok), sidOf(t, first.idToken))
+		}
+	}
+	if got := sids(); !slices.Equal(got, before) {
+		t.Fatalf("live sessions %v after signing in again, want %v", got, before)
+	}
+	for _, s := range sessionsOf(t, in, "alice.crypto") {
+		if s["sid"] == sidOf(t, first.idToken) && fmt.Sprint(s["clients"]) != fmt.Sprint([]any{first.id, other.id}) {
+			t.Errorf("the browser's session lists clients %v, want %s and %s", s["clients"], first.id, other.id)
+		}
+	}
+
+	// The first sign-in's hint names the browser's session: it ends at
+	// once, without a confirmation.
+	resp, _ := first.endSession(t, first.b, url.Values{"id_token_hint": {first.idToken}, "post_logout_redirect_uri": {first.bye}, "state": {"st-first-0123"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != first.bye+"?state=st-first-0123" {
+		t.Fatalf("logout with the first sign-in's hint: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if got := sids(); len(got) != 1 || slices.Contains(got, sidOf(t, first.idToken)) {
+		t.Fatalf("after the logout: live sessions %v, want only the other browser's", got)
+	}
+	first.wantSignedOut(t, first.b, "after the logout")
+	other.wantSignedIn(t, other.b, "the other browser")
+
+	// Bob signing in on this browser opens a session of his own.
+	first.signIn(t, first.b, "bob.crypto")
+	if bobs := sessionsOf(t, in, "bob.crypto"); len(bobs) != 1 {
+		t.Fatalf("bob's sessions %v", bobs)
+	}
+}
+
+// signInAgain signs alice in again with b (prompt=login) and returns the
+// new ID token.
+func (p *person) signInAgain(t *testing.T, b *browser) string {
+	t.Helper()
+	verifier := oauth2.GenerateVerifier()
+	flow := b.authorize(p.party.conf.AuthCodeURL("state-again-0123", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "login")))
+	_, st, v := b.signIn(flow, "alice.crypto", p.in.Alice)
+	if st != 200 {
+		t.Fatalf("sign-in again: %d %v", st, v)
+	}
+	to, _ := v["redirect_to"].(string)
+	tok, err := p.party.conf.Exchange(ctx(t), b.redirectParams(to, "query").Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.Extra("id_token").(string)
+}
+
+// sidOf reads the sid of an ID token, unverified.
+func sidOf(t *testing.T, idToken string) string {
+	t.Helper()
+	var c struct {
+		Sid string `json:"sid"`
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.Split(idToken, ".")[1])
+	if err != nil || json.Unmarshal(payload, &c) != nil || c.Sid == "" {
+		t.Fatalf("no sid in the ID token: %v", err)
+	}
+	return c.Sid
 }

@@ -126,7 +126,7 @@ func TestRetiredKeyStaysPublishedUntilItsTokensExpire(t *testing.T) {
 	oldToken, _ := idTokenFrom(t, in, id, secret)
 	oldKid, _ := jwtHeader(t, oldToken)["kid"].(string)
 
-	newKid := in.rotateKeys(t, "?alg=RS256")
+	newKid := in.rotateKeys(t, "?alg=RS256&immediate=true")
 	var old adminKey
 	for _, k := range in.adminKeys(t) {
 		if k.KID == oldKid {
@@ -194,7 +194,7 @@ func TestNodeWithShorterLifetimesKeepsAnotherNodesKey(t *testing.T) {
 	token, _ := idTokenFrom(t, long, id, secret)
 	oldKid, _ := jwtHeader(t, token)["kid"].(string)
 
-	short.rotateKeys(t, "?alg=RS256")
+	short.rotateKeys(t, "?alg=RS256&immediate=true")
 	var old adminKey
 	for _, k := range short.adminKeys(t) {
 		if k.KID == oldKid {
@@ -236,6 +236,8 @@ func TestKeysCLI(t *testing.T) {
 		}
 	}
 
+	// By default the new key is published now and signs 15 s later; with
+	// --now at once.
 	out, err = cli("rotate", "--alg", "ES256")
 	if err != nil {
 		t.Fatalf("keys rotate: %v\n%s", err, out)
@@ -245,8 +247,17 @@ func TestKeysCLI(t *testing.T) {
 		t.Fatalf("%d keys after rotating ES256, want %d", len(after), len(before)+1)
 	}
 	added := after[len(after)-1]
-	if added.Alg != "ES256" || added.State != "active" || !strings.Contains(out, added.KID) {
+	if added.Alg != "ES256" || added.State != "next" || !strings.Contains(out, added.KID) || !strings.Contains(out, "published now, signing from their activation") {
 		t.Fatalf("rotated key %+v; CLI said:\n%s", added, out)
+	}
+	out, err = cli("rotate", "--alg", "ES256", "--now")
+	if err != nil {
+		t.Fatalf("keys rotate --now: %v\n%s", err, out)
+	}
+	after = in.adminKeys(t)
+	added = after[len(after)-1]
+	if len(after) != len(before)+2 || added.Alg != "ES256" || added.State != "active" || !strings.Contains(out, "signing now") {
+		t.Fatalf("key rotated with --now %+v; CLI said:\n%s", added, out)
 	}
 	if !slices.Contains(jwksKids(t, in), added.KID) {
 		t.Error("the key rotated by the CLI is not in the JWKS")
@@ -257,7 +268,7 @@ func TestKeysCLI(t *testing.T) {
 	}
 
 	// Every algorithm at once.
-	if out, err = cli("rotate"); err != nil || strings.Count(out, "active") != 3 {
+	if out, err = cli("rotate", "--now"); err != nil || strings.Count(out, "active") != 3 {
 		t.Fatalf("keys rotate (all): %v\n%s", err, out)
 	}
 	// A bad algorithm is an error naming it, and changes nothing.
@@ -352,18 +363,72 @@ func TestIDTokenHintWithAlgNoneIsRefused(t *testing.T) {
 	}
 }
 
-// TestRotationReachesOtherNodeWithinRefreshBound: two nodes on one
-// database; a rotation on node 1 is in node 2's JWKS and signs node 2's ID
-// tokens within the key-refresh bound (keys.RefreshInterval, 5 s), and node
-// 1's new token verifies against node 2's key set then.
-func TestRotationReachesOtherNodeWithinRefreshBound(t *testing.T) {
+// TestRotationIsPublishedByEveryNodeBeforeItSigns: two nodes on one
+// database; a rotation on node 1 (the default, as sigil keys rotate sends
+// it) is in node 1's JWKS at once and in node 2's within the key-refresh
+// bound (keys.RefreshInterval, 5 s), and neither node signs with the new
+// key before keys.ActivationDelay (15 s), so that every ID token either
+// node signs meanwhile verifies against either node's key set. From the
+// activation on both sign with it. Before, the rotating node signed with
+// the new key at once, and its tokens failed against node 2's key set for
+// up to 5 s.
+func TestRotationIsPublishedByEveryNodeBeforeItSigns(t *testing.T) {
 	n1, n2 := keysFleet(t)
 	id, secret := n1.createClient(t, map[string]any{"redirect_uris": []string{testRedirect}})
 	rotated := time.Now()
-	kid := n1.rotateKeys(t, "")
+	kid := n1.rotateKeys(t, "?alg=RS256")
 	if !slices.Contains(jwksKids(t, n1), kid) {
 		t.Fatal("the new key is not in the rotating node's JWKS at once")
 	}
+	var activates time.Time
+	for _, k := range n1.adminKeys(t) {
+		if k.KID == kid {
+			activates = k.ActivatesAt
+		}
+	}
+	if d := activates.Sub(rotated); d < 14*time.Second || d > 16*time.Second {
+		t.Fatalf("the new key activates %v after the rotation, want 15s", d)
+	}
+	published := false
+	for time.Now().Before(activates.Add(-time.Second)) {
+		for _, n := range []*instance{n1, n2} {
+			raw, _ := idTokenFrom(t, n, id, secret)
+			if jwtHeader(t, raw)["kid"] == kid {
+				t.Fatalf("%s signed with the new key %v after the rotation, before its activation", n.Issuer, time.Since(rotated))
+			}
+			for _, other := range []*instance{n1, n2} {
+				if err := verifyIDToken(t, n.Issuer, other, id, raw); err != nil {
+					t.Fatalf("an ID token of %s against the key set of %s: %v", n.Issuer, other.Issuer, err)
+				}
+			}
+		}
+		if !published && slices.Contains(jwksKids(t, n2), kid) {
+			published = true
+			t.Logf("node 2 published the new key %v after the rotation", time.Since(rotated).Round(time.Millisecond))
+		}
+		if !published && time.Since(rotated) > 6*time.Second {
+			t.Fatalf("node 2 does not publish the new key %s after %v (bound 5s)", kid, time.Since(rotated))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	time.Sleep(time.Until(activates.Add(time.Second)))
+	for _, n := range []*instance{n1, n2} {
+		raw, _ := idTokenFrom(t, n, id, secret)
+		if jwtHeader(t, raw)["kid"] != kid {
+			t.Fatalf("%s signs with %v after the new key activated, want %s", n.Issuer, jwtHeader(t, raw)["kid"], kid)
+		}
+	}
+}
+
+// TestImmediateRotationReachesOtherNodeWithinRefreshBound: a rotation with
+// immediate (sigil keys rotate --now, for a key that must stop signing at
+// once) signs at once on node 1, and node 2 publishes and signs with it
+// within the key-refresh bound (keys.RefreshInterval, 5 s).
+func TestImmediateRotationReachesOtherNodeWithinRefreshBound(t *testing.T) {
+	n1, n2 := keysFleet(t)
+	id, secret := n1.createClient(t, map[string]any{"redirect_uris": []string{testRedirect}})
+	rotated := time.Now()
+	kid := n1.rotateKeys(t, "?immediate=true")
 	raw, _ := idTokenFrom(t, n1, id, secret)
 	if jwtHeader(t, raw)["kid"] != kid {
 		t.Fatalf("the rotating node's next ID token is signed by %v, want %s", jwtHeader(t, raw)["kid"], kid)
@@ -374,7 +439,6 @@ func TestRotationReachesOtherNodeWithinRefreshBound(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Logf("node 2 published the new key %v after the rotation", time.Since(rotated).Round(time.Millisecond))
 	if err := verifyIDToken(t, n1.Issuer, n2, id, raw); err != nil {
 		t.Fatalf("node 1's new ID token against node 2's key set: %v", err)
 	}

@@ -138,9 +138,10 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 	if code := userinfoStatus(t, in, "Bearer "+newAccess); code != 200 {
 		t.Fatalf("new access token: %d", code)
 	}
-	// The scope may be repeated, not changed.
+	// The scope may be repeated, not changed: invalid_scope, and the
+	// refresh token is not spent (the reuse below is of the first one).
 	st, bad, _ := postToken(t, in, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {r1["refresh_token"].(string)}, "scope": {"openid"}}, id, secret)
-	if st != 400 || bad["error"] != "invalid_grant" {
+	if st != 400 || bad["error"] != "invalid_scope" {
 		t.Fatalf("narrowing refresh: %d %v", st, bad)
 	}
 	// Reuse of the first token: invalid_grant, and the family is revoked.
@@ -158,7 +159,8 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 }
 
 // TestRevocation (RFC 7009): revoking a token ends its authorization;
-// unknown tokens are answered 200 too.
+// unknown tokens are answered 200 too; another client's live token is
+// refused.
 func TestRevocation(t *testing.T) {
 	in := startSigil(t)
 	id, secret := in.createClient(t, map[string]any{"redirect_uris": []string{testRedirect}})
@@ -177,8 +179,10 @@ func TestRevocation(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	if st := revoke(access, otherID, otherSecret); st != 200 || userinfoStatus(t, in, "Bearer "+access) != 200 {
-		t.Fatal("another client revoked the token")
+	// Another client's revocation is refused (RFC 7009 section 2.1:
+	// unauthorized_client) and changes nothing.
+	if st := revoke(access, otherID, otherSecret); st != 400 || userinfoStatus(t, in, "Bearer "+access) != 200 {
+		t.Fatalf("another client's revocation: %d, want 400, and the token must still work", st)
 	}
 	if st := revoke("sigil_at_unknown", id, secret); st != 200 {
 		t.Fatalf("unknown token: %d", st)

@@ -20,8 +20,11 @@ type Option func(mux *routes, h *handler)
 // WithKeys serves the signing keys of set:
 //
 //	GET  /admin/keys         every stored key with its state and dates
-//	POST /admin/keys/rotate  a new key, signing at once, for every algorithm
-//	                         or for the one named by ?alg= or {"alg": ...}
+//	POST /admin/keys/rotate  a new key for every algorithm or for the one
+//	                         named by ?alg= or {"alg": ...}: published at
+//	                         once, signing keys.ActivationDelay later (every
+//	                         node publishes it by then), or at once with
+//	                         ?immediate=true or {"immediate": true}
 //
 // Rotation answers {"kid": ..., "keys": [...]}: kid is the new key of the
 // default algorithm (RS256) when it was rotated, else of the one named.
@@ -91,21 +94,34 @@ func (k *keysHandler) list(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// rotate adds new keys that sign at once on this node (keys.Set.Rotate);
-// other nodes follow within keys.RefreshInterval.
+// rotate adds new keys (keys.Set.Rotate): published at once, signing
+// keys.ActivationDelay later, once every node publishes them; with
+// immediate (?immediate=true or {"immediate": true}), signing at once on
+// this node, for a key that must stop signing now.
 func (k *keysHandler) rotate(w http.ResponseWriter, r *http.Request) {
 	alg := r.URL.Query().Get("alg")
+	immediate := false
+	switch v := r.URL.Query().Get("immediate"); v {
+	case "", "false":
+	case "true":
+		immediate = true
+	default:
+		oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("immediate '%s' must be true or false.", printable(v)))
+		return
+	}
 	if r.ContentLength != 0 {
 		var body struct {
-			Alg string `json:"alg"`
+			Alg       string `json:"alg"`
+			Immediate bool   `json:"immediate"`
 		}
 		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&body); (err != nil && !errors.Is(err, io.EOF)) || (err == nil && mt != "application/json") {
-			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("Send no body, or a JSON object such as {'alg': 'ES256'} with Content-Type application/json."))
+			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("Send no body, or a JSON object such as {'alg': 'ES256', 'immediate': false} with Content-Type application/json."))
 			return
 		}
+		immediate = immediate || body.Immediate
 		if body.Alg != "" {
 			if alg != "" && alg != body.Alg {
 				oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("The alg query parameter and the alg in the body differ; send one."))
@@ -122,7 +138,11 @@ func (k *keysHandler) rotate(w http.ResponseWriter, r *http.Request) {
 		}
 		algs = []string{alg}
 	}
-	rotated, err := k.set.Rotate(r.Context(), algs...)
+	when := keys.AfterPublishing
+	if immediate {
+		when = keys.Immediately
+	}
+	rotated, err := k.set.Rotate(r.Context(), when, algs...)
 	if err != nil {
 		k.serverError(w, r, "rotate signing keys", err)
 		return

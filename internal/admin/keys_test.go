@@ -50,6 +50,7 @@ func TestKeysRoutes(t *testing.T) {
 		{"unknown field", "/admin/keys/rotate", `{"algorithm":"ES256"}`},
 		{"not JSON", "/admin/keys/rotate", `alg=ES256`},
 		{"query and body differ", "/admin/keys/rotate?alg=RS256", `{"alg":"ES256"}`},
+		{"immediate neither true nor false", "/admin/keys/rotate?immediate=yes", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			wantError(t, f.do(t, "POST", tc.path, tc.body), oautherr.ErrInvalidRequest)
@@ -61,17 +62,30 @@ func TestKeysRoutes(t *testing.T) {
 	rec := f.doWith(t, "POST", "/admin/keys/rotate", "", nil)
 	wantError(t, rec, oautherr.ErrRequestUnauthorized)
 
-	rec = f.do(t, "POST", "/admin/keys/rotate", `{"alg":"EdDSA"}`)
+	// By default the new key is published at once and signs
+	// keys.ActivationDelay later, when every node publishes it.
+	oldES := set.SigningKeyID(keys.ES256)
+	rec = f.do(t, "POST", "/admin/keys/rotate?alg=ES256", "")
 	var out RotateJSON
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &out) != nil || len(out.Keys) != 1 || out.Keys[0].State != keys.StateNext ||
+		out.Keys[0].ActivatesAt.Sub(out.Keys[0].CreatedAt) != keys.ActivationDelay {
+		t.Fatalf("rotate ES256: %d %s, want a next key activating %s after its creation", rec.Code, rec.Body, keys.ActivationDelay)
+	}
+	if jwks := set.PublicJWKS(); set.SigningKeyID(keys.ES256) != oldES || len(jwks.Key(out.KID)) != 1 {
+		t.Fatal("the rotated key signs at once, or is not published")
+	}
+
+	// immediate: signing at once, the old key retired.
+	rec = f.do(t, "POST", "/admin/keys/rotate", `{"alg":"EdDSA","immediate":true}`)
 	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &out) != nil || len(out.Keys) != 1 ||
 		out.KID != out.Keys[0].KID || out.Keys[0].Alg != "EdDSA" || out.Keys[0].State != keys.StateActive {
 		t.Fatalf("rotate EdDSA: %d %s", rec.Code, rec.Body)
 	}
 	if set.SigningKeyID(keys.EdDSA) != out.KID {
-		t.Fatal("the rotated key does not sign at once")
+		t.Fatal("the key rotated with immediate does not sign at once")
 	}
 	after := list()
-	if len(after.Keys) != 4 || after.Keys[2].State != keys.StateRetired || after.Keys[2].RetiresAt == nil || after.Keys[2].ExpiresAt == nil {
+	if len(after.Keys) != 5 || after.Keys[2].State != keys.StateRetired || after.Keys[2].RetiresAt == nil || after.Keys[2].ExpiresAt == nil {
 		t.Fatalf("keys after rotation = %+v", after.Keys)
 	}
 

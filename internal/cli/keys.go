@@ -73,20 +73,32 @@ func newKeysListCommand(o *clientsOptions) *cobra.Command {
 
 func newKeysRotateCommand(o *clientsOptions) *cobra.Command {
 	var alg string
+	var now bool
 	cmd := &cobra.Command{
 		Use:   "rotate",
-		Short: "Add new signing keys that sign at once (all algorithms, or --alg)",
+		Short: "Add new signing keys, published at once and signing 15 seconds later (all algorithms, or --alg)",
 		Long: `Add a new signing key for every algorithm (RS256, ES256, EdDSA), or for --alg only.
-The new keys are published and sign every new token at once on the node that
-answers, and on every other node within 5 seconds. The keys they replace stay
+The new keys are published at once by the node that answers and by every other
+node within 5 seconds, and sign every new token from 15 seconds on, so that no
+node signs with a key another node does not publish yet. --now makes them sign
+at once on the node that answers (the others follow within 5 seconds, and a
+token signed meanwhile may meet a key set without its key): for a key that must
+stop signing now, such as one suspected compromised. The keys they replace stay
 published until every token they signed has expired. For routine rotation
 prefer the schedule (sigil serve --key-rotation-interval), which publishes each
-key ahead of its use.`,
+key an hour ahead of its use, for relying parties that cache the key set.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			path := "/admin/keys/rotate"
+			q := url.Values{}
 			if alg != "" {
-				path += "?alg=" + url.QueryEscape(alg)
+				q.Set("alg", alg)
+			}
+			if now {
+				q.Set("immediate", "true")
+			}
+			path := "/admin/keys/rotate"
+			if len(q) > 0 {
+				path += "?" + q.Encode()
 			}
 			raw, err := o.adminDo(cmd, http.MethodPost, path, nil)
 			if err != nil {
@@ -97,12 +109,17 @@ key ahead of its use.`,
 				if err := json.Unmarshal(raw, &out); err != nil {
 					return fmt.Errorf("the admin API answered something that is not a rotation: %w", err)
 				}
-				fmt.Fprintln(w, "New signing keys, signing now:")
+				if now {
+					fmt.Fprintln(w, "New signing keys, signing now:")
+				} else {
+					fmt.Fprintln(w, "New signing keys, published now, signing from their activation:")
+				}
 				return printKeys(w, out.Keys)
 			})
 		},
 	}
 	cmd.Flags().StringVar(&alg, "alg", "", "rotate only this algorithm's key: RS256, ES256 or EdDSA (default: all)")
+	cmd.Flags().BoolVar(&now, "now", false, "sign with the new keys at once on the node that answers, before every node publishes them (a compromised key)")
 	return cmd
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -125,10 +126,14 @@ func openError(cfg *config.Config, err error) error {
 	return fmt.Errorf("%s %q: cannot open the SQLite database %s: %s (%w)", setting, value, path, why, err)
 }
 
-// redactDSN hides the password of a PostgreSQL URL, for output.
+// redactDSN hides the password of a PostgreSQL DSN, URL or key/value,
+// for output.
 func redactDSN(dsn string) string {
 	if !store.IsPostgres(dsn) {
 		return dsn
+	}
+	if !strings.Contains(dsn, "://") {
+		return keyValuePassword.ReplaceAllString(dsn, "${1}xxxxx")
 	}
 	u, err := url.Parse(dsn)
 	if err != nil {
@@ -136,3 +141,7 @@ func redactDSN(dsn string) string {
 	}
 	return u.Redacted()
 }
+
+// keyValuePassword is the password of a libpq key/value DSN, quoted or
+// not (libpq section 34.1.1.1).
+var keyValuePassword = regexp.MustCompile(`(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)

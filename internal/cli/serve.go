@@ -343,16 +343,9 @@ func loadSystemSecret(cfg *config.Config) ([]byte, error) {
 		return []byte(cfg.SystemSecret), nil
 	}
 	path := filepath.Join(cfg.DataDir, "system-secret")
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		s := secret.RandomString(32)
-		if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
-			return nil, dataDirError(cfg.DataDir, fmt.Errorf("write the system secret: %w", err))
-		}
-		return []byte(s), nil
-	}
+	b, err := readOrCreate(path, func() []byte { return []byte(secret.RandomString(32) + "\n") })
 	if err != nil {
-		return nil, fmt.Errorf("read system secret: %w", err)
+		return nil, dataDirError(cfg.DataDir, fmt.Errorf("the system secret: %w", err))
 	}
 	s := strings.TrimSpace(string(b))
 	if len(s) < secret.MinSystemSecretLen {
@@ -437,21 +430,47 @@ func demoRecords(address, issuer string) map[string]string {
 }
 
 func loadOrCreateDevKey(path string) (*ecdsa.PrivateKey, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		return crypto.HexToECDSA(strings.TrimPrefix(strings.TrimSpace(string(b)), "0x"))
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
-	key, err := crypto.GenerateKey()
+	b, err := readOrCreate(path, func() []byte {
+		key, err := crypto.GenerateKey()
+		if err != nil {
+			panic(err) // crypto/rand does not fail
+		}
+		return []byte(hex.EncodeToString(crypto.FromECDSA(key)) + "\n")
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(path, []byte(hex.EncodeToString(crypto.FromECDSA(key))+"\n"), 0o600); err != nil {
+	return crypto.HexToECDSA(strings.TrimPrefix(strings.TrimSpace(string(b)), "0x"))
+}
+
+// readOrCreate reads the file at path, creating it first (mode 0600) with
+// what generate returns when there is none. Nodes that start at once on a
+// shared data dir must all end up with one content, so the file is written
+// in full under another name and then linked to path, which fails when
+// path exists: the first link wins, and everyone reads what it holds. A
+// plain write would let two nodes each keep their own, and a reader see a
+// file half written.
+func readOrCreate(path string, generate func() []byte) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if !errors.Is(err, os.ErrNotExist) {
+		return b, err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
 		return nil, err
 	}
-	return key, nil
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(generate()); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, os.ErrExist) {
+		return nil, err
+	}
+	return os.ReadFile(path)
 }
 
 func printBanner(w io.Writer, cfg *config.Config, adminAddr, adminToken string, dev *devSetup) {

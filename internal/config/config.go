@@ -144,7 +144,7 @@ var options = []option{
 	{"public-addr", "SIGIL_PUBLIC_ADDR", "127.0.0.1:4444", "listen address of the public (OpenID Connect) endpoints", func(c *Config) *string { return &c.PublicAddr }},
 	{"admin-addr", "SIGIL_ADMIN_ADDR", "127.0.0.1:4445", "listen address of the admin API", func(c *Config) *string { return &c.AdminAddr }},
 	{"data-dir", "SIGIL_DATA_DIR", "sigil-data", "directory for the SQLite database, the system secret and --dev files", func(c *Config) *string { return &c.DataDir }},
-	{"dsn", "SIGIL_DSN", "", "database DSN: postgres://user:password@host:5432/dbname for PostgreSQL, else a SQLite file (default: sigil.db in the data dir)", func(c *Config) *string { return &c.DSN }},
+	{"dsn", "SIGIL_DSN", "", "database DSN: postgres://user:password@host:5432/dbname (or host=... dbname=...) for PostgreSQL, else a SQLite file (default: sigil.db in the data dir)", func(c *Config) *string { return &c.DSN }},
 	{"db-max-conns", "SIGIL_DB_MAX_CONNS", "", "PostgreSQL: most open connections of this node (default 10)", func(c *Config) *string { return &c.DBMaxConns }},
 	{"db-statement-timeout", "SIGIL_DB_STATEMENT_TIMEOUT", "", "PostgreSQL: statement_timeout of every connection, a Go duration (default 5s)", func(c *Config) *string { return &c.DBStatementTimeout }},
 	{"db-conn-max-lifetime", "SIGIL_DB_CONN_MAX_LIFETIME", "", "PostgreSQL: close connections after this long, a Go duration (default 30m)", func(c *Config) *string { return &c.DBConnMaxLifetime }},

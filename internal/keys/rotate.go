@@ -140,16 +140,31 @@ func (s *Set) Keys() []KeyInfo {
 // Policy returns the set's policy, defaults filled in.
 func (s *Set) Policy() Policy { return s.policy }
 
+// Activation says when the keys Rotate adds start signing.
+type Activation int
+
+const (
+	// AfterPublishing activates the new keys ActivationDelay after they
+	// are stored, by when every node has re-read the store and publishes
+	// them: no node signs with a key another node does not yet publish.
+	// Until then the keys they replace keep signing.
+	AfterPublishing Activation = iota
+	// Immediately activates the new keys at once on this node, which
+	// publishes them from Rotate's return; other nodes publish and sign
+	// with them after their next refresh, within RefreshInterval, so a
+	// token this node signs meanwhile may meet another node's key set
+	// without its key. It is for a key that must stop signing now (a
+	// suspected compromise), and for tests.
+	Immediately
+)
+
 // Rotate adds a new key for each of algs (every supported algorithm when
-// algs is empty) that signs at once, and re-reads the store, so from its
-// return this node publishes the new keys and signs every new token with
-// them. Other nodes publish and sign with them after their next refresh,
-// within RefreshInterval: a token this node signs meanwhile may meet a key
-// set from another node without its key, so Rotate is for when a key must
-// go now (a suspected compromise, a test); scheduled rotation (Policy)
-// publishes keys ahead instead. The keys replaced stay published for the
-// policy's retention. Rotate returns the new keys.
-func (s *Set) Rotate(ctx context.Context, algs ...string) ([]KeyInfo, error) {
+// algs is empty), which activates as when says, and re-reads the store,
+// so from its return this node publishes the new keys. Scheduled rotation
+// (Policy) publishes keys far further ahead, for relying parties that
+// cache the key set. The keys replaced stay published for the policy's
+// retention once the new ones activate. Rotate returns the new keys.
+func (s *Set) Rotate(ctx context.Context, when Activation, algs ...string) ([]KeyInfo, error) {
 	if len(algs) == 0 {
 		algs = supported
 	}
@@ -161,7 +176,10 @@ func (s *Set) Rotate(ctx context.Context, algs ...string) ([]KeyInfo, error) {
 	var added []string
 	for _, alg := range algs {
 		k, err := s.add(ctx, alg, func([]sigil.SigningKey) (time.Time, bool) {
-			return s.now(), true
+			if when == Immediately {
+				return s.now(), true
+			}
+			return s.now().Add(ActivationDelay), true
 		})
 		if err != nil {
 			return nil, err

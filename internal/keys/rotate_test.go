@@ -37,7 +37,7 @@ func stateOf(s *Set, kid string) KeyInfo {
 
 func publishes(s *Set, kid string) bool { jwks := s.PublicJWKS(); return len(jwks.Key(kid)) == 1 }
 
-func TestRotateSignsAtOnceAndRetiresTheOldKeyAfterRetention(t *testing.T) {
+func TestRotateImmediatelySignsAtOnceAndRetiresTheOldKeyAfterRetention(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{t: time.Now()}
 	st := &memStore{}
@@ -49,7 +49,7 @@ func TestRotateSignsAtOnceAndRetiresTheOldKeyAfterRetention(t *testing.T) {
 	}
 
 	c.set(c.now().Add(time.Minute))
-	rotated, err := s.Rotate(ctx, RS256)
+	rotated, err := s.Rotate(ctx, Immediately, RS256)
 	if err != nil {
 		t.Fatalf("Rotate: %v", err)
 	}
@@ -96,7 +96,7 @@ func TestRotateSignsAtOnceAndRetiresTheOldKeyAfterRetention(t *testing.T) {
 	}
 
 	// Rotating every algorithm at once.
-	all, err := s.Rotate(ctx)
+	all, err := s.Rotate(ctx, Immediately)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,8 +108,56 @@ func TestRotateSignsAtOnceAndRetiresTheOldKeyAfterRetention(t *testing.T) {
 			t.Errorf("%s does not sign with its new key", ki.Algorithm)
 		}
 	}
-	if _, err := s.Rotate(ctx, "none"); err == nil {
+	if _, err := s.Rotate(ctx, Immediately, "none"); err == nil {
 		t.Error(`Rotate("none") succeeded`)
+	}
+}
+
+// TestRotateAfterPublishingWaitsForEveryNode: by default a rotated key is
+// published at once by the node that rotated and by every other node at
+// its next refresh, and signs only ActivationDelay after it was stored, so
+// no node signs with it while another does not publish it; the key it
+// replaces signs until then.
+func TestRotateAfterPublishingWaitsForEveryNode(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Now()}
+	st := &memStore{}
+	p := Policy{Retention: time.Hour}
+	a, b := loadPolicy(t, st, p, c), loadPolicy(t, st, p, c)
+	old := a.SigningKeyID(RS256)
+
+	c.set(c.now().Add(time.Minute))
+	rotated, err := a.Rotate(ctx, AfterPublishing, RS256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rotated) != 1 || rotated[0].State != StateNext || !rotated[0].ActivatesAt.Equal(c.now().Add(ActivationDelay).Truncate(time.Millisecond)) {
+		t.Fatalf("Rotate(AfterPublishing) = %+v, want one key, next, activating in %s", rotated, ActivationDelay)
+	}
+	fresh := rotated[0].ID
+	if !publishes(a, fresh) || a.SigningKeyID(RS256) != old {
+		t.Fatalf("the rotating node: publishes the new key %v, signs with %s, want the old %s", publishes(a, fresh), a.SigningKeyID(RS256), old)
+	}
+	// Another node, before and after its refresh: it never signs with a
+	// key it does not publish, and neither node signs with the new key
+	// before it activates.
+	if b.SigningKeyID(RS256) != old || publishes(b, fresh) {
+		t.Fatalf("another node before its refresh: signs with %s, publishes the new key %v", b.SigningKeyID(RS256), publishes(b, fresh))
+	}
+	if err := b.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !publishes(b, fresh) || b.SigningKeyID(RS256) != old {
+		t.Fatalf("another node after its refresh: publishes %v, signs with %s", publishes(b, fresh), b.SigningKeyID(RS256))
+	}
+	c.set(rotated[0].ActivatesAt)
+	for name, n := range map[string]*Set{"the rotating node": a, "another node": b} {
+		if n.SigningKeyID(RS256) != fresh {
+			t.Errorf("%s signs with %s once the new key activates, want %s", name, n.SigningKeyID(RS256), fresh)
+		}
+		if stateOf(n, old).State != StateRetired {
+			t.Errorf("%s: the old key is %s, want retired", name, stateOf(n, old).State)
+		}
 	}
 }
 
@@ -231,7 +279,7 @@ func TestExpiredKeysAreDeleted(t *testing.T) {
 	first := a.SigningKeyID(RS256)
 
 	c.set(c.now().Add(time.Minute))
-	if _, err := a.Rotate(ctx, RS256); err != nil {
+	if _, err := a.Rotate(ctx, Immediately, RS256); err != nil {
 		t.Fatal(err)
 	}
 	second := a.SigningKeyID(RS256)
@@ -239,7 +287,7 @@ func TestExpiredKeysAreDeleted(t *testing.T) {
 	// A third key 30 minutes before the first expires: the second is then
 	// retired, and within its retention when the first goes.
 	c.set(expires.Add(-30 * time.Minute))
-	if _, err := a.Rotate(ctx, RS256); err != nil {
+	if _, err := a.Rotate(ctx, Immediately, RS256); err != nil {
 		t.Fatal(err)
 	}
 	third := a.SigningKeyID(RS256)
@@ -349,7 +397,7 @@ func TestRetiredKeyKeptForTheLongestLifetimeOfAnyNode(t *testing.T) {
 			// The short-lived node rotates; the long-lived one picks the new
 			// key up and claims it before signing with it. (The clock stays
 			// at the real time here: LoadWith below reads the real one.)
-			rotated, err := short.Rotate(ctx, RS256)
+			rotated, err := short.Rotate(ctx, Immediately, RS256)
 			if err != nil {
 				t.Fatal(err)
 			}

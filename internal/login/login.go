@@ -405,6 +405,10 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		Records:        oidc.ClaimRecords(d.Records),
 	}
 	auth.Session = h.Provider.NewSession(auth.SessionID, auth.AuthTime, now)
+	if sid, ok := h.renewableSession(ctx, r, a, now); ok {
+		auth.SessionID, auth.Session.ID, auth.RenewSession = sid, sid, true
+		auth.Session.Clients = []string{a.ClientID}
+	}
 	var code string
 	if granted, ok := scope.Remembered(a.Scope, a.RememberedScope); ok && !hasWord(a.Prompt, "consent") {
 		auth.GrantedScope = granted
@@ -433,6 +437,31 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, Redirect{RedirectTo: to})
+}
+
+// renewableSession returns the sid of the browser's own session when the
+// person signing in is the one it is for (same domain and wallet) and it is
+// live: a sign-in again in the same browser (prompt=login, max_age, which
+// @uauth/js sends) then renews that session rather than opening another,
+// so that the browser keeps one session and every relying party of it one
+// sid. Otherwise the old session was left live beside the new one: a
+// relying party that logged out with its ID token named a session the
+// browser no longer held, and the relying parties of the older session
+// were never told of a sign-out in this browser. The read costs a
+// statement only when the browser has a session for this person (a first
+// sign-in has none); the write checks again that the session is live and
+// the person's.
+func (h *Handler) renewableSession(ctx context.Context, r *http.Request, a *sigil.Authorization, now time.Time) (string, bool) {
+	prev, err := h.Provider.Cookies.Read(r, now)
+	if err != nil || prev.Subject != a.Subject || prev.Address != a.Address {
+		return "", false
+	}
+	stored, err := h.Provider.Store.GetSession(ctx, prev.ID)
+	if err != nil || !stored.EndedAt.IsZero() || !now.Before(stored.ExpiresAt) ||
+		stored.Subject != a.Subject || stored.Address != a.Address {
+		return "", false
+	}
+	return prev.ID, true
 }
 
 // verifySignature checks that owner signed msg: EIP-191 recovery for an

@@ -1,11 +1,14 @@
 // Package store is where the CLI opens a backend: PostgreSQL for a
-// postgres:// or postgresql:// DSN, SQLite for anything else. Both are the
+// postgres:// or postgresql:// URL or a libpq key/value DSN, SQLite for a
+// file path. Both are the
 // one sqlstore implementation of sigil.Store with their own driver and
 // migrations, and pass the same conformance suite (storetest).
 package store
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,24 +51,65 @@ type Options struct {
 	DurableFlowWrites bool
 }
 
-// IsPostgres reports whether dsn names PostgreSQL (postgres:// or
-// postgresql://).
+// IsPostgres reports whether dsn names PostgreSQL: a postgres:// or
+// postgresql:// URL (the scheme in any case), or a libpq key/value
+// connection string such as "host=db dbname=sigil" (both forms of libpq's
+// section 34.1.1). Anything else is a SQLite file.
 func IsPostgres(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+	if scheme, ok := urlScheme(dsn); ok {
+		return strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql")
+	}
+	for _, field := range strings.Fields(dsn) {
+		if key, _, ok := strings.Cut(field, "="); ok && slices.Contains(libpqKeywords, key) {
+			return true
+		}
+	}
+	return false
 }
 
-// Open opens the database dsn names, PostgreSQL for postgres(ql):// URLs,
-// else a SQLite file path or file: URI. The schema is not touched: call
-// Migrate.
+// urlScheme is the scheme of dsn when dsn is a URL, scheme://...: the
+// scheme is a letter and then letters, digits, "+", "-" or "." (RFC 3986
+// section 3.1), so a file path that merely contains "://" is no URL.
+func urlScheme(dsn string) (string, bool) {
+	scheme, _, ok := strings.Cut(dsn, "://")
+	if !ok || scheme == "" {
+		return "", false
+	}
+	for i, c := range scheme {
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return "", false
+		}
+	}
+	return scheme, true
+}
+
+// libpqKeywords are the libpq connection parameters a key/value DSN is
+// recognised by: one of them, followed by "=", makes a DSN PostgreSQL's
+// rather than a SQLite file name.
+var libpqKeywords = []string{"host", "hostaddr", "port", "dbname", "user", "password", "sslmode",
+	"connect_timeout", "target_session_attrs", "service", "application_name", "options"}
+
+// Open opens the database dsn names: PostgreSQL for what IsPostgres
+// recognises, else a SQLite file path or file: URI; a URL of any other
+// scheme is an error rather than a file name. The schema is not touched:
+// call Migrate.
 func Open(ctx context.Context, dsn string, opts Options) (Backend, error) {
 	// Each branch returns a nil Backend on error, never a typed nil.
 	if IsPostgres(dsn) {
+		// pgx recognises the URL form by its lower-case scheme only.
+		if scheme, ok := urlScheme(dsn); ok {
+			dsn = strings.ToLower(scheme) + dsn[len(scheme):]
+		}
 		st, err := postgres.Open(ctx, dsn, postgres.Options{MaxConns: opts.MaxConns, StatementTimeout: opts.StatementTimeout,
 			ConnMaxLifetime: opts.ConnMaxLifetime, DurableFlowWrites: opts.DurableFlowWrites})
 		if err != nil {
 			return nil, err
 		}
 		return st, nil
+	}
+	if scheme, ok := urlScheme(dsn); ok && !strings.EqualFold(scheme, "file") {
+		return nil, fmt.Errorf("the DSN's scheme %q is not a database Sigil supports: give a postgres:// URL, a libpq key/value string (host=... dbname=...) or a SQLite file path", scheme)
 	}
 	st, err := sqlite.OpenWith(dsn, sqlite.Options{SkipIntegrityCheck: opts.SQLiteSkipIntegrityCheck})
 	if err != nil {

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sigil-oidc/sigil/internal/pgtest"
@@ -19,7 +21,12 @@ func TestIsPostgres(t *testing.T) {
 		"postgresql://u:p@db/sigil": true,
 		"sigil.db":                  false,
 		"file:sigil.db?mode=rwc":    false,
-		"host=db dbname=sigil":      false, // key=value needs a URL here
+		"POSTGRES://db/sigil":       true,
+		"host=db dbname=sigil":      true, // libpq's key/value form
+		"dbname=sigil":              true,
+		"user=sigil password='a b'": true,
+		"my host=x.db":              true, // a libpq keyword and "=": never a SQLite file name Sigil would guess
+		"hostname.db":               false,
 		"/data/postgres://weird.db": false,
 		"":                          false,
 	} {
@@ -29,8 +36,28 @@ func TestIsPostgres(t *testing.T) {
 	}
 }
 
-// TestOpen: a postgres:// DSN opens PostgreSQL and anything else SQLite;
-// each migrates and becomes ready.
+// TestOpenRefusesOtherSchemes: a URL of a database Sigil does not support
+// is an error naming the forms it takes, not a SQLite file named after
+// the URL.
+func TestOpenRefusesOtherSchemes(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, dsn := range []string{"mysql://u:p@db/sigil", "sqlite://sigil.db"} {
+		if st, err := Open(context.Background(), dsn, Options{}); err == nil {
+			st.Close()
+			t.Errorf("Open(%q) succeeded", dsn)
+		} else if !strings.Contains(err.Error(), "postgres://") {
+			t.Errorf("Open(%q): %v, want the forms Sigil takes", dsn, err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a refused DSN left files: %v", entries)
+	}
+}
+
+// TestOpen: a postgres:// DSN, in either form and with the scheme in any
+// case, opens PostgreSQL and anything else SQLite; each migrates and
+// becomes ready.
 func TestOpen(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -39,6 +66,8 @@ func TestOpen(t *testing.T) {
 	}{
 		{"sqlite", filepath.Join(t.TempDir(), "sigil.db"), func(b Backend) bool { _, ok := b.(*sqlite.Store); return ok }},
 		{"postgres", pgtest.NewDatabase(t), func(b Backend) bool { _, ok := b.(*postgres.Store); return ok }},
+		{"postgres, scheme in capitals", "POSTGRES" + strings.TrimPrefix(pgtest.NewDatabase(t), "postgres"), func(b Backend) bool { _, ok := b.(*postgres.Store); return ok }},
+		{"postgres, key/value", keyValue(t, pgtest.NewDatabase(t)), func(b Backend) bool { _, ok := b.(*postgres.Store); return ok }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, err := Open(ctx, tc.dsn, Options{MaxConns: 3})
@@ -68,4 +97,21 @@ func TestOpenFails(t *testing.T) {
 			t.Errorf("Open(%s) = %v, %v; want a nil Backend and an error", dsn, st, err)
 		}
 	}
+}
+
+// keyValue is the libpq key/value form of the postgres:// URL dsn.
+func keyValue(t *testing.T, dsn string) string {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := []string{"host=" + u.Hostname(), "port=" + u.Port(), "dbname=" + strings.TrimPrefix(u.Path, "/"), "user=" + u.User.Username()}
+	if p, ok := u.User.Password(); ok {
+		kv = append(kv, "password="+p)
+	}
+	for k, v := range u.Query() {
+		kv = append(kv, k+"="+v[0])
+	}
+	return strings.Join(kv, " ")
 }

@@ -68,9 +68,10 @@ type Options struct {
 	MaxConns int
 	// StatementTimeout bounds every statement, as PostgreSQL's
 	// statement_timeout set on each connection (default 5s; a statement of
-	// Sigil takes milliseconds, so this only cuts off a stuck one). A
-	// statement_timeout in the DSN is kept when this is zero. Migrations run
-	// without it.
+	// Sigil takes milliseconds, so this only cuts off a stuck one), and on
+	// the client's side DeadlineMargin later, for a server that no longer
+	// answers. A statement_timeout in the DSN (in milliseconds) is kept
+	// when this is zero. Migrations run without it.
 	StatementTimeout time.Duration
 	// ConnMaxLifetime closes connections after this long (default 30m), so
 	// that the pool follows a failover or a load balancer's changes.
@@ -89,6 +90,16 @@ const (
 	DefaultStatementTimeout = 5 * time.Second
 	DefaultConnMaxLifetime  = 30 * time.Minute
 )
+
+// DefaultConnectTimeout bounds opening a connection when the DSN sets no
+// connect_timeout.
+const DefaultConnectTimeout = 5 * time.Second
+
+// DeadlineMargin is how much longer than the statement_timeout a statement
+// may take on the client's side (waiting for a connection, the round
+// trip) before it is abandoned: a statement the server ends on time
+// answers first, with its own error.
+const DeadlineMargin = time.Second
 
 // Store is a sqlstore.Store on PostgreSQL that can also migrate its schema
 // and report readiness.
@@ -127,6 +138,18 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		}
 		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
 	}
+	// A server that stops answering is no reason to wait for the kernel:
+	// connecting is bounded (libpq's connect_timeout, when the DSN sets
+	// none), and so is every statement, on the client's side, a little
+	// past the server's own statement_timeout (see
+	// sqlstore.Store.SetDeadline).
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	deadline := time.Duration(0)
+	if ms, err := strconv.ParseInt(cfg.RuntimeParams["statement_timeout"], 10, 64); err == nil && ms > 0 {
+		deadline = time.Duration(ms)*time.Millisecond + DeadlineMargin
+	}
 	if _, set := cfg.RuntimeParams["application_name"]; !set {
 		cfg.RuntimeParams["application_name"] = defaultApplicationName
 	}
@@ -146,7 +169,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if flowConns > 0 {
 		handles.Flow = openPool(flowPool(cfg), flowConns, opts.ConnMaxLifetime)
 	}
-	return &Store{Store: sqlstore.NewWith(handles, Dialect), db: db, flow: handles.Flow, config: cfg}, nil
+	st := sqlstore.NewWith(handles, Dialect)
+	st.SetDeadline(deadline)
+	return &Store{Store: st, db: db, flow: handles.Flow, config: cfg}, nil
 }
 
 // openPool opens a pool of at most conns connections configured by cfg.

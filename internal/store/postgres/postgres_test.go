@@ -3,10 +3,14 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -279,3 +283,110 @@ func TestFlowWritesCommitAsynchronously(t *testing.T) {
 		}
 	}
 }
+
+// TestStatementDeadlineWhenTheServerStopsAnswering: a server that stops
+// answering (a primary that hangs, or vanishes from the network without a
+// reset) cannot enforce its own statement_timeout; the client-side
+// deadline ends the statement with an error instead of letting the request
+// wait for the kernel's TCP timeouts. Here a proxy between the store and
+// PostgreSQL stops forwarding; the store's call fails on its own deadline,
+// while the caller's much longer one has not expired.
+func TestStatementDeadlineWhenTheServerStopsAnswering(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	migrated := openOn(t, dsn, Options{})
+	if _, err := migrated.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newBlackHoleProxy(t, u.Host)
+	u.Host = proxy.addr
+	st := openOn(t, u.String(), Options{StatementTimeout: 200 * time.Millisecond, MaxConns: 2, DurableFlowWrites: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := st.GetClient(ctx, "nobody"); !errors.Is(err, sigil.ErrNotFound) {
+		t.Fatalf("through the proxy, before it stops: %v", err)
+	}
+
+	proxy.stop()
+	_, err = st.GetClient(ctx, "nobody")
+	if err == nil || errors.Is(err, sigil.ErrNotFound) {
+		t.Fatalf("with the server silent: %v, want an error", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("the call ended only with the caller's deadline (%v): the store set none of its own", err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("the error %v is not the statement's deadline", err)
+	}
+}
+
+// blackHoleProxy forwards TCP connections to a server until stop, after
+// which it keeps them open and forwards nothing more, as a server that
+// hangs or vanishes from the network without a reset looks to a client.
+type blackHoleProxy struct {
+	addr    string
+	stopped chan struct{}
+	once    sync.Once
+}
+
+func newBlackHoleProxy(t *testing.T, target string) *blackHoleProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &blackHoleProxy{addr: ln.Addr().String(), stopped: make(chan struct{})}
+	var conns []net.Conn
+	var mu sync.Mutex
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", target)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, client, server)
+			mu.Unlock()
+			go p.pipe(server, client)
+			go p.pipe(client, server)
+		}
+	}()
+	return p
+}
+
+// pipe copies from src to dst until stop, then drops what it reads.
+func (p *blackHoleProxy) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err != nil {
+			return
+		}
+		select {
+		case <-p.stopped:
+			continue
+		default:
+		}
+		if _, err := dst.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+func (p *blackHoleProxy) stop() { p.once.Do(func() { close(p.stopped) }) }

@@ -119,12 +119,28 @@ func (s *Store) AuthenticateAuthorization(ctx context.Context, id string, browse
 		return nil, fmt.Errorf("%s: authenticate authorization %q: the session's ID, AuthTime and ExpiresAt are required", s.dialect.Name, id)
 	case s.dialect.WritesInWith:
 		// One statement: the session's parameters follow the UPDATE's.
-		return s.transition(ctx, id, browserHash, now, s.q.authenticateOpening, authenticateFrom, &auth.ChallengeNonce, set,
-			append(extra, sess.ID, sess.AuthTime.UnixMilli(), sess.ExpiresAt.UnixMilli())...)
+		query, sessArgs := s.q.authenticateOpening, []any{sess.ID, sess.AuthTime.UnixMilli(), sess.ExpiresAt.UnixMilli()}
+		if auth.RenewSession {
+			query, sessArgs = s.q.authenticateRenewing, append(sessArgs, renewArgs(auth.Session.Clients, now)...)
+		}
+		return s.transition(ctx, id, browserHash, now, query, authenticateFrom, &auth.ChallengeNonce, set,
+			append(extra, sessArgs...)...)
 	default:
 		return s.authenticateOpeningInTx(ctx, id, browserHash, now, auth.ChallengeNonce,
-			transitionArgs(id, browserHash, now, set, extra), sess)
+			transitionArgs(id, browserHash, now, set, extra), sess, auth.RenewSession)
 	}
+}
+
+// renewArgs are the parameters of renewOnConflict: the LIKE pattern of
+// the client the sign-in is for (the first of clients, which the caller
+// sets to the authorization's client), and the time the session must be
+// live at.
+func renewArgs(clients []string, now time.Time) []any {
+	client := ""
+	if len(clients) > 0 {
+		client = clients[0]
+	}
+	return []any{"% " + likeEscaper.Replace(client) + " %", now.UnixMilli()}
 }
 
 // authenticateOpeningInTx is AuthenticateAuthorization with a session
@@ -132,10 +148,14 @@ func (s *Store) AuthenticateAuthorization(ctx context.Context, id string, browse
 // INSERT in one transaction on the flow writer, so that both are stored
 // or neither. args are the UPDATE's.
 func (s *Store) authenticateOpeningInTx(ctx context.Context, id string, browserHash []byte, now time.Time, nonce string,
-	args []any, sess *sigil.Session) (*sigil.Authorization, error) {
+	args []any, sess *sigil.Session, renew bool) (*sigil.Authorization, error) {
+	insertQuery := s.q.sessions.create
+	if renew {
+		insertQuery = s.q.sessions.renew
+	}
 	// Prepare both statements before the transaction takes the writer's
 	// only connection, which preparing them needs.
-	updateStmt, insertStmt := s.stmt(ctx, s.q.authenticate), s.stmt(ctx, s.q.sessions.create)
+	updateStmt, insertStmt := s.stmt(ctx, s.q.authenticate), s.stmt(ctx, insertQuery)
 	tx, err := s.flow.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, s.writeErr("authorization "+id, err)
@@ -159,13 +179,16 @@ func (s *Store) authenticateOpeningInTx(ctx context.Context, id string, browserH
 	if err != nil {
 		return nil, err
 	}
-	insert, err := txStmt(ctx, tx, insertStmt, s.q.sessions.create)
+	insert, err := txStmt(ctx, tx, insertStmt, insertQuery)
 	if err != nil {
 		return nil, s.writeErr("create session "+sess.ID, err)
 	}
 	s.statements.Add(1)
-	if _, err := insert.ExecContext(ctx, sess.ID, a.Subject, a.Address,
-		sess.AuthTime.UnixMilli(), sess.ExpiresAt.UnixMilli(), a.ClientID); err != nil {
+	insertArgs := []any{sess.ID, a.Subject, a.Address, sess.AuthTime.UnixMilli(), sess.ExpiresAt.UnixMilli(), a.ClientID}
+	if renew {
+		insertArgs = append(insertArgs, renewArgs([]string{a.ClientID}, now)...)
+	}
+	if _, err := insert.ExecContext(ctx, insertArgs...); err != nil {
 		return nil, s.writeErr("create session "+sess.ID, err)
 	}
 	err = tx.Commit()

@@ -56,8 +56,7 @@ func (s *Store) EnqueueLogoutNotices(ctx context.Context, notices []sigil.Logout
 		for _, n := range batch {
 			args = append(args, n.ID, n.ClientID, n.SessionID, n.Subject)
 		}
-		s.statements.Add(1)
-		res, err := s.writer.ExecContext(ctx, enqueueLogoutNotices(s.dialect, len(batch)), args...)
+		res, err := s.exec(ctx, enqueueLogoutNotices(s.dialect, len(batch)), args...)
 		if err != nil {
 			return stored, s.writeErr("enqueue logout notices", err)
 		}

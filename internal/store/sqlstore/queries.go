@@ -48,7 +48,10 @@ type queries struct {
 	// authenticateOpening is authenticate and the INSERT of the session
 	// the sign-in opens, in one statement: only for a Dialect with
 	// WritesInWith (TestLookupsUseIndexes skips it on SQLite).
-	authenticateOpening  string
+	authenticateOpening string
+	// authenticateRenewing is authenticateOpening that renews the
+	// browser's session instead (sigil.Authentication.RenewSession).
+	authenticateRenewing string
 	refresh, revokeToken string
 	// createClientToken and getByRefreshToken serve the client
 	// credentials grant and introspection (RFC 6749 section 4.4, RFC 7662).
@@ -257,8 +260,14 @@ func buildQueries(d Dialect) queries {
 		" s AS (INSERT INTO sessions (id, subject, address, auth_time, expires_at, clients)" +
 		" SELECT ?, subject, address, ?, ?, client_id FROM a)" +
 		" SELECT * FROM a"
+	// authenticateRenewing is authenticateOpening for RenewSession. The
+	// SELECT's WHERE true keeps ON CONFLICT from being read as a join's ON.
+	q.authenticateRenewing = "WITH a AS (" + q.authenticate + ")," +
+		" s AS (INSERT INTO sessions (id, subject, address, auth_time, expires_at, clients)" +
+		" SELECT ?, subject, address, ?, ?, client_id FROM a WHERE true" + renewOnConflict + ")" +
+		" SELECT * FROM a"
 	for _, p := range []*string{
-		&q.createClient, &q.getClient, &q.listClients, &q.updateClient, &q.deleteClient, &q.authenticateOpening,
+		&q.createClient, &q.getClient, &q.listClients, &q.updateClient, &q.deleteClient, &q.authenticateOpening, &q.authenticateRenewing,
 		&q.createAuthorization, &q.getAuthorization, &q.getByAccessToken,
 		&q.challenge, &q.authenticate, &q.grant, &q.reject, &q.resume, &q.exchange,
 		&q.refresh, &q.revokeToken, &q.createClientToken, &q.getByRefreshToken,

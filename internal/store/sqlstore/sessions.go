@@ -19,10 +19,20 @@ const sessionColumns = "id, subject, address, auth_time, expires_at, clients, en
 // sessionQueries are the statements of the login sessions and of the
 // consents as the person and the operator manage them.
 type sessionQueries struct {
-	create, get, resume, list, end, endAll    string
-	listConsents, deleteConsent, revokeGrants string
-	deleteOver                                string
+	create, renew, get, resume, list, end, endAll string
+	listConsents, deleteConsent, revokeGrants     string
+	deleteOver                                    string
 }
+
+// renewOnConflict makes an INSERT of a session (its values named
+// excluded.*) renew the live session of that id and person instead; its
+// parameters are the LIKE pattern of the client (see ResumeSession) and
+// the time the session must be live at.
+const renewOnConflict = " ON CONFLICT (id) DO UPDATE SET auth_time = excluded.auth_time, expires_at = excluded.expires_at," +
+	" clients = CASE WHEN ' ' || sessions.clients || ' ' LIKE ? ESCAPE '\\' THEN sessions.clients" +
+	" ELSE TRIM(sessions.clients || ' ' || excluded.clients) END" +
+	" WHERE sessions.subject = excluded.subject AND sessions.address = excluded.address" +
+	" AND sessions.ended_at IS NULL AND sessions.expires_at > ?"
 
 // sessionLive is the condition of a session that has neither ended nor expired at
 // the parameter's time.
@@ -31,7 +41,14 @@ const sessionLive = "ended_at IS NULL AND expires_at > ?"
 func buildSessionQueries(d Dialect) sessionQueries {
 	q := sessionQueries{
 		create: "INSERT INTO sessions (id, subject, address, auth_time, expires_at, clients) VALUES (?, ?, ?, ?, ?, ?)",
-		get:    "SELECT " + sessionColumns + " FROM sessions WHERE id = ?",
+		// renew is create for a session that exists (RenewSession): the
+		// conflict on its id updates the sign-in time and expiry and adds
+		// the client (the LIKE pattern, as resume's, is the one extra
+		// parameter), only on a live session of the same person; any other
+		// conflict changes nothing.
+		renew: "INSERT INTO sessions (id, subject, address, auth_time, expires_at, clients) VALUES (?, ?, ?, ?, ?, ?)" +
+			renewOnConflict,
+		get: "SELECT " + sessionColumns + " FROM sessions WHERE id = ?",
 		// resume appends the client to the space-separated list unless it
 		// is there (the LIKE pattern is the client id between spaces, its
 		// wildcards escaped), only on a live session, and returns the
@@ -61,7 +78,7 @@ func buildSessionQueries(d Dialect) sessionQueries {
 		deleteOver: "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE " + purgeSessionAt + " < ?" +
 			" ORDER BY " + purgeSessionAt + " LIMIT " + strconv.Itoa(d.cleanupBatch()) + ")",
 	}
-	for _, p := range []*string{&q.create, &q.get, &q.resume, &q.list, &q.end, &q.endAll,
+	for _, p := range []*string{&q.create, &q.renew, &q.get, &q.resume, &q.list, &q.end, &q.endAll,
 		&q.listConsents, &q.deleteConsent, &q.revokeGrants, &q.deleteOver} {
 		*p = d.rebind(*p)
 	}
@@ -231,7 +248,7 @@ func (s *Store) deleteOverSessions(ctx context.Context, cutoff time.Time) (int64
 }
 
 // scanSessions reads every row of rows as a session and closes rows.
-func scanSessions(db, what string, rows *sql.Rows) ([]sigil.Session, error) {
+func scanSessions(db, what string, rows *boundedRows) ([]sigil.Session, error) {
 	defer rows.Close()
 	out := []sigil.Session{}
 	for rows.Next() {

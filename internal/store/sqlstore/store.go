@@ -61,6 +61,27 @@ type Store struct {
 	insertClientTokens []string
 	// yield is runtime.Gosched; tests replace it (see yieldAfter).
 	yield func()
+	// deadline bounds every statement on the client's side (SetDeadline);
+	// 0 leaves it to the caller's context.
+	deadline time.Duration
+}
+
+// SetDeadline bounds each statement's round trip, from the wait for a
+// connection to the last row read, to d (0: no bound but the caller's
+// context). PostgreSQL's statement_timeout is enforced by the server, so
+// it cannot end a statement whose server has stopped answering (a primary
+// that hangs, or vanishes from the network without a reset, during a
+// failover); the client-side deadline does, and the request fails with
+// server_error instead of waiting for the kernel's TCP timeouts. Call it
+// before the Store is used.
+func (s *Store) SetDeadline(d time.Duration) { s.deadline = d }
+
+// bounded is ctx with the statement deadline, if the Store has one.
+func (s *Store) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.deadline <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.deadline)
 }
 
 var _ sigil.Store = (*Store)(nil)
@@ -185,9 +206,11 @@ func flowWriteQueries(q queries) []string {
 		q.challenge,
 		q.authenticate,
 		q.authenticateOpening,
+		q.authenticateRenewing,
 		q.resume,
 		q.grant,
 		q.sessions.create,
+		q.sessions.renew,
 	}
 }
 
@@ -250,6 +273,8 @@ func (s *Store) yieldAfterWrite() {
 
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	s.statements.Add(1)
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	var (
 		res sql.Result
 		err error
@@ -263,12 +288,37 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 	return res, err
 }
 
-func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (s *Store) query(ctx context.Context, query string, args ...any) (*boundedRows, error) {
 	s.statements.Add(1)
+	ctx, cancel := s.bounded(ctx)
+	var (
+		r   *sql.Rows
+		err error
+	)
 	if st := s.stmt(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
+		r, err = st.QueryContext(ctx, args...)
+	} else {
+		r, err = s.handle(query).QueryContext(ctx, query, args...)
 	}
-	return s.handle(query).QueryContext(ctx, query, args...)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return &boundedRows{Rows: r, cancel: cancel}, nil
+}
+
+// boundedRows is the *sql.Rows of query, whose Close also ends the statement's
+// deadline.
+type boundedRows struct {
+	*sql.Rows
+	cancel context.CancelFunc
+}
+
+// Close closes the rows and releases the deadline's timer.
+func (r *boundedRows) Close() error {
+	err := r.Rows.Close()
+	r.cancel()
+	return err
 }
 
 // queryRow runs a statement that returns at most one row: a SELECT, or a
@@ -276,7 +326,8 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 // read and the connection given back.
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) row {
 	s.statements.Add(1)
-	r := row{store: s, query: query}
+	ctx, cancel := s.bounded(ctx)
+	r := row{store: s, query: query, cancel: cancel}
 	if st := s.stmt(ctx, query); st != nil {
 		r.Row = st.QueryRowContext(ctx, args...)
 	} else {
@@ -288,13 +339,15 @@ func (s *Store) queryRow(ctx context.Context, query string, args ...any) row {
 // row is the *sql.Row of queryRow.
 type row struct {
 	*sql.Row
-	store *Store
-	query string
+	store  *Store
+	query  string
+	cancel context.CancelFunc // the statement's deadline, ended by Scan
 }
 
 // Scan is sql.Row's Scan, then yieldAfter.
 func (r row) Scan(dest ...any) error {
 	err := r.Row.Scan(dest...)
+	r.cancel()
 	r.store.yieldAfter(r.query)
 	return err
 }

@@ -478,3 +478,71 @@ func (s suite) authOpensSession(t *testing.T) {
 		}
 	}
 }
+
+// authRenewsSession: a sign-in with RenewSession renews the live session
+// it names (sign-in time, expiry, the client added once) in the same write,
+// and keeps its id; it never renews a session that has ended, nor another
+// person's, which both stay as they were (the sign-in itself succeeds: the
+// caller checked the session a moment before).
+func (s suite) authRenewsSession(t *testing.T) {
+	st := s.open(t)
+	ctx := context.Background()
+	first, second := mustClient(t, st, "rp"), mustClient(t, st, "rp_2")
+	now := t0.Add(2 * time.Minute)
+	signIn := func(flow string, c *sigil.Client, sid string, renew bool, at time.Time) *sigil.Authorization {
+		t.Helper()
+		a := newRequest(flow, c)
+		mustCreate(t, st, a)
+		ch := challengeFor(a, 0, at.Add(-time.Second))
+		if _, err := st.ChallengeAuthorization(ctx, a.ID, a.BrowserHash, ch, at.Add(-time.Second)); err != nil {
+			t.Fatalf("ChallengeAuthorization: %v", err)
+		}
+		auth := authenticationFor(a, ch, at)
+		auth.SessionID = sid
+		auth.Session = &sigil.Session{ID: sid, AuthTime: at, ExpiresAt: at.Add(24 * time.Hour), Clients: []string{c.ID}}
+		auth.RenewSession = renew
+		got, err := st.AuthenticateAuthorization(ctx, a.ID, a.BrowserHash, auth, at)
+		if err != nil || got.SessionID != sid {
+			t.Fatalf("AuthenticateAuthorization(%s): %v, %+v", flow, err, got)
+		}
+		return got
+	}
+	opened := signIn("flow-open", first, "sid-1", false, now)
+
+	// Signed in again, for another client (its id holds a LIKE wildcard):
+	// renewed, the client added.
+	later := now.Add(time.Minute)
+	signIn("flow-again", second, "sid-1", true, later)
+	sess, err := st.GetSession(ctx, "sid-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sigil.Session{ID: "sid-1", Subject: opened.Subject, Address: opened.Address, AuthTime: later,
+		ExpiresAt: later.Add(24 * time.Hour), Clients: []string{first.ID, second.ID}}
+	equalFields(t, "renewed session", *sess, want)
+	// Again for a client it has: listed once.
+	signIn("flow-third", first, "sid-1", true, later.Add(time.Minute))
+	if sess, _ := st.GetSession(ctx, "sid-1"); len(sess.Clients) != 2 || !sess.AuthTime.Equal(later.Add(time.Minute)) {
+		t.Fatalf("renewed for a client it lists: %+v", sess)
+	}
+	if live, err := st.ListSessions(ctx, opened.Subject, later); err != nil || len(live) != 1 {
+		t.Fatalf("live sessions after renewals: %v, %v; want the one", live, err)
+	}
+
+	// An ended session is not revived.
+	if _, err := st.EndSession(ctx, "sid-1", later.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	signIn("flow-ended", second, "sid-1", true, later.Add(3*time.Minute))
+	if sess, _ := st.GetSession(ctx, "sid-1"); sess.EndedAt.IsZero() || !sess.AuthTime.Equal(later.Add(time.Minute)) {
+		t.Fatalf("an ended session was renewed: %+v", sess)
+	}
+
+	// Another person's session is not touched.
+	mustSession(t, st, sigil.Session{ID: "sid-bob", Subject: "bob.crypto", Address: "0x0000000000000000000000000000000000000B0B",
+		AuthTime: now, ExpiresAt: now.Add(24 * time.Hour), Clients: []string{"other"}})
+	signIn("flow-bob", first, "sid-bob", true, later.Add(4*time.Minute))
+	if sess, _ := st.GetSession(ctx, "sid-bob"); sess.Subject != "bob.crypto" || !sess.AuthTime.Equal(now) || len(sess.Clients) != 1 {
+		t.Fatalf("another person's session was renewed: %+v", sess)
+	}
+}

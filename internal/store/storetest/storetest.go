@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) sigil.Store) {
 		t.Run("AuthenticateTwice", s.authTwice)
 		t.Run("AuthenticateWithGrantedScope", s.authWithGrantedScope)
 		t.Run("AuthenticateOpensSession", s.authOpensSession)
+		t.Run("AuthenticateRenewsSession", s.authRenewsSession)
 		t.Run("GrantOnlyFromAuthenticated", s.grantOnlyFromAuthenticated)
 		t.Run("Reject", s.reject)
 		t.Run("Resume", s.resume)
