@@ -40,11 +40,15 @@ func (p *person) endSession(t *testing.T, b *browser, q url.Values) (*http.Respo
 	return b.get(p.in.Issuer + "/oauth2/sessions/logout?" + q.Encode())
 }
 
-// wantErrorPage checks an error page without a redirect to the client.
+// wantErrorPage checks an error page without a redirect to the client,
+// worded for a sign-out.
 func wantErrorPage(t *testing.T, what string, resp *http.Response, body, code string) {
 	t.Helper()
 	if resp.StatusCode < 400 || resp.Header.Get("Location") != "" || !strings.Contains(body, code) {
 		t.Fatalf("%s: %d %q, want an error page with %s and no redirect", what, resp.StatusCode, resp.Header.Get("Location"), code)
+	}
+	if !strings.Contains(body, "Sign-out could not continue") || strings.Contains(body, "Sign-in could not continue") {
+		t.Errorf("%s: the error page is not worded for a sign-out", what)
 	}
 }
 

@@ -62,6 +62,31 @@ func TestAuthorizationErrorsShownOnAPage(t *testing.T) {
 	}
 }
 
+// TestUnknownParametersIgnoredEvenRepeated: a parameter the authorization
+// request does not define is ignored (OpenID Connect Core section
+// 3.1.2.1), repeated or not; only the parameters OAuth 2.0 and OpenID
+// Connect define must appear once (RFC 6749 section 3.1).
+func TestUnknownParametersIgnoredEvenRepeated(t *testing.T) {
+	in := startSigil(t)
+	id, _ := in.createClient(t, map[string]any{"redirect_uris": []string{testRedirect}})
+	b := newBrowser(t, in.Issuer)
+	resp, body := b.get(in.Issuer + "/oauth2/auth?" + authParams(id).Encode() + "&extra=1&extra=2&utm_source=a&utm_source=b")
+	if loc, _ := url.Parse(resp.Header.Get("Location")); resp.StatusCode != http.StatusSeeOther || loc == nil || loc.Path != "/login" {
+		t.Fatalf("with repeated unknown parameters: %d %q %.200s, want the login page", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	for _, name := range []string{"nonce", "prompt", "code_challenge"} {
+		v := authParams(id)
+		v.Add(name, v.Get(name)+"x")
+		if name == "prompt" {
+			v["prompt"] = []string{"login", "consent"}
+		}
+		resp, _ := b.get(in.Issuer + "/oauth2/auth?" + v.Encode())
+		if resp.StatusCode == http.StatusSeeOther && strings.HasPrefix(resp.Header.Get("Location"), in.Issuer+"/login") {
+			t.Errorf("%s repeated was accepted", name)
+		}
+	}
+}
+
 // TestAuthorizationErrorsRedirected: once the redirect URI is trusted, each
 // error goes back to it with error, error_description, state and iss.
 func TestAuthorizationErrorsRedirected(t *testing.T) {

@@ -210,6 +210,9 @@ type ErrorPage struct {
 	// RequestID is the request's id (the X-Request-Id header), shown small
 	// so that a person can quote it to support.
 	RequestID string
+	// SigningOut says that the request was a sign-out (the
+	// end_session_endpoint), which the page's words follow.
+	SigningOut bool
 }
 
 // FormPostPage is the data of PageFormPost, the OAuth 2.0 Form Post Response

@@ -302,19 +302,39 @@ func checkParamLengths(params url.Values, freeText int) error {
 }
 
 // authorizeParams reads the request parameters from the query (GET) or the
-// form body (POST), rejecting repeated parameters (RFC 6749 section 3.1).
+// form body (POST), rejecting a repeated parameter of OAuth 2.0 or OpenID
+// Connect (RFC 6749 section 3.1). Any other parameter is ignored, repeated
+// or not (OpenID Connect Core section 3.1.2.1), as the extras of
+// @uauth/js and other libraries are.
 func authorizeParams(r *http.Request) (url.Values, error) {
 	var params url.Values
 	switch r.Method {
 	case http.MethodGet:
 		params = r.URL.Query()
 	case http.MethodPost:
-		return parseForm(r, "A POST to the authorization endpoint")
+		var err error
+		if params, err = readForm(r, "A POST to the authorization endpoint"); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, oautherr.ErrInvalidRequest.WithHint("Use GET or POST.")
 	}
-	return params, single(params)
+	for _, name := range authorizationParameters {
+		if len(params[name]) > 1 {
+			return nil, oautherr.ErrInvalidRequest.WithHint("Parameter '%s' is included more than once.", name)
+		}
+	}
+	return params, nil
 }
+
+// authorizationParameters are the parameters of an authorization request
+// that OAuth 2.0 and OpenID Connect define, each allowed once: those Sigil
+// reads, and those it refuses or ignores by name. resource (RFC 8707) may
+// be repeated.
+var authorizationParameters = []string{"response_type", "client_id", "redirect_uri", "scope", "state",
+	"response_mode", "nonce", "display", "prompt", "max_age", "ui_locales", "id_token_hint", "login_hint",
+	"acr_values", "claims", "claims_locales", "request", "request_uri", "registration",
+	"code_challenge", "code_challenge_method"}
 
 // maxFormBytes bounds a form body: the largest legitimate one, a token
 // request with a long resource list or a logout with an ID token hint, is
@@ -325,6 +345,15 @@ const maxFormBytes = 64 << 10
 // maxFormBytes) whose parameters each appear once (RFC 6749 section 3.1).
 // what names the request in the error.
 func parseForm(r *http.Request, what string) (url.Values, error) {
+	form, err := readForm(r, what)
+	if err != nil {
+		return nil, err
+	}
+	return form, single(form)
+}
+
+// readForm is parseForm without the check of repeated parameters.
+func readForm(r *http.Request, what string) (url.Values, error) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "application/x-www-form-urlencoded" {
 		return nil, oautherr.ErrInvalidRequest.WithHint("%s must be a form (application/x-www-form-urlencoded).", what)
@@ -336,7 +365,7 @@ func parseForm(r *http.Request, what string) (url.Values, error) {
 		}
 		return nil, oautherr.ErrInvalidRequest.WithHint("%s could not be parsed as a form: check its percent-encoding (RFC 3986 section 2.1).", what)
 	}
-	return r.PostForm, single(r.PostForm)
+	return r.PostForm, nil
 }
 
 // single rejects a parameter given more than once (RFC 6749 section 3.1).

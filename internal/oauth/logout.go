@@ -60,12 +60,12 @@ type hintClaims struct {
 func (p *Provider) Logout(w http.ResponseWriter, r *http.Request) {
 	params, err := logoutParams(r)
 	if err != nil {
-		p.ErrorPage(w, r, err)
+		p.errorPage(w, r, err, true)
 		return
 	}
 	req, err := p.validateLogout(r.Context(), params)
 	if err != nil {
-		p.ErrorPage(w, r, err)
+		p.errorPage(w, r, err, true)
 		return
 	}
 	now := p.Now()
@@ -78,7 +78,7 @@ func (p *Provider) Logout(w http.ResponseWriter, r *http.Request) {
 		// signed in): no confirmation is needed to leave.
 	case params.Has("csrf"):
 		if r.Method != http.MethodPost || !p.Cookies.CheckCSRF(csrfLogout, sess.ID, params.Get("csrf")) {
-			p.ErrorPage(w, r, oautherr.ErrRequestForbidden.WithHint("The sign-out form expired or was not sent by Sigil's own page; open the sign-out page again."))
+			p.errorPage(w, r, oautherr.ErrRequestForbidden.WithHint("The sign-out form expired or was not sent by Sigil's own page; open the sign-out page again."), true)
 			return
 		}
 	case req.hint != nil && req.hint.Sub == oidc.Subject(p.Secrets, req.client, sess.Subject, sess.Address) && (req.hint.Sid == "" || req.hint.Sid == sess.ID):
@@ -95,7 +95,7 @@ func (p *Provider) Logout(w http.ResponseWriter, r *http.Request) {
 		case err == nil:
 			p.SessionsEnded(r.Context(), []sigil.Session{*ended})
 		case !errors.Is(err, sigil.ErrNotFound): // ErrNotFound: ended or expired already
-			p.ErrorPage(w, r, err)
+			p.errorPage(w, r, err, true)
 			return
 		}
 		p.Cookies.Clear(w)
@@ -106,7 +106,7 @@ func (p *Provider) Logout(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := url.Parse(req.redirectURI)
 	if err != nil {
-		p.ErrorPage(w, r, err)
+		p.errorPage(w, r, err, true)
 		return
 	}
 	if req.state != "" {

@@ -116,6 +116,11 @@ func (p *Provider) FormPost(w http.ResponseWriter, r *http.Request) {
 // redirect URI cannot be trusted, so the error must not be sent there (RFC
 // 6749 section 4.1.2.1; RFC 9700 section 4.11: no open redirector).
 func (p *Provider) ErrorPage(w http.ResponseWriter, r *http.Request, err error) {
+	p.errorPage(w, r, err, false)
+}
+
+// errorPage is ErrorPage; signingOut words the page for a sign-out.
+func (p *Provider) errorPage(w http.ResponseWriter, r *http.Request, err error, signingOut bool) {
 	e := oautherr.From(err)
 	if e.Status >= 500 {
 		p.Log.Error("request failed", "path", r.URL.Path, "err", err)
@@ -127,7 +132,7 @@ func (p *Provider) ErrorPage(w http.ResponseWriter, r *http.Request, err error) 
 	// The request id is the one the server's middleware has already set.
 	if rerr := p.Pages.Render(w, e.Status, web.PageError, web.ErrorPage{
 		Status: e.Status, Error: e.Code, Description: e.Description, Hint: e.Hint, Spec: e.Spec,
-		RequestID: w.Header().Get("X-Request-Id"),
+		RequestID: w.Header().Get("X-Request-Id"), SigningOut: signingOut,
 	}); rerr != nil {
 		p.Log.Error("render error page", "err", rerr)
 	}

@@ -47,7 +47,7 @@ type TokenResponse struct {
 // it, so that a made-up token naming a known family is refused as a forgery
 // and never taken for reuse (which would let anyone who saw a family revoke
 // the grant).
-const RefreshTokenPrefix = "sigil_rt_"
+const RefreshTokenPrefix = oidc.RefreshTokenPrefix
 
 // Token serves POST /oauth2/token.
 func (p *Provider) Token(w http.ResponseWriter, r *http.Request) {

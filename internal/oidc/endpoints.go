@@ -50,6 +50,10 @@ const (
 // are rejected without a database read.
 const AccessTokenPrefix = "sigil_at_"
 
+// RefreshTokenPrefix starts a refresh token (see oauth.RefreshTokenPrefix
+// for its form); userinfo names one sent to it by mistake.
+const RefreshTokenPrefix = "sigil_rt_"
+
 // Discovery is the OpenID Provider Metadata (OpenID Connect Discovery 1.0
 // section 3, RFC 8414 section 2). It lists only what Sigil really supports.
 type Discovery struct {
@@ -337,7 +341,15 @@ func accessTokenOf(r *http.Request) (string, error) {
 		}
 	}
 	if token == "" {
+		// RFC 6750 section 2.3 (the URI query) is optional, and Sigil
+		// does not take it: the token would land in logs and histories.
+		if r.URL.Query().Has("access_token") {
+			return "", oautherr.ErrRequestUnauthorized.WithHint("The access token in the URL query is not accepted (RFC 6750 section 2.3: it ends up in logs); send it as 'Authorization: Bearer <token>'.")
+		}
 		return "", oautherr.ErrRequestUnauthorized.WithHint("No access token was sent; send it as 'Authorization: Bearer <token>'.")
+	}
+	if strings.HasPrefix(token, RefreshTokenPrefix) {
+		return "", oautherr.ErrTokenExpired.WithHint("This is a refresh token; userinfo takes the access token of the same token response.")
 	}
 	if !strings.HasPrefix(token, AccessTokenPrefix) && !LooksLikeJWT(token) {
 		return "", oautherr.ErrTokenExpired.WithHint("The access token is not one Sigil issued.")

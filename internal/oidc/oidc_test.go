@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sigil-oidc/sigil"
+	"github.com/sigil-oidc/sigil/internal/oautherr"
 )
 
 // TestAtHash: the left half of the access token's hash by the hash of the
@@ -57,18 +58,24 @@ func TestClaimsFollowGrantedScope(t *testing.T) {
 func TestAccessTokenOf(t *testing.T) {
 	cases := []struct {
 		method, auth, body, want, code string
+		hint                           string
 	}{
-		{"GET", "Bearer sigil_at_a", "", "sigil_at_a", ""},
-		{"GET", "bearer sigil_at_a", "", "sigil_at_a", ""},
-		{"GET", "Basic sigil_at_a", "", "sigil_at_a", ""}, // @uauth/js
-		{"GET", "Basic dXNlcjpwYXNz", "", "", "request_unauthorized"},
-		{"GET", "", "", "", "request_unauthorized"},
-		{"POST", "", "access_token=sigil_at_b", "sigil_at_b", ""},
-		{"POST", "Bearer sigil_at_a", "access_token=sigil_at_b", "", "invalid_request"},
-		{"GET", "Bearer other", "", "", "invalid_token"},
+		{"GET", "Bearer sigil_at_a", "", "sigil_at_a", "", ""},
+		{"GET", "bearer sigil_at_a", "", "sigil_at_a", "", ""},
+		{"GET", "Basic sigil_at_a", "", "sigil_at_a", "", ""}, // @uauth/js
+		{"GET", "Basic dXNlcjpwYXNz", "", "", "request_unauthorized", ""},
+		{"GET", "", "", "", "request_unauthorized", "No access token was sent"},
+		{"POST", "", "access_token=sigil_at_b", "sigil_at_b", "", ""},
+		{"POST", "Bearer sigil_at_a", "access_token=sigil_at_b", "", "invalid_request", ""},
+		{"GET", "Bearer other", "", "", "invalid_token", "not one Sigil issued"},
+		// The query (RFC 6750 section 2.3) is not taken, and the answer
+		// says so; a refresh token is named as one.
+		{"GET?access_token=sigil_at_q", "", "", "", "request_unauthorized", "URL query is not accepted"},
+		{"GET", "Bearer sigil_rt_f.n.t", "", "", "invalid_token", "This is a refresh token"},
 	}
 	for _, tc := range cases {
-		r := httptest.NewRequest(tc.method, "/userinfo", strings.NewReader(tc.body))
+		method, query, _ := strings.Cut(tc.method, "?")
+		r := httptest.NewRequest(method, "/userinfo?"+query, strings.NewReader(tc.body))
 		if tc.body != "" {
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		}
@@ -80,8 +87,8 @@ func TestAccessTokenOf(t *testing.T) {
 		if err != nil {
 			code = strings.SplitN(err.Error(), ":", 2)[0]
 		}
-		if got != tc.want || code != tc.code {
-			t.Errorf("%s %q %q: got %q %q, want %q %q", tc.method, tc.auth, tc.body, got, code, tc.want, tc.code)
+		if got != tc.want || code != tc.code || (tc.hint != "" && !strings.Contains(oautherr.From(err).Hint, tc.hint)) {
+			t.Errorf("%s %q %q: got %q %v, want %q %q with %q", tc.method, tc.auth, tc.body, got, err, tc.want, tc.code, tc.hint)
 		}
 	}
 }
