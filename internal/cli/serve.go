@@ -61,7 +61,7 @@ func newServeCommand() *cobra.Command {
 				return err
 			}
 			if err := cfg.ValidateServe(); err != nil {
-				return err
+				return config.NamedAsGiven(err, cmd.Flags(), os.Getenv)
 			}
 			return serve(cmd.Context(), cfg, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},

@@ -232,9 +232,36 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) {
 		return nil, err
 	}
 	if err := c.Validate(); err != nil {
-		return nil, err
+		return nil, NamedAsGiven(err, fs, getenv)
 	}
 	return c, nil
+}
+
+// flagName finds the flags that validation errors name ("--admin-token").
+var flagName = regexp.MustCompile(`--[a-z][a-z0-9]*(?:-[a-z0-9]+)*`)
+
+// NamedAsGiven rewrites err so that a setting given through the
+// environment is named by its variable as well as its flag
+// ("SIGIL_ADMIN_TOKEN (--admin-token)"): a deployment that sets only
+// variables (the Kubernetes manifest, the systemd unit) finds the one to
+// fix.
+func NamedAsGiven(err error, fs *pflag.FlagSet, getenv func(string) string) error {
+	envOf := map[string]string{}
+	for _, o := range options {
+		if fs.Lookup(o.flag) != nil && !fs.Changed(o.flag) && getenv(o.env) != "" {
+			envOf["--"+o.flag] = o.env
+		}
+	}
+	if len(envOf) == 0 {
+		return err
+	}
+	msg := flagName.ReplaceAllStringFunc(err.Error(), func(flag string) string {
+		if env, ok := envOf[flag]; ok {
+			return env + " (" + flag + ")"
+		}
+		return flag
+	})
+	return errors.New(msg)
 }
 
 // LoadDatabase is Load for the flags of RegisterDatabaseFlags: it checks

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -284,6 +285,32 @@ func TestBooleans(t *testing.T) {
 
 // TestConfigFromEnv: SIGIL_CONFIG names the file when --config is not
 // given; --config wins over it.
+// TestErrorsNameTheVariableGiven: a setting that came from the environment
+// is named by its variable as well as its flag, so that a deployment that
+// sets only variables finds the one to fix; a flag given on the command
+// line is named as before, and a longer flag is not mistaken for a
+// shorter one.
+func TestErrorsNameTheVariableGiven(t *testing.T) {
+	_, err := load(t, []string{"--dev"}, map[string]string{"SIGIL_ADMIN_TOKEN": "short", "SIGIL_SHUTDOWN_DELAY": "abc"})
+	if err == nil || !strings.Contains(err.Error(), "SIGIL_ADMIN_TOKEN (--admin-token) must be at least 16") ||
+		!strings.Contains(err.Error(), "SIGIL_SHUTDOWN_DELAY (--shutdown-delay)") {
+		t.Errorf("settings from the environment: %v", err)
+	}
+	_, err = load(t, []string{"--dev", "--admin-token", "short"}, map[string]string{"SIGIL_ADMIN_TOKEN": "also-short"})
+	if err == nil || strings.Contains(err.Error(), "SIGIL_ADMIN_TOKEN") || !strings.Contains(err.Error(), "--admin-token must be") {
+		t.Errorf("the flag over the variable: %v", err)
+	}
+	err = NamedAsGiven(errors.New("--admin-token-file and --admin-token"), pflagWith(t, "admin-token"), func(k string) string {
+		if k == "SIGIL_ADMIN_TOKEN" {
+			return "x"
+		}
+		return ""
+	})
+	if err.Error() != "--admin-token-file and SIGIL_ADMIN_TOKEN (--admin-token)" {
+		t.Errorf("NamedAsGiven = %q", err)
+	}
+}
+
 func TestConfigFromEnv(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
@@ -380,4 +407,14 @@ func TestDatabaseOnly(t *testing.T) {
 	if _, err := LoadDatabase(fs, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "--db-max-conns") {
 		t.Fatalf("bad pool setting: %v", err)
 	}
+}
+
+// pflagWith is a flag set holding the string flags names, none changed.
+func pflagWith(t *testing.T, names ...string) *pflag.FlagSet {
+	t.Helper()
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	for _, n := range names {
+		fs.String(n, "", "")
+	}
+	return fs
 }
