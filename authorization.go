@@ -158,9 +158,9 @@ type Authentication struct {
 	// ExpiresAt and the authorization's client added to its clients, so
 	// that the browser keeps one session, and one sid, across
 	// re-authentications. The store renews only a live session of the
-	// authorization's subject and address, and otherwise changes nothing.
-	// Session.Clients must then hold the authorization's client, which the
-	// store looks for in the session's list before it adds it.
+	// authorization's subject and address; otherwise the whole write
+	// changes nothing and fails as a sign-in that does not match
+	// (ErrConflict), and the caller signs in with a new session.
 	RenewSession bool
 }
 

@@ -540,7 +540,9 @@ func TestKubernetesManifest(t *testing.T) {
 	}
 
 	// The placeholders refuse to start: applying the file unedited cannot
-	// run a fleet on a published admin token or system secret.
+	// run a fleet on a published admin token or system secret, nor trust
+	// proxies nobody chose. The errors name the variables the manifest
+	// sets.
 	cmd := exec.Command(sigilBin, "serve")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	for k, v := range env {
@@ -550,8 +552,11 @@ func TestKubernetesManifest(t *testing.T) {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	out, err := cmd.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "--admin-token must be at least") || !strings.Contains(string(out), "--system-secret must be at least") {
-		t.Errorf("sigil serve with the manifest's placeholders: %v, want a refusal naming --admin-token and --system-secret:\n%s", err, out)
+	for _, want := range []string{"SIGIL_ADMIN_TOKEN (--admin-token) must be at least", "SIGIL_SYSTEM_SECRET (--system-secret) must be at least",
+		"SIGIL_TRUSTED_PROXIES (--trusted-proxies) \"CHANGE-ME\""} {
+		if err == nil || !strings.Contains(string(out), want) {
+			t.Errorf("sigil serve with the manifest's placeholders: %v, want a refusal with %q:\n%s", err, want, out)
+		}
 	}
 }
 

@@ -187,7 +187,7 @@ func TestPageSecurityHeaders(t *testing.T) {
 		csp := h.Get("Content-Security-Policy")
 		if h.Get("Cross-Origin-Opener-Policy") != "unsafe-none" || h.Get("X-Frame-Options") != "DENY" ||
 			!strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "default-src 'none'") ||
-			!strings.Contains(csp, "script-src 'self'") || h.Get("Referrer-Policy") != "no-referrer" {
+			!strings.Contains(csp, "script-src 'self'") || h.Get("Referrer-Policy") != "strict-origin-when-cross-origin" {
 			t.Errorf("%s: headers %v", name, h)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -288,4 +289,73 @@ func TestOwnershipFollowsTheChain(t *testing.T) {
 			t.Fatalf("introspection of Bob's pairwise token: %d %v, want active with sub %s", st, body, bobPWSub)
 		}
 	})
+}
+
+// accountSignIn signs the holder of key in to /account with a new browser
+// and returns the browser and the page's CSRF token.
+func accountSignIn(t *testing.T, in *instance, key *ecdsa.PrivateKey) (*browser, string) {
+	t.Helper()
+	b := newBrowser(t, in.Issuer)
+	resp, _ := b.get(in.Issuer + "/account")
+	flow := b.authorize(resp.Header.Get("Location"))
+	_, st, v := b.signIn(flow, "alice.crypto", key)
+	to, _ := v["redirect_to"].(string)
+	if st != 200 || !strings.HasPrefix(to, in.Issuer+"/account/callback?code=") {
+		t.Fatalf("account sign-in as %s: %d %v", addr(key), st, v)
+	}
+	b.get(to)
+	resp, body := b.get(in.Issuer + "/account")
+	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(body)
+	if resp.StatusCode != 200 || csrf == nil {
+		t.Fatalf("account page as %s: %d", addr(key), resp.StatusCode)
+	}
+	return b, csrf[1]
+}
+
+// TestAccountPageFollowsTheOwner: after alice.crypto changes hands, the
+// previous owner's live session no longer opens /account (a new sign-in
+// is asked, which the previous owner cannot make) and cannot act on it:
+// "sign out everywhere" from it, sent with its own valid token, is
+// refused and leaves the new owner signed in. The page of the new owner
+// lists neither the previous owner's sessions nor applications. Before,
+// the page looked sessions and consents up by domain alone, and the
+// previous owner could sign the new one out everywhere and disconnect
+// their applications.
+func TestAccountPageFollowsTheOwner(t *testing.T) {
+	w := startOwnershipWorld(t)
+	in := w.short
+	id, secret := ownerClient(t, in, "")
+	signInAs(t, in, id, secret, w.alice)
+	alice, aliceCSRF := accountSignIn(t, in, w.alice)
+
+	w.transfer(t)
+	transferred := time.Now()
+	within(t, "the previous owner's /account asks for a sign-in", transferred, ownershipCacheTTL+5*time.Second, func() bool {
+		resp, _ := alice.get(in.Issuer + "/account")
+		return resp.StatusCode == http.StatusSeeOther
+	})
+
+	bobsToken := signInAs(t, in, id, secret, w.bob)
+	bob, _ := accountSignIn(t, in, w.bob)
+	resp, body := bob.get(in.Issuer + "/account")
+	if resp.StatusCode != 200 || strings.Count(body, "this browser") != 1 || strings.Contains(body, addr(w.alice)) {
+		t.Fatalf("the new owner's page: %d; it must list only the new owner's sessions and nothing of the previous owner's", resp.StatusCode)
+	}
+
+	req, _ := http.NewRequest("POST", in.Issuer+"/account/sessions/end", strings.NewReader(url.Values{"csrf": {aliceCSRF}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := alice.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode < 400 {
+		t.Fatalf("sign out everywhere from the previous owner's session: %d, want a refusal", resp.StatusCode)
+	}
+	if resp, _ := bob.get(in.Issuer + "/account"); resp.StatusCode != 200 {
+		t.Fatalf("the new owner after the previous owner's attempt: /account %d, want the page (still signed in)", resp.StatusCode)
+	}
+	if st, _, _ := getUserinfo(t, in, bobsToken["access_token"].(string)); st != 200 {
+		t.Fatalf("the new owner's token after the previous owner's attempt: %d", st)
+	}
 }

@@ -119,7 +119,8 @@ func TestAuditTrailOfAttacks(t *testing.T) {
 		t.Errorf("signature_invalid = %v, want 1", v)
 	}
 	lines := auditLines(in, "signature_invalid")
-	if len(lines) != 1 || !strings.Contains(lines[0], "flow="+flow) || !strings.Contains(lines[0], "domain=alice.crypto") {
+	if len(lines) != 1 || !strings.Contains(lines[0], "flow="+flow) || !strings.Contains(lines[0], "domain=alice.crypto") ||
+		!strings.Contains(lines[0], "client_id="+op.clientID) {
 		t.Errorf("signature_invalid lines: %q", lines)
 	}
 

@@ -86,8 +86,16 @@ func EnsureClient(ctx context.Context, st sigil.Store, issuer string, now time.T
 	return nil
 }
 
-// current returns the browser's session and the subject's live sessions,
-// or ok false when the browser has no session that is live in the store.
+// current returns the browser's session and the person's live sessions,
+// or ok false when the browser has no session that is live in the store,
+// or one of a wallet that no longer owns the domain.
+//
+// Sessions and consents are kept by domain and wallet: after a domain
+// changed hands, its previous owner's session must not show or act on the
+// new owner's applications and sessions (disconnect them, sign them out
+// everywhere), as single sign-on refuses it the new owner's applications.
+// So the owner is read as at single sign-on (the resolver's cache), and
+// only the sessions of the session's wallet are the person's.
 func (h *Handler) current(r *http.Request) (session.Session, []sigil.Session, bool, error) {
 	p := h.Provider
 	now := p.Now()
@@ -95,16 +103,29 @@ func (h *Handler) current(r *http.Request) (session.Session, []sigil.Session, bo
 	if err != nil {
 		return session.Session{}, nil, false, nil
 	}
-	live, err := p.Store.ListSessions(r.Context(), sess.Subject, now)
+	all, err := p.Store.ListSessions(r.Context(), sess.Subject, now)
 	if err != nil {
 		return session.Session{}, nil, false, err
 	}
-	for _, s := range live {
-		if s.ID == sess.ID {
-			return sess, live, true, nil
+	var live []sigil.Session
+	found := false
+	for _, s := range all {
+		if s.Address == sess.Address {
+			live = append(live, s)
+			found = found || s.ID == sess.ID
 		}
 	}
-	return session.Session{}, nil, false, nil
+	if !found {
+		return session.Session{}, nil, false, nil
+	}
+	d, err := p.Domains.Resolve(r.Context(), sess.Subject)
+	switch {
+	case errors.Is(err, sigil.ErrResolverUnavailable):
+		return session.Session{}, nil, false, oautherr.ErrTemporarilyUnavailable.WithHint("The owner of %s could not be looked up right now; try again in a moment.", sess.Subject)
+	case err != nil || d.Owner != sess.Address:
+		return session.Session{}, nil, false, nil
+	}
+	return sess, live, true, nil
 }
 
 // Page serves GET /account: the page for a live session, else the start of
@@ -155,6 +176,9 @@ func (h *Handler) page(ctx context.Context, sess session.Session, live []sigil.S
 		return a
 	}
 	for _, c := range consents {
+		if c.Address != sess.Address {
+			continue // a previous owner's, no longer anyone's
+		}
 		a := app(c.ClientID)
 		a.Remembered, a.Scopes = true, web.ScopesOf(c.Scope)
 	}

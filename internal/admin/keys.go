@@ -121,6 +121,10 @@ func (k *keysHandler) rotate(w http.ResponseWriter, r *http.Request) {
 			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("Send no body, or a JSON object such as {'alg': 'ES256', 'immediate': false} with Content-Type application/json."))
 			return
 		}
+		if body.Immediate && r.URL.Query().Get("immediate") == "false" {
+			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("The immediate query parameter and the immediate in the body differ; send one."))
+			return
+		}
 		immediate = immediate || body.Immediate
 		if body.Alg != "" {
 			if alg != "" && alg != body.Alg {

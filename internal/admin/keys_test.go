@@ -51,6 +51,7 @@ func TestKeysRoutes(t *testing.T) {
 		{"not JSON", "/admin/keys/rotate", `alg=ES256`},
 		{"query and body differ", "/admin/keys/rotate?alg=RS256", `{"alg":"ES256"}`},
 		{"immediate neither true nor false", "/admin/keys/rotate?immediate=yes", ""},
+		{"immediate in the query and the body differ", "/admin/keys/rotate?immediate=false", `{"immediate":true}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			wantError(t, f.do(t, "POST", tc.path, tc.body), oautherr.ErrInvalidRequest)

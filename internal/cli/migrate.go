@@ -110,6 +110,9 @@ func openError(cfg *config.Config, err error) error {
 	if store.IsPostgres(cfg.DSN) {
 		return fmt.Errorf("--dsn %s: cannot connect to PostgreSQL: %w", redactDSN(cfg.DSN), err)
 	}
+	if scheme, ok := store.URLScheme(cfg.DSN); ok && !strings.EqualFold(scheme, "file") {
+		return fmt.Errorf("--dsn %s: %w", redactDSN(cfg.DSN), err)
+	}
 	setting, value := "--data-dir", cfg.DataDir
 	if cfg.DSN != "" {
 		setting, value = "--dsn", cfg.DSN
@@ -126,20 +129,21 @@ func openError(cfg *config.Config, err error) error {
 	return fmt.Errorf("%s %q: cannot open the SQLite database %s: %s (%w)", setting, value, path, why, err)
 }
 
-// redactDSN hides the password of a PostgreSQL DSN, URL or key/value,
-// for output.
+// redactDSN hides the password of a DSN, for output: of any URL (a
+// PostgreSQL one, or one of a database Sigil refuses), and of a libpq
+// key/value string.
 func redactDSN(dsn string) string {
-	if !store.IsPostgres(dsn) {
-		return dsn
+	if scheme, ok := store.URLScheme(dsn); ok && !strings.EqualFold(scheme, "file") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "(a " + scheme + " URL)"
+		}
+		return u.Redacted()
 	}
-	if !strings.Contains(dsn, "://") {
+	if store.IsPostgres(dsn) {
 		return keyValuePassword.ReplaceAllString(dsn, "${1}xxxxx")
 	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "(postgres)"
-	}
-	return u.Redacted()
+	return dsn
 }
 
 // keyValuePassword is the password of a libpq key/value DSN, quoted or

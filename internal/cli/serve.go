@@ -455,22 +455,64 @@ func readOrCreate(path string, generate func() []byte) ([]byte, error) {
 	if !errors.Is(err, os.ErrNotExist) {
 		return b, err
 	}
+	content := generate()
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return nil, err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(generate()); err != nil {
+	// On disk before it is linked, and the link with it: a secret lost
+	// in a crash after keys were sealed with it would void them.
+	if _, err := tmp.Write(content); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return nil, err
 	}
 	if err := tmp.Close(); err != nil {
 		return nil, err
 	}
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, os.ErrExist) {
-		return nil, err
+	switch err := os.Link(tmp.Name(), path); {
+	case err == nil, errors.Is(err, os.ErrExist):
+	default:
+		// A file system without hard links: create the file exclusively
+		// instead, which a reader may see before it is written in full
+		// (then it fails to start, rather than keeping another secret).
+		if err := createExclusive(path, content); err != nil && !errors.Is(err, os.ErrExist) {
+			return nil, err
+		}
 	}
+	syncDir(filepath.Dir(path))
 	return os.ReadFile(path)
+}
+
+// createExclusive writes content to a new file at path (mode 0600),
+// failing with os.ErrExist when there is one.
+func createExclusive(path string, content []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(content); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// syncDir makes the entries of dir durable, on a best-effort basis (not
+// every platform can sync a directory).
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
 }
 
 func printBanner(w io.Writer, cfg *config.Config, adminAddr, adminToken string, dev *devSetup) {

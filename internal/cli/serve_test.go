@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -43,5 +45,39 @@ func TestReadOrCreateOneContentForAll(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
 		t.Errorf("temporary files left: %v", entries)
+	}
+}
+
+// TestRedactDSN: output never shows a password, whatever the DSN's form:
+// a PostgreSQL URL, a URL of a database Sigil refuses, a libpq key/value
+// string (quoted or not, one whose value looks like a URL); a SQLite path
+// is shown as it is.
+func TestRedactDSN(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"postgres://u:s3cret@db/sigil":                           "postgres://u:xxxxx@db/sigil",
+		"mysql://u:s3cret@db/sigil":                              "mysql://u:xxxxx@db/sigil",
+		"host=db password=s3cret dbname=sigil":                   "host=db password=xxxxx dbname=sigil",
+		"host=db password='s3 cret' dbname=sigil":                "host=db password=xxxxx dbname=sigil",
+		"host=/run/pg password=abc://s3cret dbname=sigil":        "host=/run/pg password=xxxxx dbname=sigil",
+		"/var/lib/sigil/sigil.db":                                "/var/lib/sigil/sigil.db",
+		"file:/var/lib/sigil/sigil.db?_pragma=busy_timeout(500)": "file:/var/lib/sigil/sigil.db?_pragma=busy_timeout(500)",
+	} {
+		if got := redactDSN(dsn); got != want || strings.Contains(got, "s3") {
+			t.Errorf("redactDSN(%q) = %q, want %q", dsn, got, want)
+		}
+	}
+}
+
+// TestWebFingerRecordKeepsTheAmpersand: the record value reads as the URL
+// it names, "&" included, as docs/integrate-uauth.md shows it, and is
+// JSON that decodes to that URL.
+func TestWebFingerRecordKeepsTheAmpersand(t *testing.T) {
+	v, err := WebFingerRecord("https://login.example.com/", "alice.crypto")
+	if err != nil || strings.Contains(v, `\u0026`) || !strings.Contains(v, "&resource=alice.crypto") || strings.HasSuffix(v, "\n") {
+		t.Fatalf("WebFingerRecord = %q, %v", v, err)
+	}
+	var rec struct{ URI string }
+	if err := json.Unmarshal([]byte(v), &rec); err != nil || !strings.HasPrefix(rec.URI, "https://login.example.com/.well-known/webfinger?") {
+		t.Fatalf("the value does not decode to the WebFinger URL: %q, %v", rec.URI, err)
 	}
 }

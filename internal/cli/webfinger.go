@@ -61,9 +61,14 @@ func newWebFingerCommand() *cobra.Command {
 
 // WebFingerRecord is the record value naming issuer for domain. The "uri"
 // form points straight at Sigil's WebFinger answer for the domain, which
-// works for an issuer with a path too (the "host" form would not).
+// works for an issuer with a path too (the "host" form would not). The
+// JSON keeps "&" as it is (no HTML escaping to \u0026): the value is
+// pasted into a domain's records, where it should read as the URL.
 func WebFingerRecord(issuer, domain string) (string, error) {
 	q := url.Values{"resource": {domain}, "rel": {oidc.IssuerRel}}
-	b, err := json.Marshal(map[string]string{"uri": strings.TrimSuffix(issuer, "/") + "/.well-known/webfinger?" + q.Encode()})
-	return string(b), err
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(map[string]string{"uri": strings.TrimSuffix(issuer, "/") + "/.well-known/webfinger?" + q.Encode()})
+	return strings.TrimSuffix(b.String(), "\n"), err
 }

@@ -261,8 +261,18 @@ func NamedAsGiven(err error, fs *pflag.FlagSet, getenv func(string) string) erro
 		}
 		return flag
 	})
-	return errors.New(msg)
+	return &renamedError{msg: msg, err: err}
 }
+
+// renamedError is an error with its message rewritten (NamedAsGiven),
+// which still unwraps to the error it rewrites.
+type renamedError struct {
+	msg string
+	err error
+}
+
+func (e *renamedError) Error() string { return e.msg }
+func (e *renamedError) Unwrap() error { return e.err }
 
 // LoadDatabase is Load for the flags of RegisterDatabaseFlags: it checks
 // only the database settings, so that a setting migrate does not use (an
@@ -278,7 +288,7 @@ func LoadDatabase(fs *pflag.FlagSet, getenv func(string) string) (*Config, error
 	}
 	errs = append(errs, c.parseDBPool()...)
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, NamedAsGiven(err, fs, getenv)
 	}
 	return c, nil
 }
@@ -545,7 +555,7 @@ func (c *Config) parseDurations() []error {
 	} {
 		v, err := time.ParseDuration(d.value)
 		if err != nil || v < d.min {
-			errs = append(errs, fmt.Errorf("%s %q must be a Go duration of at least %v, such as 30s, 10m or 1h", d.flag, d.value, d.min))
+			errs = append(errs, fmt.Errorf("%s %q must be a Go duration of at least %s, such as %s", d.flag, d.value, shortDuration(d.min), durationExamples(d.min)))
 		}
 		*d.dst = v
 	}
@@ -558,6 +568,38 @@ func (c *Config) parseDurations() []error {
 		errs = append(errs, fmt.Errorf("--uns-cache-ttl %q must be at most 5m: it bounds how long a sold domain keeps working for its previous owner", c.UNSCacheTTL))
 	}
 	return errs
+}
+
+// shortDuration writes d as a person would (1m, 10s), not as
+// time.Duration.String does (1m0s).
+func shortDuration(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "0s"
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	default:
+		return d.String()
+	}
+}
+
+// durationExamples are valid values for a duration of at least min.
+func durationExamples(min time.Duration) string {
+	var ok []string
+	for _, e := range []struct {
+		text string
+		d    time.Duration
+	}{{"30s", 30 * time.Second}, {"10m", 10 * time.Minute}, {"1h", time.Hour}} {
+		if e.d >= min {
+			ok = append(ok, e.text)
+		}
+	}
+	if len(ok) == 1 {
+		return ok[0]
+	}
+	return strings.Join(ok[:len(ok)-1], ", ") + " or " + ok[len(ok)-1]
 }
 
 // parseKeyRotation parses the key schedule into c.KeyRotation.

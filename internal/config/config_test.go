@@ -67,6 +67,8 @@ func TestValidationMessages(t *testing.T) {
 		{[]string{"--dev", "--db-statement-timeout", "5"}, "--db-statement-timeout"},
 		{[]string{"--dev", "--db-statement-timeout", "10us"}, "--db-statement-timeout"},
 		{[]string{"--dev", "--db-conn-max-lifetime", "-1m"}, "--db-conn-max-lifetime"},
+		{[]string{"--dev", "--flow-lifetime", "10s"}, "at least 1m, such as 10m or 1h"},
+		{[]string{"--dev", "--code-lifetime", "1s"}, "at least 10s, such as 30s, 10m or 1h"},
 		{[]string{"--dev", "--domains", "uns"}, "--uns-l1-rpc"},
 		{[]string{"--dev", "--domains", "uns", "--uns-l1-rpc", "localhost:8545"}, "--uns-l1-rpc"},
 		{[]string{"--dev", "--domains", "uns", "--uns-l1-rpc", "http://127.0.0.1:8545", "--uns-l1-proxy-reader", "0x12"}, "--uns-l1-proxy-reader"},
@@ -283,8 +285,6 @@ func TestBooleans(t *testing.T) {
 	}
 }
 
-// TestConfigFromEnv: SIGIL_CONFIG names the file when --config is not
-// given; --config wins over it.
 // TestErrorsNameTheVariableGiven: a setting that came from the environment
 // is named by its variable as well as its flag, so that a deployment that
 // sets only variables finds the one to fix; a flag given on the command
@@ -309,8 +309,23 @@ func TestErrorsNameTheVariableGiven(t *testing.T) {
 	if err.Error() != "--admin-token-file and SIGIL_ADMIN_TOKEN (--admin-token)" {
 		t.Errorf("NamedAsGiven = %q", err)
 	}
+	// The database settings of sigil migrate too, and the error still
+	// wraps what it rewrites.
+	fs := pflag.NewFlagSet("migrate", pflag.ContinueOnError)
+	RegisterDatabaseFlags(fs)
+	_, err = LoadDatabase(fs, func(k string) string {
+		if k == "SIGIL_DB_MAX_CONNS" {
+			return "ten"
+		}
+		return ""
+	})
+	if err == nil || !strings.Contains(err.Error(), "SIGIL_DB_MAX_CONNS (--db-max-conns)") || errors.Unwrap(err) == nil {
+		t.Errorf("LoadDatabase with SIGIL_DB_MAX_CONNS=ten: %v", err)
+	}
 }
 
+// TestConfigFromEnv: SIGIL_CONFIG names the file when --config is not
+// given; --config wins over it.
 func TestConfigFromEnv(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")

@@ -175,11 +175,11 @@ func (s *Set) Rotate(ctx context.Context, when Activation, algs ...string) ([]Ke
 	}
 	var added []string
 	for _, alg := range algs {
-		k, err := s.add(ctx, alg, func([]sigil.SigningKey) (time.Time, bool) {
+		k, err := s.add(ctx, alg, func(_ []sigil.SigningKey, now time.Time) (time.Time, bool) {
 			if when == Immediately {
-				return s.now(), true
+				return now, true
 			}
-			return s.now().Add(ActivationDelay), true
+			return now.Add(ActivationDelay), true
 		})
 		if err != nil {
 			return nil, err
@@ -199,26 +199,27 @@ func (s *Set) Rotate(ctx context.Context, when Activation, algs ...string) ([]Ke
 }
 
 // add stores a key of alg of the next generation to activate at the time
-// plan returns, reading the store first and giving plan the keys read; plan
+// plan returns, reading the store first and giving plan the keys read and
+// the time the key is created at (one clock reading for both dates); plan
 // says false when no key is needed after all (the store changed). When
 // another node stored a key of the same generation meanwhile the store is
 // read again and plan asked again, so racing nodes decide on the same keys
 // and store one between them. It returns the stored key, or the zero key
 // when plan said none is needed.
-func (s *Set) add(ctx context.Context, alg string, plan func([]sigil.SigningKey) (time.Time, bool)) (sigil.SigningKey, error) {
+func (s *Set) add(ctx context.Context, alg string, plan func([]sigil.SigningKey, time.Time) (time.Time, bool)) (sigil.SigningKey, error) {
 	const attempts = 5
 	for attempt := 1; ; attempt++ {
 		stored, err := s.store.ListSigningKeys(ctx)
 		if err != nil {
 			return sigil.SigningKey{}, fmt.Errorf("keys: listing signing keys: %w", err)
 		}
-		activates, need := plan(stored)
-		if !need {
-			return sigil.SigningKey{}, nil
-		}
 		// Milliseconds are what the store keeps, so the key built is the
 		// key stored.
 		now := s.now().UTC().Truncate(time.Millisecond)
+		activates, need := plan(stored, now)
+		if !need {
+			return sigil.SigningKey{}, nil
+		}
 		k, err := generate(s.systemSecret, alg, nextGeneration(stored), now, activates.UTC().Truncate(time.Millisecond))
 		if err != nil {
 			return sigil.SigningKey{}, err
@@ -259,14 +260,13 @@ func (s *Set) rotateDue(ctx context.Context) ([]sigil.SigningKey, error) {
 		if len(ks) == 0 || !due(ks[len(ks)-1].stored.ActivatesAt, s.now()) {
 			continue
 		}
-		k, err := s.add(ctx, alg, func(stored []sigil.SigningKey) (time.Time, bool) {
+		k, err := s.add(ctx, alg, func(stored []sigil.SigningKey, now time.Time) (time.Time, bool) {
 			var latest time.Time
 			for _, sk := range stored {
 				if sk.Algorithm == alg && sk.ActivatesAt.After(latest) {
 					latest = sk.ActivatesAt
 				}
 			}
-			now := s.now()
 			if latest.IsZero() || !due(latest, now) {
 				return time.Time{}, false
 			}

@@ -21,10 +21,12 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/audit"
+	"github.com/sigil-oidc/sigil/internal/cache"
 	"github.com/sigil-oidc/sigil/internal/domains"
 	"github.com/sigil-oidc/sigil/internal/oauth"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
@@ -40,6 +42,34 @@ type Handler struct {
 	// DevWalletKey, set only under --dev, is the private key of the
 	// development wallet that the login page offers.
 	DevWalletKey string
+
+	// spent holds, until they expire, the challenges this node has seen
+	// signed in with (see spentChallenge).
+	spentOnce sync.Once
+	spent     *cache.LRU[string, struct{}]
+}
+
+// spentChallenges bounds the challenges a node remembers as used.
+const spentChallenges = 10_000
+
+// spentChallenge reports whether the challenge nonce was signed in with
+// already on this node. Verify refuses a replayed signature without
+// looking the owner up: the fresh ownership read goes past the resolver's
+// cache to the chain, and a used signature replayed from the challenge
+// cookie, which stays valid for the challenge's life, would otherwise
+// spend the RPC provider's quota at the login rate limit. The conditional
+// write refuses a replay that reaches it (another node, or one forgotten
+// here) all the same.
+func (h *Handler) spentChallenge(nonce string, now time.Time) bool {
+	h.spentOnce.Do(func() { h.spent = cache.New[string, struct{}](spentChallenges) })
+	_, ok := h.spent.Get(nonce, now)
+	return ok
+}
+
+// spend records the challenge nonce as used until expires.
+func (h *Handler) spend(nonce string, now, expires time.Time) {
+	h.spentOnce.Do(func() { h.spent = cache.New[string, struct{}](spentChallenges) })
+	h.spent.Add(nonce, struct{}{}, now, expires.Sub(now))
 }
 
 // signatureFormat is a signature in hex: 65 bytes from an ordinary account
@@ -161,6 +191,9 @@ type sealedChallenge struct {
 	// ChainID is the chain the message names; 0 in a cookie sealed before
 	// messages named any other chain than 1.
 	ChainID int64 `json:"c,omitempty"`
+	// Client is the flow's client, for the audit events of the verify
+	// step; empty in a cookie sealed before it was kept.
+	Client string `json:"cl,omitempty"`
 }
 
 const challengePurpose = "challenge"
@@ -285,7 +318,7 @@ func (h *Handler) sealChallenge(w http.ResponseWriter, a *sigil.Authorization, c
 	return h.setFlowCookie(w, name, path, challengePurpose, sealedChallenge{
 		Flow: a.ID, Subject: a.Subject, Address: a.Address, Nonce: a.ChallengeNonce,
 		IssuedAt: a.ChallengeIssuedAt, ExpiresAt: a.ChallengeExpiresAt, Scope: a.Scope, Prompt: a.Prompt,
-		Remembered: a.RememberedScope, ChainID: chainID,
+		Remembered: a.RememberedScope, ChainID: chainID, Client: a.ClientID,
 	}, a.ChallengeExpiresAt.Sub(now), now)
 }
 
@@ -301,7 +334,7 @@ func (h *Handler) challengedFlow(ctx context.Context, r *http.Request, id string
 		var c sealedChallenge
 		if h.Provider.Secrets.Open(challengePurpose, ck.Value, &c, h.Provider.Now()) == nil && c.Flow == id {
 			return &sigil.Authorization{
-				ID: c.Flow, BrowserHash: h.Provider.Cookies.BrowserHash(r), State: sigil.StateChallenged,
+				ID: c.Flow, ClientID: c.Client, BrowserHash: h.Provider.Cookies.BrowserHash(r), State: sigil.StateChallenged,
 				Subject: c.Subject, Address: c.Address, ChallengeNonce: c.Nonce,
 				ChallengeIssuedAt: c.IssuedAt, ChallengeExpiresAt: c.ExpiresAt,
 				Scope: c.Scope, Prompt: c.Prompt, RememberedScope: c.Remembered,
@@ -367,6 +400,10 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The sign-in message expired at %s; request a new one with POST /login/challenge.", a.ChallengeExpiresAt.UTC().Format(time.RFC3339)))
 		return
 	}
+	if h.spentChallenge(a.ChallengeNonce, now) {
+		h.fail(w, h.flowError(ctx, a.ID, r, sigil.ErrConflict))
+		return
+	}
 	msg := h.message(a, chainID).String()
 	if err := h.verifySignature(ctx, a.Subject, msg, req.Signature, a.Address); err != nil {
 		if errors.Is(err, siwe.ErrInvalidSignature) {
@@ -382,8 +419,9 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 	// the domain now. This read goes past the resolver's cache (which the
 	// challenge may have filled up to its TTL ago), so a domain transferred
 	// a moment ago stops its previous owner here at once. It runs only for
-	// a valid signature, which only the wallet named by the challenge can make, so it
-	// cannot be used to spend the RPC provider's quota.
+	// a valid signature, which only the wallet named by the challenge can
+	// make, of a challenge not signed in with already (spentChallenge), so
+	// replaying one cannot spend the RPC provider's quota.
 	d, err := domains.ResolveFresh(ctx, h.Domains, a.Subject)
 	if err != nil {
 		h.fail(w, resolveError(a.Subject, err))
@@ -407,7 +445,6 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 	auth.Session = h.Provider.NewSession(auth.SessionID, auth.AuthTime, now)
 	if sid, ok := h.renewableSession(ctx, r, a, now); ok {
 		auth.SessionID, auth.Session.ID, auth.RenewSession = sid, sid, true
-		auth.Session.Clients = []string{a.ClientID}
 	}
 	var code string
 	if granted, ok := scope.Remembered(a.Scope, a.RememberedScope); ok && !hasWord(a.Prompt, "consent") {
@@ -415,10 +452,21 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		code, auth.CodeHash, auth.CodeExpiresAt = h.Provider.NewCode()
 	}
 	updated, err := h.Provider.Store.AuthenticateAuthorization(ctx, a.ID, a.BrowserHash, auth, now)
+	if err != nil && auth.RenewSession {
+		// The session ended since renewableSession read it (a sign-out in
+		// another tab): the write changed nothing, and the sign-in opens a
+		// session of its own instead. A failure of the flow itself fails
+		// this second write the same way, and is answered below.
+		auth.SessionID = newSessionID()
+		auth.Session = h.Provider.NewSession(auth.SessionID, auth.AuthTime, now)
+		auth.RenewSession = false
+		updated, err = h.Provider.Store.AuthenticateAuthorization(ctx, a.ID, a.BrowserHash, auth, now)
+	}
 	if err != nil {
 		h.fail(w, h.flowError(ctx, a.ID, r, err))
 		return
 	}
+	h.spend(a.ChallengeNonce, now, a.ChallengeExpiresAt)
 	chName, chPath := h.challengeCookie(a.ID)
 	h.dropFlowCookie(w, chName, chPath)
 	// The session row was stored by the same write (docs/benchmarks.md).
@@ -450,7 +498,7 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 // were never told of a sign-out in this browser. The read costs a
 // statement only when the browser has a session for this person (a first
 // sign-in has none); the write checks again that the session is live and
-// the person's.
+// the person's, and changes nothing otherwise (see Verify).
 func (h *Handler) renewableSession(ctx context.Context, r *http.Request, a *sigil.Authorization, now time.Time) (string, bool) {
 	prev, err := h.Provider.Cookies.Read(r, now)
 	if err != nil || prev.Subject != a.Subject || prev.Address != a.Address {

@@ -36,6 +36,7 @@ import (
 type pagesWorld struct {
 	srv *httptest.Server
 	p   *oauth.Provider
+	h   *Handler
 	key []byte
 	now atomic.Int64 // offset from the real time, in nanoseconds
 }
@@ -79,6 +80,7 @@ func newPagesWorld(t *testing.T) *pagesWorld {
 		Cookies: &session.Cookies{Keys: secrets, Lifetime: time.Hour}, Log: slog.New(slog.DiscardHandler),
 		Now: func() time.Time { return time.Now().Add(time.Duration(w.now.Load())) }, Lifetimes: oauth.DefaultLifetimes, Domains: registry}
 	h := &Handler{Provider: w.p, Domains: registry}
+	w.h = h
 	mux.HandleFunc("GET /oauth2/auth", w.p.Authorize)
 	mux.HandleFunc("GET /login", h.LoginPage)
 	mux.HandleFunc("GET /consent", h.ConsentPage)
@@ -225,4 +227,123 @@ func TestPagesOfAnEndedFlow(t *testing.T) {
 			t.Errorf("got %d\n%s", resp.StatusCode, body)
 		}
 	})
+}
+
+// endingStore ends the browser's session just before a sign-in that
+// renews it is written, as a sign-out in another tab at that moment would.
+type endingStore struct {
+	sigil.Store
+	renewals int
+}
+
+func (s *endingStore) AuthenticateAuthorization(ctx context.Context, id string, browserHash []byte, auth sigil.Authentication, now time.Time) (*sigil.Authorization, error) {
+	if auth.RenewSession {
+		s.renewals++
+		if _, err := s.Store.EndSession(ctx, auth.SessionID, now); err != nil {
+			return nil, err
+		}
+	}
+	return s.Store.AuthenticateAuthorization(ctx, id, browserHash, auth, now)
+}
+
+// TestSignInAgainWhenTheSessionEndsMeanwhile: a sign-in again in the same
+// browser renews the browser's session; when that session ends between
+// the check and the write, the write changes nothing and the sign-in goes
+// on with a session of its own, which the browser then holds.
+func TestSignInAgainWhenTheSessionEndsMeanwhile(t *testing.T) {
+	w := newPagesWorld(t)
+	ctx := context.Background()
+	c := w.browser()
+	w.signIn(t, c, w.start(t, c))
+	first, err := w.p.Cookies.Read(&http.Request{Header: http.Header{"Cookie": {cookieHeader(c, w.srv.URL)}}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &endingStore{Store: w.p.Store}
+	w.p.Store = st
+
+	v := url.Values{"client_id": {"c1"}, "redirect_uri": {"https://rp.example/cb"}, "response_type": {"code"}, "scope": {"openid wallet"},
+		"state": {"st-12345678"}, "code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}, "prompt": {"login"}}
+	resp, err := c.Get(w.srv.URL + "/oauth2/auth?" + v.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	w.signIn(t, c, loc.Query().Get("flow"))
+
+	second, err := w.p.Cookies.Read(&http.Request{Header: http.Header{"Cookie": {cookieHeader(c, w.srv.URL)}}}, time.Now())
+	if err != nil || st.renewals != 1 || second.ID == first.ID {
+		t.Fatalf("after the sign-in again: renewals %d, session %q (first %q), %v; want one renewal tried and a new session", st.renewals, second.ID, first.ID, err)
+	}
+	live, err := st.ListSessions(ctx, "alice.crypto", time.Now())
+	if err != nil || len(live) != 1 || live[0].ID != second.ID {
+		t.Fatalf("live sessions %+v, %v; want only the new %s", live, err, second.ID)
+	}
+}
+
+// cookieHeader is the Cookie header browser c sends to base.
+func cookieHeader(c *http.Client, base string) string {
+	u, _ := url.Parse(base)
+	var parts []string
+	for _, ck := range c.Jar.Cookies(u) {
+		parts = append(parts, ck.Name+"="+ck.Value)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// countingResolver counts the owner lookups that reach the domain source.
+type countingResolver struct {
+	sigil.DomainResolver
+	n atomic.Int32
+}
+
+func (r *countingResolver) Resolve(ctx context.Context, name string) (sigil.Domain, error) {
+	r.n.Add(1)
+	return r.DomainResolver.Resolve(ctx, name)
+}
+
+// TestReplayedSignatureDoesNotReachTheChain: a used signature replayed
+// with the challenge cookie it was made for is refused before the fresh
+// owner lookup, which goes past the resolver's cache to the chain, so
+// replays cannot spend the RPC provider's quota.
+func TestReplayedSignatureDoesNotReachTheChain(t *testing.T) {
+	w := newPagesWorld(t)
+	counting := &countingResolver{DomainResolver: w.h.Domains}
+	w.h.Domains = counting
+	c := w.browser()
+	flow := w.start(t, c)
+	ch := w.post(t, c, "/login/challenge", ChallengeRequest{Flow: flow, Domain: "alice.crypto"})
+	u, _ := url.Parse(w.srv.URL + "/login/verify")
+	kept := c.Jar.Cookies(u) // the challenge cookie, as an attacker keeps it
+	if len(kept) == 0 {
+		t.Fatal("no challenge cookie to keep")
+	}
+	key, _ := crypto.ToECDSA(w.key)
+	sig, err := crypto.Sign(accounts.TextHash([]byte(ch["message"].(string))), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig[64] += 27
+	body := VerifyRequest{Flow: flow, Signature: "0x" + hex.EncodeToString(sig)}
+	w.post(t, c, "/login/verify", body)
+	after := counting.n.Load()
+	if after == 0 {
+		t.Fatal("the sign-in did not look the owner up")
+	}
+	for range 3 {
+		c.Jar.SetCookies(u, kept)
+		b, _ := json.Marshal(body)
+		resp, err := c.Post(w.srv.URL+"/login/verify", "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode < 400 {
+			t.Fatalf("a replayed signature was accepted: %d", resp.StatusCode)
+		}
+	}
+	if n := counting.n.Load(); n != after {
+		t.Fatalf("replays looked the owner up %d more times, want none", n-after)
+	}
 }

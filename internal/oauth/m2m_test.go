@@ -358,8 +358,9 @@ func TestIssuedAtOfATokenFromBeforeItWasStored(t *testing.T) {
 
 // TestIntrospectRevokedClientToken: a client credentials token revoked at
 // the revocation endpoint (RFC 7009) by its client introspects inactive;
-// another client's attempt to revoke it is refused with
-// unauthorized_client (section 2.1, as Hydra answers) and changes nothing.
+// another confidential client's attempt to revoke it is refused with
+// unauthorized_client (section 2.1, as Hydra answers) and a public
+// client's answered 200; neither changes anything.
 func TestIntrospectRevokedClientToken(t *testing.T) {
 	m := newM2M(t)
 	access := m.token(t, "svc", "")["access_token"].(string)
@@ -383,6 +384,16 @@ func TestIntrospectRevokedClientToken(t *testing.T) {
 	}
 	if body := introspect(); body["active"] != true {
 		t.Fatalf("after another client's revocation: %v", body)
+	}
+	// A public client, which anyone can name, learns nothing: 200, and
+	// the token stays live.
+	form := url.Values{"token": {access}, "client_id": {"spa"}}
+	req := httptest.NewRequest("POST", "/", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	m.p.Revoke(rec, req)
+	if rec.Code != 200 || introspect()["active"] != true {
+		t.Fatalf("a public client's revocation of another client's token: %d %s, active %v", rec.Code, rec.Body, introspect()["active"])
 	}
 	if st, body := revoke("svc"); st != 200 {
 		t.Fatalf("revocation by the token's client: %d %v", st, body)
@@ -442,9 +453,9 @@ func TestClientAuthenticationHeader(t *testing.T) {
 			if rec.Code != c.status || (c.err != "" && body["error"] != c.err) {
 				t.Fatalf("got %d %v, want %d %s", rec.Code, body, c.status, c.err)
 			}
-			desc, _ := body["error_description"].(string)
-			if c.err != "" && (desc == "" || strings.HasPrefix(desc, "No client authentication")) {
-				t.Errorf("description %q does not say what is wrong with the header", desc)
+			hint, _ := body["error_hint"].(string)
+			if c.err != "" && (hint == "" || strings.HasPrefix(hint, "No client authentication")) {
+				t.Errorf("hint %q does not say what is wrong with the header", hint)
 			}
 			if c.status == 401 && !strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Basic") {
 				t.Errorf("401 without WWW-Authenticate: Basic")

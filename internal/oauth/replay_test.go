@@ -247,16 +247,19 @@ func TestRefreshWithAnotherScope(t *testing.T) {
 		{"wider", "app", "openid offline_access email", "invalid_scope", "'email' is not part of the granted scope"},
 		{"unknown", "app", "openid offline_access orders:read", "invalid_scope", "cannot widen"},
 		{"narrower", "app", "openid", "invalid_scope", "does not narrow"},
+		{"separated by a tab", "app", "openid\toffline_access", "invalid_scope", "RFC 6749 section 3.3"},
 		{"another client's token", "intruder", "openid", "invalid_grant", "issued to another client"},
 		{"not a live token", "app", "openid", "invalid_grant", "invalid, expired, revoked"},
 	} {
 		token := rt
 		if c.name == "not a live token" {
-			token = rt[:len(rt)-2] + "xx"
+			// Well formed, its tag valid: it reaches the scope's check,
+			// and no authorization holds it.
+			token, _ = m.p.newRefreshToken("")
 		}
 		st, body := refresh(c.client, token, c.scope)
-		desc, _ := body["error_description"].(string)
-		if st != 400 || body["error"] != c.err || !strings.Contains(desc, c.hint) {
+		hint, _ := body["error_hint"].(string)
+		if st != 400 || body["error"] != c.err || !strings.Contains(hint, c.hint) {
 			t.Errorf("%s: %d %v, want 400 %s with %q", c.name, st, body, c.err, c.hint)
 		}
 	}

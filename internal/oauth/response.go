@@ -140,7 +140,13 @@ func (p *Provider) errorPage(w http.ResponseWriter, r *http.Request, err error, 
 
 // SetPageHeaders sets the security headers of an HTML page: a strict CSP with
 // no third-party content, clickjacking defence through frame-ancestors (RFC
-// 9700 section 4.16), and no referrer, so codes and flow ids never leak.
+// 9700 section 4.16), and a referrer policy under which another origin
+// learns at most Sigil's origin, never a path or query (a flow id, a code).
+// The policy is strict-origin-when-cross-origin, which the pages' own meta
+// tag says too (a browser applies the meta tag over the header, so the two
+// must agree). It is not no-referrer, under which a browser sends
+// "Origin: null" with a page's form POSTs (Fetch, "append a request Origin
+// header"), which an origin check cannot tell from a forgery.
 // formAction adds an origin that forms may post to (form_post responses).
 func SetPageHeaders(w http.ResponseWriter, formAction string) {
 	h := w.Header()
@@ -153,6 +159,6 @@ func SetPageHeaders(w http.ResponseWriter, formAction string) {
 	// The @uauth/js popup flow polls the popup's location; any other
 	// opener policy on a page the popup passes through would sever it.
 	h.Set("Cross-Origin-Opener-Policy", "unsafe-none")
-	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	h.Set("X-Content-Type-Options", "nosniff")
 }

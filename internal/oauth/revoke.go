@@ -18,9 +18,11 @@ import (
 // (section 2.2). A live token issued to another client is refused with
 // unauthorized_client, as section 2.1 asks ("the request is refused and
 // the client is informed of the error") and as Hydra answers: a client
-// told 200 would believe a token revoked that still works. That tells the
-// caller no more than introspection, which any confidential client may
-// call, already does.
+// told 200 would believe a token revoked that still works. That tells a
+// confidential caller no more than introspection, which it may call,
+// already does. A public client proves nothing by its client_id, which
+// anyone may send, so it is answered 200 for another client's token too,
+// which stays live: the endpoint is no oracle of which tokens are live.
 func (p *Provider) Revoke(w http.ResponseWriter, r *http.Request) {
 	if err := p.revoke(r); err != nil {
 		// As at the token endpoint: a 401 to a client that tried HTTP
@@ -57,8 +59,10 @@ func (p *Provider) revoke(r *http.Request) error {
 		token = key
 	}
 	hash := p.Secrets.HashToken(token)
-	if err := p.checkTokenClient(r.Context(), token, hash, client.ID); err != nil {
-		return err
+	if !client.Public() {
+		if err := p.checkTokenClient(r.Context(), token, hash, client.ID); err != nil {
+			return err
+		}
 	}
 	if err := p.Store.RevokeToken(r.Context(), hash, client.ID); err != nil {
 		return fmt.Errorf("revoke token: %w", err)

@@ -262,13 +262,8 @@ func clientCredentialsScope(client *sigil.Client, requested string) (sigil.Scope
 		}
 		return out, nil
 	}
-	// Tokens are separated by spaces alone (RFC 6749 section 3.3), as at
-	// registration: a tab or a line break is a character no token may
-	// hold, not a separator.
-	for _, s := range strings.Split(requested, " ") {
-		if s != "" && !sigil.ValidScopeToken(s) {
-			return nil, oautherr.ErrInvalidScope.WithHint("The scope parameter holds a character that a scope token cannot have (RFC 6749 section 3.3: printable ASCII but for double quote and backslash, tokens separated by spaces).")
-		}
+	if err := checkScopeSyntax(requested); err != nil {
+		return nil, err
 	}
 	scopes := sigil.ParseScopes(requested)
 	for _, s := range scopes {
@@ -280,6 +275,19 @@ func clientCredentialsScope(client *sigil.Client, requested string) (sigil.Scope
 		}
 	}
 	return scopes, nil
+}
+
+// checkScopeSyntax refuses a scope parameter of the token endpoint with a
+// character no scope token may hold. Tokens are separated by spaces alone
+// (RFC 6749 section 3.3), as at registration: a tab or a line break is
+// such a character, not a separator.
+func checkScopeSyntax(scope string) error {
+	for _, s := range strings.Split(scope, " ") {
+		if s != "" && !sigil.ValidScopeToken(s) {
+			return oautherr.ErrInvalidScope.WithHint("The scope parameter holds a character that a scope token cannot have (RFC 6749 section 3.3: printable ASCII but for double quote and backslash, tokens separated by spaces).")
+		}
+	}
+	return nil
 }
 
 // tokenResponse signs the ID token with the algorithm the client registered
@@ -380,6 +388,9 @@ func (p *Provider) refresh(ctx context.Context, client *sigil.Client, form url.V
 	// compares it in the same write, so a mismatch costs nothing extra.
 	var scopeParam string
 	if s := form.Get("scope"); s != "" {
+		if err := checkScopeSyntax(s); err != nil {
+			return nil, err
+		}
 		ss := sigil.ParseScopes(s)
 		sort.Strings(ss)
 		scopeParam = ss.String()

@@ -56,7 +56,7 @@ type Options struct {
 // connection string such as "host=db dbname=sigil" (both forms of libpq's
 // section 34.1.1). Anything else is a SQLite file.
 func IsPostgres(dsn string) bool {
-	if scheme, ok := urlScheme(dsn); ok {
+	if scheme, ok := URLScheme(dsn); ok {
 		return strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql")
 	}
 	for _, field := range strings.Fields(dsn) {
@@ -67,10 +67,10 @@ func IsPostgres(dsn string) bool {
 	return false
 }
 
-// urlScheme is the scheme of dsn when dsn is a URL, scheme://...: the
+// URLScheme is the scheme of dsn when dsn is a URL, scheme://...: the
 // scheme is a letter and then letters, digits, "+", "-" or "." (RFC 3986
 // section 3.1), so a file path that merely contains "://" is no URL.
-func urlScheme(dsn string) (string, bool) {
+func URLScheme(dsn string) (string, bool) {
 	scheme, _, ok := strings.Cut(dsn, "://")
 	if !ok || scheme == "" {
 		return "", false
@@ -98,7 +98,7 @@ func Open(ctx context.Context, dsn string, opts Options) (Backend, error) {
 	// Each branch returns a nil Backend on error, never a typed nil.
 	if IsPostgres(dsn) {
 		// pgx recognises the URL form by its lower-case scheme only.
-		if scheme, ok := urlScheme(dsn); ok {
+		if scheme, ok := URLScheme(dsn); ok {
 			dsn = strings.ToLower(scheme) + dsn[len(scheme):]
 		}
 		st, err := postgres.Open(ctx, dsn, postgres.Options{MaxConns: opts.MaxConns, StatementTimeout: opts.StatementTimeout,
@@ -108,7 +108,7 @@ func Open(ctx context.Context, dsn string, opts Options) (Backend, error) {
 		}
 		return st, nil
 	}
-	if scheme, ok := urlScheme(dsn); ok && !strings.EqualFold(scheme, "file") {
+	if scheme, ok := URLScheme(dsn); ok && !strings.EqualFold(scheme, "file") {
 		return nil, fmt.Errorf("the DSN's scheme %q is not a database Sigil supports: give a postgres:// URL, a libpq key/value string (host=... dbname=...) or a SQLite file path", scheme)
 	}
 	st, err := sqlite.OpenWith(dsn, sqlite.Options{SkipIntegrityCheck: opts.SQLiteSkipIntegrityCheck})

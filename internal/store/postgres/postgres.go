@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -146,9 +147,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
-	deadline := time.Duration(0)
-	if ms, err := strconv.ParseInt(cfg.RuntimeParams["statement_timeout"], 10, 64); err == nil && ms > 0 {
-		deadline = time.Duration(ms)*time.Millisecond + DeadlineMargin
+	deadline := DefaultStatementTimeout + DeadlineMargin
+	if d, ok := parseTimeout(cfg.RuntimeParams["statement_timeout"]); ok {
+		deadline = d + DeadlineMargin
+		if d == 0 { // statement_timeout=0: the DSN turned the bound off
+			deadline = 0
+		}
 	}
 	if _, set := cfg.RuntimeParams["application_name"]; !set {
 		cfg.RuntimeParams["application_name"] = defaultApplicationName
@@ -283,3 +287,27 @@ func (s *Store) PoolSize() int {
 // Version reads the schema's version: the newest migration applied, 0
 // before the first.
 func (s *Store) Version(ctx context.Context) (int64, error) { return schema.Version(ctx, s.db) }
+
+// parseTimeout reads a statement_timeout as PostgreSQL does: a number of
+// milliseconds, or a number with one of its time units (us, ms, s, min,
+// h, d). ok is false for anything else, for which the caller keeps its
+// default.
+func parseTimeout(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	i := strings.IndexFunc(v, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	num, unit := v, "ms"
+	if i >= 0 {
+		num, unit = v[:i], strings.TrimSpace(v[i:])
+	}
+	n, err := strconv.ParseFloat(num, 64)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	units := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second,
+		"min": time.Minute, "h": time.Hour, "d": 24 * time.Hour}
+	u, ok := units[unit]
+	if !ok {
+		return 0, false
+	}
+	return time.Duration(n * float64(u)), true
+}

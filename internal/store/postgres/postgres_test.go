@@ -390,3 +390,19 @@ func (p *blackHoleProxy) pipe(dst, src net.Conn) {
 }
 
 func (p *blackHoleProxy) stop() { p.once.Do(func() { close(p.stopped) }) }
+
+// TestParseTimeout: statement_timeout values as PostgreSQL reads them
+// (milliseconds, or a number and a unit); anything else is not one.
+func TestParseTimeout(t *testing.T) {
+	for v, want := range map[string]time.Duration{"5000": 5 * time.Second, "250ms": 250 * time.Millisecond, "5s": 5 * time.Second,
+		"1min": time.Minute, "1.5s": 1500 * time.Millisecond, "0": 0, " 2 s": 2 * time.Second} {
+		if got, ok := parseTimeout(v); !ok || got != want {
+			t.Errorf("parseTimeout(%q) = %v, %v; want %v", v, got, ok, want)
+		}
+	}
+	for _, v := range []string{"", "soon", "5 parsecs", "-1"} {
+		if got, ok := parseTimeout(v); ok {
+			t.Errorf("parseTimeout(%q) = %v, want not a timeout", v, got)
+		}
+	}
+}

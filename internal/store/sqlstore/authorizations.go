@@ -117,30 +117,23 @@ func (s *Store) AuthenticateAuthorization(ctx context.Context, id string, browse
 		return s.transition(ctx, id, browserHash, now, s.q.authenticate, authenticateFrom, &auth.ChallengeNonce, set, extra...)
 	case sess.ID == "" || sess.AuthTime.IsZero() || sess.ExpiresAt.IsZero():
 		return nil, fmt.Errorf("%s: authenticate authorization %q: the session's ID, AuthTime and ExpiresAt are required", s.dialect.Name, id)
-	case s.dialect.WritesInWith:
-		// One statement: the session's parameters follow the UPDATE's.
-		query, sessArgs := s.q.authenticateOpening, []any{sess.ID, sess.AuthTime.UnixMilli(), sess.ExpiresAt.UnixMilli()}
-		if auth.RenewSession {
-			query, sessArgs = s.q.authenticateRenewing, append(sessArgs, renewArgs(auth.Session.Clients, now)...)
-		}
-		return s.transition(ctx, id, browserHash, now, query, authenticateFrom, &auth.ChallengeNonce, set,
-			append(extra, sessArgs...)...)
-	default:
+	}
+	if auth.RenewSession {
+		// The UPDATE matches only while the session is live and the
+		// person's (renewable: two more parameters).
+		extra = append(extra, sess.ID, now.UnixMilli())
+	}
+	if !s.dialect.WritesInWith {
 		return s.authenticateOpeningInTx(ctx, id, browserHash, now, auth.ChallengeNonce,
 			transitionArgs(id, browserHash, now, set, extra), sess, auth.RenewSession)
 	}
-}
-
-// renewArgs are the parameters of renewOnConflict: the LIKE pattern of
-// the client the sign-in is for (the first of clients, which the caller
-// sets to the authorization's client), and the time the session must be
-// live at.
-func renewArgs(clients []string, now time.Time) []any {
-	client := ""
-	if len(clients) > 0 {
-		client = clients[0]
+	// One statement: the session's parameters follow the UPDATE's.
+	query, sessArgs := s.q.authenticateOpening, []any{sess.ID, sess.AuthTime.UnixMilli(), sess.ExpiresAt.UnixMilli()}
+	if auth.RenewSession {
+		query, sessArgs = s.q.authenticateRenewing, append(sessArgs, now.UnixMilli())
 	}
-	return []any{"% " + likeEscaper.Replace(client) + " %", now.UnixMilli()}
+	return s.transition(ctx, id, browserHash, now, query, authenticateFrom, &auth.ChallengeNonce, set,
+		append(extra, sessArgs...)...)
 }
 
 // authenticateOpeningInTx is AuthenticateAuthorization with a session
@@ -149,19 +142,19 @@ func renewArgs(clients []string, now time.Time) []any {
 // or neither. args are the UPDATE's.
 func (s *Store) authenticateOpeningInTx(ctx context.Context, id string, browserHash []byte, now time.Time, nonce string,
 	args []any, sess *sigil.Session, renew bool) (*sigil.Authorization, error) {
-	insertQuery := s.q.sessions.create
+	updateQuery, insertQuery := s.q.authenticate, s.q.sessions.create
 	if renew {
-		insertQuery = s.q.sessions.renew
+		updateQuery, insertQuery = s.q.authenticateRenew, s.q.sessions.renew
 	}
 	// Prepare both statements before the transaction takes the writer's
 	// only connection, which preparing them needs.
-	updateStmt, insertStmt := s.stmt(ctx, s.q.authenticate), s.stmt(ctx, insertQuery)
+	updateStmt, insertStmt := s.stmt(ctx, updateQuery), s.stmt(ctx, insertQuery)
 	tx, err := s.flow.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, s.writeErr("authorization "+id, err)
 	}
 	defer tx.Rollback() // a no-op after Commit
-	update, err := txStmt(ctx, tx, updateStmt, s.q.authenticate)
+	update, err := txStmt(ctx, tx, updateStmt, updateQuery)
 	if err != nil {
 		return nil, s.writeErr("authorization "+id, err)
 	}
@@ -186,7 +179,7 @@ func (s *Store) authenticateOpeningInTx(ctx context.Context, id string, browserH
 	s.statements.Add(1)
 	insertArgs := []any{sess.ID, a.Subject, a.Address, sess.AuthTime.UnixMilli(), sess.ExpiresAt.UnixMilli(), a.ClientID}
 	if renew {
-		insertArgs = append(insertArgs, renewArgs([]string{a.ClientID}, now)...)
+		insertArgs = append(insertArgs, now.UnixMilli())
 	}
 	if _, err := insert.ExecContext(ctx, insertArgs...); err != nil {
 		return nil, s.writeErr("create session "+sess.ID, err)

@@ -49,9 +49,11 @@ type queries struct {
 	// the sign-in opens, in one statement: only for a Dialect with
 	// WritesInWith (TestLookupsUseIndexes skips it on SQLite).
 	authenticateOpening string
-	// authenticateRenewing is authenticateOpening that renews the
-	// browser's session instead (sigil.Authentication.RenewSession).
-	authenticateRenewing string
+	// authenticateRenew is authenticate only while the session the
+	// sign-in renews is live and the person's (renewable);
+	// authenticateRenewing is authenticateOpening that renews that
+	// session instead of inserting one (sigil.Authentication.RenewSession).
+	authenticateRenew, authenticateRenewing string
 	refresh, revokeToken string
 	// createClientToken and getByRefreshToken serve the client
 	// credentials grant and introspection (RFC 6749 section 4.4, RFC 7662).
@@ -262,12 +264,14 @@ func buildQueries(d Dialect) queries {
 		" SELECT * FROM a"
 	// authenticateRenewing is authenticateOpening for RenewSession. The
 	// SELECT's WHERE true keeps ON CONFLICT from being read as a join's ON.
-	q.authenticateRenewing = "WITH a AS (" + q.authenticate + ")," +
+	q.authenticateRenew = q.authenticate[:strings.LastIndex(q.authenticate, " RETURNING ")] + renewable +
+		q.authenticate[strings.LastIndex(q.authenticate, " RETURNING "):]
+	q.authenticateRenewing = "WITH a AS (" + q.authenticateRenew + ")," +
 		" s AS (INSERT INTO sessions (id, subject, address, auth_time, expires_at, clients)" +
 		" SELECT ?, subject, address, ?, ?, client_id FROM a WHERE true" + renewOnConflict + ")" +
 		" SELECT * FROM a"
 	for _, p := range []*string{
-		&q.createClient, &q.getClient, &q.listClients, &q.updateClient, &q.deleteClient, &q.authenticateOpening, &q.authenticateRenewing,
+		&q.createClient, &q.getClient, &q.listClients, &q.updateClient, &q.deleteClient, &q.authenticateOpening, &q.authenticateRenew, &q.authenticateRenewing,
 		&q.createAuthorization, &q.getAuthorization, &q.getByAccessToken,
 		&q.challenge, &q.authenticate, &q.grant, &q.reject, &q.resume, &q.exchange,
 		&q.refresh, &q.revokeToken, &q.createClientToken, &q.getByRefreshToken,

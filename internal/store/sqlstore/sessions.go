@@ -25,14 +25,24 @@ type sessionQueries struct {
 }
 
 // renewOnConflict makes an INSERT of a session (its values named
-// excluded.*) renew the live session of that id and person instead; its
-// parameters are the LIKE pattern of the client (see ResumeSession) and
-// the time the session must be live at.
+// excluded.*) renew the live session of that id and person instead: the
+// new sign-in time and expiry, and the client (excluded.clients) added
+// unless listed. The client is found in the list as ResumeSession finds
+// it, between spaces, its LIKE wildcards escaped in SQL. Its one parameter
+// is the time the session must be live at.
 const renewOnConflict = " ON CONFLICT (id) DO UPDATE SET auth_time = excluded.auth_time, expires_at = excluded.expires_at," +
-	" clients = CASE WHEN ' ' || sessions.clients || ' ' LIKE ? ESCAPE '\\' THEN sessions.clients" +
-	" ELSE TRIM(sessions.clients || ' ' || excluded.clients) END" +
+	" clients = CASE WHEN ' ' || sessions.clients || ' ' LIKE" +
+	" '% ' || REPLACE(REPLACE(REPLACE(excluded.clients, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || ' %' ESCAPE '\\'" +
+	" THEN sessions.clients ELSE TRIM(sessions.clients || ' ' || excluded.clients) END" +
 	" WHERE sessions.subject = excluded.subject AND sessions.address = excluded.address" +
 	" AND sessions.ended_at IS NULL AND sessions.expires_at > ?"
+
+// renewable is the condition, added to a sign-in's UPDATE of its
+// authorization, that the session it renews (the first parameter) is live
+// at the second and is the person's: otherwise the sign-in changes
+// nothing, and the caller signs in with a new session instead.
+const renewable = " AND EXISTS (SELECT 1 FROM sessions rs WHERE rs.id = ? AND rs.subject = authorizations.subject" +
+	" AND rs.address = authorizations.address AND rs.ended_at IS NULL AND rs.expires_at > ?)"
 
 // sessionLive is the condition of a session that has neither ended nor expired at
 // the parameter's time.
@@ -43,8 +53,7 @@ func buildSessionQueries(d Dialect) sessionQueries {
 		create: "INSERT INTO sessions (id, subject, address, auth_time, expires_at, clients) VALUES (?, ?, ?, ?, ?, ?)",
 		// renew is create for a session that exists (RenewSession): the
 		// conflict on its id updates the sign-in time and expiry and adds
-		// the client (the LIKE pattern, as resume's, is the one extra
-		// parameter), only on a live session of the same person; any other
+		// the client, only on a live session of the same person; any other
 		// conflict changes nothing.
 		renew: "INSERT INTO sessions (id, subject, address, auth_time, expires_at, clients) VALUES (?, ?, ?, ?, ?, ?)" +
 			renewOnConflict,

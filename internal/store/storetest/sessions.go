@@ -481,15 +481,16 @@ func (s suite) authOpensSession(t *testing.T) {
 
 // authRenewsSession: a sign-in with RenewSession renews the live session
 // it names (sign-in time, expiry, the client added once) in the same write,
-// and keeps its id; it never renews a session that has ended, nor another
-// person's, which both stay as they were (the sign-in itself succeeds: the
-// caller checked the session a moment before).
+// and keeps its id. A session that has ended, or another person's, is not
+// renewed: the whole sign-in changes nothing and fails with ErrConflict,
+// the flow still challenged, so that the caller can sign in with a new
+// session.
 func (s suite) authRenewsSession(t *testing.T) {
 	st := s.open(t)
 	ctx := context.Background()
 	first, second := mustClient(t, st, "rp"), mustClient(t, st, "rp_2")
 	now := t0.Add(2 * time.Minute)
-	signIn := func(flow string, c *sigil.Client, sid string, renew bool, at time.Time) *sigil.Authorization {
+	signIn := func(flow string, c *sigil.Client, sid string, renew bool, at time.Time) (*sigil.Authorization, error) {
 		t.Helper()
 		a := newRequest(flow, c)
 		mustCreate(t, st, a)
@@ -499,20 +500,28 @@ func (s suite) authRenewsSession(t *testing.T) {
 		}
 		auth := authenticationFor(a, ch, at)
 		auth.SessionID = sid
-		auth.Session = &sigil.Session{ID: sid, AuthTime: at, ExpiresAt: at.Add(24 * time.Hour), Clients: []string{c.ID}}
+		auth.Session = &sigil.Session{ID: sid, AuthTime: at, ExpiresAt: at.Add(24 * time.Hour)}
 		auth.RenewSession = renew
 		got, err := st.AuthenticateAuthorization(ctx, a.ID, a.BrowserHash, auth, at)
-		if err != nil || got.SessionID != sid {
-			t.Fatalf("AuthenticateAuthorization(%s): %v, %+v", flow, err, got)
+		if err == nil && got.SessionID != sid {
+			t.Fatalf("AuthenticateAuthorization(%s): session %q, want %q", flow, got.SessionID, sid)
+		}
+		return got, err
+	}
+	mustSignIn := func(flow string, c *sigil.Client, sid string, renew bool, at time.Time) *sigil.Authorization {
+		t.Helper()
+		got, err := signIn(flow, c, sid, renew, at)
+		if err != nil {
+			t.Fatalf("AuthenticateAuthorization(%s): %v", flow, err)
 		}
 		return got
 	}
-	opened := signIn("flow-open", first, "sid-1", false, now)
+	opened := mustSignIn("flow-open", first, "sid-1", false, now)
 
 	// Signed in again, for another client (its id holds a LIKE wildcard):
 	// renewed, the client added.
 	later := now.Add(time.Minute)
-	signIn("flow-again", second, "sid-1", true, later)
+	mustSignIn("flow-again", second, "sid-1", true, later)
 	sess, err := st.GetSession(ctx, "sid-1")
 	if err != nil {
 		t.Fatal(err)
@@ -521,7 +530,7 @@ func (s suite) authRenewsSession(t *testing.T) {
 		ExpiresAt: later.Add(24 * time.Hour), Clients: []string{first.ID, second.ID}}
 	equalFields(t, "renewed session", *sess, want)
 	// Again for a client it has: listed once.
-	signIn("flow-third", first, "sid-1", true, later.Add(time.Minute))
+	mustSignIn("flow-third", first, "sid-1", true, later.Add(time.Minute))
 	if sess, _ := st.GetSession(ctx, "sid-1"); len(sess.Clients) != 2 || !sess.AuthTime.Equal(later.Add(time.Minute)) {
 		t.Fatalf("renewed for a client it lists: %+v", sess)
 	}
@@ -529,20 +538,27 @@ func (s suite) authRenewsSession(t *testing.T) {
 		t.Fatalf("live sessions after renewals: %v, %v; want the one", live, err)
 	}
 
-	// An ended session is not revived.
+	// An ended session is not revived, nor another person's renewed; the
+	// sign-in changes nothing and can go on with a new session.
 	if _, err := st.EndSession(ctx, "sid-1", later.Add(2*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	signIn("flow-ended", second, "sid-1", true, later.Add(3*time.Minute))
-	if sess, _ := st.GetSession(ctx, "sid-1"); sess.EndedAt.IsZero() || !sess.AuthTime.Equal(later.Add(time.Minute)) {
-		t.Fatalf("an ended session was renewed: %+v", sess)
-	}
-
-	// Another person's session is not touched.
 	mustSession(t, st, sigil.Session{ID: "sid-bob", Subject: "bob.crypto", Address: "0x0000000000000000000000000000000000000B0B",
 		AuthTime: now, ExpiresAt: now.Add(24 * time.Hour), Clients: []string{"other"}})
-	signIn("flow-bob", first, "sid-bob", true, later.Add(4*time.Minute))
-	if sess, _ := st.GetSession(ctx, "sid-bob"); sess.Subject != "bob.crypto" || !sess.AuthTime.Equal(now) || len(sess.Clients) != 1 {
-		t.Fatalf("another person's session was renewed: %+v", sess)
+	for _, tc := range []struct{ flow, sid string }{{"flow-ended", "sid-1"}, {"flow-bob", "sid-bob"}} {
+		at := later.Add(3 * time.Minute)
+		before, _ := st.GetSession(ctx, tc.sid)
+		_, err := signIn(tc.flow, second, tc.sid, true, at)
+		wantErr(t, tc.flow+": renewing", err, sigil.ErrConflict)
+		wantState(t, st, tc.flow, sigil.StateChallenged)
+		if after, _ := st.GetSession(ctx, tc.sid); !reflect.DeepEqual(before, after) {
+			t.Errorf("%s: the session changed: %+v, was %+v", tc.flow, after, before)
+		}
+		auth := authenticationFor(&sigil.Authorization{ID: tc.flow}, challengeFor(&sigil.Authorization{ID: tc.flow}, 0, at.Add(-time.Second)), at)
+		auth.SessionID = "sid-new-" + tc.flow
+		auth.Session = &sigil.Session{ID: auth.SessionID, AuthTime: at, ExpiresAt: at.Add(24 * time.Hour)}
+		if got, err := st.AuthenticateAuthorization(ctx, tc.flow, hash("browser-"+tc.flow), auth, at); err != nil || got.SessionID != auth.SessionID {
+			t.Fatalf("%s: signing in with a new session after: %v, %+v", tc.flow, err, got)
+		}
 	}
 }
