@@ -54,7 +54,7 @@ type queries struct {
 	// authenticateRenewing is authenticateOpening that renews that
 	// session instead of inserting one (sigil.Authentication.RenewSession).
 	authenticateRenew, authenticateRenewing string
-	refresh, revokeToken string
+	refresh, revokeToken                    string
 	// createClientToken and getByRefreshToken serve the client
 	// credentials grant and introspection (RFC 6749 section 4.4, RFC 7662).
 	createClientToken, getByRefreshToken string
