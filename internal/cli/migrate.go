@@ -13,6 +13,7 @@ import (
 
 	"github.com/sigil-oidc/sigil/internal/config"
 	"github.com/sigil-oidc/sigil/internal/store"
+	"github.com/sigil-oidc/sigil/internal/store/postgres"
 	"github.com/spf13/cobra"
 )
 
@@ -77,6 +78,13 @@ func openStore(ctx context.Context, cfg *config.Config) (store.Backend, error) {
 	if _, err := st.Migrate(ctx); err != nil {
 		st.Close()
 		return nil, err
+	}
+	// A standby takes the migrations when they are all applied already,
+	// then refuses Sigil's first write with a message about whatever that
+	// write was: say what is wrong instead.
+	if err := st.Ready(ctx); errors.Is(err, postgres.ErrReadOnly) {
+		st.Close()
+		return nil, fmt.Errorf("--dsn %s: %w: name the primary (for a list of hosts, add target_session_attrs=read-write)", redactDSN(cfg.DSN), postgres.ErrReadOnly)
 	}
 	return st, nil
 }

@@ -267,10 +267,18 @@ func (s *Store) Ready(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	if _, err := s.db.ExecContext(ctx, healthUpsert, time.Now().Unix()); err != nil {
+		if sqlState(err) == "25006" { // read_only_sql_transaction
+			return fmt.Errorf("postgres: not ready: %w (%w)", ErrReadOnly, err)
+		}
 		return fmt.Errorf("postgres: not ready: the database takes no write: %w", err)
 	}
 	return nil
 }
+
+// ErrReadOnly reports a database that refuses every write: a standby (a
+// read replica), or a session made read-only (default_transaction_read_only).
+// Sigil writes at every sign-in, so --dsn must name the primary.
+var ErrReadOnly = errors.New("the database takes no writes: it is read-only (a standby?)")
 
 // healthUpsert is Ready's write: one row, updated in place.
 const healthUpsert = "INSERT INTO health (id, checked_at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at"

@@ -406,3 +406,19 @@ func TestParseTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestReadyReadOnly: a database that refuses writes (a standby, here a
+// session made read-only) is not ready, with ErrReadOnly, which sigil
+// serve and migrate name at start.
+func TestReadyReadOnly(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	openOn(t, dsn, Options{}).Migrate(context.Background())
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	ro := openOn(t, dsn+sep+"options="+strings.ReplaceAll(url.QueryEscape("-c default_transaction_read_only=on"), "+", "%20"), Options{})
+	if err := ro.Ready(context.Background()); !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("Ready on a read-only database: %v, want ErrReadOnly", err)
+	}
+}
