@@ -178,6 +178,31 @@ type handler struct {
 	// authFailures throttles the admin_auth_failed lines, one per client
 	// address per minute, so guessing at the token cannot flood the log.
 	authFailures audit.Throttle
+	// reserved maps the ids of Sigil's own clients (WithReservedClients)
+	// to what they are for.
+	reserved map[string]string
+}
+
+// WithReservedClients names the clients Sigil manages itself (id -> what
+// it is for: the account page's client, the --dev demo's): the admin API
+// neither registers another client under such an id nor changes, rotates
+// or deletes one. Sigil creates, updates and removes them at start, so an
+// operator's client of that id would be deleted at the next start, and an
+// edit of the account page's client (a first-party client, which asks no
+// consent) could send its codes elsewhere.
+func WithReservedClients(reserved map[string]string) Option {
+	return func(_ *routes, h *handler) { h.reserved = reserved }
+}
+
+// refuseReserved answers 403 for a reserved client id and reports whether
+// it did.
+func (h *handler) refuseReserved(w http.ResponseWriter, id string) bool {
+	what, ok := h.reserved[id]
+	if !ok {
+		return false
+	}
+	oautherr.WriteJSON(w, oautherr.ErrRequestForbidden.WithHint("Client '%s' is Sigil's own (%s): Sigil manages it at start, and the admin API cannot change, rotate or delete it.", id, what))
+	return true
 }
 
 // authenticate runs before routing, so a caller without the token learns
@@ -244,6 +269,10 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 		// A random (version 4) UUID, the form of the hosted service's ids.
 		c.ID = uuid.NewString()
 	}
+	if what, ok := h.reserved[c.ID]; ok {
+		oautherr.WriteJSON(w, metadataErr("client_id '%s' is reserved for Sigil's own client (%s); choose another or omit client_id.", c.ID, what))
+		return
+	}
 	now := h.now().UTC()
 	c.CreatedAt, c.UpdatedAt = now, now
 	var secret string
@@ -302,6 +331,9 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 // client; the last writer wins.
 func (h *handler) replace(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	if h.refuseReserved(w, id) {
+		return
+	}
 	var m Metadata
 	if !h.decode(w, r, &m) {
 		return
@@ -347,6 +379,9 @@ func (h *handler) replace(w http.ResponseWriter, r *http.Request) {
 // cascades to its authorizations, so its codes and tokens stop working.
 func (h *handler) delete(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	if h.refuseReserved(w, id) {
+		return
+	}
 	// Every backend answers sigil.ErrNotFound for an absent id (checked by
 	// the storetest conformance suite), which storeError turns into 404.
 	if err := h.store.DeleteClient(r.Context(), id); err != nil {
@@ -362,6 +397,9 @@ func (h *handler) delete(w http.ResponseWriter, r *http.Request) {
 // The old hash is overwritten, so the old secret stops working at once; there
 // is no grace period, which suits an operator responding to a leak.
 func (h *handler) rotate(w http.ResponseWriter, r *http.Request) {
+	if h.refuseReserved(w, r.PathValue("id")) {
+		return
+	}
 	c, ok := h.load(w, r)
 	if !ok {
 		return

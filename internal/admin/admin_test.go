@@ -2,6 +2,7 @@ package admin
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
@@ -744,3 +745,28 @@ func TestProfilerBehindAdminToken(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestReservedClients: the ids of Sigil's own clients cannot be registered
+// by another client, and those clients cannot be changed, rotated or
+// deleted through the admin API; they can be read.
+func TestReservedClients(t *testing.T) {
+	st := newFakeStore()
+	own := &sigil.Client{ID: "sigil-account", RedirectURIs: []string{"https://id.example/account/callback"}, GrantTypes: []string{"authorization_code"},
+		ResponseTypes: []string{"code"}, Scope: sigil.Scopes{"openid"}, TokenEndpointAuthMethod: sigil.AuthMethodNone}
+	if err := st.CreateClient(context.Background(), own); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{h: NewHandler(st, HashToken(testToken), nil, nil, WithReservedClients(map[string]string{"sigil-account": "the /account page", "sigil-demo": "the --dev demo"})), store: st}
+	for _, id := range []string{"sigil-account", "sigil-demo"} {
+		wantError(t, f.do(t, "POST", "/admin/clients", `{"client_id":"`+id+`","redirect_uris":["https://evil.example/cb"]}`), oautherr.ErrInvalidClientMetadata, "reserved")
+	}
+	wantError(t, f.do(t, "PUT", "/admin/clients/sigil-account", `{"redirect_uris":["https://evil.example/cb"],"token_endpoint_auth_method":"none"}`), oautherr.ErrRequestForbidden, "Sigil's own")
+	wantError(t, f.do(t, "DELETE", "/admin/clients/sigil-account", ""), oautherr.ErrRequestForbidden, "the /account page")
+	wantError(t, f.do(t, "POST", "/admin/clients/sigil-account/secret", ""), oautherr.ErrRequestForbidden)
+	if c := st.clients["sigil-account"]; c == nil || c.RedirectURIs[0] != "https://id.example/account/callback" {
+		t.Fatalf("the account page's client changed: %+v", c)
+	}
+	if rec := f.do(t, "GET", "/admin/clients/sigil-account", ""); rec.Code != http.StatusOK {
+		t.Fatalf("GET of a reserved client: %d", rec.Code)
+	}
+}

@@ -51,24 +51,10 @@ type clientsOptions struct {
 // command's error prefix is "error:", so cobra prints
 // "error: <code>: <error_description>" and the process exits non-zero.
 func NewClientsCommand() *cobra.Command {
-	o := &clientsOptions{http: &http.Client{Timeout: 30 * time.Second}}
-	cmd := &cobra.Command{
-		Use:   "clients",
-		Short: "Register and manage OAuth clients (relying parties) through the admin API",
-		Long: `Register and manage OAuth clients (relying parties) through Sigil's admin API.
-
-The commands talk to a running server at --admin-url (env ` + EnvAdminURL + `,
-default ` + DefaultAdminURL + `) and authenticate with the admin token
-(--admin-token or, better, env ` + EnvAdminToken + `). Client metadata follows
-RFC 7591; client secrets are shown once, when they are issued.`,
-		Args: cobra.NoArgs,
-	}
-	cmd.SetErrPrefix("error:")
-	pf := cmd.PersistentFlags()
-	pf.StringVar(&o.adminURL, "admin-url", DefaultAdminURL, "base URL of the admin API (env "+EnvAdminURL+")")
-	pf.StringVar(&o.token, "admin-token", "", "admin API token (env "+EnvAdminToken+", preferred: flags are visible in the process list)")
-	pf.BoolVar(&o.json, "json", false, "print the raw JSON response instead of a summary")
-
+	o, cmd := adminCommand("clients", "Register and manage OAuth clients (relying parties) through the admin API",
+		`Register and manage OAuth clients (relying parties) through Sigil's admin API.
+Client metadata follows RFC 7591; client secrets are shown once, when they
+are issued.`)
 	cmd.AddCommand(
 		newClientsCreateCommand(o),
 		newClientsListCommand(o),

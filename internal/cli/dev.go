@@ -41,6 +41,7 @@ func newDevCommand() *cobra.Command {
 			"  pkce  prints a PKCE code_verifier and its code_challenge (RFC 7636)\n\n" +
 			"docs/login-api.md walks through a whole sign-in with curl and these commands.",
 		Args: cobra.NoArgs,
+		RunE: showHelp,
 	}
 	cmd.AddCommand(newDevSignCommand(), newDevPKCECommand())
 	return cmd

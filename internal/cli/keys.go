@@ -19,24 +19,10 @@ import (
 // running server, so the node that rotates re-reads its keys at once and
 // the others follow within the key-refresh bound (5 s).
 func NewKeysCommand() *cobra.Command {
-	o := &clientsOptions{http: &http.Client{Timeout: 30 * time.Second}}
-	cmd := &cobra.Command{
-		Use:   "keys",
-		Short: "List and rotate the keys Sigil signs tokens with, through the admin API",
-		Long: `List and rotate the keys Sigil signs ID tokens (and other JWTs) with, through
-Sigil's admin API.
-
-The commands talk to a running server at --admin-url (env ` + EnvAdminURL + `,
-default ` + DefaultAdminURL + `) and authenticate with the admin token
-(--admin-token or, better, env ` + EnvAdminToken + `). Private keys never leave
-the server; they are stored sealed under the system secret.`,
-		Args: cobra.NoArgs,
-	}
-	cmd.SetErrPrefix("error:")
-	pf := cmd.PersistentFlags()
-	pf.StringVar(&o.adminURL, "admin-url", DefaultAdminURL, "base URL of the admin API (env "+EnvAdminURL+")")
-	pf.StringVar(&o.token, "admin-token", "", "admin API token (env "+EnvAdminToken+", preferred: flags are visible in the process list)")
-	pf.BoolVar(&o.json, "json", false, "print the raw JSON response instead of a summary")
+	o, cmd := adminCommand("keys", "List and rotate the keys Sigil signs tokens with, through the admin API",
+		`List and rotate the keys Sigil signs ID tokens (and other JWTs) with, through
+Sigil's admin API. Private keys never leave the server; they are stored sealed
+under the system secret.`)
 	cmd.AddCommand(newKeysListCommand(o), newKeysRotateCommand(o))
 	return cmd
 }

@@ -195,7 +195,8 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	registerMetrics(st)
 	_ = prometheus.Register(notifier.Collector())
 	adminAPI := admin.NewHandler(clients.Uncached(), admin.HashToken(adminToken), log, http.HandlerFunc(provider.AdminIntrospect),
-		admin.WithKeys(signer), admin.WithSessions(sessionsNotifier{provider}))
+		admin.WithKeys(signer), admin.WithSessions(sessionsNotifier{provider}),
+		admin.WithReservedClients(map[string]string{oauth.AccountClientID: "the /account page", DemoClientID: "the --dev demo"}))
 
 	// Both listeners or neither (docs/operations.md, "Health, shutdown and
 	// metrics").

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,5 +80,28 @@ func TestWebFingerRecordKeepsTheAmpersand(t *testing.T) {
 	var rec struct{ URI string }
 	if err := json.Unmarshal([]byte(v), &rec); err != nil || !strings.HasPrefix(rec.URI, "https://login.example.com/.well-known/webfinger?") {
 		t.Fatalf("the value does not decode to the WebFinger URL: %q, %v", rec.URI, err)
+	}
+}
+
+// TestUnknownSubcommandFails: a command that only groups others fails on an
+// argument that names none of them (a typo, "clients update"), instead of
+// printing the help and exiting 0 as if it had worked; without arguments
+// it prints the help.
+func TestUnknownSubcommandFails(t *testing.T) {
+	for _, args := range [][]string{{"clients", "update", "app1"}, {"keys", "nope"}, {"sessions", "nope"}, {"consents", "nope"}, {"dev", "nope"}} {
+		root := NewRootCommand()
+		root.SetArgs(args)
+		root.SetOut(io.Discard)
+		root.SetErr(io.Discard)
+		if err := root.Execute(); err == nil || !strings.Contains(err.Error(), `unknown command "`+args[1]+`"`) {
+			t.Errorf("sigil %s: %v, want unknown command", strings.Join(args, " "), err)
+		}
+	}
+	root := NewRootCommand()
+	root.SetArgs([]string{"clients"})
+	var out strings.Builder
+	root.SetOut(&out)
+	if err := root.Execute(); err != nil || !strings.Contains(out.String(), "Available Commands") {
+		t.Errorf("sigil clients: %v, want the help", err)
 	}
 }

@@ -204,6 +204,7 @@ The commands talk to a running server at --admin-url (env ` + EnvAdminURL + `,
 default ` + DefaultAdminURL + `) and authenticate with the admin token
 (--admin-token or, better, env ` + EnvAdminToken + `).`,
 		Args: cobra.NoArgs,
+		RunE: showHelp,
 	}
 	cmd.SetErrPrefix("error:")
 	pf := cmd.PersistentFlags()
@@ -264,3 +265,10 @@ func (o *clientsOptions) adminDo(cmd *cobra.Command, method, path string, body a
 func unixTime(sec int64) string {
 	return time.Unix(sec, 0).UTC().Format("2006-01-02 15:04:05Z")
 }
+
+// showHelp is the RunE of a command that only groups others: without
+// arguments it prints the help; an argument that names no subcommand (a
+// typo, a command that does not exist) fails cobra.NoArgs with "unknown
+// command" and a non-zero exit, instead of the help and exit 0 that cobra
+// gives a command with no RunE, which read as success in a script.
+func showHelp(cmd *cobra.Command, _ []string) error { return cmd.Help() }
