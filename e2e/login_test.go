@@ -299,8 +299,8 @@ func TestConsentCookieGrantsNothingAlone(t *testing.T) {
 	if st, out := b.api("/consent/accept", map[string]any{"flow": wide, "grant_scope": []string{"openid", "wallet"}}); st != 200 || !strings.Contains(out["redirect_to"].(string), "code=") {
 		t.Fatalf("accept with the consent cookie: %d %v", st, out)
 	}
-	if n := statementsNow(t, in) - before; n != 1 {
-		t.Errorf("accept with the consent cookie sent %d statements, want 1 (the write that issues the code)", n)
+	if n, want := statementsNow(t, in)-before, grantStatements(in); n != want {
+		t.Errorf("accept with the consent cookie sent %d statements, want %d (the write that issues the code and records the client in the session)", n, want)
 	}
 	if consentCookie(b, wide) != nil {
 		t.Error("the consent cookie outlived the accepted flow")
@@ -325,7 +325,18 @@ func TestConsentCookieGrantsNothingAlone(t *testing.T) {
 	if st, out := b2.api("/consent/accept", map[string]any{"flow": narrow, "grant_scope": []string{"openid"}}); st != 200 {
 		t.Fatalf("accept without the consent cookie: %d %v", st, out)
 	}
-	if n := statementsNow(t, in) - before; n != 2 {
-		t.Errorf("accept without the consent cookie sent %d statements, want 2 (read, write)", n)
+	if n, want := statementsNow(t, in)-before, 1+grantStatements(in); n != want {
+		t.Errorf("accept without the consent cookie sent %d statements, want %d (read, write)", n, want)
 	}
+}
+
+// grantStatements is what the write of a consent costs on in's store: one
+// statement on PostgreSQL, which issues the code and records the client in
+// the session together; two in one transaction on SQLite, whose WITH
+// cannot hold an UPDATE.
+func grantStatements(in *instance) int {
+	if in.DSN != "" && strings.HasPrefix(in.DSN, "postgres") {
+		return 1
+	}
+	return 2
 }

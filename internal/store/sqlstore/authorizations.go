@@ -177,7 +177,11 @@ func (s *Store) authenticateOpeningInTx(ctx context.Context, id string, browserH
 		return nil, s.writeErr("create session "+sess.ID, err)
 	}
 	s.statements.Add(1)
-	insertArgs := []any{sess.ID, a.Subject, a.Address, sess.AuthTime.UnixMilli(), sess.ExpiresAt.UnixMilli(), a.ClientID}
+	client := "" // listed only when the sign-in issued it a code (issuedClient)
+	if a.State == sigil.StateCodeIssued {
+		client = a.ClientID
+	}
+	insertArgs := []any{sess.ID, a.Subject, a.Address, sess.AuthTime.UnixMilli(), sess.ExpiresAt.UnixMilli(), client}
 	if renew {
 		insertArgs = append(insertArgs, now.UnixMilli())
 	}
@@ -207,8 +211,57 @@ func (s *Store) GrantAuthorization(ctx context.Context, id string, browserHash [
 	if len(codeHash) == 0 || codeExpiresAt.IsZero() {
 		return nil, fmt.Errorf("%s: grant authorization %q: code hash and expiry are required", s.dialect.Name, id)
 	}
-	return s.transition(ctx, id, browserHash, now, s.q.grant, grantFrom, nil,
-		[]any{granted.String(), codeHash, codeExpiresAt.UnixMilli()})
+	set := []any{granted.String(), codeHash, codeExpiresAt.UnixMilli()}
+	if s.dialect.WritesInWith {
+		return s.transition(ctx, id, browserHash, now, s.q.grantRecording, grantFrom, nil, set)
+	}
+	return s.grantRecordingInTx(ctx, id, browserHash, now, transitionArgs(id, browserHash, now, set, nil))
+}
+
+// grantRecordingInTx is GrantAuthorization where WITH cannot hold an
+// UPDATE (SQLite): the grant and the recording of its client in the flow's
+// session (sessions.record) in one transaction on the flow writer.
+func (s *Store) grantRecordingInTx(ctx context.Context, id string, browserHash []byte, now time.Time, args []any) (*sigil.Authorization, error) {
+	grantStmt, recordStmt := s.stmt(ctx, s.q.grant), s.stmt(ctx, s.q.sessions.record)
+	tx, err := s.flow.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, s.writeErr("authorization "+id, err)
+	}
+	defer tx.Rollback() // a no-op after Commit
+	grant, err := txStmt(ctx, tx, grantStmt, s.q.grant)
+	if err != nil {
+		return nil, s.writeErr("authorization "+id, err)
+	}
+	var r authorizationRow
+	s.statements.Add(1)
+	err = grant.QueryRowContext(ctx, args...).Scan(r.dest()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		tx.Rollback() // before explain, which reads on another connection
+		return nil, s.explain(ctx, id, browserHash, now, grantFrom, nil)
+	}
+	if err != nil {
+		return nil, s.writeErr("authorization "+id, err)
+	}
+	a, err := s.decode(&r)
+	if err != nil {
+		return nil, err
+	}
+	if a.SessionID != "" {
+		record, err := txStmt(ctx, tx, recordStmt, s.q.sessions.record)
+		if err != nil {
+			return nil, s.writeErr("record client in session "+a.SessionID, err)
+		}
+		s.statements.Add(1)
+		if _, err := record.ExecContext(ctx, "% "+likeEscaper.Replace(a.ClientID)+" %", a.ClientID, a.SessionID); err != nil {
+			return nil, s.writeErr("record client in session "+a.SessionID, err)
+		}
+	}
+	err = tx.Commit()
+	s.yieldAfterWrite()
+	if err != nil {
+		return nil, s.writeErr("authorization "+id, err)
+	}
+	return a, nil
 }
 
 // RejectAuthorization records that the person declined; see sigil.Store.

@@ -54,7 +54,11 @@ type queries struct {
 	// authenticateRenewing is authenticateOpening that renews that
 	// session instead of inserting one (sigil.Authentication.RenewSession).
 	authenticateRenew, authenticateRenewing string
-	refresh, revokeToken                    string
+	// grantRecording is grant that also records the client in the
+	// flow's session (PostgreSQL; SQLite runs sessions.record after grant
+	// in one transaction).
+	grantRecording       string
+	refresh, revokeToken string
 	// createClientToken and getByRefreshToken serve the client
 	// credentials grant and introspection (RFC 6749 section 4.4, RFC 7662).
 	createClientToken, getByRefreshToken string
@@ -99,6 +103,11 @@ func purgeAt(d Dialect) string {
 // offline is true when granted_scope (space-separated) holds offline or
 // offline_access, the scopes that grant a refresh token.
 const offline = "(' ' || granted_scope || ' ' LIKE '% offline %' OR ' ' || granted_scope || ' ' LIKE '% offline\\_access %' ESCAPE '\\')"
+
+// issuedClient is the client a sign-in's session lists, from the row the
+// sign-in's UPDATE returned: its client when the sign-in issued a code
+// (remembered consent), else none.
+const issuedClient = "CASE WHEN state = 'code_issued' THEN client_id ELSE '' END"
 
 func buildQueries(d Dialect) queries {
 	clientCols := strings.Join(clientColumns, ", ")
@@ -257,10 +266,12 @@ func buildQueries(d Dialect) queries {
 	// The session takes the authorization's subject, address and client,
 	// and is inserted only when the UPDATE matched: the INSERT reads the
 	// rows the UPDATE returned, none when the flow was not in the expected
-	// state.
+	// state. It lists the client only when the sign-in issued it a code
+	// (issuedClient): a client the person has not consented to is
+	// recorded when the consent issues the code (grantRecording).
 	q.authenticateOpening = "WITH a AS (" + q.authenticate + ")," +
 		" s AS (INSERT INTO sessions (id, subject, address, auth_time, expires_at, clients)" +
-		" SELECT ?, subject, address, ?, ?, client_id FROM a)" +
+		" SELECT ?, subject, address, ?, ?, " + issuedClient + " FROM a)" +
 		" SELECT * FROM a"
 	// authenticateRenewing is authenticateOpening for RenewSession. The
 	// SELECT's WHERE true keeps ON CONFLICT from being read as a join's ON.
@@ -268,10 +279,17 @@ func buildQueries(d Dialect) queries {
 		q.authenticate[strings.LastIndex(q.authenticate, " RETURNING "):]
 	q.authenticateRenewing = "WITH a AS (" + q.authenticateRenew + ")," +
 		" s AS (INSERT INTO sessions (id, subject, address, auth_time, expires_at, clients)" +
-		" SELECT ?, subject, address, ?, ?, client_id FROM a WHERE true" + renewOnConflict + ")" +
+		" SELECT ?, subject, address, ?, ?, " + issuedClient + " FROM a WHERE true" + renewOnConflict + ")" +
+		" SELECT * FROM a"
+	// grantRecording is grant and the recording of its client in the
+	// session the flow signed in with (sessions.record), in one statement:
+	// only for a Dialect with WritesInWith.
+	q.grantRecording = "WITH a AS (" + q.grant + ")," +
+		" s AS (UPDATE sessions SET clients = " + withClient("sessions.clients", "a.client_id") +
+		" FROM a WHERE sessions.id = a.session_id AND sessions.ended_at IS NULL)" +
 		" SELECT * FROM a"
 	for _, p := range []*string{
-		&q.createClient, &q.getClient, &q.listClients, &q.updateClient, &q.deleteClient, &q.authenticateOpening, &q.authenticateRenew, &q.authenticateRenewing,
+		&q.createClient, &q.getClient, &q.listClients, &q.updateClient, &q.deleteClient, &q.authenticateOpening, &q.authenticateRenew, &q.authenticateRenewing, &q.grantRecording,
 		&q.createAuthorization, &q.getAuthorization, &q.getByAccessToken,
 		&q.challenge, &q.authenticate, &q.grant, &q.reject, &q.resume, &q.exchange,
 		&q.refresh, &q.revokeToken, &q.createClientToken, &q.getByRefreshToken,

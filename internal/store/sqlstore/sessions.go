@@ -19,21 +19,28 @@ const sessionColumns = "id, subject, address, auth_time, expires_at, clients, en
 // sessionQueries are the statements of the login sessions and of the
 // consents as the person and the operator manage them.
 type sessionQueries struct {
-	create, renew, get, resume, list, end, endAll string
-	listConsents, deleteConsent, revokeGrants     string
-	deleteOver                                    string
+	create, renew, record, get, resume, list, end, endAll string
+	listConsents, deleteConsent, revokeGrants             string
+	deleteOver                                            string
+}
+
+// withClient is the SQL expression of the space-separated client list
+// list with the client client (an SQL expression of no parameters) added,
+// unless it is listed already or empty. The client is found in the list
+// between spaces, its LIKE wildcards escaped in SQL.
+func withClient(list, client string) string {
+	return "CASE WHEN " + client + " = '' OR ' ' || " + list + " || ' ' LIKE" +
+		" '% ' || REPLACE(REPLACE(REPLACE(" + client + ", '\\', '\\\\'), '%', '\\%'), '_', '\\_') || ' %' ESCAPE '\\'" +
+		" THEN " + list + " ELSE TRIM(" + list + " || ' ' || " + client + ") END"
 }
 
 // renewOnConflict makes an INSERT of a session (its values named
 // excluded.*) renew the live session of that id and person instead: the
-// new sign-in time and expiry, and the client (excluded.clients) added
-// unless listed. The client is found in the list as ResumeSession finds
-// it, between spaces, its LIKE wildcards escaped in SQL. Its one parameter
-// is the time the session must be live at.
-const renewOnConflict = " ON CONFLICT (id) DO UPDATE SET auth_time = excluded.auth_time, expires_at = excluded.expires_at," +
-	" clients = CASE WHEN ' ' || sessions.clients || ' ' LIKE" +
-	" '% ' || REPLACE(REPLACE(REPLACE(excluded.clients, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || ' %' ESCAPE '\\'" +
-	" THEN sessions.clients ELSE TRIM(sessions.clients || ' ' || excluded.clients) END" +
+// new sign-in time and expiry, and the client (excluded.clients, empty
+// when the sign-in issued it no code) added unless listed. Its one
+// parameter is the time the session must be live at.
+var renewOnConflict = " ON CONFLICT (id) DO UPDATE SET auth_time = excluded.auth_time, expires_at = excluded.expires_at," +
+	" clients = " + withClient("sessions.clients", "excluded.clients") +
 	" WHERE sessions.subject = excluded.subject AND sessions.address = excluded.address" +
 	" AND sessions.ended_at IS NULL AND sessions.expires_at > ?"
 
@@ -57,14 +64,23 @@ func buildSessionQueries(d Dialect) sessionQueries {
 		// conflict changes nothing.
 		renew: "INSERT INTO sessions (id, subject, address, auth_time, expires_at, clients) VALUES (?, ?, ?, ?, ?, ?)" +
 			renewOnConflict,
+		// record adds a client a code was issued to (the LIKE pattern of
+		// resume, the client, the session) to a live session's list.
+		record: "UPDATE sessions SET clients = CASE WHEN ' ' || clients || ' ' LIKE ? ESCAPE '\\' THEN clients" +
+			" ELSE TRIM(clients || ' ' || ?) END WHERE id = ? AND ended_at IS NULL",
 		get: "SELECT " + sessionColumns + " FROM sessions WHERE id = ?",
 		// resume appends the client to the space-separated list unless it
 		// is there (the LIKE pattern is the client id between spaces, its
-		// wildcards escaped), only on a live session, and returns the
-		// consent the subject gave the client: one statement checks the
-		// session, records the client and reads what single sign-on needs.
-		resume: "UPDATE sessions SET clients = CASE WHEN ' ' || clients || ' ' LIKE ? ESCAPE '\\' THEN clients" +
-			" ELSE TRIM(clients || ' ' || ?) END" +
+		// wildcards escaped) or the person never consented to it, only on
+		// a live session, and returns the consent the subject gave the
+		// client: one statement checks the session, records the client
+		// and reads what single sign-on needs. A client the person never
+		// consented to learns nothing of them, not even through the
+		// back-channel logout of this session (it carries sub), until a
+		// code is issued to it (GrantAuthorization records it then).
+		resume: "UPDATE sessions SET clients = CASE WHEN ' ' || clients || ' ' LIKE ? ESCAPE '\\'" +
+			" OR NOT EXISTS (SELECT 1 FROM consents rc WHERE rc.client_id = ? AND rc.subject = sessions.subject AND rc.address = sessions.address)" +
+			" THEN clients ELSE TRIM(clients || ' ' || ?) END" +
 			" WHERE id = ? AND " + sessionLive +
 			" RETURNING " + sessionColumns +
 			", (SELECT cs.scope FROM consents cs WHERE cs.client_id = ? AND cs.subject = sessions.subject AND cs.address = sessions.address)",
@@ -87,7 +103,7 @@ func buildSessionQueries(d Dialect) sessionQueries {
 		deleteOver: "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE " + purgeSessionAt + " < ?" +
 			" ORDER BY " + purgeSessionAt + " LIMIT " + strconv.Itoa(d.cleanupBatch()) + ")",
 	}
-	for _, p := range []*string{&q.create, &q.renew, &q.get, &q.resume, &q.list, &q.end, &q.endAll,
+	for _, p := range []*string{&q.create, &q.renew, &q.record, &q.get, &q.resume, &q.list, &q.end, &q.endAll,
 		&q.listConsents, &q.deleteConsent, &q.revokeGrants, &q.deleteOver} {
 		*p = d.rebind(*p)
 	}
@@ -131,7 +147,7 @@ func (s *Store) ResumeSession(ctx context.Context, id, clientID string, now time
 		r          sessionRow
 		remembered sql.NullString
 	)
-	err := s.queryRow(ctx, s.q.sessions.resume, "% "+likeEscaper.Replace(clientID)+" %", clientID,
+	err := s.queryRow(ctx, s.q.sessions.resume, "% "+likeEscaper.Replace(clientID)+" %", clientID, clientID,
 		id, now.UnixMilli(), clientID).Scan(append(r.dest(), &remembered)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, fmt.Errorf("%s: live session %q: %w", s.dialect.Name, id, sigil.ErrNotFound)

@@ -76,6 +76,12 @@ type Store struct {
 // before the Store is used.
 func (s *Store) SetDeadline(d time.Duration) { s.deadline = d }
 
+// WritesInWith reports whether the Store writes a step and its session in
+// one statement (WITH holding INSERT and UPDATE: PostgreSQL), rather than
+// in two of one transaction (SQLite). The storage suite counts statements
+// by it.
+func (s *Store) WritesInWith() bool { return s.dialect.WritesInWith }
+
 // bounded is ctx with the statement deadline, if the Store has one.
 func (s *Store) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
 	if s.deadline <= 0 {
@@ -209,8 +215,10 @@ func flowWriteQueries(q queries) []string {
 		q.authenticateRenewing,
 		q.resume,
 		q.grant,
+		q.grantRecording,
 		q.sessions.create,
 		q.sessions.renew,
+		q.sessions.record,
 	}
 }
 

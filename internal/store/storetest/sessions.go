@@ -98,11 +98,14 @@ func (s suite) sessionResume(t *testing.T) {
 	}
 	now := t0.Add(time.Hour)
 	got, remembered, err := st.ResumeSession(ctx, "sid-1", "other", now)
-	if err != nil || remembered.String() != "openid wallet" || !reflect.DeepEqual(got.Clients, []string{"rp", "third", "other"}) {
-		t.Fatalf("ResumeSession(other) = %+v, %q, %v; want clients [rp third other] and the remembered consent", got, remembered, err)
+	// third is not recorded: the person never consented to it (the
+	// consent is the previous owner's), so it must learn nothing of them,
+	// not even from this session's back-channel logout.
+	if err != nil || remembered.String() != "openid wallet" || !reflect.DeepEqual(got.Clients, []string{"rp", "other"}) {
+		t.Fatalf("ResumeSession(other) = %+v, %q, %v; want clients [rp other] and the remembered consent", got, remembered, err)
 	}
 	// A client already there is not added twice; a client without consent
-	// reads nil.
+	// reads nil and is not recorded.
 	for _, c := range []string{"rp", "other", "third", "rp"} {
 		got, remembered, err = st.ResumeSession(ctx, "sid-1", c, now)
 		if err != nil {
@@ -112,7 +115,7 @@ func (s suite) sessionResume(t *testing.T) {
 			t.Errorf("ResumeSession(third) remembered %q, want nil (the consent is bob's)", remembered)
 		}
 	}
-	if want := []string{"rp", "third", "other"}; !reflect.DeepEqual(got.Clients, want) {
+	if want := []string{"rp", "other"}; !reflect.DeepEqual(got.Clients, want) {
 		t.Errorf("clients %q, want %q", got.Clients, want)
 	}
 	if stored, _ := st.GetSession(ctx, "sid-1"); !reflect.DeepEqual(stored.Clients, got.Clients) {
@@ -128,7 +131,7 @@ func (s suite) sessionResume(t *testing.T) {
 	}
 	_, _, err = st.ResumeSession(ctx, "sid-1", "late", now)
 	wantErr(t, "ResumeSession(ended)", err, sigil.ErrNotFound)
-	if stored, _ := st.GetSession(ctx, "sid-1"); len(stored.Clients) != 3 {
+	if stored, _ := st.GetSession(ctx, "sid-1"); len(stored.Clients) != 2 {
 		t.Errorf("an ended session gained a client: %q", stored.Clients)
 	}
 }
@@ -139,6 +142,13 @@ func (s suite) sessionResumeWildcard(t *testing.T) {
 	st := s.open(t)
 	ctx := context.Background()
 	mustSession(t, st, newSession("sid-1", "alice.crypto", "abc"))
+	for _, id := range []string{"abc", "a_c", "a%"} {
+		mustClient(t, st, id)
+		if err := st.SaveConsent(ctx, sigil.Consent{Subject: "alice.crypto", Address: newSession("", "", "").Address,
+			ClientID: id, Scope: sigil.Scopes{"openid"}, GrantedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	got, _, err := st.ResumeSession(ctx, "sid-1", "a_c", t0.Add(time.Minute))
 	if err != nil || !reflect.DeepEqual(got.Clients, []string{"abc", "a_c"}) {
 		t.Fatalf("ResumeSession(a_c) = %v, %v; want [abc a_c]", got, err)
@@ -466,9 +476,19 @@ func (s suite) authOpensSession(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetSession: %v", err)
 	}
+	// No code was issued (the person has not consented yet): the session
+	// does not list the client, which learns nothing of the person until
+	// the consent issues a code and records it.
 	want := sigil.Session{ID: "sid-1", Subject: ch.Subject, Address: ch.Address, AuthTime: now,
-		ExpiresAt: now.Add(24 * time.Hour), Clients: []string{a.ClientID}}
+		ExpiresAt: now.Add(24 * time.Hour)}
 	equalFields(t, "session", *sess, want)
+	granted := now.Add(time.Minute)
+	if _, err := st.GrantAuthorization(ctx, a.ID, a.BrowserHash, a.Scope, hash("code-"+a.ID), granted.Add(codeTTL), granted); err != nil {
+		t.Fatalf("GrantAuthorization: %v", err)
+	}
+	if sess, err := st.GetSession(ctx, "sid-1"); err != nil || !reflect.DeepEqual(sess.Clients, []string{a.ClientID}) {
+		t.Fatalf("the session after the grant: %+v, %v; want it to list %s", sess, err, a.ClientID)
+	}
 
 	_, err = st.AuthenticateAuthorization(ctx, a.ID, a.BrowserHash, opening("sid-twice"), now)
 	wantErr(t, "second sign-in", err, sigil.ErrConflict)
@@ -502,6 +522,9 @@ func (s suite) authRenewsSession(t *testing.T) {
 		auth.SessionID = sid
 		auth.Session = &sigil.Session{ID: sid, AuthTime: at, ExpiresAt: at.Add(24 * time.Hour)}
 		auth.RenewSession = renew
+		// A remembered consent: the sign-in issues a code, so the session
+		// lists the client.
+		auth.GrantedScope, auth.CodeHash, auth.CodeExpiresAt = a.Scope, hash("code-"+flow), at.Add(codeTTL)
 		got, err := st.AuthenticateAuthorization(ctx, a.ID, a.BrowserHash, auth, at)
 		if err == nil && got.SessionID != sid {
 			t.Fatalf("AuthenticateAuthorization(%s): session %q, want %q", flow, got.SessionID, sid)
@@ -517,6 +540,9 @@ func (s suite) authRenewsSession(t *testing.T) {
 		return got
 	}
 	opened := mustSignIn("flow-open", first, "sid-1", false, now)
+	if sess, _ := st.GetSession(ctx, "sid-1"); !reflect.DeepEqual(sess.Clients, []string{first.ID}) {
+		t.Fatalf("a sign-in that issued a code: session clients %q, want [%s]", sess.Clients, first.ID)
+	}
 
 	// Signed in again, for another client (its id holds a LIKE wildcard):
 	// renewed, the client added.
