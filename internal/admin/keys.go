@@ -99,6 +99,12 @@ func (k *keysHandler) list(w http.ResponseWriter, r *http.Request) {
 // immediate (?immediate=true or {"immediate": true}), signing at once on
 // this node, for a key that must stop signing now.
 func (k *keysHandler) rotate(w http.ResponseWriter, r *http.Request) {
+	for _, name := range []string{"alg", "immediate"} {
+		if len(r.URL.Query()[name]) > 1 {
+			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("Parameter '%s' is included more than once.", name))
+			return
+		}
+	}
 	alg := r.URL.Query().Get("alg")
 	immediate := false
 	switch v := r.URL.Query().Get("immediate"); v {

@@ -52,6 +52,8 @@ func TestKeysRoutes(t *testing.T) {
 		{"query and body differ", "/admin/keys/rotate?alg=RS256", `{"alg":"ES256"}`},
 		{"immediate neither true nor false", "/admin/keys/rotate?immediate=yes", ""},
 		{"immediate in the query and the body differ", "/admin/keys/rotate?immediate=false", `{"immediate":true}`},
+		{"immediate twice", "/admin/keys/rotate?immediate=false&immediate=true", ""},
+		{"alg twice", "/admin/keys/rotate?alg=RS256&alg=ES256", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			wantError(t, f.do(t, "POST", tc.path, tc.body), oautherr.ErrInvalidRequest)

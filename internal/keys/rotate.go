@@ -153,8 +153,10 @@ const (
 	// publishes them from Rotate's return; other nodes publish and sign
 	// with them after their next refresh, within RefreshInterval, so a
 	// token this node signs meanwhile may meet another node's key set
-	// without its key. It is for a key that must stop signing now (a
-	// suspected compromise), and for tests.
+	// without its key. Keys of the algorithm stored to activate later
+	// (an earlier rotation's, the schedule's) are withdrawn, so that the
+	// new key goes on signing. It is for a key that must stop signing now
+	// (a suspected compromise), and for tests.
 	Immediately
 )
 
@@ -185,6 +187,11 @@ func (s *Set) Rotate(ctx context.Context, when Activation, algs ...string) ([]Ke
 			return nil, err
 		}
 		added = append(added, k.ID)
+		if when == Immediately {
+			if err := s.withdrawPending(ctx, k); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := s.Refresh(ctx); err != nil {
 		return nil, err
@@ -196,6 +203,28 @@ func (s *Set) Rotate(ctx context.Context, when Activation, algs ...string) ([]Ke
 		}
 	}
 	return out, nil
+}
+
+// withdrawPending deletes the keys of k's algorithm that activate after
+// k, which Immediately made active: a rotation by hand or a scheduled key
+// stored before it would otherwise activate later and retire the key an
+// operator rotated in at once, which is the key that must sign then.
+// Those keys have signed nothing, so deleting them loses no token; other
+// nodes stop publishing them at their next refresh. Scheduled rotation
+// plans its next key from k.
+func (s *Set) withdrawPending(ctx context.Context, k sigil.SigningKey) error {
+	stored, err := s.store.ListSigningKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("keys: listing signing keys: %w", err)
+	}
+	for _, sk := range stored {
+		if sk.Algorithm == k.Algorithm && sk.ID != k.ID && sk.ActivatesAt.After(k.ActivatesAt) {
+			if err := s.store.DeleteSigningKey(ctx, sk.ID); err != nil {
+				return fmt.Errorf("keys: withdrawing pending %s key %q: %w", sk.Algorithm, sk.ID, err)
+			}
+		}
+	}
+	return nil
 }
 
 // add stores a key of alg of the next generation to activate at the time

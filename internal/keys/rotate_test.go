@@ -480,3 +480,34 @@ func TestRetentionClaimedOncePerKey(t *testing.T) {
 		t.Errorf("the node with the shorter retention sees %s, want the other node's, rounded up to the store's millisecond", got)
 	}
 }
+
+// TestImmediateRotationWithdrawsPendingKeys: a rotation with Immediately
+// made while an earlier rotation's key is still pending withdraws that
+// key, so the key rotated in at once goes on signing past the pending
+// key's activation; other algorithms' pending keys stay.
+func TestImmediateRotationWithdrawsPendingKeys(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Now()}
+	st := &memStore{}
+	s := loadPolicy(t, st, Policy{Retention: time.Hour}, c)
+	c.set(c.now().Add(time.Minute))
+	pending, err := s.Rotate(ctx, AfterPublishing, RS256, ES256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.set(c.now().Add(5 * time.Second))
+	now, err := s.Rotate(ctx, Immediately, RS256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.set(pending[0].ActivatesAt.Add(time.Second))
+	if got := s.SigningKeyID(RS256); got != now[0].ID {
+		t.Fatalf("after the pending key's activation RS256 signs with %s, want the key rotated in at once %s", got, now[0].ID)
+	}
+	if publishes(s, pending[0].ID) {
+		t.Error("the withdrawn RS256 key is still published")
+	}
+	if got := s.SigningKeyID(ES256); got != pending[1].ID {
+		t.Errorf("ES256 signs with %s, want its pending key %s, which the RS256 rotation leaves alone", got, pending[1].ID)
+	}
+}

@@ -8,7 +8,7 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
+	"regexp"
 	"strings"
 	"time"
 
@@ -59,13 +59,13 @@ func IsPostgres(dsn string) bool {
 	if scheme, ok := URLScheme(dsn); ok {
 		return strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql")
 	}
-	for _, field := range strings.Fields(dsn) {
-		if key, _, ok := strings.Cut(field, "="); ok && slices.Contains(libpqKeywords, key) {
-			return true
-		}
-	}
-	return false
+	return libpqKeyValue.MatchString(dsn)
 }
+
+// libpqKeyValue finds a libpq keyword followed by "=" at the start of the
+// DSN or after white space, with white space allowed around the "=" as
+// libpq allows it ("host = db dbname = sigil").
+var libpqKeyValue = regexp.MustCompile(`(^|\s)(` + strings.Join(libpqKeywords, "|") + `)\s*=`)
 
 // URLScheme is the scheme of dsn when dsn is a URL, scheme://...: the
 // scheme is a letter and then letters, digits, "+", "-" or "." (RFC 3986

@@ -24,6 +24,8 @@ func TestIsPostgres(t *testing.T) {
 		"POSTGRES://db/sigil":       true,
 		"host=db dbname=sigil":      true, // libpq's key/value form
 		"dbname=sigil":              true,
+		"host = db dbname = sigil":  true, // libpq allows spaces around =
+		"hostess=x.db":              false,
 		"user=sigil password='a b'": true,
 		"my host=x.db":              true, // a libpq keyword and "=": never a SQLite file name Sigil would guess
 		"hostname.db":               false,
@@ -68,6 +70,7 @@ func TestOpen(t *testing.T) {
 		{"postgres", pgtest.NewDatabase(t), func(b Backend) bool { _, ok := b.(*postgres.Store); return ok }},
 		{"postgres, scheme in capitals", "POSTGRES" + strings.TrimPrefix(pgtest.NewDatabase(t), "postgres"), func(b Backend) bool { _, ok := b.(*postgres.Store); return ok }},
 		{"postgres, key/value", keyValue(t, pgtest.NewDatabase(t)), func(b Backend) bool { _, ok := b.(*postgres.Store); return ok }},
+		{"postgres, key/value with spaces around =", strings.ReplaceAll(keyValue(t, pgtest.NewDatabase(t)), "=", " = "), func(b Backend) bool { _, ok := b.(*postgres.Store); return ok }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, err := Open(ctx, tc.dsn, Options{MaxConns: 3})
