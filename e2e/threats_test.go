@@ -67,6 +67,14 @@ func TestAuditTrailOfAttacks(t *testing.T) {
 	if v := metricValue(t, in, `sigil_admin_actions_total{action="client_created"}`); v != 0 {
 		t.Fatalf("client_created starts at %v", v)
 	}
+	// So do the rate limits' and the back-channel deliveries' series, for
+	// rate() alerts that work before the first event.
+	for _, series := range []string{`sigil_rate_limited_total{class="flows"}`, `sigil_rate_limited_total{class="token"}`,
+		`sigil_backchannel_logout_deliveries_total{outcome="gave_up"}`, `sigil_backchannel_logout_deliveries_total{outcome="delivered"}`} {
+		if v := metricValue(t, in, series); v != 0 {
+			t.Fatalf("%s starts at %v", series, v)
+		}
+	}
 
 	op := newOPTest(t, in, "default", nil)
 	if v := metricValue(t, in, `sigil_admin_actions_total{action="client_created"}`); v != 1 {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/audit"
 	"github.com/sigil-oidc/sigil/internal/keys"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
@@ -154,6 +155,12 @@ func (k *keysHandler) rotate(w http.ResponseWriter, r *http.Request) {
 	}
 	rotated, err := k.set.Rotate(r.Context(), when, algs...)
 	if err != nil {
+		if errors.Is(err, sigil.ErrConflict) {
+			// Other rotations stored keys of the same generations each
+			// time this one tried (many at once, on several nodes).
+			oautherr.WriteJSON(w, oautherr.ErrTemporarilyUnavailable.WithHint("Other key rotations were storing keys at the same moment; try again."))
+			return
+		}
 		k.serverError(w, r, "rotate signing keys", err)
 		return
 	}

@@ -3,10 +3,12 @@ package admin
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"testing"
 
+	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/keys"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
 	"github.com/sigil-oidc/sigil/internal/store/sqlite"
@@ -96,4 +98,40 @@ func TestKeysRoutes(t *testing.T) {
 	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &out) != nil || len(out.Keys) != 3 || out.Keys[0].Alg != "RS256" || out.KID != out.Keys[0].KID {
 		t.Fatalf("rotate all: %d %s", rec.Code, rec.Body)
 	}
+}
+
+// conflictingKeys is a key store whose every new key loses to another
+// node's, as when many rotations run at once.
+type conflictingKeys struct {
+	keys.KeyStore
+	conflict bool
+}
+
+func (c *conflictingKeys) CreateSigningKey(ctx context.Context, k sigil.SigningKey) error {
+	if c.conflict {
+		return fmt.Errorf("generation %d taken: %w", k.Generation, sigil.ErrConflict)
+	}
+	return c.KeyStore.CreateSigningKey(ctx, k)
+}
+
+// TestRotateUnderContention: a rotation that loses every attempt to other
+// rotations is 503 temporarily_unavailable (try again), not a 500.
+func TestRotateUnderContention(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "sigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ks := &conflictingKeys{KeyStore: st}
+	set, err := keys.Load(ctx, ks, []byte("admin-keys-test-system-secret-0123456789"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks.conflict = true
+	f := &fixture{h: NewHandler(st, HashToken(testToken), nil, nil, WithKeys(set))}
+	wantError(t, f.do(t, "POST", "/admin/keys/rotate?alg=RS256", ""), oautherr.ErrTemporarilyUnavailable, "try again")
 }

@@ -166,7 +166,7 @@ func New(cfg Config) *Notifier {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
-	return &Notifier{
+	n := &Notifier{
 		cfg:    cfg,
 		client: client,
 		wake:   make(chan struct{}, 1),
@@ -175,6 +175,11 @@ func New(cfg Config) *Notifier {
 			Help: "Back-channel logout delivery attempts by outcome: delivered, failed (retried later), gave_up (retries exhausted), dropped (client deleted or no longer registered for back-channel logout).",
 		}, []string{"outcome"}),
 	}
+	// Every outcome's series exists at 0 from the start, for alerts.
+	for _, o := range []string{OutcomeDelivered, OutcomeFailed, OutcomeGaveUp, OutcomeDropped} {
+		n.outcomes.WithLabelValues(o)
+	}
+	return n
 }
 
 // Collector is the deliveries counter, for the metrics registry.

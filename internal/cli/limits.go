@@ -30,6 +30,11 @@ func newLimits(cfg *config.Config, provider *oauth.Provider, log *slog.Logger) *
 			log.Warn("register sigil_rate_limited_total", "err", err)
 		}
 	}
+	// Every class's series exists at 0 from the start, so that rate()
+	// and increase() alerts work before the first refusal.
+	for _, c := range []ratelimit.Class{ratelimit.ClassAuthorize, ratelimit.ClassLogin, ratelimit.ClassToken, ratelimit.ClassWebFinger, ratelimit.ClassFlows} {
+		rateLimited.WithLabelValues(string(c))
+	}
 	l.OnRefuse = func(c ratelimit.Class) { rateLimited.WithLabelValues(string(c)).Inc() }
 	return l
 }
