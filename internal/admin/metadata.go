@@ -390,6 +390,14 @@ func checkClientName(name string) error {
 	if strings.ContainsFunc(name, unicode.IsControl) {
 		return metadataErr("client_name '%s' contains control characters.", printable(name))
 	}
+	// Format characters (bidirectional overrides, zero-width spaces and
+	// joiners) would let a name shown on the consent page read as another.
+	if strings.ContainsFunc(name, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) {
+		return metadataErr("client_name '%s' contains invisible formatting characters (bidirectional overrides, zero-width characters); remove them.", printable(name))
+	}
+	if name != "" && strings.TrimFunc(name, unicode.IsSpace) == "" {
+		return metadataErr("client_name is only white space; give a name people recognise, or omit it.")
+	}
 	return nil
 }
 
@@ -613,6 +621,26 @@ func checkRedirectURI(field, raw string) error {
 	default:
 		return redirectErr("%s: '%s' uses the scheme '%s'; use https, http on a loopback host, or a private-use scheme in reverse domain notation such as com.example.app:/callback (RFC 8252 section 7.1).", field, raw, scheme)
 	}
+	return checkURIForm(field, raw, u, redirectErr)
+}
+
+// checkURIForm refuses what a registered URI is compared exactly against
+// and so could never match, for want of a clearer error at registration: a
+// scheme not in lowercase (libraries send it lowercase), a wildcard (there
+// are none: RFC 9700 section 4.1.1), a port out of range. errf makes the
+// error of the field's kind.
+func checkURIForm(field, raw string, u *url.URL, errf func(string, ...any) error) error {
+	if i := strings.Index(raw, ":"); i > 0 && raw[:i] != strings.ToLower(raw[:i]) {
+		return errf("%s: '%s' must write its scheme in lowercase: %s.", field, raw, strings.ToLower(raw[:i])+raw[i:])
+	}
+	if strings.Contains(u.Host, "*") || strings.HasSuffix(u.Path, "*") {
+		return errf("%s: '%s' holds a wildcard; URIs are compared exactly (RFC 9700 section 4.1.1), so register each one.", field, raw)
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return errf("%s: '%s' has an invalid port.", field, raw)
+		}
+	}
 	return nil
 }
 
@@ -649,6 +677,11 @@ func checkWebURL(field, raw string) error {
 	}
 	if u.User != nil {
 		return metadataErr("%s '%s' contains userinfo (user:password@); remove it.", field, raw)
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return metadataErr("%s '%s' has an invalid port.", field, raw)
+		}
 	}
 	switch {
 	case u.Scheme == "https":
@@ -690,6 +723,12 @@ func checkOrigin(raw string) error {
 	}
 	if u.User != nil || u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#") {
 		return metadataErr("allowed_cors_origins: '%s' must be scheme://host[:port] with no userinfo, path (not even '/'), query or fragment.", raw)
+	}
+	if strings.Contains(u.Host, "*") {
+		return metadataErr("allowed_cors_origins: '%s' holds a wildcard; origins are compared exactly, so list each one.", printable(raw))
+	}
+	if strings.ContainsFunc(u.Host, func(r rune) bool { return r > unicode.MaxASCII }) {
+		return metadataErr("allowed_cors_origins: '%s' must write its host in ASCII (punycode, xn--…), as browsers send it in the Origin header.", printable(raw))
 	}
 	switch {
 	case u.Scheme == "https":
