@@ -250,14 +250,22 @@ func TestKeysCLI(t *testing.T) {
 	if added.Alg != "ES256" || added.State != "next" || !strings.Contains(out, added.KID) || !strings.Contains(out, "published now, signing from their activation") {
 		t.Fatalf("rotated key %+v; CLI said:\n%s", added, out)
 	}
+	pending := added
 	out, err = cli("rotate", "--alg", "ES256", "--now")
 	if err != nil {
 		t.Fatalf("keys rotate --now: %v\n%s", err, out)
 	}
+	// The key rotated in at once signs; the one still pending is withdrawn,
+	// so that it cannot retire it later.
 	after = in.adminKeys(t)
 	added = after[len(after)-1]
-	if len(after) != len(before)+2 || added.Alg != "ES256" || added.State != "active" || !strings.Contains(out, "signing now") {
-		t.Fatalf("key rotated with --now %+v; CLI said:\n%s", added, out)
+	if len(after) != len(before)+1 || added.Alg != "ES256" || added.State != "active" || !strings.Contains(out, "signing now") {
+		t.Fatalf("key rotated with --now %+v (keys %+v); CLI said:\n%s", added, after, out)
+	}
+	for _, k := range after {
+		if k.KID == pending.KID {
+			t.Errorf("the pending ES256 key %s is still stored after --now", pending.KID)
+		}
 	}
 	if !slices.Contains(jwksKids(t, in), added.KID) {
 		t.Error("the key rotated by the CLI is not in the JWKS")
