@@ -3,7 +3,6 @@ package admin
 import (
 	"context"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/sigil-oidc/sigil/internal/audit"
 	"github.com/sigil-oidc/sigil/internal/audit/audittest"
 	"github.com/sigil-oidc/sigil/internal/keys"
-	"github.com/sigil-oidc/sigil/internal/store/sqlite"
 )
 
 // TestAuditEvents: every admin action on a real SQLite store emits its
@@ -21,14 +19,7 @@ import (
 // admin_auth_failed.
 func TestAuditEvents(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "sigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedSQLite(t)
 	set, err := keys.Load(ctx, st, []byte("admin-audit-test-system-secret-0123456789"))
 	if err != nil {
 		t.Fatal(err)

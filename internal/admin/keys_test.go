@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"testing"
 
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/keys"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
-	"github.com/sigil-oidc/sigil/internal/store/sqlite"
 )
 
 // TestKeysRoutes: GET /admin/keys and POST /admin/keys/rotate on a real
@@ -19,14 +17,7 @@ import (
 // nothing.
 func TestKeysRoutes(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "sigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedSQLite(t)
 	set, err := keys.Load(ctx, st, []byte("admin-keys-test-system-secret-0123456789"))
 	if err != nil {
 		t.Fatal(err)
@@ -118,14 +109,7 @@ func (c *conflictingKeys) CreateSigningKey(ctx context.Context, k sigil.SigningK
 // rotations is 503 temporarily_unavailable (try again), not a 500.
 func TestRotateUnderContention(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "sigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedSQLite(t)
 	ks := &conflictingKeys{KeyStore: st}
 	set, err := keys.Load(ctx, ks, []byte("admin-keys-test-system-secret-0123456789"))
 	if err != nil {

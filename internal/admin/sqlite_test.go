@@ -17,14 +17,7 @@ import (
 // scopes, lists, timestamps and error mapping) is checked end to end.
 func TestWithSQLiteStore(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "sigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedSQLite(t)
 	f := &fixture{h: NewHandler(st, HashToken(testToken), nil, nil)}
 
 	rec := f.do(t, "POST", "/admin/clients", `{"client_id":"sql-client","client_name":"SQL","redirect_uris":["https://a.example/cb","com.example.app:/cb"],"scope":"openid wallet email","allowed_cors_origins":["https://a.example"],"allow_plain_pkce":true}`)
@@ -83,4 +76,19 @@ func TestWithSQLiteStore(t *testing.T) {
 	wantError(t, f.do(t, "GET", "/admin/clients/sql-client", ""), oautherr.ErrNotFound)
 	wantError(t, f.do(t, "POST", "/admin/clients/sql-client/secret", ""), oautherr.ErrNotFound)
 	wantError(t, f.do(t, "PUT", "/admin/clients/sql-client", minimalBody), oautherr.ErrNotFound)
+}
+
+// migratedSQLite is a real SQLite store in a temporary directory, migrated,
+// closed when t ends.
+func migratedSQLite(t *testing.T) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "sigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
