@@ -464,15 +464,7 @@ func readOrCreate(path string, generate func() []byte) ([]byte, error) {
 	defer os.Remove(tmp.Name())
 	// On disk before it is linked, and the link with it: a secret lost
 	// in a crash after keys were sealed with it would void them.
-	if _, err := tmp.Write(content); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	if err := tmp.Close(); err != nil {
+	if err := writeSynced(tmp, content); err != nil {
 		return nil, err
 	}
 	switch err := os.Link(tmp.Name(), path); {
@@ -496,6 +488,11 @@ func createExclusive(path string, content []byte) error {
 	if err != nil {
 		return err
 	}
+	return writeSynced(f, content)
+}
+
+// writeSynced writes content to f, syncs it to disk and closes it.
+func writeSynced(f *os.File, content []byte) error {
 	if _, err := f.Write(content); err != nil {
 		f.Close()
 		return err

@@ -61,15 +61,19 @@ const spentChallenges = 10_000
 // write refuses a replay that reaches it (another node, or one forgotten
 // here) all the same.
 func (h *Handler) spentChallenge(nonce string, now time.Time) bool {
-	h.spentOnce.Do(func() { h.spent = cache.New[string, struct{}](spentChallenges) })
-	_, ok := h.spent.Get(nonce, now)
+	_, ok := h.spentSet().Get(nonce, now)
 	return ok
 }
 
 // spend records the challenge nonce as used until expires.
 func (h *Handler) spend(nonce string, now, expires time.Time) {
+	h.spentSet().Add(nonce, struct{}{}, now, expires.Sub(now))
+}
+
+// spentSet is h.spent, made on first use (Handler is built as a literal).
+func (h *Handler) spentSet() *cache.LRU[string, struct{}] {
 	h.spentOnce.Do(func() { h.spent = cache.New[string, struct{}](spentChallenges) })
-	h.spent.Add(nonce, struct{}{}, now, expires.Sub(now))
+	return h.spent
 }
 
 // signatureFormat is a signature in hex: 65 bytes from an ordinary account

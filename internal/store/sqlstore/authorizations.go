@@ -138,23 +138,45 @@ func (s *Store) AuthenticateAuthorization(ctx context.Context, id string, browse
 
 // authenticateOpeningInTx is AuthenticateAuthorization with a session
 // where WITH cannot hold an INSERT (SQLite): the UPDATE and the session's
-// INSERT in one transaction on the flow writer, so that both are stored
-// or neither. args are the UPDATE's.
+// INSERT (or its renewal) in one transaction (transitionInTx). args are
+// the UPDATE's.
 func (s *Store) authenticateOpeningInTx(ctx context.Context, id string, browserHash []byte, now time.Time, nonce string,
 	args []any, sess *sigil.Session, renew bool) (*sigil.Authorization, error) {
 	updateQuery, insertQuery := s.q.authenticate, s.q.sessions.create
 	if renew {
 		updateQuery, insertQuery = s.q.authenticateRenew, s.q.sessions.renew
 	}
+	return s.transitionInTx(ctx, id, browserHash, now, updateQuery, authenticateFrom, &nonce, args, insertQuery,
+		func(a *sigil.Authorization) []any {
+			client := "" // listed only when the sign-in issued it a code (issuedClient)
+			if a.State == sigil.StateCodeIssued {
+				client = a.ClientID
+			}
+			insertArgs := []any{sess.ID, a.Subject, a.Address, sess.AuthTime.UnixMilli(), sess.ExpiresAt.UnixMilli(), client}
+			if renew {
+				insertArgs = append(insertArgs, now.UnixMilli())
+			}
+			return insertArgs
+		})
+}
+
+// transitionInTx is transition followed by a write to the sessions table,
+// for a Dialect without WritesInWith (SQLite): the authorization's UPDATE
+// (query, with args), then the statement then with the arguments thenArgs
+// gives for the row it returned (none: no second statement), in one
+// transaction on the flow writer, so that both are stored or neither.
+func (s *Store) transitionInTx(ctx context.Context, id string, browserHash []byte, now time.Time,
+	query string, from []sigil.AuthorizationState, nonce *string, args []any,
+	then string, thenArgs func(*sigil.Authorization) []any) (*sigil.Authorization, error) {
 	// Prepare both statements before the transaction takes the writer's
 	// only connection, which preparing them needs.
-	updateStmt, insertStmt := s.stmt(ctx, updateQuery), s.stmt(ctx, insertQuery)
+	updateStmt, thenStmt := s.stmt(ctx, query), s.stmt(ctx, then)
 	tx, err := s.flow.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, s.writeErr("authorization "+id, err)
 	}
 	defer tx.Rollback() // a no-op after Commit
-	update, err := txStmt(ctx, tx, updateStmt, updateQuery)
+	update, err := txStmt(ctx, tx, updateStmt, query)
 	if err != nil {
 		return nil, s.writeErr("authorization "+id, err)
 	}
@@ -163,7 +185,7 @@ func (s *Store) authenticateOpeningInTx(ctx context.Context, id string, browserH
 	err = update.QueryRowContext(ctx, args...).Scan(r.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		tx.Rollback() // before explain, which reads on another connection
-		return nil, s.explain(ctx, id, browserHash, now, authenticateFrom, &nonce)
+		return nil, s.explain(ctx, id, browserHash, now, from, nonce)
 	}
 	if err != nil {
 		return nil, s.writeErr("authorization "+id, err)
@@ -172,21 +194,15 @@ func (s *Store) authenticateOpeningInTx(ctx context.Context, id string, browserH
 	if err != nil {
 		return nil, err
 	}
-	insert, err := txStmt(ctx, tx, insertStmt, insertQuery)
-	if err != nil {
-		return nil, s.writeErr("create session "+sess.ID, err)
-	}
-	s.statements.Add(1)
-	client := "" // listed only when the sign-in issued it a code (issuedClient)
-	if a.State == sigil.StateCodeIssued {
-		client = a.ClientID
-	}
-	insertArgs := []any{sess.ID, a.Subject, a.Address, sess.AuthTime.UnixMilli(), sess.ExpiresAt.UnixMilli(), client}
-	if renew {
-		insertArgs = append(insertArgs, now.UnixMilli())
-	}
-	if _, err := insert.ExecContext(ctx, insertArgs...); err != nil {
-		return nil, s.writeErr("create session "+sess.ID, err)
+	if targs := thenArgs(a); targs != nil {
+		stmt, err := txStmt(ctx, tx, thenStmt, then)
+		if err != nil {
+			return nil, s.writeErr("session of authorization "+id, err)
+		}
+		s.statements.Add(1)
+		if _, err := stmt.ExecContext(ctx, targs...); err != nil {
+			return nil, s.writeErr("session of authorization "+id, err)
+		}
 	}
 	err = tx.Commit()
 	s.yieldAfterWrite()
@@ -215,53 +231,15 @@ func (s *Store) GrantAuthorization(ctx context.Context, id string, browserHash [
 	if s.dialect.WritesInWith {
 		return s.transition(ctx, id, browserHash, now, s.q.grantRecording, grantFrom, nil, set)
 	}
-	return s.grantRecordingInTx(ctx, id, browserHash, now, transitionArgs(id, browserHash, now, set, nil))
-}
-
-// grantRecordingInTx is GrantAuthorization where WITH cannot hold an
-// UPDATE (SQLite): the grant and the recording of its client in the flow's
-// session (sessions.record) in one transaction on the flow writer.
-func (s *Store) grantRecordingInTx(ctx context.Context, id string, browserHash []byte, now time.Time, args []any) (*sigil.Authorization, error) {
-	grantStmt, recordStmt := s.stmt(ctx, s.q.grant), s.stmt(ctx, s.q.sessions.record)
-	tx, err := s.flow.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, s.writeErr("authorization "+id, err)
-	}
-	defer tx.Rollback() // a no-op after Commit
-	grant, err := txStmt(ctx, tx, grantStmt, s.q.grant)
-	if err != nil {
-		return nil, s.writeErr("authorization "+id, err)
-	}
-	var r authorizationRow
-	s.statements.Add(1)
-	err = grant.QueryRowContext(ctx, args...).Scan(r.dest()...)
-	if errors.Is(err, sql.ErrNoRows) {
-		tx.Rollback() // before explain, which reads on another connection
-		return nil, s.explain(ctx, id, browserHash, now, grantFrom, nil)
-	}
-	if err != nil {
-		return nil, s.writeErr("authorization "+id, err)
-	}
-	a, err := s.decode(&r)
-	if err != nil {
-		return nil, err
-	}
-	if a.SessionID != "" {
-		record, err := txStmt(ctx, tx, recordStmt, s.q.sessions.record)
-		if err != nil {
-			return nil, s.writeErr("record client in session "+a.SessionID, err)
-		}
-		s.statements.Add(1)
-		if _, err := record.ExecContext(ctx, "% "+likeEscaper.Replace(a.ClientID)+" %", a.ClientID, a.SessionID); err != nil {
-			return nil, s.writeErr("record client in session "+a.SessionID, err)
-		}
-	}
-	err = tx.Commit()
-	s.yieldAfterWrite()
-	if err != nil {
-		return nil, s.writeErr("authorization "+id, err)
-	}
-	return a, nil
+	// SQLite: the grant, then the recording of its client in the flow's
+	// session (sessions.record), in one transaction.
+	return s.transitionInTx(ctx, id, browserHash, now, s.q.grant, grantFrom, nil, transitionArgs(id, browserHash, now, set, nil),
+		s.q.sessions.record, func(a *sigil.Authorization) []any {
+			if a.SessionID == "" {
+				return nil
+			}
+			return []any{"% " + likeEscaper.Replace(a.ClientID) + " %", a.ClientID, a.SessionID}
+		})
 }
 
 // RejectAuthorization records that the person declined; see sigil.Store.

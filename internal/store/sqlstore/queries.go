@@ -171,6 +171,8 @@ func buildQueries(d Dialect) queries {
 			" AND cs.subject = authorizations.subject AND cs.address = authorizations.address)",
 		authenticate: transition("state = ?, "+signIn, "'challenged'",
 			" AND challenge_nonce = ? AND challenge_expires_at > ?"),
+		authenticateRenew: transition("state = ?, "+signIn, "'challenged'",
+			" AND challenge_nonce = ? AND challenge_expires_at > ?"+renewable),
 		grant: transition("state = 'code_issued', granted_scope = ?, code_hash = ?, code_expires_at = ?",
 			"'authenticated'", ""),
 		reject: transition("state = 'rejected'", "'requested', 'challenged', 'authenticated'", ""),
@@ -275,8 +277,6 @@ func buildQueries(d Dialect) queries {
 		" SELECT * FROM a"
 	// authenticateRenewing is authenticateOpening for RenewSession. The
 	// SELECT's WHERE true keeps ON CONFLICT from being read as a join's ON.
-	q.authenticateRenew = q.authenticate[:strings.LastIndex(q.authenticate, " RETURNING ")] + renewable +
-		q.authenticate[strings.LastIndex(q.authenticate, " RETURNING "):]
 	q.authenticateRenewing = "WITH a AS (" + q.authenticateRenew + ")," +
 		" s AS (INSERT INTO sessions (id, subject, address, auth_time, expires_at, clients)" +
 		" SELECT ?, subject, address, ?, ?, " + issuedClient + " FROM a WHERE true" + renewOnConflict + ")" +
