@@ -269,3 +269,32 @@ func TestRefreshWithAnotherScope(t *testing.T) {
 		t.Fatalf("refresh with the granted scope: %d %v", st, body)
 	}
 }
+
+// TestChallengeOfTheEmptyVerifierIsEnforced: a client that may skip PKCE
+// (confidential, require_pkce false) but sent a code_challenge must redeem
+// with its verifier, even when the challenge it sent is S256 of the empty
+// string (RFC 7636 section 4.5, RFC 9700 section 2.1.1): no verifier
+// answers no challenge.
+func TestChallengeOfTheEmptyVerifierIsEnforced(t *testing.T) {
+	m := replayWorld(t)
+	ctx := context.Background()
+	sum := sha256.Sum256([]byte("secret-optout"))
+	if err := m.p.Store.CreateClient(ctx, &sigil.Client{ID: "optout", GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"},
+		RedirectURIs: []string{"https://app.example/cb"}, Scope: sigil.Scopes{"openid", "offline_access"},
+		TokenEndpointAuthMethod: sigil.AuthMethodClientSecretBasic, SecretHash: sum[:]}); err != nil {
+		t.Fatal(err)
+	}
+	code := m.codeFor(t, "optout", "") // code_challenge = S256("")
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {"https://app.example/cb"}}
+	st, body, _ := m.post(t, m.p.Token, form, "optout", "basic")
+	if st != 400 || body["error"] != "invalid_grant" {
+		t.Fatalf("no verifier for a code issued with a challenge: %d %v, want invalid_grant", st, body)
+	}
+	if got := s256Challenge(""); got != "" {
+		t.Errorf("s256Challenge(\"\") = %q, want empty", got)
+	}
+	// RFC 7636 appendix B.
+	if got := s256Challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"); got != "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM" {
+		t.Errorf("s256Challenge of RFC 7636's example = %q", got)
+	}
+}

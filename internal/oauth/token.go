@@ -143,14 +143,13 @@ func (p *Provider) exchangeCode(ctx context.Context, client *sigil.Client, form 
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(verifier))
 	now := p.Now()
 	accessToken, accessHash := p.newAccessToken(client)
 	ex := sigil.CodeExchange{
 		CodeHash:             p.Secrets.HashToken(code),
 		ClientID:             client.ID,
 		RedirectURI:          redirectURI,
-		S256Challenge:        base64.RawURLEncoding.EncodeToString(sum[:]),
+		S256Challenge:        s256Challenge(verifier),
 		PlainChallenge:       verifier,
 		AccessTokenHash:      accessHash,
 		AccessTokenExpiresAt: now.Add(p.Lifetimes.AccessToken),
@@ -196,6 +195,19 @@ func (p *Provider) exchangeCode(ctx context.Context, client *sigil.Client, form 
 // which the client must have registered, or without a scope parameter the
 // registered scope less openid (section 3.3 lets the server apply a
 // default). The token is stored, as its keyed hash, before it is answered.
+// s256Challenge is the S256 code_challenge a verifier answers (RFC 7636
+// section 4.6). No verifier answers no challenge: were the hash of the empty
+// string sent, a code issued with that challenge would otherwise be redeemed
+// with no verifier at all, and RFC 9700 section 2.1.1 requires that a
+// challenge once sent is enforced. A stored S256 challenge is never empty.
+func s256Challenge(verifier string) string {
+	if verifier == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
 func (p *Provider) clientCredentials(ctx context.Context, client *sigil.Client, form url.Values) (*TokenResponse, error) {
 	if client.Public() {
 		return nil, oautherr.ErrUnauthorizedClient.WithHint("Client '%s' is public (token_endpoint_auth_method none); the client_credentials grant is only for confidential clients (RFC 6749 section 4.4).", client.ID)
