@@ -105,6 +105,8 @@ func TestAuthorizationErrorsRedirected(t *testing.T) {
 		{"scope without openid", func(v url.Values) { v.Set("scope", "wallet") }, "invalid_scope"},
 		{"scope not registered", func(v url.Values) { v.Set("scope", "openid profile") }, "invalid_scope"},
 		{"scope both required and optional", func(v url.Values) { v.Set("scope", "openid email email:optional") }, "invalid_scope"},
+		{"scope separated by a tab", func(v url.Values) { v.Set("scope", "openid\twallet") }, "invalid_scope"},
+		{"scope separated by a no-break space", func(v url.Values) { v.Set("scope", "openid wallet\u00a0email") }, "invalid_scope"},
 		{"no PKCE", func(v url.Values) { v.Del("code_challenge"); v.Del("code_challenge_method") }, "invalid_request"},
 		{"plain PKCE not allowed", func(v url.Values) { v.Set("code_challenge_method", "plain") }, "invalid_request"},
 		{"short code_challenge", func(v url.Values) { v.Set("code_challenge", "short") }, "invalid_request"},

@@ -457,6 +457,12 @@ func (p *Provider) validateAuthorizationRequest(params url.Values, client *sigil
 		return nil, oautherr.ErrInsufficientEntropy.WithHint("The nonce is %d characters long; send at least %d random characters.", len(req.Nonce), minNonceLen)
 	}
 
+	// Scope tokens are separated by spaces alone (RFC 6749 section 3.3), as
+	// the token endpoint reads them: a tab or a non-breaking space is not a
+	// separator, so a token holding one is invalid_scope, not two scopes.
+	if err := checkScopeSyntax(params.Get("scope")); err != nil {
+		return nil, err
+	}
 	// Unknown scopes are ignored (OpenID Connect Core section 3.1.2.1);
 	// known ones outside the client's registration are refused below.
 	req.Scope = scope.DropUnknown(sigil.ParseScopes(params.Get("scope")))

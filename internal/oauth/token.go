@@ -289,10 +289,10 @@ func clientCredentialsScope(client *sigil.Client, requested string) (sigil.Scope
 	return scopes, nil
 }
 
-// checkScopeSyntax refuses a scope parameter of the token endpoint with a
-// character no scope token may hold. Tokens are separated by spaces alone
-// (RFC 6749 section 3.3), as at registration: a tab or a line break is
-// such a character, not a separator.
+// checkScopeSyntax refuses a scope parameter (of the authorization or the
+// token endpoint) with a character no scope token may hold. Tokens are
+// separated by spaces alone (RFC 6749 section 3.3), as at registration: a
+// tab or a line break is such a character, not a separator.
 func checkScopeSyntax(scope string) error {
 	for _, s := range strings.Split(scope, " ") {
 		if s != "" && !sigil.ValidScopeToken(s) {
