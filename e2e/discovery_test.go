@@ -75,6 +75,11 @@ func TestWrongMethodAndUnknownPath(t *testing.T) {
 	if st != 404 || body["error"] != "not_found" {
 		t.Fatalf("unknown path: %d %v", st, body)
 	}
+	// The admin API asked of the public listener: the answer says where it is.
+	st, body, _ = getJSON(t, in.Issuer+"/admin/clients")
+	if st != 404 || body["error"] != "not_found" || !strings.Contains(body["error_description"].(string), "--admin-addr") {
+		t.Fatalf("admin path on the public listener: %d %v", st, body)
+	}
 }
 
 // TestKeysSurviveRestart: the signing keys are stored (sealed) and reused:

@@ -260,6 +260,12 @@ func (o *clientsOptions) resolve(cmd *cobra.Command) (*url.URL, error) {
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("admin URL %q is not an http(s) URL such as %s (set --admin-url or %s)", o.adminURL, DefaultAdminURL, EnvAdminURL)
 	}
+	// The commands add /admin/... to the base URL (which may carry a
+	// reverse proxy's prefix); an endpoint's own URL, such as the one an
+	// older banner printed, would double it.
+	if p := strings.TrimRight(base.Path, "/"); p == "/admin" || strings.HasSuffix(p, "/admin/clients") {
+		return nil, fmt.Errorf("admin URL %q names an endpoint; give the admin listener's base URL, such as %s, without %s (set --admin-url or %s)", o.adminURL, DefaultAdminURL, base.Path, EnvAdminURL)
+	}
 	return base, nil
 }
 

@@ -308,6 +308,11 @@ func TestTokenAndURL(t *testing.T) {
 	if err == nil || !strings.HasPrefix(errOut, "error: request_unauthorized: ") {
 		t.Fatalf("wrong token: %v %q", err, errOut)
 	}
+	// ... with what to do: the likeliest cause is a token kept from an
+	// earlier sigil serve --dev.
+	if !strings.Contains(errOut, EnvAdminToken) || !strings.Contains(errOut, "new one at every start") {
+		t.Errorf("wrong token: %q does not say how to get the right one", errOut)
+	}
 
 	// Both from the environment.
 	t.Setenv(EnvAdminURL, api.url)
@@ -328,8 +333,21 @@ func TestTokenAndURL(t *testing.T) {
 
 	// Unreachable server and malformed URL are reported with the URL.
 	_, errOut, err = run(t, "list", "--admin-token", cliToken)
-	if err == nil || !strings.Contains(errOut, "cannot reach the admin API at http://127.0.0.1:1") {
+	if err == nil || !strings.Contains(errOut, "cannot reach the admin API at http://127.0.0.1:1") ||
+		!strings.Contains(errOut, "is sigil serve running") || !strings.Contains(errOut, EnvAdminURL) {
 		t.Fatalf("unreachable: %v %q", err, errOut)
+	}
+	// An endpoint's URL instead of the base URL (the /admin/... paths
+	// would be doubled): refused before any request, saying what to give.
+	for _, u := range []string{api.url + "/admin/clients", api.url + "/admin/", api.url + "/prefix/admin/clients/"} {
+		before := api.requests.Load()
+		_, errOut, err = run(t, "list", "--admin-token", cliToken, "--admin-url", u)
+		if err == nil || !strings.Contains(errOut, "base URL") || api.requests.Load() != before {
+			t.Errorf("endpoint URL %s: %v %q", u, err, errOut)
+		}
+	}
+	if _, errOut, err := run(t, "list", "--admin-token", cliToken, "--admin-url", api.url+"/"); err != nil {
+		t.Errorf("base URL with a trailing slash: %v %s", err, errOut)
 	}
 	_, _, err = run(t, "list", "--admin-token", cliToken, "--admin-url", "127.0.0.1:4445")
 	if err == nil || !strings.Contains(err.Error(), "not an http(s) URL") {

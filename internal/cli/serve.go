@@ -518,7 +518,9 @@ func printBanner(w io.Writer, cfg *config.Config, adminAddr, adminToken string, 
 	fmt.Fprintf(w, "Sigil is running.\n")
 	fmt.Fprintf(w, "  issuer:      %s\n", cfg.Issuer)
 	fmt.Fprintf(w, "  discovery:   %s/.well-known/openid-configuration\n", issuer)
-	fmt.Fprintf(w, "  admin API:   http://%s/admin/clients\n", adminAddr)
+	// The admin API's base URL, as the CLI's --admin-url takes it (the
+	// clients are below it, at /admin/clients).
+	fmt.Fprintf(w, "  admin API:   http://%s  (the CLI's --admin-url or %s)\n", adminAddr, EnvAdminURL)
 	if dev != nil {
 		fmt.Fprintf(w, "\nDevelopment mode (never use in production):\n")
 		fmt.Fprintf(w, "  demo:        %s/demo  (%s)\n", issuer, dev.advice)

@@ -244,7 +244,7 @@ func (o *clientsOptions) adminDo(cmd *cobra.Command, method, path string, body a
 	}
 	resp, err := o.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach the admin API at %s: %w", base.Redacted(), err)
+		return nil, fmt.Errorf("cannot reach the admin API at %s: %w; is sigil serve running, and is --admin-url (or %s) its --admin-addr?", base.Redacted(), err, EnvAdminURL)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
@@ -254,7 +254,13 @@ func (o *clientsOptions) adminDo(cmd *cobra.Command, method, path string, body a
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		var e oautherr.Body
 		if json.Unmarshal(raw, &e) == nil && e.Error != "" {
-			return nil, &apiError{Code: e.Error, Description: e.ErrorDescription}
+			desc := e.ErrorDescription
+			if resp.StatusCode == http.StatusUnauthorized {
+				// The likeliest cause: a token kept from an earlier
+				// sigil serve --dev, which makes a new one at every start.
+				desc += fmt.Sprintf(" Set %s (or --admin-token) to the token the server runs with (its --admin-token or %s); sigil serve --dev prints a new one at every start.", EnvAdminToken, EnvAdminToken)
+			}
+			return nil, &apiError{Code: e.Error, Description: desc}
 		}
 		return nil, fmt.Errorf("the admin API at %s answered %s without an error body; is --admin-url right?", base.Redacted(), resp.Status)
 	}

@@ -146,7 +146,13 @@ func (s *Public) Handler() http.Handler {
 		s.page(w, web.PageHome, web.HomePage{Issuer: p.Endpoint(""), Demo: s.Demo != nil})
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint("There is nothing at %s; see /.well-known/openid-configuration for the endpoints.", r.URL.Path))
+		// The admin API is on the other listener: an operator (or the
+		// CLI's --admin-url) pointed here is told so, not sent to discovery.
+		if r.URL.Path == "/admin" || strings.HasPrefix(r.URL.Path, "/admin/") {
+			oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint("This is the public listener; the admin API at %s is served only on the admin listener (sigil serve --admin-addr, the start-up banner's admin API line).", oautherr.Shown(r.URL.Path)))
+			return
+		}
+		oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint("There is nothing at %s; see /.well-known/openid-configuration for the endpoints.", oautherr.Shown(r.URL.Path)))
 	})
 	h := Middleware(s.Limits.Handler(s.Admission.Handler(mux)), p.Log)
 	if p.Issuer != nil && p.Issuer.Scheme == "https" {
