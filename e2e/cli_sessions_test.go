@@ -284,18 +284,18 @@ func TestCLISessionsBadInput(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"sessions", "list"}, []string{"accepts 1 arg(s), received 0"}},
-		{[]string{"sessions", "list", "alice.crypto", "bob.crypto"}, []string{"accepts 1 arg(s), received 2"}},
+		{[]string{"sessions", "list"}, []string{"sigil sessions list takes 1 argument, but was given 0", "usage: sigil sessions list SUBJECT"}},
+		{[]string{"sessions", "list", "alice.crypto", "bob.crypto"}, []string{"takes 1 argument, but was given 2"}},
 		{[]string{"sessions", "list", "alice.crypto", "--bogus"}, []string{"unknown flag: --bogus"}},
 		{[]string{"sessions", "revoke"}, []string{"name either one SID or --subject SUBJECT"}},
 		{[]string{"sessions", "revoke", "some-sid", "--subject", "alice.crypto"}, []string{"name either one SID or --subject SUBJECT"}},
-		{[]string{"sessions", "revoke", "a", "b"}, []string{"accepts at most 1 arg(s), received 2"}},
+		{[]string{"sessions", "revoke", "a", "b"}, []string{"takes at most 1 argument, but was given 2"}},
 		{[]string{"sessions", "revoke", "--subject"}, []string{"flag needs an argument", "--subject"}},
 		{[]string{"sessions", "revoke", "--sid", "x"}, []string{"unknown flag: --sid"}},
 		{[]string{"sessions", "list", "not a domain"}, []string{"invalid_request", "not a domain name"}},
 		{[]string{"sessions", "revoke", "--subject", "not a domain"}, []string{"invalid_request", "not a domain name"}},
-		{[]string{"consents", "list"}, []string{"accepts 1 arg(s), received 0"}},
-		{[]string{"consents", "revoke", "alice.crypto"}, []string{"accepts 2 arg(s), received 1"}},
+		{[]string{"consents", "list"}, []string{"takes 1 argument, but was given 0", "usage: sigil consents list SUBJECT"}},
+		{[]string{"consents", "revoke", "alice.crypto"}, []string{"takes 2 arguments, but was given 1", "usage: sigil consents revoke SUBJECT CLIENT_ID"}},
 		{[]string{"consents", "list", "alice.crypto", "--bogus"}, []string{"unknown flag: --bogus"}},
 		{[]string{"consents", "revoke", "not a domain", p.id}, []string{"invalid_request", "not a domain name"}},
 		// Values that are not one path segment are refused before any

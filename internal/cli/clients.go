@@ -84,7 +84,7 @@ the API scopes it may ask for (without openid; none is allowed too).`,
   sigil clients create --name "My SPA" --auth-method none \
       --redirect-uri https://spa.example.com/cb --cors-origin https://spa.example.com
   sigil clients create --name "Billing job" --grant-type client_credentials --scope "invoices:read"`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// Only a flag given on the command line sends require_pkce,
 			// so the server's default (true) applies otherwise.
@@ -137,7 +137,7 @@ func newClientsListCommand(o *clientsOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List registered clients",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			raw, err := o.do(cmd, http.MethodGet, nil)
 			if err != nil {
@@ -169,7 +169,7 @@ func newClientsGetCommand(o *clientsOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "get CLIENT_ID",
 		Short: "Show a client's metadata (never its secret)",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			raw, err := o.doClient(cmd, http.MethodGet, args[0], "", nil)
 			if err != nil {
@@ -191,7 +191,7 @@ func newClientsDeleteCommand(o *clientsOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "delete CLIENT_ID",
 		Short: "Delete a client; its codes and tokens stop working",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			raw, err := o.doClient(cmd, http.MethodDelete, args[0], "", nil)
 			if err != nil {
@@ -210,7 +210,7 @@ func newClientsRotateSecretCommand(o *clientsOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "rotate-secret CLIENT_ID",
 		Short: "Issue a new client secret; the old one stops working at once",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			raw, err := o.doClient(cmd, http.MethodPost, args[0], "/secret", nil)
 			if err != nil {

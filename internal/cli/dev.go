@@ -60,7 +60,7 @@ func newDevSignCommand() *cobra.Command {
 			"\"message\" is signed. The wallet exists only under --dev; it owns the demo domains.",
 		Example: "  curl -s ... $issuer/login/challenge | sigil dev sign\n" +
 			"  sigil dev sign --data-dir sigil-data \"$message\"",
-		Args: cobra.MaximumNArgs(1),
+		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("data-dir") {
 				if v := os.Getenv("SIGIL_DATA_DIR"); v != "" {
@@ -91,7 +91,7 @@ func newDevSignCommand() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&dataDir, "data-dir", "sigil-data", "data dir of the `sigil serve --dev` whose wallet signs (env SIGIL_DATA_DIR)")
+	cmd.Flags().StringVar(&dataDir, "data-dir", "sigil-data", "data dir of the sigil serve --dev whose wallet signs (env SIGIL_DATA_DIR)")
 	return cmd
 }
 
@@ -160,7 +160,7 @@ func newDevPKCECommand() *cobra.Command {
 			"(RFC 7636 section 4), as shell assignments, so that\n\n" +
 			"  eval \"$(sigil dev pkce)\"\n\n" +
 			"sets $code_verifier and $code_challenge. With --verifier, prints the challenge of that verifier.",
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if verifier == "" {
 				b := make([]byte, 32)

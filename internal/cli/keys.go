@@ -31,7 +31,7 @@ func newKeysListCommand(o *clientsOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List the signing keys with their algorithm, state (next, active, retired, expired) and dates",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			raw, err := o.adminDo(cmd, http.MethodGet, "/admin/keys", nil)
 			if err != nil {
@@ -73,7 +73,7 @@ stop signing now, such as one suspected compromised. The keys they replace stay
 published until every token they signed has expired. For routine rotation
 prefer the schedule (sigil serve --key-rotation-interval), which publishes each
 key an hour ahead of its use, for relying parties that cache the key set.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			q := url.Values{}
 			if alg != "" {

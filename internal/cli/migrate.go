@@ -27,7 +27,7 @@ func newMigrateCommand() *cobra.Command {
 			"It reads only the database settings; a --config file may hold the other settings of serve too.",
 		Example: "  sigil migrate --data-dir /var/lib/sigil\n" +
 			"  SIGIL_DSN=postgres://sigil@db:5432/sigil sigil migrate",
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := config.LoadDatabase(cmd.Flags(), os.Getenv)
 			if err != nil {

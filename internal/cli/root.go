@@ -1,5 +1,6 @@
-// Package cli is the sigil command line: serve, migrate and the admin
-// client commands. cmd/sigil only calls NewRootCommand.
+// Package cli is the sigil command line: serve, migrate, the admin
+// commands, the development helpers and version. cmd/sigil only calls
+// NewRootCommand.
 package cli
 
 import (
@@ -21,9 +22,11 @@ func NewRootCommand() *cobra.Command {
 			"Start a development server with a demo:  sigil serve --dev",
 		SilenceUsage:  true,
 		SilenceErrors: false,
+		Version:       version(),
 	}
+	root.SetVersionTemplate("sigil {{.Version}}\n")
 	root.AddCommand(newServeCommand(), newMigrateCommand(), NewClientsCommand(), newWebFingerCommand(), NewKeysCommand(),
-		NewSessionsCommand(), NewConsentsCommand(), newDevCommand())
+		NewSessionsCommand(), NewConsentsCommand(), newDevCommand(), newVersionCommand())
 	return root
 }
 

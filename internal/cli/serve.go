@@ -55,6 +55,7 @@ func newServeCommand() *cobra.Command {
 		Short: "Run the OpenID Connect provider (public and admin listeners)",
 		Example: "  sigil serve --dev\n" +
 			"  sigil serve --issuer https://login.example.com --admin-token $TOKEN --domains domains.yaml",
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := config.Load(cmd.Flags(), os.Getenv)
 			if err != nil {

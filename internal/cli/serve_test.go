@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -80,6 +81,49 @@ func TestWebFingerRecordKeepsTheAmpersand(t *testing.T) {
 	var rec struct{ URI string }
 	if err := json.Unmarshal([]byte(v), &rec); err != nil || !strings.HasPrefix(rec.URI, "https://login.example.com/.well-known/webfinger?") {
 		t.Fatalf("the value does not decode to the WebFinger URL: %q, %v", rec.URI, err)
+	}
+}
+
+// TestVersion: sigil version and sigil --version name the Go release the
+// binary was built with (and, in a build from a checkout with VCS stamping,
+// its commit), so that an operator can check a fleet runs one release.
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		root := NewRootCommand()
+		root.SetArgs(args)
+		var out strings.Builder
+		root.SetOut(&out)
+		if err := root.Execute(); err != nil {
+			t.Fatalf("sigil %s: %v", args[0], err)
+		}
+		if got := out.String(); !strings.HasPrefix(got, "sigil ") || !strings.Contains(got, runtime.Version()) {
+			t.Errorf("sigil %s printed %q, want sigil and %s", args[0], got, runtime.Version())
+		}
+	}
+}
+
+// TestStrayArgumentsRefused: a leaf command refuses positional arguments it
+// does not take, naming them; above all serve, where "--dev false" would
+// otherwise have read as --dev and a word dropped, turning the setting on.
+func TestStrayArgumentsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--dev", "false"}, `sigil serve takes no arguments, but was given "false" (a boolean flag takes its value after =, as --dev=false`},
+		{[]string{"serve", "extra"}, `sigil serve takes no arguments, but was given "extra"; usage: sigil serve [flags]`},
+		{[]string{"migrate", "false"}, `sigil migrate takes no arguments`},
+		{[]string{"clients", "get"}, `sigil clients get takes 1 argument, but was given 0; usage: sigil clients get CLIENT_ID`},
+		{[]string{"webfinger-record"}, `usage: sigil webfinger-record DOMAIN`},
+		{[]string{"dev", "sign", "a", "b"}, `sigil dev sign takes at most 1 argument, but was given 2`},
+	} {
+		root := NewRootCommand()
+		root.SetArgs(tc.args)
+		root.SetOut(io.Discard)
+		root.SetErr(io.Discard)
+		if err := root.Execute(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("sigil %s: %v, want %q", strings.Join(tc.args, " "), err, tc.want)
+		}
 	}
 }
 

@@ -34,7 +34,7 @@ person's consents (sigil consents revoke).`)
 			Use:     "list SUBJECT",
 			Short:   "List the live sessions of a person (a domain such as alice.crypto)",
 			Example: "  sigil sessions list alice.crypto",
-			Args:    cobra.ExactArgs(1),
+			Args:    exactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				subject, err := segment("subject", args[0])
 				if err != nil {
@@ -74,7 +74,7 @@ func newSessionsRevokeCommand(o *clientsOptions) *cobra.Command {
 		Short: "End one session (by sid) or every session of a person (--subject)",
 		Example: "  sigil sessions revoke 3f2a0c...\n" +
 			"  sigil sessions revoke --subject alice.crypto   # sign out everywhere",
-		Args: cobra.MaximumNArgs(1),
+		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var path, done string
 			switch {
@@ -135,7 +135,7 @@ refresh tokens the application holds for that person.`)
 			Use:     "list SUBJECT",
 			Short:   "List the consents a person (a domain such as alice.crypto) asked Sigil to remember",
 			Example: "  sigil consents list alice.crypto",
-			Args:    cobra.ExactArgs(1),
+			Args:    exactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				subject, err := segment("subject", args[0])
 				if err != nil {
@@ -167,7 +167,7 @@ refresh tokens the application holds for that person.`)
 			Use:     "revoke SUBJECT CLIENT_ID",
 			Short:   "Revoke a person's consent to a client, and the codes and tokens issued under it",
 			Example: "  sigil consents revoke alice.crypto 3564cc23-8d1e-4b4a-9d0e-6f1f5a2b7c11",
-			Args:    cobra.ExactArgs(2),
+			Args:    exactArgs(2),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				subject, err := segment("subject", args[0])
 				if err != nil {

@@ -26,7 +26,7 @@ func newWebFingerCommand() *cobra.Command {
 		Short: "Print the domain record that names this Sigil as the domain's issuer",
 		Example: "  sigil webfinger-record alice.crypto --issuer https://login.example.com\n" +
 			"  (then set the printed key and value as a record of alice.crypto)",
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, err := domains.NormalizeName(args[0])
 			if err != nil {
