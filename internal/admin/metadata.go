@@ -636,12 +636,23 @@ func checkURIForm(field, raw string, u *url.URL, errf func(string, ...any) error
 	if strings.Contains(u.Host, "*") || strings.HasSuffix(u.Path, "*") {
 		return errf("%s: '%s' holds a wildcard; URIs are compared exactly (RFC 9700 section 4.1.1), so register each one.", field, raw)
 	}
-	if port := u.Port(); port != "" {
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return errf("%s: '%s' has an invalid port.", field, raw)
-		}
+	if badPort(u) {
+		return errf("%s: '%s' has an invalid port; write one from 1 to 65535 without leading zeros, or none.", field, raw)
 	}
 	return nil
+}
+
+// badPort reports whether u's authority ends in a port no listener has: an
+// empty one (a bare ':'), 0, above 65535 or written with leading zeros
+// (which browsers and Go normalise away, so the URI would be used in
+// another spelling than the one registered).
+func badPort(u *url.URL) bool {
+	port := u.Port()
+	if port == "" {
+		return strings.HasSuffix(u.Host, ":")
+	}
+	n, err := strconv.Atoi(port)
+	return err != nil || port[0] == '0' || n < 1 || n > 65535
 }
 
 // isURIChar reports whether r may appear unencoded in a URI: RFC 3986
@@ -678,10 +689,8 @@ func checkWebURL(field, raw string) error {
 	if u.User != nil {
 		return metadataErr("%s '%s' contains userinfo (user:password@); remove it.", field, raw)
 	}
-	if port := u.Port(); port != "" {
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return metadataErr("%s '%s' has an invalid port.", field, raw)
-		}
+	if badPort(u) {
+		return metadataErr("%s '%s' has an invalid port; write one from 1 to 65535 without leading zeros, or none.", field, raw)
 	}
 	switch {
 	case u.Scheme == "https":

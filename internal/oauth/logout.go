@@ -104,17 +104,11 @@ func (p *Provider) Logout(w http.ResponseWriter, r *http.Request) {
 		p.renderLoggedOut(w, "", web.LoggedOutPage{})
 		return
 	}
-	u, err := url.Parse(req.redirectURI)
-	if err != nil {
-		p.errorPage(w, r, err, true)
-		return
-	}
+	to := req.redirectURI
 	if req.state != "" {
-		q := u.Query()
-		q.Set("state", req.state)
-		u.RawQuery = q.Encode()
+		to = withQuery(to, url.Values{"state": {req.state}})
 	}
-	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // logoutParams reads the parameters from the query (GET) or a form body

@@ -38,11 +38,40 @@ func TestMatchRedirectURI(t *testing.T) {
 		{"http://[::1]:9000/cb", false},
 		{"com.example.app:/oauth", true},
 		{"com.example.app:/other", false},
+		// A loopback port must be one a listener can have, written as
+		// registration requires: no bare ':', 0, leading zero or overflow.
+		{"http://127.0.0.1:/cb", false},
+		{"http://127.0.0.1:0/cb", false},
+		{"http://127.0.0.1:08080/cb", false},
+		{"http://127.0.0.1:99999/cb", false},
+		{"http://127.0.0.1:65535/cb", true},
+		{"http://127.0.0.1:1/cb", true},
 	}
 	for _, tc := range cases {
 		if got := matchRedirectURI(registered, tc.uri); got != tc.want {
 			t.Errorf("matchRedirectURI(%q) = %v, want %v", tc.uri, got, tc.want)
 		}
+	}
+}
+
+// TestWithQuery: parameters are added after the registered query, which is
+// kept byte for byte (RFC 6749 section 3.1.2), ';' separators and escapes
+// included.
+func TestWithQuery(t *testing.T) {
+	add := url.Values{"state": {"a b"}, "code": {"c"}}
+	for _, tc := range []struct{ uri, want string }{
+		{"https://rp.example/cb", "https://rp.example/cb?code=c&state=a+b"},
+		{"https://rp.example/cb?b=2&a=hello%20world&flag", "https://rp.example/cb?b=2&a=hello%20world&flag&code=c&state=a+b"},
+		{"https://rp.example/cb?a=1;b=2", "https://rp.example/cb?a=1;b=2&code=c&state=a+b"},
+		{"https://rp.example/cb?", "https://rp.example/cb?code=c&state=a+b"},
+		{"com.example.app:/oauth?x=%7e", "com.example.app:/oauth?x=%7e&code=c&state=a+b"},
+	} {
+		if got := withQuery(tc.uri, add); got != tc.want {
+			t.Errorf("withQuery(%q) = %q, want %q", tc.uri, got, tc.want)
+		}
+	}
+	if got := withQuery("https://rp.example/cb?x=1", nil); got != "https://rp.example/cb?x=1" {
+		t.Errorf("withQuery with nothing to add = %q", got)
 	}
 }
 

@@ -55,17 +55,9 @@ func (p *Provider) responseURL(redirectURI, mode, state string, params url.Value
 		}
 		return p.Endpoint("/oauth2/form_post") + "?response=" + url.QueryEscape(sealed), nil
 	default:
-		u, err := url.Parse(redirectURI)
-		if err != nil {
-			return "", err
-		}
-		// RFC 6749 section 3.1.2: the registered query is retained.
-		q := u.Query()
-		for k, v := range params {
-			q[k] = v
-		}
-		u.RawQuery = q.Encode()
-		return u.String(), nil
+		// Registered redirect URIs have no fragment (registration refuses
+		// one), so the query is the URI's end.
+		return withQuery(redirectURI, params), nil
 	}
 }
 
