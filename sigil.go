@@ -25,6 +25,12 @@ var ErrNotFound = errors.New("not found")
 // ErrConflict.
 var ErrConflict = errors.New("conflict")
 
+// ErrSessionEnded reports that a flow's consent came after the session it
+// signed in with had ended (signed out, revoked by the operator, expired):
+// no code is issued, and the person signs in again. Backends wrap it with
+// ErrConflict.
+var ErrSessionEnded = errors.New("session ended")
+
 // Scopes is an ordered list of OAuth 2.0 scope tokens (RFC 6749 section 3.3).
 type Scopes []string
 

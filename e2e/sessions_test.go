@@ -433,3 +433,51 @@ func forgedToken(token string) string {
 	}
 	return "x" + token[1:]
 }
+
+// TestConsentAfterSessionEndedIssuesNoCode: a flow parked at the consent
+// step (single sign-on with prompt=consent needs no wallet signature) does
+// not outlive its session: after the operator ends the person's sessions,
+// accepting it is login_required and issues no code; after the operator
+// revokes the person's consent to the client, the parked flow is revoked
+// with it. Otherwise whoever held the browser's cookies would get fresh
+// tokens, and the relying party an ID token naming a session that ended,
+// for which no back-channel logout would ever come.
+func TestConsentAfterSessionEndedIssuesNoCode(t *testing.T) {
+	in := startSigil(t)
+	p := signInPerson(t, in)
+	park := func(b *browser) string {
+		t.Helper()
+		resp, body := b.get(p.party.conf.AuthCodeURL("state-0123456789", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()),
+			oauth2.SetAuthURLParam("prompt", "consent")))
+		loc, err := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusSeeOther || err != nil || loc.Path != "/consent" || loc.Query().Get("flow") == "" {
+			t.Fatalf("prompt=consent with a session: %d %q %s, want the consent page", resp.StatusCode, resp.Header.Get("Location"), body)
+		}
+		return loc.Query().Get("flow")
+	}
+	accept := func(b *browser, flow string) (int, map[string]any) {
+		return b.api("/consent/accept", map[string]any{"flow": flow, "grant_scope": []string{"openid", "wallet", "offline_access"}, "remember": true})
+	}
+
+	flow := park(p.b)
+	if st, body := in.adminDo(t, "DELETE", "/admin/subjects/alice.crypto/sessions", nil); st != http.StatusNoContent {
+		t.Fatalf("end every session: %d %s", st, body)
+	}
+	st, body := accept(p.b, flow)
+	if st != http.StatusBadRequest || body["error"] != "login_required" || body["redirect_to"] != nil {
+		t.Fatalf("consent after the session ended: %d %v, want 400 login_required and no code", st, body)
+	}
+
+	p.tok = p.signIn(t, p.b, "alice.crypto")
+	flow = park(p.b)
+	if st, body := in.adminDo(t, "DELETE", "/admin/subjects/alice.crypto/consents/"+url.PathEscape(p.id), nil); st != http.StatusNoContent {
+		t.Fatalf("revoke the consent: %d %s", st, body)
+	}
+	if st, body := accept(p.b, flow); st != http.StatusBadRequest || body["redirect_to"] != nil {
+		t.Fatalf("consent after the consent was revoked: %d %v, want 400 and no code", st, body)
+	}
+	// A flow parked after all that, in the same live session, still works.
+	if st, body := accept(p.b, park(p.b)); st != 200 || body["redirect_to"] == nil {
+		t.Fatalf("consent with a live session: %d %v", st, body)
+	}
+}

@@ -703,6 +703,11 @@ func (h *Handler) flowError(ctx context.Context, id string, r *http.Request, err
 	switch {
 	case errors.Is(err, sigil.ErrNotFound):
 		return oautherr.ErrNotFound.WithHint("There is no sign-in flow '%s'; start again from the application.", id)
+	case errors.Is(err, sigil.ErrSessionEnded):
+		// Signed out (here or elsewhere), or the operator ended the
+		// session, after this flow's sign-in: no code for a session that
+		// is over (Back-Channel Logout 1.0 section 2.3).
+		return oautherr.ErrLoginRequired.WithHint("You signed out, or your session was ended, after signing in to this request; start again from the application and sign in again.")
 	case errors.Is(err, sigil.ErrConflict):
 		a, gerr := h.Provider.Store.GetAuthorization(ctx, id)
 		if gerr != nil {

@@ -228,18 +228,33 @@ func (s *Store) GrantAuthorization(ctx context.Context, id string, browserHash [
 		return nil, fmt.Errorf("%s: grant authorization %q: code hash and expiry are required", s.dialect.Name, id)
 	}
 	set := []any{granted.String(), codeHash, codeExpiresAt.UnixMilli()}
+	var (
+		a   *sigil.Authorization
+		err error
+	)
 	if s.dialect.WritesInWith {
-		return s.transition(ctx, id, browserHash, now, s.q.grantRecording, grantFrom, nil, set)
+		a, err = s.transition(ctx, id, browserHash, now, s.q.grantRecording, grantFrom, nil, set, now.UnixMilli())
+	} else {
+		// SQLite: the grant, then the recording of its client in the
+		// flow's session (sessions.record), in one transaction.
+		a, err = s.transitionInTx(ctx, id, browserHash, now, s.q.grant, grantFrom, nil, transitionArgs(id, browserHash, now, set, []any{now.UnixMilli()}),
+			s.q.sessions.record, func(a *sigil.Authorization) []any {
+				return []any{"% " + likeEscaper.Replace(a.ClientID) + " %", a.ClientID, a.SessionID}
+			})
 	}
-	// SQLite: the grant, then the recording of its client in the flow's
-	// session (sessions.record), in one transaction.
-	return s.transitionInTx(ctx, id, browserHash, now, s.q.grant, grantFrom, nil, transitionArgs(id, browserHash, now, set, nil),
-		s.q.sessions.record, func(a *sigil.Authorization) []any {
-			if a.SessionID == "" {
-				return nil
-			}
-			return []any{"% " + likeEscaper.Replace(a.ClientID) + " %", a.ClientID, a.SessionID}
-		})
+	if errors.Is(err, sigil.ErrConflict) && !s.flowSessionLive(ctx, id, now) {
+		return nil, fmt.Errorf("%s: authorization %q: %w (%w)", s.dialect.Name, id, sigil.ErrSessionEnded, err)
+	}
+	return a, err
+}
+
+// flowSessionLive reports whether the session flow id signed in with is
+// live: read only when a grant matched nothing, to say why. A read error
+// counts as live, leaving the grant's own error to speak.
+func (s *Store) flowSessionLive(ctx context.Context, id string, now time.Time) bool {
+	var one int
+	err := s.queryRow(ctx, s.q.sessions.flowLive, id, now.UnixMilli()).Scan(&one)
+	return !errors.Is(err, sql.ErrNoRows)
 }
 
 // RejectAuthorization records that the person declined; see sigil.Store.

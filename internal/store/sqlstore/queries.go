@@ -174,7 +174,7 @@ func buildQueries(d Dialect) queries {
 		authenticateRenew: transition("state = ?, "+signIn, "'challenged'",
 			" AND challenge_nonce = ? AND challenge_expires_at > ?"+renewable),
 		grant: transition("state = 'code_issued', granted_scope = ?, code_hash = ?, code_expires_at = ?",
-			"'authenticated'", ""),
+			"'authenticated'", grantable),
 		reject: transition("state = 'rejected'", "'requested', 'challenged', 'authenticated'", ""),
 		resume: transition("state = ?, subject = ?, address = ?, "+signIn, "'requested'", ""),
 		// exchange keeps the refresh token only when the offline scopes

@@ -22,6 +22,9 @@ type sessionQueries struct {
 	create, renew, record, get, resume, list, end, endAll string
 	listConsents, deleteConsent, revokeGrants             string
 	deleteOver                                            string
+	// flowLive reads whether the session a flow signed in with is live
+	// (only after a grant matched nothing, to say why).
+	flowLive string
 }
 
 // withClient is the SQL expression of the space-separated client list
@@ -54,6 +57,16 @@ const renewable = " AND EXISTS (SELECT 1 FROM sessions rs WHERE rs.id = ? AND rs
 // sessionLive is the condition of a session that has neither ended nor expired at
 // the parameter's time.
 const sessionLive = "ended_at IS NULL AND expires_at > ?"
+
+// grantable is the condition, added to the consent's grant, that the
+// session the flow signed in with is still live (one more parameter, the
+// time). A flow waiting at the consent step must not outlive its session:
+// after a sign-out, "sign out everywhere" or an operator's revocation its
+// code would carry the sid of a session that has ended, for which no
+// back-channel logout would ever be sent (Back-Channel Logout 1.0 section
+// 2.3 has the OP know every RP a live session signed in to), and whoever
+// held the browser's cookies could still take it.
+const grantable = " AND EXISTS (SELECT 1 FROM sessions gs WHERE gs.id = authorizations.session_id AND gs.ended_at IS NULL AND gs.expires_at > ?)"
 
 func buildSessionQueries(d Dialect) sessionQueries {
 	q := sessionQueries{
@@ -90,21 +103,25 @@ func buildSessionQueries(d Dialect) sessionQueries {
 
 		listConsents:  "SELECT client_id, subject, address, scope, granted_at FROM consents WHERE subject = ? ORDER BY client_id",
 		deleteConsent: "DELETE FROM consents WHERE subject = ? AND client_id = ?",
-		// revokeGrants revokes what was issued under the consent: unused
-		// codes and tokens. Flows still in progress are left to fail on
-		// their own (they need the person's consent again anyway).
+		// revokeGrants revokes what was issued under the consent (unused
+		// codes and tokens) and the person's flows to the client that wait
+		// for a signature or at the consent step: those need no wallet any
+		// more, so whoever holds the browser's cookies could otherwise
+		// consent again after the revocation and get fresh tokens.
 		revokeGrants: "UPDATE authorizations SET state = 'revoked'" +
-			" WHERE client_id = ? AND subject = ? AND state IN ('code_issued', 'exchanged')",
+			" WHERE client_id = ? AND subject = ? AND state IN ('challenged', 'authenticated', 'code_issued', 'exchanged')",
 		// deleteOver deletes at most cleanupBatch sessions at a time, as
 		// deleteExpired does authorizations (queries.go): one DELETE of a
 		// whole wave of expired sessions held SQLite's writer long enough
 		// for admission control to refuse sign-ins waiting behind it. It
 		// finds them, oldest first, on the index of purgeSessionAt.
+		flowLive: "SELECT 1 FROM authorizations a JOIN sessions s ON s.id = a.session_id" +
+			" WHERE a.id = ? AND s.ended_at IS NULL AND s.expires_at > ?",
 		deleteOver: "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE " + purgeSessionAt + " < ?" +
 			" ORDER BY " + purgeSessionAt + " LIMIT " + strconv.Itoa(d.cleanupBatch()) + ")",
 	}
 	for _, p := range []*string{&q.create, &q.renew, &q.record, &q.get, &q.resume, &q.list, &q.end, &q.endAll,
-		&q.listConsents, &q.deleteConsent, &q.revokeGrants, &q.deleteOver} {
+		&q.listConsents, &q.deleteConsent, &q.revokeGrants, &q.deleteOver, &q.flowLive} {
 		*p = d.rebind(*p)
 	}
 	return q

@@ -588,3 +588,77 @@ func (s suite) authRenewsSession(t *testing.T) {
 		}
 	}
 }
+
+// grantNeedsLiveSession: the consent's grant issues no code once the
+// session the flow signed in with has ended (signed out, revoked) or
+// expired: it fails with ErrSessionEnded (wrapped with ErrConflict), and
+// the flow stays where it was. A flow waiting at the consent step must not
+// outlive its session, or its code would name a sid no back-channel logout
+// will ever be sent for.
+func (s suite) grantNeedsLiveSession(t *testing.T) {
+	st := s.open(t)
+	ctx := context.Background()
+	c := mustClient(t, st, "rp")
+	signedIn := func(id string, sessionTTL time.Duration) *sigil.Authorization {
+		t.Helper()
+		a := newRequest(id, c)
+		mustCreate(t, st, a)
+		ch := challenged(t, st, a)
+		now := t0.Add(2 * time.Minute)
+		auth := authenticationFor(a, ch, now)
+		auth.Session.ExpiresAt = now.Add(sessionTTL)
+		if _, err := st.AuthenticateAuthorization(ctx, a.ID, a.BrowserHash, auth, now); err != nil {
+			t.Fatalf("AuthenticateAuthorization(%s): %v", id, err)
+		}
+		return a
+	}
+	grant := func(a *sigil.Authorization, at time.Time) error {
+		_, err := st.GrantAuthorization(ctx, a.ID, a.BrowserHash, a.Scope, hash("code-"+a.ID), at.Add(codeTTL), at)
+		return err
+	}
+	at := t0.Add(5 * time.Minute)
+
+	ended := signedIn("ended", time.Hour)
+	if _, err := st.EndSession(ctx, "session-ended", t0.Add(3*time.Minute)); err != nil {
+		t.Fatalf("EndSession: %v", err)
+	}
+	err := grant(ended, at)
+	wantErr(t, "grant after the session ended", err, sigil.ErrSessionEnded)
+	wantErr(t, "grant after the session ended", err, sigil.ErrConflict)
+	wantState(t, st, ended.ID, sigil.StateAuthenticated)
+
+	expired := signedIn("expired", time.Minute)
+	wantErr(t, "grant after the session expired", grant(expired, at), sigil.ErrSessionEnded)
+	wantState(t, st, expired.ID, sigil.StateAuthenticated)
+
+	live := signedIn("live", time.Hour)
+	if err := grant(live, at); err != nil {
+		t.Fatalf("grant with a live session: %v", err)
+	}
+	// The grant's own failures are not read as an ended session.
+	err = grant(live, at)
+	wantErr(t, "second grant", err, sigil.ErrConflict)
+	if errors.Is(err, sigil.ErrSessionEnded) {
+		t.Errorf("second grant with a live session: %v, want no ErrSessionEnded", err)
+	}
+}
+
+// revokeConsentEndsWaitingFlows: revoking a person's consent to a client
+// also revokes their flows to it that wait at the consent step, which need
+// no wallet signature any more: whoever holds the browser's cookies could
+// otherwise consent again afterwards.
+func (s suite) revokeConsentEndsWaitingFlows(t *testing.T) {
+	st, a := s.setup(t)
+	ctx := context.Background()
+	ch := challenged(t, st, a)
+	now := t0.Add(2 * time.Minute)
+	if _, err := st.AuthenticateAuthorization(ctx, a.ID, a.BrowserHash, authenticationFor(a, ch, now), now); err != nil {
+		t.Fatalf("AuthenticateAuthorization: %v", err)
+	}
+	if err := st.RevokeConsent(ctx, ch.Subject, a.ClientID); err != nil {
+		t.Fatalf("RevokeConsent: %v", err)
+	}
+	wantState(t, st, a.ID, sigil.StateRevoked)
+	_, err := st.GrantAuthorization(ctx, a.ID, a.BrowserHash, a.Scope, hash("code"), now.Add(codeTTL), now)
+	wantErr(t, "grant after the consent was revoked", err, sigil.ErrConflict)
+}
