@@ -2,12 +2,17 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"math/big"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/ethereum/go-ethereum/crypto"
 )
 
 // TestLoginAPIErrors covers each way the login API refuses a step, and that
@@ -87,6 +92,33 @@ func TestLoginAPIErrors(t *testing.T) {
 	})
 	t.Run("malformed signature", func(t *testing.T) {
 		expect(t, "/login/verify", map[string]any{"flow": flow, "signature": "0x1234"}, 400, "invalid_request")
+	})
+	// A signature no account could have made, though the owner's wallet
+	// signed: a bad request that says what is wrong, not "sign with the
+	// owner's wallet".
+	t.Run("signature a wallet library got wrong", func(t *testing.T) {
+		good := sign(t, in.Alice, msg)
+		raw, _ := hex.DecodeString(good[2:])
+		mutate := func(f func([]byte)) string {
+			b := append([]byte(nil), raw...)
+			f(b)
+			return fmt.Sprintf("0x%x", b)
+		}
+		n := crypto.S256().Params().N
+		for name, tc := range map[string]struct{ sig, says string }{
+			"high s (EIP-2)": {mutate(func(b []byte) {
+				new(big.Int).Sub(n, new(big.Int).SetBytes(b[32:64])).FillBytes(b[32:64])
+				b[64] = 55 - b[64] // 27 <-> 28
+			}), "N/2"},
+			"EIP-155 v": {mutate(func(b []byte) { b[64] = 37 }), "recovery id v is 37"},
+			"66 bytes":  {good + "00", "66 bytes, want 65"},
+		} {
+			st, out := b.api("/login/verify", map[string]any{"flow": flow, "signature": tc.sig})
+			desc, _ := out["error_description"].(string)
+			if st != 400 || out["error"] != "invalid_request" || !strings.Contains(desc, "malformed") || !strings.Contains(desc, tc.says) {
+				t.Errorf("%s: %d %v, want 400 invalid_request saying %q", name, st, out, tc.says)
+			}
+		}
 	})
 	t.Run("unknown wallet type", func(t *testing.T) {
 		expect(t, "/login/verify", map[string]any{"flow": flow, "signature": sign(t, in.Alice, msg), "wallet_type_hint": "paper"}, 400, "invalid_request")
@@ -339,4 +371,39 @@ func grantStatements(in *instance) int {
 		return 1
 	}
 	return 2
+}
+
+// TestReplacedChallengeSaysSo: a signature of a sign-in message that a newer
+// challenge replaced (a second click, a corrected domain, while the wallet
+// was still signing) is refused saying to sign the latest message: with
+// the browser's current cookies (401, not "sign with the owner's wallet" as
+// if another wallet had signed), and with the replaced challenge's cookie
+// still in hand (400, not "call POST /login/verify first").
+func TestReplacedChallengeSaysSo(t *testing.T) {
+	in := startSigil(t)
+	b := newBrowser(t, in.Issuer)
+	id, _ := in.createClient(t, map[string]any{"redirect_uris": []string{testRedirect}, "scope": "openid wallet"})
+	flow := b.authorize(in.Issuer + "/oauth2/auth?" + authParams(id).Encode())
+	st, first := b.api("/login/challenge", map[string]any{"flow": flow, "domain": "alice.crypto"})
+	if st != 200 {
+		t.Fatalf("first challenge: %d %v", st, first)
+	}
+	// A second browser tab's view: the first challenge's cookie (scoped
+	// to the login API's path) and the browser's own.
+	stale := copyBrowser(t, b)
+	verifyURL, _ := url.Parse(in.Issuer + "/login/verify")
+	stale.client.Jar.SetCookies(verifyURL, b.client.Jar.Cookies(verifyURL))
+	oldSig := sign(t, in.Alice, first["message"].(string))
+	if st, second := b.api("/login/challenge", map[string]any{"flow": flow, "domain": "alice.crypto"}); st != 200 || second["message"] == first["message"] {
+		t.Fatalf("second challenge: %d %v", st, second)
+	}
+
+	st, out := b.api("/login/verify", map[string]any{"flow": flow, "signature": oldSig})
+	if desc, _ := out["error_description"].(string); st != 401 || out["error"] != "request_unauthorized" || !strings.Contains(desc, "latest message") {
+		t.Errorf("the replaced message's signature: %d %v, want 401 saying to sign the latest message", st, out)
+	}
+	st, out = stale.api("/login/verify", map[string]any{"flow": flow, "signature": oldSig})
+	if desc, _ := out["error_description"].(string); st != 400 || !strings.Contains(desc, "newer sign-in message replaced") {
+		t.Errorf("the replaced message's signature with its cookie: %d %v, want 400 saying a newer message replaced it", st, out)
+	}
 }

@@ -21,6 +21,7 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -390,7 +391,7 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !wellFormedSignature(req.Signature) {
-		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The signature must be 0x followed by an even number of hex digits, at least 130 (65 bytes, as personal_sign returns)."))
+		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The signature must be 0x followed by an even number of hex digits: at least 130 (65 bytes, as personal_sign returns) and at most 8192 (4 KiB, for a contract wallet's EIP-1271 signature)."))
 		return
 	}
 	ctx := r.Context()
@@ -413,7 +414,7 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, siwe.ErrInvalidSignature) {
 			audit.Event(ctx, h.Provider.Log, audit.SignatureInvalid, slog.String("flow", a.ID), slog.String("client_id", a.ClientID),
 				slog.String("domain", a.Subject), slog.String("address", a.Address))
-			h.fail(w, oautherr.ErrRequestUnauthorized.WithHint("The signature was not made by %s, the owner of %s; sign the message with that wallet.", a.Address, a.Subject))
+			h.fail(w, signatureError(err, a))
 			return
 		}
 		h.fail(w, resolveError(a.Subject, err))
@@ -514,6 +515,24 @@ func (h *Handler) renewableSession(ctx context.Context, r *http.Request, a *sigi
 		return "", false
 	}
 	return prev.ID, true
+}
+
+// signatureError answers a signature that does not verify. One no account
+// could have made (siwe.ErrMalformedSignature: a length, recovery id or s
+// value a wallet library got wrong) is a bad request that says what is
+// wrong; a contract owner's EIP-1271 check has refused it too by then. One
+// that recovers another address is someone else's signature, or the owner's
+// of another message, such as one a newer challenge replaced.
+func signatureError(err error, a *sigil.Authorization) error {
+	if errors.Is(err, siwe.ErrMalformedSignature) {
+		// The innermost reason, without the package's prefixes.
+		reason := err.Error()
+		if i := strings.LastIndex(reason, ": "); i >= 0 {
+			reason = reason[i+2:]
+		}
+		return oautherr.ErrInvalidRequest.WithHint("The signature is malformed: %s.", oautherr.Shown(reason))
+	}
+	return oautherr.ErrRequestUnauthorized.WithHint("The signature is not of the current sign-in message by %s, the owner of %s; sign the latest message POST /login/challenge returned, with that wallet.", a.Address, a.Subject)
 }
 
 // verifySignature checks that owner signed msg: EIP-191 recovery for an
@@ -712,6 +731,12 @@ func (h *Handler) flowError(ctx context.Context, id string, r *http.Request, err
 		a, gerr := h.Provider.Store.GetAuthorization(ctx, id)
 		if gerr != nil {
 			return oautherr.ErrInvalidRequest.WithHint("This sign-in flow can no longer take this step; start again from the application.")
+		}
+		if a.State == sigil.StateChallenged && bytes.Equal(h.Provider.Cookies.BrowserHash(r), a.BrowserHash) && h.Provider.Now().Before(a.ExpiresAt) {
+			// A sign-in that matched nothing while the flow still waits
+			// for a signature: another challenge replaced the one signed
+			// (a second click, a corrected domain).
+			return oautherr.ErrInvalidRequest.WithHint("A newer sign-in message replaced the one that was signed; sign the latest message POST /login/challenge returned.")
 		}
 		if cerr := h.checkFlow(r, a, "-"); cerr != nil {
 			return cerr

@@ -157,7 +157,13 @@ func TestVerifySignatureFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assertErr(t, VerifySignature(tt.message, tt.signature, tt.address), ErrInvalidSignature, tt.wantErr)
+			err := VerifySignature(tt.message, tt.signature, tt.address)
+			assertErr(t, err, ErrInvalidSignature, tt.wantErr)
+			// Only a signature no account could have made is malformed;
+			// one recovering another address is well formed.
+			if malformed := !strings.Contains(tt.wantErr, "signed by") && !strings.HasPrefix(tt.wantErr, "want "); errors.Is(err, ErrMalformedSignature) != malformed {
+				t.Errorf("errors.Is(%v, ErrMalformedSignature) = %v, want %v", err, !malformed, malformed)
+			}
 		})
 	}
 }

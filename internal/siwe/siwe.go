@@ -43,6 +43,14 @@ var ErrMalformedMessage = errors.New("siwe: malformed message")
 // with errors.Is to reject the sign-in; the wrapping error says what is wrong.
 var ErrInvalidSignature = errors.New("siwe: invalid signature")
 
+// ErrMalformedSignature is wrapped, with [ErrInvalidSignature], by the errors
+// of a signature that no externally owned account could have made, whatever
+// the message: wrong length, not hex, a recovery id other than 27/28/0/1, r
+// or s out of range, or a high s (EIP-2). A signature that is well formed but
+// recovers another address wraps only ErrInvalidSignature. (A contract
+// wallet's EIP-1271 signature may take another form; see login.)
+var ErrMalformedSignature = errors.New("siwe: malformed signature")
+
 // MaxMessageLength is the largest message, in bytes, that [Parse] reads and
 // [Message.Validate] accepts. EIP-4361 "Maximum Lengths for ABNF Terms" asks
 // implementers to choose limits against denial of service; a Login with

@@ -52,7 +52,7 @@ test('a signature by another key than the owner: Sigil refuses it, visibly', { t
   const text = await alertText(page);
   assert.equal(
     text,
-    `The signature was not made by ${world.keys.alice.address}, the owner of alice.crypto; sign the message with that wallet. Error code: request_unauthorized`,
+    `The signature is not of the current sign-in message by ${world.keys.alice.address}, the owner of alice.crypto; sign the latest message POST /login/challenge returned, with that wallet. Error code: request_unauthorized`,
   );
   assert.equal(wallet.signed.length, 1);
 
