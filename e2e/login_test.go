@@ -407,3 +407,42 @@ func TestReplacedChallengeSaysSo(t *testing.T) {
 		t.Errorf("the replaced message's signature with its cookie: %d %v, want 400 saying a newer message replaced it", st, out)
 	}
 }
+
+// TestLoginAPIBodyErrors: a body the login API cannot read is refused
+// saying what is wrong in the caller's terms (a field's JSON type, not the
+// server's Go types; the size limit; the charset), and loses nothing.
+func TestLoginAPIBodyErrors(t *testing.T) {
+	in := startSigil(t)
+	b := newBrowser(t, in.Issuer)
+	id, _ := in.createClient(t, map[string]any{"redirect_uris": []string{testRedirect}, "scope": "openid wallet"})
+	flow := b.authorize(in.Issuer + "/oauth2/auth?" + authParams(id).Encode())
+	post := func(path, contentType, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", in.Issuer+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", contentType)
+		resp, err := b.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out["error"] != "invalid_request" {
+			t.Fatalf("%s %s: %d %v %v, want a JSON invalid_request", path, body, resp.StatusCode, out, err)
+		}
+		return resp.StatusCode, out["error_description"].(string)
+	}
+	for _, tc := range []struct{ name, path, ctype, body, says string }{
+		{"flow as a number", "/login/challenge", "application/json", `{"flow":1,"domain":"alice.crypto"}`, "field 'flow' must be a string, not a JSON number"},
+		{"an array for the object", "/consent/reject", "application/json", `[]`, "the body must be an object, not a JSON array"},
+		{"UTF-16", "/login/challenge", "application/json; charset=utf-16", `{"flow":"x"}`, "UTF-8"},
+		{"too large", "/login/challenge", "application/json", `{"flow":"` + strings.Repeat("a", 17<<10) + `"}`, "larger than 16 KiB"},
+	} {
+		st, desc := post(tc.path, tc.ctype, tc.body)
+		if st != 400 || !strings.Contains(desc, tc.says) || strings.Contains(desc, "Go ") || strings.Contains(desc, "login.") {
+			t.Errorf("%s: %d %q, want 400 saying %q and no Go type", tc.name, st, desc, tc.says)
+		}
+	}
+	if st, ch := b.api("/login/challenge", map[string]any{"flow": flow, "domain": "alice.crypto"}); st != 200 || ch["message"] == nil {
+		t.Fatalf("the flow after the refused bodies: %d %v", st, ch)
+	}
+}

@@ -47,14 +47,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"mime"
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"reflect"
 	"strings"
 	"time"
 
@@ -482,39 +480,11 @@ func (h *handler) decode(w http.ResponseWriter, r *http.Request, m *Metadata) bo
 		case errors.Is(err, io.EOF):
 			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("The request body is empty; send a JSON object of client metadata."))
 		default:
-			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("The request body is not valid client metadata JSON: %s.", jsonProblem(err)))
+			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("The request body is not valid client metadata JSON: %s.", oautherr.JSONProblem(err)))
 		}
 		return false
 	}
 	return true
-}
-
-// jsonProblem says what is wrong with a client metadata body in the
-// caller's terms: a field of the wrong JSON type names the field and the
-// type it takes, not the Go type it is decoded into. Every other decoder
-// message (an unknown field, a syntax error at an offset) already
-// describes the caller's input, not server internals.
-func jsonProblem(err error) string {
-	typeErr, ok := errors.AsType[*json.UnmarshalTypeError](err)
-	if !ok {
-		return strings.TrimPrefix(err.Error(), "json: ")
-	}
-	want := "another type"
-	switch t := typeErr.Type; {
-	case t.Kind() == reflect.String:
-		want = "a string"
-	case t.Kind() == reflect.Bool:
-		want = "true or false"
-	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Float64:
-		want = "a number"
-	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
-		want = "an array of strings"
-	case t.Kind() == reflect.Slice, t.Kind() == reflect.Array:
-		want = "an array"
-	case t.Kind() == reflect.Map, t.Kind() == reflect.Struct:
-		want = "an object"
-	}
-	return fmt.Sprintf("field '%s' must be %s, not a JSON %s", typeErr.Field, want, typeErr.Value)
 }
 
 // newSecret returns a client secret of 256 random bits, base64url without

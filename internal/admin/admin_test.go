@@ -492,6 +492,8 @@ func TestRequestFormat(t *testing.T) {
 		{"wrong type", "application/json", `{"redirect_uris":"https://a.example/cb"}`, []string{"field 'redirect_uris' must be an array of strings, not a JSON string"}},
 		{"wrong type of a string field", "application/json", `{"client_name":7}`, []string{"field 'client_name' must be a string, not a JSON number"}},
 		{"wrong type of a flag", "application/json", `{"require_pkce":"yes"}`, []string{"field 'require_pkce' must be true or false, not a JSON string"}},
+		{"a fraction for an integer", "application/json", `{"client_id_issued_at":1.5}`, []string{"field 'client_id_issued_at' must be an integer, not a JSON number 1.5"}},
+		{"an array for the object", "application/json", `[]`, []string{"the body must be an object, not a JSON array"}},
 		{"unknown field", "application/json", `{"redirect_uri":["https://a.example/cb"]}`, []string{`unknown field 'redirect_uri'`}},
 		{"unknown field jwks", "application/json", `{"redirect_uris":["https://a.example/cb"],"jwks_uri":"https://a.example/jwks"}`, []string{`'jwks_uri'`}},
 		{"trailing data", "application/json", minimalBody + `{}`, []string{"after the JSON object"}},

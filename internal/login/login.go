@@ -759,11 +759,15 @@ func resolveError(name string, err error) error {
 	}
 }
 
+// maxJSONBody bounds a login API body: its requests are a few hundred
+// bytes, a contract wallet's signature at most 8 KiB of hex.
+const maxJSONBody = 16 << 10
+
 // readJSON decodes a JSON body. Requiring application/json is part of the
 // CSRF defence: a cross-site form cannot send it, and a cross-site script
 // would need a CORS preflight that Sigil never grants on these endpoints.
 func (h *Handler) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	ct, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "application/json" {
 		h.fail(w, oautherr.ErrInvalidRequest.WithHint("Send a JSON body with Content-Type: application/json."))
 		return false
@@ -772,13 +776,21 @@ func (h *Handler) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		h.fail(w, oautherr.ErrRequestForbidden.WithHint("Requests from origin '%s' are not allowed; the login API only answers Sigil's own pages.", origin))
 		return false
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16<<10))
+	if charset := params["charset"]; charset != "" && !strings.EqualFold(charset, "utf-8") {
+		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The body must be UTF-8 JSON (RFC 8259 section 8.1), not charset '%s'.", charset))
+		return false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
 	if err != nil {
-		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The body is too large or could not be read."))
+		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
+			h.fail(w, oautherr.ErrInvalidRequest.WithHint("The body is larger than %d KiB.", maxJSONBody>>10))
+		} else {
+			h.fail(w, oautherr.ErrInvalidRequest.WithHint("The body could not be read."))
+		}
 		return false
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The body is not valid JSON for this endpoint: %v.", err))
+		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The body is not valid JSON for this endpoint: %s.", oautherr.JSONProblem(err)))
 		return false
 	}
 	return true
