@@ -464,6 +464,44 @@ func TestClientAuthenticationHeader(t *testing.T) {
 	}
 }
 
+// TestClientAssertionRefused: Sigil supports no JWT client authentication,
+// so a client_assertion is invalid_client (RFC 7521 section 4.2.1), with a
+// secret (two methods at once, RFC 6749 section 2.3) or from a public
+// client, and never dropped as if the client had sent nothing; revocation
+// and introspection authenticate the same way.
+func TestClientAssertionRefused(t *testing.T) {
+	m := newM2M(t)
+	assertion := url.Values{"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+		"client_assertion": {"eyJhbGciOiJub25lIn0.eyJzdWIiOiJzdmMifQ."}}
+	with := func(extra url.Values) url.Values {
+		f := url.Values{"grant_type": {"client_credentials"}, "token": {"x"}}
+		for k, v := range extra {
+			f[k] = v
+		}
+		return f
+	}
+	for _, c := range []struct {
+		name    string
+		handler http.HandlerFunc
+		form    url.Values
+		id      string
+		auth    string
+	}{
+		{"with client_secret_basic", m.p.Token, with(assertion), "svc", "basic"},
+		{"with client_secret_post", m.p.Token, with(assertion), "svc-post", "post"},
+		{"a public client", m.p.Token, with(assertion), "spa", "id"},
+		{"the type alone", m.p.Token, with(url.Values{"client_assertion_type": assertion["client_assertion_type"]}), "svc", "basic"},
+		{"at revocation", m.p.Revoke, with(assertion), "svc", "basic"},
+		{"at introspection", m.p.Introspect, with(assertion), "svc", "basic"},
+	} {
+		st, body, hdr := m.post(t, c.handler, c.form, c.id, c.auth)
+		hint, _ := body["error_hint"].(string)
+		if st != 401 || body["error"] != "invalid_client" || !strings.Contains(hint, "client assertions") || hdr.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s: %d %v, want 401 invalid_client saying assertions are not accepted", c.name, st, body)
+		}
+	}
+}
+
 func equalJSON(got, want map[string]any) bool {
 	return reflect.DeepEqual(got, want)
 }

@@ -478,6 +478,16 @@ func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form
 	if err != nil {
 		return nil, err
 	}
+	// Sigil supports no JWT client authentication (private_key_jwt,
+	// client_secret_jwt; discovery lists neither): an assertion is refused,
+	// not dropped, so that a client that believes it authenticates with a
+	// key is not let in as if it had sent nothing (RFC 7521 section 4.2.1:
+	// an assertion that cannot be validated is invalid_client), and one
+	// that also sends a secret is not using two methods at once (RFC 6749
+	// section 2.3).
+	if form.Has("client_assertion") || form.Has("client_assertion_type") {
+		return nil, oautherr.ErrInvalidClient.WithHint("Sigil does not accept client assertions (private_key_jwt, client_secret_jwt); authenticate with the client's registered method: client_secret_basic, client_secret_post or, for a public client, client_id alone.")
+	}
 	postSecret := form.Get("client_secret")
 	if hasBasic && postSecret != "" {
 		return nil, oautherr.ErrInvalidRequest.WithHint("The client authenticated with both client_secret_basic and client_secret_post; use one method.")
