@@ -312,12 +312,17 @@ func TestUserinfoErrors(t *testing.T) {
 		{"unknown scheme", "GET", "Digest x", "", 401, "request_unauthorized"},
 		{"token twice", "POST", "Bearer sigil_at_x", "access_token=sigil_at_x", 400, "invalid_request"},
 		{"unknown token in body", "POST", "", "access_token=sigil_at_nope", 401, "invalid_token"},
+		// Two headers are refused, not one of them chosen (as at the
+		// token endpoint).
+		{"two Authorization headers", "GET", "Bearer sigil_at_x\nBearer sigil_at_y", "", 400, "invalid_request"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest(tc.method, in.Issuer+"/userinfo", strings.NewReader(tc.body))
-			if tc.auth != "" {
-				req.Header.Set("Authorization", tc.auth)
+			for _, auth := range strings.Split(tc.auth, "\n") {
+				if auth != "" {
+					req.Header.Add("Authorization", auth)
+				}
 			}
 			if tc.body != "" {
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -6,6 +6,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -222,6 +223,27 @@ func TestTokenEndpointCORSPerClient(t *testing.T) {
 	st, h, body = token(originB, exchange(codeFor(publicB)))
 	if st != 200 || h.Get("Access-Control-Allow-Origin") != originB {
 		t.Errorf("exchange from B's origin: %d, Access-Control-Allow-Origin %q: %s", st, h.Get("Access-Control-Allow-Origin"), body)
+	}
+	// Userinfo the same way: B's person's claims are readable by B's
+	// origin, not by A's.
+	var tokB struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal([]byte(body), &tokB); err != nil || tokB.AccessToken == "" {
+		t.Fatalf("B's token response: %v %s", err, body)
+	}
+	for origin, want := range map[string]string{originA: "", originB: originB} {
+		req, _ := http.NewRequest("GET", in.Issuer+"/userinfo", nil)
+		req.Header.Set("Authorization", "Bearer "+tokB.AccessToken)
+		req.Header.Set("Origin", origin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != want {
+			t.Errorf("userinfo with B's token from %s: %d, Access-Control-Allow-Origin %q, want %q", origin, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"), want)
+		}
 	}
 
 	// A confidential client's grant from another client's origin.

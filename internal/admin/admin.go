@@ -207,6 +207,13 @@ func (h *handler) refuseReserved(w http.ResponseWriter, id string) bool {
 // nothing, not even which routes exist.
 func (h *handler) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Two headers are refused rather than one of them chosen, so that
+		// Sigil and a proxy in front of it cannot disagree on who asks.
+		if n := len(r.Header.Values("Authorization")); n > 1 {
+			h.authFailed(r, "missing")
+			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("The request has %d Authorization headers; send one (RFC 9110 section 5.3).", n))
+			return
+		}
 		token, ok := bearerToken(r)
 		if !ok {
 			h.authFailed(r, "missing")

@@ -140,6 +140,15 @@ func TestAuthentication(t *testing.T) {
 		t.Fatalf("unauthenticated POST created %d clients", n)
 	}
 
+	// The right token and another in a second header: refused, not one of
+	// them chosen.
+	req := httptest.NewRequest("GET", "/admin/clients", nil)
+	req.Header.Add("Authorization", "Bearer "+testToken)
+	req.Header.Add("Authorization", "Bearer not-the-token")
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, req)
+	wantError(t, rec, oautherr.ErrInvalidRequest)
+
 	// The right token passes, with the scheme in any case (RFC 9110 section 11.1).
 	for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
 		rec := f.doWith(t, "GET", "/admin/clients", "", map[string]string{"Authorization": scheme + " " + testToken})

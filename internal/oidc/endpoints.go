@@ -226,6 +226,12 @@ func (e *Endpoints) ServeUserinfo(w http.ResponseWriter, r *http.Request) {
 		oautherr.WriteJSON(w, oautherr.ErrServerError.WithHint("The access token could not be checked; try again."))
 		return
 	}
+	// CORS, as at the token endpoint: the origin passed the check for
+	// some client (server.CORS); the claims are read only by an origin of
+	// the client the token was issued to.
+	if origin := r.Header.Get("Origin"); origin != "" && !slices.Contains(client.AllowedCORSOrigins, origin) {
+		w.Header().Del("Access-Control-Allow-Origin")
+	}
 	body, err := e.userinfoBody(a, client)
 	if err != nil {
 		e.Log.Error("userinfo claims", "err", err)
@@ -317,6 +323,12 @@ func (e *Endpoints) ownerStillHolds(r *http.Request, a *sigil.Authorization, key
 
 // accessTokenOf finds the access token of a userinfo request.
 func accessTokenOf(r *http.Request) (string, error) {
+	// Two headers are refused rather than one of them chosen, as at the
+	// token endpoint, so that Sigil and a proxy in front of it cannot
+	// disagree on whose token this is.
+	if n := len(r.Header.Values("Authorization")); n > 1 {
+		return "", oautherr.ErrInvalidRequest.WithHint("The request has %d Authorization headers; send one (RFC 9110 section 5.3).", n)
+	}
 	var token string
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, value, _ := strings.Cut(h, " ")
