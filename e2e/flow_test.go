@@ -82,6 +82,15 @@ func TestWholeFlow(t *testing.T) {
 			if st != 200 {
 				t.Fatalf("accept: %d %v", st, acc)
 			}
+			if mode == "form_post" {
+				// The sealed link opens only in the browser that signed
+				// in: a copy (a proxy's log, a synced history) shows no
+				// code to anyone else.
+				resp, page := newBrowser(t, in.Issuer).get(acc["redirect_to"].(string))
+				if resp.StatusCode != http.StatusForbidden || strings.Contains(page, "sigil_ac_") || resp.Header.Get("Cache-Control") != "no-store" {
+					t.Fatalf("the form_post link in another browser: %d, Cache-Control %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
+				}
+			}
 			params := b.redirectParams(acc["redirect_to"].(string), mode)
 			if mode != "form_post" && !strings.HasPrefix(acc["redirect_to"].(string), redirect) {
 				t.Fatalf("redirect_to %s is not the client's redirect URI", acc["redirect_to"])

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strings"
@@ -29,6 +30,13 @@ const formPostTTL = 2 * time.Minute
 type sealedFormPost struct {
 	Action string     `json:"a"`
 	Params url.Values `json:"p"`
+	// Browser is the keyed hash of the browser cookie of the flow the
+	// response ends (none for an error answered before a flow existed):
+	// the link then opens only in that browser. A code in a URL is what
+	// form_post exists to avoid (RFC 9700 section 4.3.2); this one is
+	// sealed, and with the binding a copy of the link (a proxy's log,
+	// history synced elsewhere) shows nothing to anyone else.
+	Browser []byte `json:"b,omitempty"`
 }
 
 // ResponseURL is where the browser goes to deliver an authorization response
@@ -36,10 +44,17 @@ type sealedFormPost struct {
 // query or fragment, or for form_post a one-hop page of Sigil's that posts
 // them. Every response carries iss (RFC 9207) and the client's state.
 func (p *Provider) ResponseURL(a *sigil.Authorization, params url.Values) (string, error) {
-	return p.responseURL(a.RedirectURI, a.ResponseMode, a.OAuthState, params)
+	return p.boundResponseURL(a.RedirectURI, a.ResponseMode, a.OAuthState, params, a.BrowserHash)
 }
 
+// responseURL is ResponseURL for an error answered before a flow exists.
 func (p *Provider) responseURL(redirectURI, mode, state string, params url.Values) (string, error) {
+	return p.boundResponseURL(redirectURI, mode, state, params, nil)
+}
+
+// boundResponseURL is ResponseURL; a form_post link opens only in the
+// browser whose cookie hashes to browser, when that is not empty.
+func (p *Provider) boundResponseURL(redirectURI, mode, state string, params url.Values, browser []byte) (string, error) {
 	if state != "" {
 		params.Set("state", state)
 	}
@@ -49,7 +64,7 @@ func (p *Provider) responseURL(redirectURI, mode, state string, params url.Value
 		base, _, _ := strings.Cut(redirectURI, "#")
 		return base + "#" + params.Encode(), nil
 	case ModeFormPost:
-		sealed, err := p.Secrets.Seal(formPostPurpose, sealedFormPost{Action: redirectURI, Params: params}, formPostTTL, p.Now())
+		sealed, err := p.Secrets.Seal(formPostPurpose, sealedFormPost{Action: redirectURI, Params: params, Browser: browser}, formPostTTL, p.Now())
 		if err != nil {
 			return "", err
 		}
@@ -88,6 +103,11 @@ func (p *Provider) FormPost(w http.ResponseWriter, r *http.Request) {
 		p.ErrorPage(w, r, oautherr.ErrInvalidRequest.WithHint("This response link is invalid or has expired; start the sign-in again from the application."))
 		return
 	}
+	if len(fp.Browser) > 0 && !bytes.Equal(fp.Browser, p.Cookies.BrowserHash(r)) {
+		p.ErrorPage(w, r, oautherr.ErrRequestForbidden.WithHint("This response link belongs to the browser that signed in; start the sign-in again from the application."))
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
 	page := web.FormPostPage{Action: fp.Action}
 	for k, vs := range fp.Params {
 		for _, v := range vs {
