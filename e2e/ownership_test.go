@@ -336,7 +336,7 @@ func TestAccountPageFollowsTheOwner(t *testing.T) {
 	})
 
 	bobsToken := signInAs(t, in, id, secret, w.bob)
-	bob, _ := accountSignIn(t, in, w.bob)
+	bob, bobCSRF := accountSignIn(t, in, w.bob)
 	resp, body := bob.get(in.Issuer + "/account")
 	if resp.StatusCode != 200 || strings.Count(body, "this browser") != 1 || strings.Contains(body, addr(w.alice)) {
 		t.Fatalf("the new owner's page: %d; it must list only the new owner's sessions and nothing of the previous owner's", resp.StatusCode)
@@ -357,5 +357,26 @@ func TestAccountPageFollowsTheOwner(t *testing.T) {
 	}
 	if st, _, _ := getUserinfo(t, in, bobsToken["access_token"].(string)); st != 200 {
 		t.Fatalf("the new owner's token after the previous owner's attempt: %d", st)
+	}
+
+	// The new owner's "sign out everywhere" ends the new owner's sessions
+	// only: the previous owner's, which the page does not list, are not
+	// the new owner's to end (nor to send logout tokens for).
+	req, _ = http.NewRequest("POST", in.Issuer+"/account/sessions/end", strings.NewReader(url.Values{"csrf": {bobCSRF}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if resp, err = bob.client.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("sign out everywhere as the new owner: %d", resp.StatusCode)
+	}
+	for _, s := range sessionsOf(t, in, "alice.crypto") {
+		if s["address"] != addr(w.alice) {
+			t.Errorf("a session of the new owner outlived their sign out everywhere: %v", s)
+		}
+	}
+	if n := len(sessionsOf(t, in, "alice.crypto")); n == 0 {
+		t.Errorf("the new owner's sign out everywhere ended the previous owner's sessions too")
 	}
 }

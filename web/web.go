@@ -213,6 +213,9 @@ type ErrorPage struct {
 	// SigningOut says that the request was a sign-out (the
 	// end_session_endpoint), which the page's words follow.
 	SigningOut bool
+	// Account says that the request was a form of the person's account
+	// page (disconnect an application, sign out everywhere).
+	Account bool
 }
 
 // FormPostPage is the data of PageFormPost, the OAuth 2.0 Form Post Response

@@ -133,7 +133,7 @@ func (h *Handler) current(r *http.Request) (session.Session, []sigil.Session, bo
 func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
 	sess, live, ok, err := h.current(r)
 	if err != nil {
-		h.Provider.ErrorPage(w, r, err)
+		h.Provider.AccountErrorPage(w, r, err)
 		return
 	}
 	if !ok {
@@ -142,7 +142,7 @@ func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
 	}
 	page, err := h.page(r.Context(), sess, live)
 	if err != nil {
-		h.Provider.ErrorPage(w, r, err)
+		h.Provider.AccountErrorPage(w, r, err)
 		return
 	}
 	page.Notice = notices[r.URL.Query().Get("done")]
@@ -254,19 +254,19 @@ func (h *Handler) Callback(w http.ResponseWriter, r *http.Request) {
 // Disconnect serves POST /account/apps/disconnect: the consent to the
 // client_id is revoked with the codes and tokens issued under it.
 func (h *Handler) Disconnect(w http.ResponseWriter, r *http.Request) {
-	sess, form, ok := h.post(w, r)
+	sess, _, form, ok := h.post(w, r)
 	if !ok {
 		return
 	}
 	clientID := form.Get("client_id")
 	if clientID == "" || clientID == oauth.AccountClientID {
-		h.Provider.ErrorPage(w, r, oautherr.ErrInvalidRequest.WithHint("Name the application to disconnect (client_id)."))
+		h.Provider.AccountErrorPage(w, r, oautherr.ErrInvalidRequest.WithHint("Name the application to disconnect (client_id)."))
 		return
 	}
 	// Nothing to revoke (disconnected already, in another tab) is no
 	// error for the person.
 	if err := h.Provider.Store.RevokeConsent(r.Context(), sess.Subject, clientID); err != nil && !errors.Is(err, sigil.ErrNotFound) {
-		h.Provider.ErrorPage(w, r, err)
+		h.Provider.AccountErrorPage(w, r, err)
 		return
 	}
 	h.Provider.Log.Info("account: application disconnected", "subject", sess.Subject, "client_id", clientID)
@@ -275,17 +275,29 @@ func (h *Handler) Disconnect(w http.ResponseWriter, r *http.Request) {
 
 // EndSessions serves POST /account/sessions/end, "sign out everywhere":
 // every live session of the person ends, in every browser, and the
-// applications they signed in to are told.
+// applications they signed in to are told. The person is the domain's
+// wallet: a previous owner's sessions of the domain, which the page does
+// not list, are not theirs to end (see current), so the sessions are ended
+// one by one rather than by subject.
 func (h *Handler) EndSessions(w http.ResponseWriter, r *http.Request) {
-	sess, _, ok := h.post(w, r)
+	sess, mine, _, ok := h.post(w, r)
 	if !ok {
 		return
 	}
 	p := h.Provider
-	ended, err := p.Store.EndSessions(r.Context(), sess.Subject, p.Now())
-	if err != nil {
-		p.ErrorPage(w, r, err)
-		return
+	var ended []sigil.Session
+	for _, s := range mine {
+		e, err := p.Store.EndSession(r.Context(), s.ID, p.Now())
+		switch {
+		case errors.Is(err, sigil.ErrNotFound):
+			// Ended meanwhile, in another tab or by the operator.
+		case err != nil:
+			p.SessionsEnded(r.Context(), ended)
+			p.AccountErrorPage(w, r, err)
+			return
+		default:
+			ended = append(ended, *e)
+		}
 	}
 	p.SessionsEnded(r.Context(), ended)
 	p.Cookies.Clear(w)
@@ -295,32 +307,32 @@ func (h *Handler) EndSessions(w http.ResponseWriter, r *http.Request) {
 
 // post checks a form POST of the account page: a live session, a form body
 // and its CSRF token. It answers the failures itself.
-func (h *Handler) post(w http.ResponseWriter, r *http.Request) (session.Session, url.Values, bool) {
+func (h *Handler) post(w http.ResponseWriter, r *http.Request) (session.Session, []sigil.Session, url.Values, bool) {
 	p := h.Provider
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "application/x-www-form-urlencoded" {
-		p.ErrorPage(w, r, oautherr.ErrInvalidRequest.WithHint("Send the account page's form."))
-		return session.Session{}, nil, false
+		p.AccountErrorPage(w, r, oautherr.ErrInvalidRequest.WithHint("Send the account page's form."))
+		return session.Session{}, nil, nil, false
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		p.ErrorPage(w, r, oautherr.ErrInvalidRequest.WithHint("The form body could not be parsed."))
-		return session.Session{}, nil, false
+		p.AccountErrorPage(w, r, oautherr.ErrInvalidRequest.WithHint("The form body could not be parsed."))
+		return session.Session{}, nil, nil, false
 	}
-	sess, _, live, err := h.current(r)
+	sess, mine, live, err := h.current(r)
 	if err != nil {
-		p.ErrorPage(w, r, err)
-		return session.Session{}, nil, false
+		p.AccountErrorPage(w, r, err)
+		return session.Session{}, nil, nil, false
 	}
 	if !live {
-		p.ErrorPage(w, r, oautherr.ErrLoginRequired.WithHint("You are signed out; open /account to sign in again."))
-		return session.Session{}, nil, false
+		p.AccountErrorPage(w, r, oautherr.ErrLoginRequired.WithHint("You are signed out; open /account to sign in again."))
+		return session.Session{}, nil, nil, false
 	}
 	if !p.Cookies.CheckCSRF(csrfAccount, sess.ID, r.PostForm.Get("csrf")) {
-		p.ErrorPage(w, r, oautherr.ErrRequestForbidden.WithHint("The form expired or was not sent by Sigil's account page; open /account again."))
-		return session.Session{}, nil, false
+		p.AccountErrorPage(w, r, oautherr.ErrRequestForbidden.WithHint("The form expired or was not sent by Sigil's account page; open /account again."))
+		return session.Session{}, nil, nil, false
 	}
-	return sess, r.PostForm, true
+	return sess, mine, r.PostForm, true
 }
 
 func (h *Handler) render(w http.ResponseWriter, name string, data any) {

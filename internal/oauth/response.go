@@ -128,11 +128,22 @@ func (p *Provider) FormPost(w http.ResponseWriter, r *http.Request) {
 // redirect URI cannot be trusted, so the error must not be sent there (RFC
 // 6749 section 4.1.2.1; RFC 9700 section 4.11: no open redirector).
 func (p *Provider) ErrorPage(w http.ResponseWriter, r *http.Request, err error) {
-	p.errorPage(w, r, err, false)
+	p.renderError(w, r, err, web.ErrorPage{})
 }
 
 // errorPage is ErrorPage; signingOut words the page for a sign-out.
 func (p *Provider) errorPage(w http.ResponseWriter, r *http.Request, err error, signingOut bool) {
+	p.renderError(w, r, err, web.ErrorPage{SigningOut: signingOut})
+}
+
+// AccountErrorPage is ErrorPage worded for a form of the person's account
+// page.
+func (p *Provider) AccountErrorPage(w http.ResponseWriter, r *http.Request, err error) {
+	p.renderError(w, r, err, web.ErrorPage{Account: true})
+}
+
+// renderError renders err on the error page, in the words of kind.
+func (p *Provider) renderError(w http.ResponseWriter, r *http.Request, err error, kind web.ErrorPage) {
 	e := oautherr.From(err)
 	if e.Status >= 500 {
 		p.Log.Error("request failed", "path", r.URL.Path, "err", err)
@@ -144,7 +155,7 @@ func (p *Provider) errorPage(w http.ResponseWriter, r *http.Request, err error, 
 	// The request id is the one the server's middleware has already set.
 	if rerr := p.Pages.Render(w, e.Status, web.PageError, web.ErrorPage{
 		Status: e.Status, Error: e.Code, Description: e.Description, Hint: e.Hint, Spec: e.Spec,
-		RequestID: w.Header().Get("X-Request-Id"), SigningOut: signingOut,
+		RequestID: w.Header().Get("X-Request-Id"), SigningOut: kind.SigningOut, Account: kind.Account,
 	}); rerr != nil {
 		p.Log.Error("render error page", "err", rerr)
 	}
