@@ -539,24 +539,39 @@ func TestKubernetesManifest(t *testing.T) {
 		t.Errorf("terminationGracePeriodSeconds %v must exceed SIGIL_SHUTDOWN_DELAY %v plus the drain (10s)", g, delay)
 	}
 
-	// The placeholders refuse to start: applying the file unedited cannot
-	// run a fleet on a published admin token or system secret, nor trust
-	// proxies nobody chose. The errors name the variables the manifest
-	// sets.
+	// The placeholders refuse to start, as the manifest's header says:
+	// applying the file unedited cannot run a fleet on a published admin
+	// token, system secret or database password, nor trust proxies nobody
+	// chose. Every variable that holds one is named, the DSN's password
+	// too (a DSN is otherwise valid with any password), and no value is
+	// printed.
 	cmd := exec.Command(sigilBin, "serve")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	var placeholders []string
 	for k, v := range env {
 		if k == "SIGIL_DATA_DIR" {
 			v = t.TempDir()
 		}
+		if strings.Contains(v, "CHANGE-ME") {
+			placeholders = append(placeholders, k)
+		}
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
+	for _, k := range []string{"SIGIL_DSN", "SIGIL_ADMIN_TOKEN", "SIGIL_SYSTEM_SECRET", "SIGIL_TRUSTED_PROXIES"} {
+		if !slices.Contains(placeholders, k) {
+			t.Errorf("%s holds no CHANGE-ME placeholder; the manifest's header says it must be replaced", k)
+		}
+	}
 	out, err := cmd.CombinedOutput()
-	for _, want := range []string{"SIGIL_ADMIN_TOKEN (--admin-token) must be at least", "SIGIL_SYSTEM_SECRET (--system-secret) must be at least",
-		"SIGIL_TRUSTED_PROXIES (--trusted-proxies) \"CHANGE-ME\""} {
+	for _, k := range placeholders {
+		flag := "--" + strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(k, "SIGIL_"), "_", "-"))
+		want := k + " (" + flag + ") still holds the placeholder CHANGE-ME"
 		if err == nil || !strings.Contains(string(out), want) {
 			t.Errorf("sigil serve with the manifest's placeholders: %v, want a refusal with %q:\n%s", err, want, out)
 		}
+	}
+	if strings.Contains(string(out), "postgres-rw") {
+		t.Errorf("the refusal prints the DSN:\n%s", out)
 	}
 }
 
@@ -597,6 +612,33 @@ func (u unit) get(section, key string) string {
 		return ""
 	}
 	return vs[len(vs)-1]
+}
+
+// TestSystemdEnvironmentExample: the environment file the unit's header
+// shows can be copied as it is: each line is a variable sigil serve reads
+// and a value without spaces, since an EnvironmentFile takes the rest of
+// the line as the value (a trailing remark would become part of it);
+// explanations sit on comment lines of their own.
+func TestSystemdEnvironmentExample(t *testing.T) {
+	_, known := serveOptions(t)
+	raw, err := os.ReadFile("systemd/sigil.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, _, _ := strings.Cut(string(raw), "\n[Unit]")
+	example := regexp.MustCompile(`(?m)^#\s+(SIGIL_[A-Z0-9_]+)=(.*)$`).FindAllStringSubmatch(header, -1)
+	if len(example) < 5 {
+		t.Fatalf("found %d example variables in the unit's header, want the environment file's lines", len(example))
+	}
+	for _, m := range example {
+		name, value := m[1], m[2]
+		if !known[name] {
+			t.Errorf("example variable %s is not one sigil serve reads", name)
+		}
+		if strings.ContainsAny(value, " \t") {
+			t.Errorf("example line %s=%q: copied into the EnvironmentFile, the text after the value would be part of it", name, value)
+		}
+	}
 }
 
 // TestSystemdUnit: the unit is hardened, its ExecStart uses only real flags

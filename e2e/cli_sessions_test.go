@@ -100,9 +100,10 @@ func tableRow(table, key string) []string {
 	return nil
 }
 
-// cliTime is how the table prints Unix seconds.
+// cliTime is how the table prints Unix seconds: RFC 3339 in UTC, as every
+// listing of the CLI prints its dates.
 func cliTime(sec int64) []string {
-	return strings.Fields(time.Unix(sec, 0).UTC().Format("2006-01-02 15:04:05Z"))
+	return strings.Fields(time.Unix(sec, 0).UTC().Format(time.RFC3339))
 }
 
 // TestCLISessions: `sigil sessions list` shows the session a wallet

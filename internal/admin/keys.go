@@ -144,7 +144,7 @@ func (k *keysHandler) rotate(w http.ResponseWriter, r *http.Request) {
 	var algs []string
 	if alg != "" {
 		if !isAlgorithm(alg) {
-			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("alg '%s' is not a signing algorithm of Sigil; use RS256, ES256 or EdDSA, or none for all.", printable(alg)))
+			oautherr.WriteJSON(w, oautherr.ErrInvalidRequest.WithHint("alg '%s' is not a signing algorithm of Sigil; use RS256, ES256 or EdDSA, or leave alg out (sigil keys rotate without --alg) to rotate every algorithm.", printable(alg)))
 			return
 		}
 		algs = []string{alg}

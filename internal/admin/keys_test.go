@@ -55,6 +55,10 @@ func TestKeysRoutes(t *testing.T) {
 	if n := len(list().Keys); n != 3 {
 		t.Fatalf("refused rotations stored keys: %d", n)
 	}
+	// An unknown alg says how to rotate them all: by leaving alg out, not
+	// by "none", which is itself refused above.
+	wantError(t, f.do(t, "POST", "/admin/keys/rotate?alg=RSA", ""), oautherr.ErrInvalidRequest,
+		"leave alg out (sigil keys rotate without --alg) to rotate every algorithm")
 	rec := f.doWith(t, "POST", "/admin/keys/rotate", "", nil)
 	wantError(t, rec, oautherr.ErrRequestUnauthorized)
 

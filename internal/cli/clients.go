@@ -12,8 +12,10 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/sigil-oidc/sigil/internal/admin"
 )
@@ -243,6 +245,9 @@ func (e *apiError) Error() string { return e.Code + ": " + e.Description }
 // so any later error is not a usage mistake.
 func (o *clientsOptions) resolve(cmd *cobra.Command) (*url.URL, error) {
 	cmd.SilenceUsage = true
+	if err := checkUTF8Flags(cmd); err != nil {
+		return nil, err
+	}
 	if !cmd.Flags().Changed("admin-url") {
 		if v := os.Getenv(EnvAdminURL); v != "" {
 			o.adminURL = v
@@ -267,6 +272,42 @@ func (o *clientsOptions) resolve(cmd *cobra.Command) (*url.URL, error) {
 		return nil, fmt.Errorf("admin URL %q names an endpoint; give the admin listener's base URL, such as %s, without %s (set --admin-url or %s)", o.adminURL, DefaultAdminURL, base.Path, EnvAdminURL)
 	}
 	return base, nil
+}
+
+// checkUTF8Flags refuses a text flag given on the command line whose value
+// is not UTF-8. The admin commands send their flags as JSON, and
+// encoding/json replaces each invalid byte with U+FFFD, so a client named
+// $'\xff\xfe' would be stored as two replacement characters without a
+// word. Bytes in another encoding (Latin-1 from a script, say) are a
+// mistake to fix where they come from, not text to guess at.
+func checkUTF8Flags(cmd *cobra.Command) error {
+	var bad []string
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		var values []string
+		switch f.Value.Type() {
+		case "string":
+			values = []string{f.Value.String()}
+		case "stringArray", "stringSlice":
+			if sv, ok := f.Value.(pflag.SliceValue); ok {
+				values = sv.GetSlice()
+			}
+		}
+		for _, v := range values {
+			if !utf8.ValidString(v) {
+				bad = append(bad, "--"+f.Name)
+				return
+			}
+		}
+	})
+	if len(bad) == 0 {
+		return nil
+	}
+	verb := "holds"
+	if len(bad) > 1 {
+		verb = "hold"
+	}
+	return fmt.Errorf("%s %s bytes that are not UTF-8: Sigil keeps text as UTF-8, so give the value in UTF-8 "+
+		"(check the encoding of the terminal or script that wrote it)", strings.Join(bad, ", "), verb)
 }
 
 // do calls the admin API: method on /admin/clients with body as JSON (when

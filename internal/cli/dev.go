@@ -106,6 +106,13 @@ func messageFrom(in []byte) (string, error) {
 			ErrorDescription string  `json:"error_description"`
 		}
 		if err := json.Unmarshal(in, &challenge); err != nil {
+			// encoding/json names the Go struct field and type ("Go
+			// struct field .message of type string"); say it in the
+			// terms of the JSON.
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) {
+				return "", fmt.Errorf("standard input is JSON, but its %q must be a string (it is of JSON type %s): pass the answer of POST /login/challenge", te.Field, te.Value)
+			}
 			return "", fmt.Errorf("standard input starts with '{' but is not JSON: %w", err)
 		}
 		if challenge.Error != "" {

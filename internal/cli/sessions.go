@@ -267,9 +267,11 @@ func (o *clientsOptions) adminDo(cmd *cobra.Command, method, path string, body a
 	return raw, nil
 }
 
-// unixTime formats Unix seconds for a table, in UTC.
+// unixTime formats Unix seconds for a table as RFC 3339 in UTC
+// (2026-12-07T23:28:25Z), as keys list prints its dates: one format in
+// every listing, and one word in a table's column.
 func unixTime(sec int64) string {
-	return time.Unix(sec, 0).UTC().Format("2006-01-02 15:04:05Z")
+	return time.Unix(sec, 0).UTC().Format(time.RFC3339)
 }
 
 // showHelp is the RunE of a command that only groups others: without

@@ -282,15 +282,39 @@ func LoadDatabase(fs *pflag.FlagSet, getenv func(string) string) (*Config, error
 	if err != nil {
 		return nil, err
 	}
-	var errs []error
-	if c.DataDir == "" {
-		errs = append(errs, errors.New("--data-dir must not be empty"))
+	errs := c.placeholders(databaseFlags)
+	if len(errs) == 0 {
+		if c.DataDir == "" {
+			errs = append(errs, errors.New("--data-dir must not be empty"))
+		}
+		errs = append(errs, c.parseDBPool()...)
 	}
-	errs = append(errs, c.parseDBPool()...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, NamedAsGiven(err, fs, getenv)
 	}
 	return c, nil
+}
+
+// Placeholder is what the example deployment files (deploy/kubernetes,
+// docs) give the settings an operator must choose: a password, a token, an
+// RPC URL. A value that still holds it is refused, so that a file applied
+// unedited stops at start instead of running on a published secret.
+const Placeholder = "CHANGE-ME"
+
+// placeholders reports every setting, of those named in only (all when
+// only is nil), whose value still holds Placeholder. The value is not
+// quoted: it may be a secret, or a DSN with a password.
+func (c *Config) placeholders(only []string) []error {
+	var errs []error
+	for _, o := range options {
+		if only != nil && !slices.Contains(only, o.flag) {
+			continue
+		}
+		if strings.Contains(*o.field(c), Placeholder) {
+			errs = append(errs, fmt.Errorf("--%s still holds the placeholder %s of the example configuration: replace it with the real value", o.flag, Placeholder))
+		}
+	}
+	return errs
 }
 
 // read fills a Config from the defaults, the file, the environment and the
@@ -400,11 +424,30 @@ func (c *Config) loadFile(path string) error {
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
+			if !isMapping(data) {
+				// yaml.v3 says "cannot unmarshal !!str `vm` into
+				// config.Config", which names Go's type, not the mistake
+				// (a file that is not Sigil's, such as --config
+				// /etc/hostname).
+				return fmt.Errorf("config file %s is not a YAML mapping of settings: it must hold key: value lines such as "+
+					"issuer: https://login.example.com, a key being a flag's name with _ for - (see sigil serve --help)", path)
+			}
 			return fmt.Errorf("config file %s: %s", path, describeTypeError(te))
 		}
 		return fmt.Errorf("config file %s: %w", path, yamlpos.Locate(data, err))
 	}
 	return nil
+}
+
+// isMapping reports whether the first YAML document of data is a mapping
+// (or empty), as a config file must be.
+func isMapping(data []byte) bool {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil || len(doc.Content) == 0 {
+		return true // a syntax error or an empty file is reported otherwise
+	}
+	root := doc.Content[0]
+	return root.Kind == yaml.MappingNode || root.Tag == "!!null"
 }
 
 // describeTypeError rewrites yaml.v3's "field admin_tokn not found in type
@@ -416,6 +459,7 @@ func describeTypeError(te *yaml.TypeError) string {
 		msgs[i] = m
 		line, rest, ok := strings.Cut(m, ": field ")
 		if !ok {
+			msgs[i] = describeWrongKind(m)
 			continue
 		}
 		key, ok := strings.CutSuffix(rest, " not found in type config.Config")
@@ -429,6 +473,23 @@ func describeTypeError(te *yaml.TypeError) string {
 		msgs[i] = msg + "; the valid keys are " + keys()
 	}
 	return strings.Join(msgs, "; ")
+}
+
+// wrongKind matches yaml.v3's message for a list or a mapping given where
+// a setting takes one value ("line 3: cannot unmarshal !!seq into
+// string").
+var wrongKind = regexp.MustCompile(`^(line \d+): cannot unmarshal !!(seq|map) into string$`)
+
+// describeWrongKind rewrites yaml.v3's message for a list or a mapping
+// given as a setting's value in words that do not name Go's types; any
+// other message is returned as it is.
+func describeWrongKind(m string) string {
+	sub := wrongKind.FindStringSubmatch(m)
+	if sub == nil {
+		return m
+	}
+	kind := map[string]string{"seq": "a list", "map": "a mapping"}[sub[2]]
+	return fmt.Sprintf("%s: %s where a setting takes a single value (a word, a number or quoted text)", sub[1], kind)
 }
 
 // closest is the key nearest to key in edit distance, if it is near enough
@@ -467,6 +528,12 @@ func editDistance(a, b string) int {
 
 // Validate checks the configuration and says what to fix.
 func (c *Config) Validate() error {
+	// A placeholder of the example deployment files is the first thing to
+	// fix, and the other checks would only restate it (too short, not a
+	// URL) or, for --dsn, pass it: so it is reported alone.
+	if errs := c.placeholders(nil); len(errs) > 0 {
+		return errors.Join(errs...)
+	}
 	var errs []error
 	u, err := url.Parse(c.Issuer)
 	switch {
@@ -673,16 +740,53 @@ func (c *Config) parseDBPool() []error {
 
 // ValidateServe adds the checks that only `sigil serve` needs: outside
 // --dev, nothing is generated, so the admin token and the domain source must
-// be given.
+// be given; under --dev, everything must be on this machine (devErrors).
 func (c *Config) ValidateServe() error {
 	var errs []error
 	if c.AdminToken == "" && !c.Dev {
 		errs = append(errs, errors.New("--admin-token (or SIGIL_ADMIN_TOKEN) is required outside --dev"))
 	}
 	if c.Domains == "" && !c.Dev {
-		errs = append(errs, errors.New("--domains (or SIGIL_DOMAINS) must name a domain registry file outside --dev"))
+		errs = append(errs, errors.New("--domains (or SIGIL_DOMAINS) is required outside --dev: the path of a domain registry file (YAML), or uns to read ownership from the chain (with --uns-l1-rpc)"))
 	}
+	errs = append(errs, c.devErrors()...)
 	return errors.Join(errs...)
+}
+
+// devErrors refuses --dev anywhere but on one machine: under --dev the
+// login page hands out the development wallet's private key, the demo
+// domain is that wallet's, and the admin token may be printed to the
+// terminal. So the issuer's host and both listen addresses must be
+// loopback (localhost, 127.0.0.0/8, ::1). The issuer alone is not enough:
+// an all-interfaces --public-addr (":4544", "0.0.0.0:4544") derives the
+// loopback issuer http://127.0.0.1:4544, yet other machines reach the
+// listener. A listen address that is not host:port is Validate's to
+// report.
+func (c *Config) devErrors() []error {
+	if !c.Dev {
+		return nil
+	}
+	var errs []error
+	if u, err := url.Parse(c.Issuer); err != nil || !isLoopback(u.Hostname()) {
+		errs = append(errs, fmt.Errorf("--dev is only for an issuer on this machine (localhost, 127.0.0.0/8 or ::1), since its login page hands out "+
+			"the development wallet's private key; --issuer %s is not one: drop --dev, or use --issuer http://127.0.0.1:<port>", c.Issuer))
+	}
+	for _, l := range []struct{ flag, addr, exposes string }{
+		{"--public-addr", c.PublicAddr, "its login page, which hands out the development wallet's private key"},
+		{"--admin-addr", c.AdminAddr, "its admin API"},
+	} {
+		host, port, err := net.SplitHostPort(l.addr)
+		if err != nil || isLoopback(host) {
+			continue
+		}
+		where := "is not a loopback address"
+		if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+			where = "listens on every network interface"
+		}
+		errs = append(errs, fmt.Errorf("--dev is only for one machine, but %s %q %s, so other machines could reach %s: "+
+			"write %s 127.0.0.1:%s (or drop --dev)", l.flag, l.addr, where, l.exposes, l.flag, port))
+	}
+	return errs
 }
 
 // DomainsUNS is the --domains value that reads ownership from the chain.
@@ -698,8 +802,11 @@ func (c *Config) DatabaseDSN() string {
 	return filepath.Join(c.DataDir, "sigil.db")
 }
 
+// isLoopback reports whether host (without port or brackets) names the
+// loopback interface: localhost in any case, or an address of 127.0.0.0/8
+// or ::1.
 func isLoopback(host string) bool {
-	if host == "localhost" {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

@@ -46,3 +46,19 @@ func TestAbuseLimitErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRateLimitOverflowRefused: a rate or a burst too large for a limit
+// to mean anything is refused with the bound, the same for both (a burst
+// past an int was refused, a rate past every integer was accepted).
+func TestRateLimitOverflowRefused(t *testing.T) {
+	for _, v := range []string{"99999999999999999999/s", "1e300/h", "1000000001/m", "20/s:99999999999999999999", "20/s:1000000001"} {
+		_, err := load(t, []string{"--dev", "--rate-limit-login-ip", v}, nil)
+		if err == nil || !strings.Contains(err.Error(), "--rate-limit-login-ip") || !strings.Contains(err.Error(), "1000000000") {
+			t.Errorf("--rate-limit-login-ip %s: %v, want a refusal naming the flag and the bound", v, err)
+		}
+	}
+	c, err := load(t, []string{"--dev", "--rate-limit-login-ip", "1000000000/s:1000000000"}, nil)
+	if err != nil || c.Limits.LoginIP.Burst != 1_000_000_000 {
+		t.Errorf("the largest limit: %v", err)
+	}
+}

@@ -56,10 +56,14 @@ func (l Limit) String() string {
 // units are the periods a limit may be written per.
 var units = map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour}
 
+// MaxCount is the largest N and BURST that ParseLimit accepts: a
+// billion requests, far above what a node serves, well inside an int.
+const MaxCount = 1_000_000_000
+
 // ParseLimit reads a limit written N/UNIT or N/UNIT:BURST, where UNIT is
 // s, m or h: "20/s:200" allows 20 requests a second on average and 200 at
 // once. Without a burst, the burst is N (one unit's worth, at least 1).
-// "off" and "0" are no limit.
+// "off" and "0" are no limit. N and BURST are at most MaxCount.
 func ParseLimit(s string) (Limit, error) {
 	s = strings.TrimSpace(s)
 	if s == "off" || s == "0" {
@@ -72,11 +76,17 @@ func ParseLimit(s string) (Limit, error) {
 	if !ok || !known || err != nil || count <= 0 || math.IsInf(count, 0) || math.IsNaN(count) {
 		return Limit{}, fmt.Errorf("%q is not a limit: write N/s, N/m or N/h with N > 0, optionally :BURST (20/s:200), or off", s)
 	}
-	burst := int(math.Max(1, math.Min(count, math.MaxInt32)))
+	// ParseFloat takes any size, so a count past every integer
+	// (99999999999999999999/s) would be a limit in name only; a burst
+	// past an int is refused by Atoi. Both are bounded alike instead.
+	if count > MaxCount {
+		return Limit{}, fmt.Errorf("%q: N must be at most %d (for no limit, write off)", s, MaxCount)
+	}
+	burst := int(math.Max(1, count))
 	if hasBurst {
 		b, err := strconv.Atoi(burstText)
-		if err != nil || b < 1 {
-			return Limit{}, fmt.Errorf("%q: the burst after ':' must be a whole number of at least 1", s)
+		if err != nil || b < 1 || b > MaxCount {
+			return Limit{}, fmt.Errorf("%q: the burst after ':' must be a whole number from 1 to %d", s, MaxCount)
 		}
 		burst = b
 	}
