@@ -150,6 +150,7 @@ func (p *Provider) renderError(w http.ResponseWriter, r *http.Request, err error
 	}
 	SetPageHeaders(w, "")
 	w.Header().Set("Cache-Control", "no-store")
+	oautherr.SetRetryAfter(w.Header(), e.Status)
 	// The page leads with the hint (what happened, what to do); the code,
 	// the catalogue's text and the request id are small print for support.
 	// The request id is the one the server's middleware has already set.

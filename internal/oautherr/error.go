@@ -68,8 +68,23 @@ func WriteJSON(w http.ResponseWriter, err error) {
 	h.Set("Content-Type", "application/json;charset=UTF-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
+	SetRetryAfter(h, e.Status)
 	w.WriteHeader(e.Status)
 	_ = json.NewEncoder(w).Encode(Body{Error: e.Code, ErrorDescription: e.FullDescription(), ErrorHint: Sanitize(e.Hint)})
+}
+
+// DefaultRetryAfter is the Retry-After, in seconds, of a 503 whose writer
+// set none: a dependency's outage (the chain node, the database), which the
+// resolver's and the statements' timeouts bound at about this.
+const DefaultRetryAfter = "5"
+
+// SetRetryAfter gives a 503 answer a Retry-After (RFC 9110 section 10.2.3)
+// unless it has one already (admission control sets its own), so that a
+// client waits before it tries again rather than retrying at once.
+func SetRetryAfter(h http.Header, status int) {
+	if status == http.StatusServiceUnavailable && h.Get("Retry-After") == "" {
+		h.Set("Retry-After", DefaultRetryAfter)
+	}
 }
 
 // AddTo adds err to the parameters of an authorization error response (RFC

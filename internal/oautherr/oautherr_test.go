@@ -125,6 +125,28 @@ func TestWriteJSON(t *testing.T) {
 	}
 }
 
+// TestWriteJSONRetryAfter: a 503 tells the client when to try again (RFC
+// 9110 section 10.2.3), keeping a Retry-After the writer set; other
+// statuses carry none.
+func TestWriteJSONRetryAfter(t *testing.T) {
+	rec := httptest.NewRecorder()
+	WriteJSON(rec, ErrTemporarilyUnavailable.WithHint("The chain node did not answer."))
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != DefaultRetryAfter {
+		t.Errorf("503: %d, Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	rec = httptest.NewRecorder()
+	rec.Header().Set("Retry-After", "1")
+	WriteJSON(rec, ErrTemporarilyUnavailable)
+	if rec.Header().Get("Retry-After") != "1" {
+		t.Errorf("a Retry-After set before: %q, want 1 kept", rec.Header().Get("Retry-After"))
+	}
+	rec = httptest.NewRecorder()
+	WriteJSON(rec, ErrInvalidRequest)
+	if rec.Header().Get("Retry-After") != "" {
+		t.Errorf("400 with Retry-After %q", rec.Header().Get("Retry-After"))
+	}
+}
+
 func TestFromHidesInternalErrors(t *testing.T) {
 	rec := httptest.NewRecorder()
 	WriteJSON(rec, errors.New("database is on fire at /var/lib/secret"))
