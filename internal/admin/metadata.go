@@ -395,10 +395,44 @@ func checkClientName(name string) error {
 	if strings.ContainsFunc(name, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) {
 		return metadataErr("client_name '%s' contains invisible formatting characters (bidirectional overrides, zero-width characters); remove them.", printable(name))
 	}
-	if name != "" && strings.TrimFunc(name, unicode.IsSpace) == "" {
-		return metadataErr("client_name is only white space; give a name people recognise, or omit it.")
+	if name != "" && strings.TrimFunc(name, blank) == "" {
+		return metadataErr("client_name is only white space or blank characters; give a name people recognise, or omit it.")
+	}
+	if n := longestMarkRun(name); n > maxCombiningMarks {
+		return metadataErr("client_name '%s' stacks %d combining marks on one character (at most %d); such text spills over the names around it.", printable(name), n, maxCombiningMarks)
 	}
 	return nil
+}
+
+// blank reports whether r renders as nothing: white space, and the letters
+// and symbols that are drawn empty (the Hangul fillers, the blank Braille
+// pattern), which unicode.IsSpace does not count, so that a name made only
+// of them would show an empty name on the consent page.
+func blank(r rune) bool {
+	switch r {
+	case '\u115F', '\u1160', '\u3164', '\uFFA0', '\u2800':
+		return true
+	}
+	return unicode.IsSpace(r)
+}
+
+// maxCombiningMarks bounds the combining marks on one base character: a few
+// are real writing (Vietnamese stacks two), dozens are "Zalgo" text drawn
+// over the lines around it.
+const maxCombiningMarks = 4
+
+// longestMarkRun is the longest run of combining marks (Mn, Me) in s.
+func longestMarkRun(s string) int {
+	longest, run := 0, 0
+	for _, r := range s {
+		if unicode.In(r, unicode.Mn, unicode.Me) {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return longest
 }
 
 // GrantClientCredentials is the client credentials grant (RFC 6749
