@@ -442,6 +442,10 @@ func TestLoginAPIBodyErrors(t *testing.T) {
 			t.Errorf("%s: %d %q, want 400 saying %q and no Go type", tc.name, st, desc, tc.says)
 		}
 	}
+	// A long value is quoted shortened, never echoed whole.
+	if st, out := b.api("/login/challenge", map[string]any{"flow": strings.Repeat("f", 12000), "domain": "alice.crypto"}); st != 404 || len(out["error_description"].(string)) > 1000 {
+		t.Errorf("an unknown 12,000-character flow: %d, a description of %d bytes", st, len(out["error_description"].(string)))
+	}
 	if st, ch := b.api("/login/challenge", map[string]any{"flow": flow, "domain": "alice.crypto"}); st != 200 || ch["message"] == nil {
 		t.Fatalf("the flow after the refused bodies: %d %v", st, ch)
 	}

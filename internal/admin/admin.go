@@ -444,7 +444,7 @@ func (h *handler) load(w http.ResponseWriter, r *http.Request) (*sigil.Client, b
 // logged and answered as server_error, never showing the Go error.
 func (h *handler) storeError(w http.ResponseWriter, r *http.Request, op, id string, err error) {
 	if errors.Is(err, sigil.ErrNotFound) {
-		oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint("There is no client with client_id '%s'.", id))
+		oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint("There is no client with client_id '%s'.", oautherr.Shown(id)))
 		return
 	}
 	h.serverError(w, r, op, err)

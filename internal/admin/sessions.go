@@ -141,7 +141,7 @@ func (s *sessionsHandler) endSession(w http.ResponseWriter, r *http.Request) {
 	sid := r.PathValue("sid")
 	ended, err := s.store.EndSession(r.Context(), sid, s.now())
 	if errors.Is(err, sigil.ErrNotFound) {
-		oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint("There is no live session with sid '%s'.", sid))
+		oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint("There is no live session with sid '%s'.", oautherr.Shown(sid)))
 		return
 	}
 	if err != nil {
@@ -189,7 +189,7 @@ func (s *sessionsHandler) revokeConsent(w http.ResponseWriter, r *http.Request) 
 	clientID := r.PathValue("client_id")
 	err := s.store.RevokeConsent(r.Context(), subject, clientID)
 	if errors.Is(err, sigil.ErrNotFound) {
-		oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint("%s has no consent and no tokens at client '%s'.", subject, clientID))
+		oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint("%s has no consent and no tokens at client '%s'.", subject, oautherr.Shown(clientID)))
 		return
 	}
 	if err != nil {

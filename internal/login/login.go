@@ -387,7 +387,7 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		req.WalletTypeHint = "web3"
 	}
 	if !walletTypeHints[req.WalletTypeHint] {
-		h.fail(w, oautherr.ErrInvalidRequest.WithHint("wallet_type_hint '%s' is not one of web3, walletconnect, coinbase-wallet.", req.WalletTypeHint))
+		h.fail(w, oautherr.ErrInvalidRequest.WithHint("wallet_type_hint '%s' is not one of web3, walletconnect, coinbase-wallet.", oautherr.Shown(req.WalletTypeHint)))
 		return
 	}
 	if !wellFormedSignature(req.Signature) {
@@ -620,7 +620,7 @@ func (h *Handler) Accept(w http.ResponseWriter, r *http.Request) {
 	granted, missing, unknown := scope.Grant(a.Scope, sigil.Scopes(req.GrantScope))
 	switch {
 	case unknown != "":
-		h.fail(w, oautherr.ErrInvalidScope.WithHint("grant_scope contains '%s', which was not requested (requested: '%s').", unknown, a.Scope.String()))
+		h.fail(w, oautherr.ErrInvalidScope.WithHint("grant_scope contains '%s', which was not requested (requested: '%s').", oautherr.Shown(unknown), a.Scope.String()))
 		return
 	case missing != "":
 		h.fail(w, oautherr.ErrInvalidRequest.WithHint("grant_scope must include the required scope '%s'; only scopes ending in :optional may be declined (to decline everything, use /consent/reject).", missing))
@@ -682,7 +682,7 @@ func (h *Handler) flow(ctx context.Context, r *http.Request, id string, want sig
 	}
 	a, err := h.Provider.Store.GetAuthorization(ctx, id)
 	if errors.Is(err, sigil.ErrNotFound) {
-		return nil, oautherr.ErrNotFound.WithHint("There is no sign-in flow '%s'; start again from the application.", id)
+		return nil, oautherr.ErrNotFound.WithHint("There is no sign-in flow '%s'; start again from the application.", oautherr.Shown(id))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read flow: %w", err)
@@ -721,7 +721,7 @@ func (h *Handler) checkFlow(r *http.Request, a *sigil.Authorization, want sigil.
 func (h *Handler) flowError(ctx context.Context, id string, r *http.Request, err error) error {
 	switch {
 	case errors.Is(err, sigil.ErrNotFound):
-		return oautherr.ErrNotFound.WithHint("There is no sign-in flow '%s'; start again from the application.", id)
+		return oautherr.ErrNotFound.WithHint("There is no sign-in flow '%s'; start again from the application.", oautherr.Shown(id))
 	case errors.Is(err, sigil.ErrSessionEnded):
 		// Signed out (here or elsewhere), or the operator ended the
 		// session, after this flow's sign-in: no code for a session that
@@ -773,11 +773,11 @@ func (h *Handler) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	if origin := r.Header.Get("Origin"); origin != "" && origin != h.origin() {
-		h.fail(w, oautherr.ErrRequestForbidden.WithHint("Requests from origin '%s' are not allowed; the login API only answers Sigil's own pages.", origin))
+		h.fail(w, oautherr.ErrRequestForbidden.WithHint("Requests from origin '%s' are not allowed; the login API only answers Sigil's own pages.", oautherr.Shown(origin)))
 		return false
 	}
 	if charset := params["charset"]; charset != "" && !strings.EqualFold(charset, "utf-8") {
-		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The body must be UTF-8 JSON (RFC 8259 section 8.1), not charset '%s'.", charset))
+		h.fail(w, oautherr.ErrInvalidRequest.WithHint("The body must be UTF-8 JSON (RFC 8259 section 8.1), not charset '%s'.", oautherr.Shown(charset)))
 		return false
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))

@@ -283,7 +283,7 @@ func clientCredentialsScope(client *sigil.Client, requested string) (sigil.Scope
 			return nil, oautherr.ErrInvalidScope.WithHint("The scope openid asks for a person's identity, and a client_credentials token has no person (no ID token); leave openid out.")
 		}
 		if !client.Scope.Has(s) {
-			return nil, oautherr.ErrInvalidScope.WithHint("Client '%s' is not registered for the scope '%s'; request only scopes of its registration.", client.ID, s)
+			return nil, oautherr.ErrInvalidScope.WithHint("Client '%s' is not registered for the scope '%s'; request only scopes of its registration.", client.ID, oautherr.Shown(s))
 		}
 	}
 	return scopes, nil
