@@ -55,6 +55,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/sigil-oidc/sigil/internal/oautherr"
 )
 
 //go:embed templates static
@@ -488,7 +490,8 @@ func Static() http.Handler {
 		name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
 		f, ok := staticFiles[name]
 		if !ok {
-			http.NotFound(w, r)
+			// The catalogue's JSON, like every other unknown path.
+			oautherr.WriteJSON(w, oautherr.ErrNotFound.WithHint("There is no static file '%s'.", oautherr.Shown(name)))
 			return
 		}
 		h := w.Header()

@@ -470,8 +470,8 @@ func TestStatic(t *testing.T) {
 		t.Errorf("conditional GET: %d", res2.StatusCode)
 	}
 	for _, path := range []string{"/static/", "/static/js/", "/static/js", "/static/nope.js", "/static/../web.go", "/static/js/../../templates/login.html"} {
-		if res := get(path, nil); res.StatusCode != http.StatusNotFound {
-			t.Errorf("GET %s: %d, want 404", path, res.StatusCode)
+		if res := get(path, nil); res.StatusCode != http.StatusNotFound || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("GET %s: %d %s, want the catalogue's JSON 404", path, res.StatusCode, res.Header.Get("Content-Type"))
 		}
 	}
 	post, err := http.Post(srv.URL+"/static/js/login.js", "text/plain", nil)
