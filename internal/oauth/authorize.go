@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -13,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/keys"
@@ -301,6 +302,53 @@ func checkParamLengths(params url.Values, freeText int) error {
 	return nil
 }
 
+// maxQueryParams is the most parameters url.ParseQuery reads: Go's limit
+// (GODEBUG urlmaxqueryparams), above which it reads none at all.
+const maxQueryParams = 10000
+
+// queryParams parses the query string of r, refusing one that does not
+// parse whole (invalid_request), as readForm refuses such a form body.
+// r.URL.Query() would drop what it cannot parse without a word: a pair
+// with a bad escape or a ';', and every parameter of a query of more than
+// maxQueryParams, so that a handler went on without parameters the client
+// sent (answering "client_id missing", or ending a session while ignoring
+// a post_logout_redirect_uri it must check). what names the request in
+// the error.
+func queryParams(r *http.Request, what string) (url.Values, error) {
+	params, err := url.ParseQuery(r.URL.RawQuery)
+	switch {
+	case err == nil:
+		return params, nil
+	case strings.Count(r.URL.RawQuery, "&")+1 > maxQueryParams:
+		return nil, oautherr.ErrInvalidRequest.WithHint("%s has too many parameters (at most %d).", what, maxQueryParams)
+	default:
+		return nil, oautherr.ErrInvalidRequest.WithHint("%s could not be parsed as a query: check its percent-encoding (RFC 3986 section 2.1) and separate parameters with '&' alone.", what)
+	}
+}
+
+// freeTextParameters are the parameters of an authorization request that
+// hold the client's own text, stored with the flow and sent back: state in
+// the response, nonce in the ID token, login_hint on the login page.
+var freeTextParameters = []string{"state", "nonce", "login_hint"}
+
+// checkFreeText refuses a free-text parameter that is not valid UTF-8 or
+// holds a control character (a NUL byte, a line break, C1 controls).
+// Such a value cannot be stored as text (PostgreSQL refuses a NUL byte and
+// invalid UTF-8) nor sent back unchanged (the ID token, being JSON, would
+// carry U+FFFD instead of invalid bytes), so it is refused rather than
+// altered: invalid_request, at the redirect URI (RFC 6749 section
+// 4.1.2.1). Printable non-ASCII text is allowed, and sent back byte for
+// byte, as some clients send it.
+func checkFreeText(params url.Values) error {
+	for _, name := range freeTextParameters {
+		v := params.Get(name)
+		if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+			return oautherr.ErrInvalidRequest.WithHint("The %s parameter must be valid UTF-8 without control characters.", name)
+		}
+	}
+	return nil
+}
+
 // authorizeParams reads the request parameters from the query (GET) or the
 // form body (POST), rejecting a repeated parameter of OAuth 2.0 or OpenID
 // Connect (RFC 6749 section 3.1). Any other parameter is ignored, repeated
@@ -310,7 +358,10 @@ func authorizeParams(r *http.Request) (url.Values, error) {
 	var params url.Values
 	switch r.Method {
 	case http.MethodGet:
-		params = r.URL.Query()
+		var err error
+		if params, err = queryParams(r, "The authorization request"); err != nil {
+			return nil, err
+		}
 	case http.MethodPost:
 		var err error
 		if params, err = readForm(r, "A POST to the authorization endpoint"); err != nil {
@@ -450,6 +501,9 @@ func (p *Provider) validateAuthorizationRequest(params url.Values, client *sigil
 	default:
 		return nil, oautherr.ErrUnsupportedResponseMode.WithHint("response_mode '%s' is not supported; use query, fragment or form_post.", oautherr.Shown(mode))
 	}
+	if err := checkFreeText(params); err != nil {
+		return nil, err
+	}
 	if req.State != "" && len(req.State) < minStateLen {
 		return nil, oautherr.ErrInvalidState.WithHint("The state is %d characters long; send at least %d random characters.", len(req.State), minStateLen)
 	}
@@ -578,19 +632,14 @@ func hintError(err error) error {
 	return oautherr.ErrInvalidRequest.WithHint("The id_token_hint is not an ID token issued by this provider; send one Sigil signed, or none.")
 }
 
-// idTokenHintSubject verifies an id_token_hint (signed by us; its expiry does
-// not matter, OpenID Connect Core section 3.1.2.1) and returns its subject.
+// idTokenHintSubject verifies an id_token_hint (an ID token Sigil issued;
+// its expiry does not matter, OpenID Connect Core section 3.1.2.1) as
+// logout does (verifyIDTokenHint: another JWT Sigil signs, such as signed
+// userinfo, is refused) and returns its subject.
 func (p *Provider) idTokenHintSubject(token string) (string, error) {
-	payload, err := p.Signer.Verify(token)
+	claims, err := p.verifyIDTokenHint(token)
 	if err != nil {
 		return "", err
-	}
-	var claims struct {
-		Iss string `json:"iss"`
-		Sub string `json:"sub"`
-	}
-	if err := json.Unmarshal(payload, &claims); err != nil || claims.Iss != p.IssuerString() || claims.Sub == "" {
-		return "", errors.New("not our ID token")
 	}
 	return claims.Sub, nil
 }

@@ -32,22 +32,31 @@ type logoutRequest struct {
 	state       string
 }
 
-// hintClaims are the claims of an id_token_hint that logout reads.
+// hintClaims are the claims of an id_token_hint that logout and the
+// authorization endpoint read. Exp and Iat are read only to tell an ID
+// token, which must carry them (OpenID Connect Core section 2), from
+// another JWT Sigil signs with typ JWT: the signed userinfo response
+// (userinfo_signed_response_alg) has neither.
 type hintClaims struct {
 	Iss string          `json:"iss"`
 	Sub string          `json:"sub"`
 	Sid string          `json:"sid"`
 	Aud json.RawMessage `json:"aud"`
+	Exp *float64        `json:"exp"`
+	Iat *float64        `json:"iat"`
 }
 
 // Logout serves GET and POST /oauth2/sessions/logout, the end_session_endpoint
 // of OpenID Connect RP-Initiated Logout 1.0.
 //
-// The session ends at once only with a valid id_token_hint (signed by Sigil,
-// any age: section 2) naming the person signed in to this browser (its sub,
-// and its sid when it has one). Otherwise, a hint for another person or no
-// hint at all, any site could have sent the browser here, so the person is
-// asked to confirm on a page whose form carries a token bound to the
+// The session ends at once only with a valid id_token_hint (an ID token
+// signed by Sigil, any age: section 2) naming the person signed in to this
+// browser and this very session: its sub, and its sid, which every ID
+// token Sigil issues within a session carries. Otherwise, a hint for
+// another person or another session, a hint without sid, or no hint at
+// all, any site could have sent the browser here, so the person is asked
+// to confirm (section 2: the OP MUST ask when the hint does not belong to
+// the current session) on a page whose form carries a token bound to the
 // session; nothing happens before that POST. Ending a session ends its
 // record, so every copy of the cookie stops working, and tells the
 // LogoutNotifier.
@@ -81,10 +90,13 @@ func (p *Provider) Logout(w http.ResponseWriter, r *http.Request) {
 			p.errorPage(w, r, oautherr.ErrRequestForbidden.WithHint("The sign-out form expired or was not sent by Sigil's own page; open the sign-out page again."), true)
 			return
 		}
-	case req.hint != nil && req.hint.Sub == oidc.Subject(p.Secrets, req.client, sess.Subject, sess.Address) && (req.hint.Sid == "" || req.hint.Sid == sess.ID):
-		// The relying party names this very person and session, by the
-		// sub it was given: the domain, or its pairwise sub (the hint's
-		// audience is req.client).
+	case req.hint != nil && req.hint.Sid != "" && req.hint.Sid == sess.ID &&
+		req.hint.Sub == oidc.Subject(p.Secrets, req.client, sess.Subject, sess.Address):
+		// The relying party names this very session, by its sid, and
+		// person, by the sub it was given: the domain, or its pairwise
+		// sub (the hint's audience is req.client). A hint without sid
+		// names no session, so it cannot stand for this one: the person
+		// is asked.
 	default:
 		p.confirmLogout(w, req, sess)
 		return
@@ -117,7 +129,10 @@ func logoutParams(r *http.Request) (url.Values, error) {
 	if r.Method == http.MethodPost {
 		return parseForm(r, "A POST to the end_session_endpoint")
 	}
-	params := r.URL.Query()
+	params, err := queryParams(r, "The request to the end_session_endpoint")
+	if err != nil {
+		return nil, err
+	}
 	return params, single(params)
 }
 
@@ -126,7 +141,7 @@ func (p *Provider) validateLogout(ctx context.Context, params url.Values) (*logo
 	req := &logoutRequest{state: params.Get("state"), redirectURI: params.Get("post_logout_redirect_uri")}
 	clientID := params.Get("client_id")
 	if raw := params.Get("id_token_hint"); raw != "" {
-		hint, err := p.verifyLogoutHint(raw)
+		hint, err := p.verifyIDTokenHint(raw)
 		if err != nil {
 			return nil, hintError(err)
 		}
@@ -158,12 +173,17 @@ func (p *Provider) validateLogout(ctx context.Context, params url.Values) (*logo
 	return req, nil
 }
 
-// verifyLogoutHint checks an id_token_hint: Sigil's signature (any age:
-// RP-Initiated Logout section 2 allows an expired one; never alg none,
-// which Verify refuses), Sigil as issuer, and the header of an ID token,
-// so that another JWT Sigil signs (a JWT access token, typ at+jwt; a logout
-// token, typ logout+jwt) cannot stand in for one.
-func (p *Provider) verifyLogoutHint(token string) (*hintClaims, error) {
+// verifyIDTokenHint checks an id_token_hint, of logout or of an
+// authorization request: Sigil's signature (any age: RP-Initiated Logout
+// section 2 allows an expired one, and OpenID Connect Core section 3.1.2.1
+// does not look at it; never alg none, which Verify refuses), Sigil as
+// issuer, the header of an ID token, so that another JWT Sigil signs (a
+// JWT access token, typ at+jwt; a logout token, typ logout+jwt) cannot
+// stand in for one, and the claims every ID token carries (OpenID Connect
+// Core section 2: iss, sub, aud, exp and iat), so that the signed userinfo
+// response, typ JWT too but without exp and iat, cannot either: whoever
+// holds an access token can have Sigil sign one.
+func (p *Provider) verifyIDTokenHint(token string) (*hintClaims, error) {
 	header, _, ok := strings.Cut(token, ".")
 	if !ok {
 		return nil, errors.New("not a JWS")
@@ -188,6 +208,9 @@ func (p *Provider) verifyLogoutHint(token string) (*hintClaims, error) {
 	var c hintClaims
 	if err := json.Unmarshal(payload, &c); err != nil || c.Iss != p.IssuerString() || c.Sub == "" {
 		return nil, errors.New("not an ID token of this issuer")
+	}
+	if audience(c.Aud) == "" || c.Exp == nil || c.Iat == nil {
+		return nil, errors.New("not an ID token: aud, exp or iat missing")
 	}
 	return &c, nil
 }

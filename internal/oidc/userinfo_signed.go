@@ -16,6 +16,12 @@ import (
 // body, the JSON answer, plus iss and aud, which Core 1.0 section 5.3.2
 // says a signed response should contain, and goes out as
 // application/jwt.
+//
+// Its typ is JWT, as an ID token's (relying parties may check it), but it
+// is not one: it has no exp, iat or sid, and anyone holding an access
+// token can have it signed. The id_token_hint of logout and of the
+// authorization endpoint must carry every claim of an ID token (OpenID
+// Connect Core section 2), which keeps it from standing in for one.
 func (e *Endpoints) writeSignedUserinfo(w http.ResponseWriter, client *sigil.Client, body []byte) (bool, error) {
 	alg := client.UserinfoSignedResponseAlg
 	if alg == "" {

@@ -22,6 +22,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -279,7 +280,17 @@ func (s *Store) yieldAfterWrite() {
 	}
 }
 
+// exec runs a statement that returns no rows. One whose text parameters
+// no TEXT column can hold is not sent (see text.go): an INSERT fails with
+// errUnstorableText, and any other statement affects no row, as it would
+// if sent.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if !storableArgs(args) {
+		if isInsert(query) {
+			return nil, errUnstorableText
+		}
+		return driver.RowsAffected(0), nil
+	}
 	s.statements.Add(1)
 	ctx, cancel := s.bounded(ctx)
 	defer cancel()
@@ -296,7 +307,17 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 	return res, err
 }
 
+// query runs a statement that returns rows. One whose text parameters no
+// TEXT column can hold is not sent (see text.go): an INSERT fails with
+// errUnstorableText, and any other statement returns no rows, as it would
+// if sent.
 func (s *Store) query(ctx context.Context, query string, args ...any) (*boundedRows, error) {
+	if !storableArgs(args) {
+		if isInsert(query) {
+			return nil, errUnstorableText
+		}
+		return &boundedRows{cancel: func() {}}, nil
+	}
 	s.statements.Add(1)
 	ctx, cancel := s.bounded(ctx)
 	var (
@@ -316,23 +337,54 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*boundedR
 }
 
 // boundedRows is the *sql.Rows of query, whose Close also ends the statement's
-// deadline.
+// deadline. Its Rows is nil for a statement that was not sent because it
+// could match nothing (see text.go): it then has no rows.
 type boundedRows struct {
 	*sql.Rows
 	cancel context.CancelFunc
 }
 
+// Next is sql.Rows' Next; false at once when there are no rows.
+func (r *boundedRows) Next() bool { return r.Rows != nil && r.Rows.Next() }
+
+// Scan is sql.Rows' Scan.
+func (r *boundedRows) Scan(dest ...any) error {
+	if r.Rows == nil {
+		return sql.ErrNoRows
+	}
+	return r.Rows.Scan(dest...)
+}
+
+// Err is sql.Rows' Err.
+func (r *boundedRows) Err() error {
+	if r.Rows == nil {
+		return nil
+	}
+	return r.Rows.Err()
+}
+
 // Close closes the rows and releases the deadline's timer.
 func (r *boundedRows) Close() error {
-	err := r.Rows.Close()
+	var err error
+	if r.Rows != nil {
+		err = r.Rows.Close()
+	}
 	r.cancel()
 	return err
 }
 
 // queryRow runs a statement that returns at most one row: a SELECT, or a
 // write with RETURNING, whose Scan yields (see yieldAfter) once the row is
-// read and the connection given back.
+// read and the connection given back. One whose text parameters no TEXT
+// column can hold is not sent (see text.go): its Scan returns
+// sql.ErrNoRows, as it would if sent, or errUnstorableText for an INSERT.
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) row {
+	if !storableArgs(args) {
+		if isInsert(query) {
+			return row{err: errUnstorableText}
+		}
+		return row{err: sql.ErrNoRows}
+	}
 	s.statements.Add(1)
 	ctx, cancel := s.bounded(ctx)
 	r := row{store: s, query: query, cancel: cancel}
@@ -344,16 +396,21 @@ func (s *Store) queryRow(ctx context.Context, query string, args ...any) row {
 	return r
 }
 
-// row is the *sql.Row of queryRow.
+// row is the *sql.Row of queryRow, or, with Row nil, the error of a
+// statement that was not sent.
 type row struct {
 	*sql.Row
 	store  *Store
 	query  string
 	cancel context.CancelFunc // the statement's deadline, ended by Scan
+	err    error              // Scan's error when Row is nil
 }
 
 // Scan is sql.Row's Scan, then yieldAfter.
 func (r row) Scan(dest ...any) error {
+	if r.Row == nil {
+		return r.err
+	}
 	err := r.Row.Scan(dest...)
 	r.cancel()
 	r.store.yieldAfter(r.query)
