@@ -142,8 +142,8 @@ func TestClaimsParameterRefused(t *testing.T) {
 
 // TestClaimsParameterSubValue: a sub value names the only person the
 // answer may be for (Core 5.5.1): alice's session is not used for a
-// request naming bob, and when alice signs in anyway the token endpoint
-// issues nothing; naming alice works.
+// request naming bob, and alice's sign-in is refused at its challenge,
+// before anything is signed; bob's goes through; naming alice works.
 func TestClaimsParameterSubValue(t *testing.T) {
 	in := startSigil(t)
 	op := newOPTest(t, in, "default", nil)
@@ -154,17 +154,22 @@ func TestClaimsParameterSubValue(t *testing.T) {
 	if !op.isLoginPage(loc) {
 		t.Fatalf("a request for bob.crypto with alice's session went to %s, want the login page", loc)
 	}
-	code := op.checkSuccess(op.response(op.signIn(loc, forBob, false)), forBob)
-	tk := op.tokenRequest(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {op.redirect}})
-	if tk.status != 400 || tk.body["error"] != "invalid_grant" || !strings.Contains(tk.str("error_description"), "bob.crypto") {
-		t.Fatalf("alice's sign-in for a request naming bob: %d %v", tk.status, tk.body)
+	u, _ := url.Parse(loc)
+	flow := u.Query().Get("flow")
+	st, out := op.b.api("/login/challenge", map[string]any{"flow": flow, "domain": "alice.crypto"})
+	if st != 400 || out["error"] != "login_required" || out["message"] != nil {
+		t.Fatalf("alice's challenge for a request naming bob: %d %v, want 400 login_required and no message", st, out)
 	}
-	checkErrorDescription(t, tk.str("error_description"))
+	checkErrorDescription(t, out["error_description"].(string))
 
 	forAlice := op.request(url.Values{"claims": {`{"id_token":{"sub":{"value":"alice.crypto"}}}`}})
 	res := op.finish(forAlice, op.start(forAlice)) // her session and consent answer at once
 	if res.idToken.claims["sub"] != "alice.crypto" {
 		t.Errorf("sub %v", res.idToken.claims["sub"])
+	}
+	// The request naming bob still takes bob's sign-in.
+	if _, st, v := op.b.signIn(flow, "bob.crypto", op.in.Bob); st != 200 {
+		t.Fatalf("bob's sign-in for a request naming bob: %d %v", st, v)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/crypto"
+	"golang.org/x/oauth2"
 )
 
 // TestLoginAPIErrors covers each way the login API refuses a step, and that
@@ -448,5 +449,29 @@ func TestLoginAPIBodyErrors(t *testing.T) {
 	}
 	if st, ch := b.api("/login/challenge", map[string]any{"flow": flow, "domain": "alice.crypto"}); st != 200 || ch["message"] == nil {
 		t.Fatalf("the flow after the refused bodies: %d %v", st, ch)
+	}
+}
+
+// TestIDTokenHintHoldsTheSignInToItsPerson: an authorization request whose
+// id_token_hint names bob.crypto, answered in a browser with no session,
+// refuses a challenge for alice.crypto before anything is signed
+// (login_required: OpenID Connect Core section 3.1.2.1 asks for an error
+// when another person signs in), and takes bob's.
+func TestIDTokenHintHoldsTheSignInToItsPerson(t *testing.T) {
+	in := startSigil(t)
+	p := signInPerson(t, in)
+	bobsIDToken, _ := p.signIn(t, newBrowser(t, in.Issuer), "bob.crypto").Extra("id_token").(string)
+	if bobsIDToken == "" {
+		t.Fatal("no ID token for bob")
+	}
+	b := newBrowser(t, in.Issuer)
+	flow := b.authorize(p.party.conf.AuthCodeURL("state-0123456789", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()),
+		oauth2.SetAuthURLParam("id_token_hint", bobsIDToken)))
+	st, out := b.api("/login/challenge", map[string]any{"flow": flow, "domain": "alice.crypto"})
+	if st != 400 || out["error"] != "login_required" || out["message"] != nil {
+		t.Fatalf("a challenge for alice when the hint names bob: %d %v, want 400 login_required and no message", st, out)
+	}
+	if st, out := b.api("/login/challenge", map[string]any{"flow": flow, "domain": "bob.crypto"}); st != 200 || out["message"] == nil {
+		t.Fatalf("a challenge for bob, whom the hint names: %d %v", st, out)
 	}
 }

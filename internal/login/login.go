@@ -166,6 +166,12 @@ func (h *Handler) Challenge(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, h.flowError(ctx, req.Flow, r, err))
 		return
 	}
+	if err := h.checkAskedPerson(ctx, a); err != nil {
+		// No message to sign: the flow waits for a challenge of the
+		// person asked for (a new challenge replaces this one).
+		h.fail(w, err)
+		return
+	}
 	if a.ClientID == oauth.AccountClientID {
 		// Sigil's own account page is first-party: signing in to it asks
 		// for no consent.
@@ -177,6 +183,33 @@ func (h *Handler) Challenge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, ChallengeResponse{Message: h.message(a, chainID).String(), Address: a.Address, ExpiresAt: a.ChallengeExpiresAt.UTC()})
+}
+
+// checkAskedPerson refuses a challenge for another person than the one the
+// application asked for, by an id_token_hint or a claims sub value, both
+// kept with the flow as its claims request (OpenID Connect Core sections
+// 3.1.2.1 and 5.5.1), before anything is signed. The token endpoint checks
+// it again. A flow that asked for nobody costs nothing here.
+func (h *Handler) checkAskedPerson(ctx context.Context, a *sigil.Authorization) error {
+	if a.ClaimsRequest == "" {
+		return nil
+	}
+	cr, _, err := oidc.ParseClaimsRequest(a.ClaimsRequest)
+	if err != nil {
+		return nil // stored normalised; the token endpoint decides
+	}
+	want, _ := cr.Subject()
+	if want == "" {
+		return nil
+	}
+	client, err := h.Provider.Store.GetClient(ctx, a.ClientID)
+	if err != nil {
+		return fmt.Errorf("read client %q: %w", a.ClientID, err)
+	}
+	if oidc.Subject(h.Provider.Secrets, client, a.Subject, a.Address) == want {
+		return nil
+	}
+	return oautherr.ErrLoginRequired.WithHint("The application asked for another person to sign in than %s; sign in with that person's domain, or go back to the application.", a.Subject)
 }
 
 // sealedChallenge is what the verify step needs of a challenge, kept in a

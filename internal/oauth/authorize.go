@@ -577,6 +577,16 @@ func (p *Provider) validateAuthorizationRequest(params url.Values, client *sigil
 			return nil, hintError(err)
 		}
 		req.IDTokenHintSubject = sub
+		// The hint names the person the answer is for (OpenID Connect
+		// Core section 3.1.2.1): a session of anyone else is not used
+		// (sessionUsable), and a sign-in by anyone else is refused at
+		// its challenge, kept with the flow as a claims sub value.
+		if req.ClaimsSubject == "" {
+			if req.ClaimsRequest, err = oidc.RequireSubject(req.ClaimsRequest, sub); err != nil {
+				return nil, oautherr.ErrInvalidRequest.WithHint("The claims parameter is not valid: %s.", err.Error())
+			}
+			req.ClaimsSubject = sub
+		}
 	}
 	return req, nil
 }

@@ -167,6 +167,38 @@ func (r *ClaimsRequest) Subject() (string, error) {
 	return sub, err
 }
 
+// RequireSubject returns the normalised claims request claims (as
+// ParseClaimsRequest returns it; "" for none) that also demands sub: the
+// id_token member's sub value, added unless the request names a sub value
+// already. The authorization endpoint uses it for an id_token_hint's
+// subject (OpenID Connect Core section 3.1.2.1: an answer for another
+// person than the hint's should be an error), so that the sign-in and the
+// token endpoint hold the flow to one person however it was asked for.
+func RequireSubject(claims, sub string) (string, error) {
+	r := &ClaimsRequest{}
+	if claims != "" {
+		parsed, _, err := ParseClaimsRequest(claims)
+		if err != nil {
+			return "", err
+		}
+		if named, err := parsed.Subject(); err != nil || named != "" {
+			return claims, err
+		}
+		r = parsed
+	}
+	if r.IDToken == nil {
+		r.IDToken = map[string]*ClaimRequest{}
+	}
+	entry := r.IDToken["sub"]
+	if entry == nil {
+		entry = &ClaimRequest{}
+	}
+	entry.Value = sub
+	r.IDToken["sub"] = entry
+	normal, err := json.Marshal(r)
+	return string(normal), err
+}
+
 // ClaimScopes returns the scopes under which Sigil releases the claim
 // name, in the order of RecordClaims (nil for a claim that every ID token
 // carries, such as acr, or that Sigil does not know). Consent in Sigil is

@@ -89,3 +89,27 @@ func TestClaimScopes(t *testing.T) {
 		t.Errorf("ClaimScopes(phone_number) = %q", got)
 	}
 }
+
+// TestRequireSubject: the hint's subject is added as the id_token member's
+// sub value, keeping the rest of the request; a request naming a sub
+// already keeps its own.
+func TestRequireSubject(t *testing.T) {
+	for _, tc := range []struct{ claims, want string }{
+		{"", `{"id_token":{"sub":{"value":"bob.crypto"}}}`},
+		{`{"userinfo":{"email":null}}`, `{"userinfo":{"email":null},"id_token":{"sub":{"value":"bob.crypto"}}}`},
+		{`{"id_token":{"sub":{"essential":true}}}`, `{"id_token":{"sub":{"essential":true,"value":"bob.crypto"}}}`},
+		{`{"id_token":{"sub":{"value":"carol.crypto"}}}`, `{"id_token":{"sub":{"value":"carol.crypto"}}}`},
+	} {
+		got, err := RequireSubject(tc.claims, "bob.crypto")
+		if err != nil || got != tc.want {
+			t.Errorf("RequireSubject(%q) = %q, %v; want %q", tc.claims, got, err, tc.want)
+		}
+		cr, _, err := ParseClaimsRequest(got)
+		if err != nil {
+			t.Fatalf("%q does not parse: %v", got, err)
+		}
+		if sub, _ := cr.Subject(); sub == "" {
+			t.Errorf("%q names no sub", got)
+		}
+	}
+}
