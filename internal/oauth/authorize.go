@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -414,6 +415,12 @@ func readForm(r *http.Request, what string) (url.Values, error) {
 		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
 			return nil, oautherr.ErrInvalidRequest.WithHint("%s is larger than %d KiB, the most Sigil reads.", what, maxFormBytes>>10)
 		}
+		// Go's url.ParseQuery refuses more than maxQueryParams parameters
+		// with this error, which it does not export (TestFormTooLarge
+		// notices a change).
+		if strings.Contains(err.Error(), "query parameters exceeded limit") {
+			return nil, oautherr.ErrInvalidRequest.WithHint("%s has too many parameters (at most %d).", what, maxQueryParams)
+		}
 		return nil, oautherr.ErrInvalidRequest.WithHint("%s could not be parsed as a form: check its percent-encoding (RFC 3986 section 2.1).", what)
 	}
 	return r.PostForm, nil
@@ -566,6 +573,9 @@ func (p *Provider) validateAuthorizationRequest(params url.Values, client *sigil
 	}
 	if v := params.Get("max_age"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
+		if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(v, "-") {
+			return nil, oautherr.ErrInvalidRequest.WithHint("max_age '%s' is too large; send at most %d seconds.", oautherr.Shown(v), int64(math.MaxInt64))
+		}
 		if err != nil || n < 0 {
 			return nil, oautherr.ErrInvalidRequest.WithHint("max_age '%s' must be a non-negative number of seconds.", oautherr.Shown(v))
 		}
