@@ -195,11 +195,16 @@ type Store interface {
 	// were stored.
 	EnqueueLogoutNotices(ctx context.Context, notices []LogoutNotice, now time.Time) (int64, error)
 	// ClaimLogoutNotices leases up to limit notices due at now, oldest due
-	// first: each gets Lease lease, one more Attempts, and is not due again
-	// before until, so no other caller claims it meanwhile (of two racing
-	// callers, each notice goes to one). A notice whose holder never
-	// finishes is due again at until.
-	ClaimLogoutNotices(ctx context.Context, lease string, now, until time.Time, limit int) ([]LogoutNotice, error)
+	// first, in one write: each gets Lease lease, one more Attempts, and is
+	// not due again before until, so no other caller claims it meanwhile
+	// (of two racing callers, each notice goes to one). A notice whose
+	// holder never finishes is due again at until. Notices of the clients
+	// in except are skipped, and at most perClient notices of any one
+	// client are taken (its oldest due), so that a caller can cap the
+	// requests it has open to each relying party (the worker passes the
+	// clients it is already sending to). limit and perClient must be 1 or
+	// more; except may be empty.
+	ClaimLogoutNotices(ctx context.Context, lease string, now, until time.Time, limit, perClient int, except []string) ([]LogoutNotice, error)
 	// RescheduleLogoutNotice releases a claimed notice after a failed
 	// attempt: due again at due, with lastError kept for operators. It is
 	// ErrNotFound when the notice is gone or no longer held under lease.

@@ -11,7 +11,9 @@
 // and are taken over; a restart finishes what was queued before it. A
 // failed delivery is retried with exponential backoff and jitter, up to
 // MaxAttempts attempts or MaxAge after the session ended, then given up
-// (logged and counted).
+// (logged and counted). A worker keeps up to Batch attempts in flight, at
+// most PerClient of them to one client, so that a relying party that does
+// not answer delays no other (dispatch.go).
 //
 // The URIs were registered by an operator through the admin API (https, or
 // http on a loopback host), but the requests still go server to server, so
@@ -30,7 +32,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,7 +43,7 @@ import (
 type Store interface {
 	GetClient(ctx context.Context, id string) (*sigil.Client, error)
 	EnqueueLogoutNotices(ctx context.Context, notices []sigil.LogoutNotice, now time.Time) (int64, error)
-	ClaimLogoutNotices(ctx context.Context, lease string, now, until time.Time, limit int) ([]sigil.LogoutNotice, error)
+	ClaimLogoutNotices(ctx context.Context, lease string, now, until time.Time, limit, perClient int, except []string) ([]sigil.LogoutNotice, error)
 	RescheduleLogoutNotice(ctx context.Context, id, lease string, due time.Time, lastError string) error
 	DeleteLogoutNotice(ctx context.Context, id string) error
 }
@@ -62,6 +63,7 @@ const (
 	DefaultRetryBase    = 10 * time.Second
 	DefaultMaxBackoff   = time.Hour
 	DefaultBatch        = 16
+	DefaultPerClient    = 2
 )
 
 // maxResponseBody is how much of a relying party's answer is read (and
@@ -95,9 +97,14 @@ type Config struct {
 	// doubles it, up to MaxBackoff, and jitter takes off up to half.
 	RetryBase  time.Duration
 	MaxBackoff time.Duration
-	// Batch is how many notices one claim takes, and so how many requests
-	// a node sends at once.
+	// Batch is how many attempts a node has in flight at once (and the
+	// most notices one claim takes); a slot is refilled as soon as its
+	// attempt ends.
 	Batch int
+	// PerClient is how many of those attempts may go to one client at
+	// once, so that one relying party that hangs cannot take every slot
+	// (dispatch.go).
+	PerClient int
 	// Client sends the requests; nil builds one that follows no redirect
 	// and times out after Timeout.
 	Client *http.Client
@@ -150,6 +157,9 @@ func New(cfg Config) *Notifier {
 	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = DefaultBatch
+	}
+	if cfg.PerClient <= 0 {
+		cfg.PerClient = DefaultPerClient
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -231,61 +241,56 @@ func (n *Notifier) SessionsEnded(ctx context.Context, ended []sigil.Session) err
 
 // Run delivers due notices until ctx ends: at once after SessionsEnded
 // queued some on this node, and every PollInterval otherwise (retries, and
-// notices queued by other nodes or before a restart). When ctx ends it
-// lets the attempts in flight finish, each bounded by Timeout, and returns.
+// notices queued by other nodes or before a restart). It keeps up to Batch
+// attempts in flight, at most PerClient to one client, and claims more as
+// soon as one ends (see dispatch.go). When ctx ends it claims nothing more,
+// lets the attempts in flight finish, each bounded by Timeout, and
+// returns.
 func (n *Notifier) Run(ctx context.Context) {
+	d := n.newDispatcher(ctx)
 	t := time.NewTicker(n.cfg.PollInterval)
 	defer t.Stop()
-	for {
-		for ctx.Err() == nil {
-			claimed, err := n.DeliverDue(ctx)
-			if err != nil {
-				if ctx.Err() == nil {
-					n.cfg.Log.Error("back-channel logout: claim notices", "err", err)
-				}
-				break
-			}
-			if claimed < n.cfg.Batch {
-				break // nothing more is due now
+	for ctx.Err() == nil {
+		if free := n.cfg.Batch - d.inFlight; free > 0 {
+			if _, err := d.claim(ctx, free); err != nil && ctx.Err() == nil {
+				n.cfg.Log.Error("back-channel logout: claim notices", "err", err)
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return
+		case client := <-d.done:
+			d.finished(client)
+			d.collect()
 		case <-t.C:
 		case <-n.wake:
 		}
 	}
+	d.wait()
 }
 
-// DeliverDue claims up to Batch due notices, attempts them all at once and
-// waits for every attempt to finish; it returns how many it claimed. Run
-// calls it; tests call it for one round.
+// DeliverDue claims up to Batch due notices, at most PerClient of any one
+// client, attempts them all at once and waits for every attempt to finish;
+// it returns how many it claimed. Tests call it for one round; Run does
+// not (it never waits for a whole round). Attempts already begun finish
+// even when ctx ends, each bounded by Timeout.
 func (n *Notifier) DeliverDue(ctx context.Context) (int, error) {
-	now := n.cfg.Now()
-	lease := randomID()
-	// The lease outlasts every attempt of the batch (they run in parallel,
-	// each bounded by Timeout) with room for the store writes after it.
-	until := now.Add(2*n.cfg.Timeout + 10*time.Second)
-	notices, err := n.cfg.Store.ClaimLogoutNotices(ctx, lease, now, until, n.cfg.Batch)
+	d := n.newDispatcher(ctx)
+	claimed, err := d.claim(ctx, n.cfg.Batch)
 	if err != nil {
 		return 0, err
 	}
-	// Attempts already begun finish even when ctx ends (a graceful stop),
-	// each bounded by Timeout.
-	actx := context.WithoutCancel(ctx)
-	var wg sync.WaitGroup
-	for _, notice := range notices {
-		wg.Go(func() { n.attempt(actx, notice) })
-	}
-	wg.Wait()
-	return len(notices), nil
+	d.wait()
+	return claimed, nil
 }
 
 // attempt delivers one claimed notice and records the outcome.
 func (n *Notifier) attempt(ctx context.Context, notice sigil.LogoutNotice) {
 	log := n.cfg.Log.With("client_id", notice.ClientID, "sid", notice.SessionID, "attempt", notice.Attempts)
-	client, err := n.cfg.Store.GetClient(ctx, notice.ClientID)
+	// Bounded like every step of an attempt, which the lease counts on
+	// (leaseFor).
+	gctx, cancel := context.WithTimeout(ctx, n.cfg.Timeout)
+	client, err := n.cfg.Store.GetClient(gctx, notice.ClientID)
+	cancel()
 	switch {
 	case errors.Is(err, sigil.ErrNotFound) || (err == nil && client.BackchannelLogoutURI == ""):
 		// The client was deleted or no longer asks to be told: nobody

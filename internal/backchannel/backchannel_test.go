@@ -138,7 +138,7 @@ func expect(id, alg string, now time.Time) backchanneltest.Expect {
 func pending(t *testing.T, st sigil.Store) int {
 	t.Helper()
 	far := time.Now().Add(1000 * time.Hour)
-	got, err := st.ClaimLogoutNotices(context.Background(), "probe", far, far.Add(time.Second), 1000)
+	got, err := st.ClaimLogoutNotices(context.Background(), "probe", far, far.Add(time.Second), 1000, 1000, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -424,7 +424,7 @@ func TestRestartFinishesPendingNotice(t *testing.T) {
 		if err := old.n.SessionsEnded(ctx, []sigil.Session{session("sid-crashed", "rp")}); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := st.ClaimLogoutNotices(ctx, "dead node", time.Now(), time.Now().Add(time.Hour), 1); err != nil || len(got) != 1 {
+		if got, err := st.ClaimLogoutNotices(ctx, "dead node", time.Now(), time.Now().Add(time.Hour), 1, 1, nil); err != nil || len(got) != 1 {
 			t.Fatalf("claim = %v, %v", got, err)
 		}
 		if err := old.n.SessionsEnded(ctx, []sigil.Session{session("sid-stopped", "rp")}); err != nil {

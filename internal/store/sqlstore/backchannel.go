@@ -69,14 +69,51 @@ func (s *Store) EnqueueLogoutNotices(ctx context.Context, notices []sigil.Logout
 	return stored, nil
 }
 
-// ClaimLogoutNotices leases due notices with one UPDATE ... RETURNING; see
-// sigil.Store.
-func (s *Store) ClaimLogoutNotices(ctx context.Context, lease string, now, until time.Time, limit int) ([]sigil.LogoutNotice, error) {
-	if lease == "" || limit < 1 || !until.After(now) {
-		return nil, fmt.Errorf("%s: claim logout notices: a lease, a limit of 1 or more and a lease end after now are required", s.dialect.Name)
+// claimLogoutNotices builds the claim of due notices, skipping the notices
+// of except clients (a NOT IN list of as many parameters, left out when
+// there are none). Its parameters: the new due_at (the lease's end), the
+// lease, now twice, the except clients, perClient and the limit.
+//
+// The subquery picks the notices to take: it numbers each client's due
+// notices, oldest due first (ROW_NUMBER over the client's partition, which
+// SQLite and PostgreSQL both have), keeps the first perClient of each and,
+// of those, the limit oldest due. SQLite finds the due rows on the due_at
+// index and sorts them; the number of due rows, not the size of the table,
+// bounds the work. The outer due_at check is what keeps two nodes from
+// claiming one row on PostgreSQL: a writer that waited for another's row
+// lock re-checks its own WHERE on the new row (READ COMMITTED), which is
+// no longer due, while the IN subquery's result is not re-evaluated.
+// SQLite runs one writer at a time.
+//
+// The text depends on the number of except clients (at most a worker's
+// in-flight limit), so a Store prepares a handful of variants.
+func claimLogoutNotices(d Dialect, except int) string {
+	skip := ""
+	if except > 0 {
+		skip = " AND client_id NOT IN (" + params(except) + ")"
+	}
+	return d.rebind("UPDATE backchannel_logout_notices SET due_at = ?, lease = ?, attempts = attempts + 1" +
+		" WHERE due_at <= ? AND id IN (SELECT id FROM (" +
+		"SELECT id, due_at, ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY due_at, id) AS nth" +
+		" FROM backchannel_logout_notices WHERE due_at <= ?" + skip +
+		") AS due WHERE nth <= ? ORDER BY due_at, id LIMIT ?)" +
+		" RETURNING id, client_id, session_id, subject, created_at, attempts, last_error")
+}
+
+// ClaimLogoutNotices leases due notices with one UPDATE ... RETURNING
+// (claimLogoutNotices); see sigil.Store.
+func (s *Store) ClaimLogoutNotices(ctx context.Context, lease string, now, until time.Time, limit, perClient int, except []string) ([]sigil.LogoutNotice, error) {
+	if lease == "" || limit < 1 || perClient < 1 || !until.After(now) {
+		return nil, fmt.Errorf("%s: claim logout notices: a lease, a limit and a per-client limit of 1 or more and a lease end after now are required", s.dialect.Name)
 	}
 	ms := now.UnixMilli()
-	rows, err := s.query(ctx, s.q.claimLogoutNotices, until.UnixMilli(), lease, ms, ms, limit)
+	args := make([]any, 0, 6+len(except))
+	args = append(args, until.UnixMilli(), lease, ms, ms)
+	for _, c := range except {
+		args = append(args, c)
+	}
+	args = append(args, perClient, limit)
+	rows, err := s.query(ctx, claimLogoutNotices(s.dialect, len(except)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: claim logout notices: %w", s.dialect.Name, err)
 	}

@@ -74,9 +74,10 @@ type queries struct {
 	deleteExpired                     string
 	// sessions are the statements of the login sessions (sessions.go).
 	sessions sessionQueries
-	// The back-channel logout outbox (backchannel.go); the enqueue is
-	// built per number of rows (enqueueLogoutNotices).
-	claimLogoutNotices, rescheduleLogoutNotice, deleteLogoutNotice string
+	// The back-channel logout outbox (backchannel.go); the enqueue and
+	// the claim are built per call (enqueueLogoutNotices,
+	// claimLogoutNotices).
+	rescheduleLogoutNotice, deleteLogoutNotice string
 }
 
 // clientTokenInsert and clientTokenRow make the INSERT of client
@@ -252,15 +253,6 @@ func buildQueries(d Dialect) queries {
 		// keeps PostgreSQL's generic plan on that index.
 		deleteExpired: "DELETE FROM authorizations WHERE id IN (SELECT id FROM authorizations WHERE " + purgeAt(d) + " < ?" +
 			" ORDER BY " + purgeAt(d) + " LIMIT " + strconv.Itoa(d.cleanupBatch()) + ")",
-		// claimLogoutNotices leases due notices. The outer due_at check is
-		// what keeps two nodes from claiming one row on PostgreSQL: a
-		// writer that waited for another's row lock re-checks its own WHERE
-		// on the new row (READ COMMITTED), which is no longer due, while
-		// the IN subquery's result is not re-evaluated. SQLite runs one
-		// writer at a time.
-		claimLogoutNotices: "UPDATE backchannel_logout_notices SET due_at = ?, lease = ?, attempts = attempts + 1" +
-			" WHERE due_at <= ? AND id IN (SELECT id FROM backchannel_logout_notices WHERE due_at <= ? ORDER BY due_at LIMIT ?)" +
-			" RETURNING id, client_id, session_id, subject, created_at, attempts, last_error",
 		rescheduleLogoutNotice: "UPDATE backchannel_logout_notices SET due_at = ?, lease = NULL, last_error = ?" +
 			" WHERE id = ? AND lease = ?",
 		deleteLogoutNotice: "DELETE FROM backchannel_logout_notices WHERE id = ?",
@@ -295,7 +287,7 @@ func buildQueries(d Dialect) queries {
 		&q.refresh, &q.revokeToken, &q.createClientToken, &q.getByRefreshToken,
 		&q.explain, &q.revokeReplayed, &q.revokeReused,
 		&q.saveConsent, &q.getConsent, &q.createSigningKey, &q.listSigningKeys, &q.extendSigningKeyRetention, &q.deleteSigningKey, &q.deleteExpired,
-		&q.claimLogoutNotices, &q.rescheduleLogoutNotice, &q.deleteLogoutNotice,
+		&q.rescheduleLogoutNotice, &q.deleteLogoutNotice,
 	} {
 		*p = d.rebind(*p)
 	}

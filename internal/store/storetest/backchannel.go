@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -14,13 +15,15 @@ import (
 // logoutNotices checks the back-channel logout outbox: what is queued, the
 // lease that keeps two workers from sending one notice, its expiry that
 // lets another worker finish a crashed one's work, rescheduling, deletion,
-// and that racing claims never hand one notice out twice.
+// the claim's limits (in all, per client, clients skipped), and that
+// racing claims never hand one notice out twice.
 func (s suite) logoutNotices(t *testing.T) {
 	t.Run("Enqueue", s.noticesEnqueue)
 	t.Run("Lease", s.noticesLease)
 	t.Run("Reschedule", s.noticesReschedule)
 	t.Run("DeleteAndCascade", s.noticesDelete)
 	t.Run("LimitAndOrder", s.noticesLimit)
+	t.Run("PerClientAndExcept", s.noticesPerClient)
 	t.Run("ConcurrentClaims", s.noticesConcurrent)
 }
 
@@ -42,10 +45,10 @@ func notice(id, client, sid string) sigil.LogoutNotice {
 	return sigil.LogoutNotice{ID: id, ClientID: client, SessionID: sid, Subject: "alice.crypto"}
 }
 
-// claimAll claims up to 100 notices at now.
+// claimAll claims up to 100 notices at now, of any client.
 func claimAll(t *testing.T, st sigil.Store, lease string, now time.Time) []sigil.LogoutNotice {
 	t.Helper()
-	got, err := st.ClaimLogoutNotices(context.Background(), lease, now, now.Add(time.Minute), 100)
+	got, err := st.ClaimLogoutNotices(context.Background(), lease, now, now.Add(time.Minute), 100, 100, nil)
 	if err != nil {
 		t.Fatalf("ClaimLogoutNotices(%s): %v", lease, err)
 	}
@@ -102,7 +105,7 @@ func (s suite) noticesLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	until := t0.Add(time.Minute)
-	if got, err := st.ClaimLogoutNotices(ctx, "a", t0, until, 10); err != nil || len(got) != 1 {
+	if got, err := st.ClaimLogoutNotices(ctx, "a", t0, until, 10, 10, nil); err != nil || len(got) != 1 {
 		t.Fatalf("first claim = %v, %v; want the notice", got, err)
 	}
 	// Held: nobody else gets it before the lease ends.
@@ -120,12 +123,12 @@ func (s suite) noticesLease(t *testing.T) {
 		t.Fatalf("RescheduleLogoutNotice under a lost lease = %v; want ErrNotFound", err)
 	}
 	for _, bad := range []struct {
-		lease      string
-		limit      int
-		now, until time.Time
-	}{{"", 1, t0, until}, {"c", 0, t0, until}, {"c", 1, t0, t0}} {
-		if _, err := st.ClaimLogoutNotices(ctx, bad.lease, bad.now, bad.until, bad.limit); err == nil {
-			t.Errorf("ClaimLogoutNotices(%q, limit %d, until-now %v) succeeded", bad.lease, bad.limit, bad.until.Sub(bad.now))
+		lease            string
+		limit, perClient int
+		now, until       time.Time
+	}{{"", 1, 1, t0, until}, {"c", 0, 1, t0, until}, {"c", 1, 0, t0, until}, {"c", 1, 1, t0, t0}} {
+		if _, err := st.ClaimLogoutNotices(ctx, bad.lease, bad.now, bad.until, bad.limit, bad.perClient, nil); err == nil {
+			t.Errorf("ClaimLogoutNotices(%q, limit %d, per client %d, until-now %v) succeeded", bad.lease, bad.limit, bad.perClient, bad.until.Sub(bad.now))
 		}
 	}
 }
@@ -188,7 +191,7 @@ func (s suite) noticesLimit(t *testing.T) {
 		}
 	}
 	now := t0.Add(time.Minute)
-	got, err := st.ClaimLogoutNotices(ctx, "a", now, now.Add(time.Minute), 2)
+	got, err := st.ClaimLogoutNotices(ctx, "a", now, now.Add(time.Minute), 2, 2, nil)
 	if err != nil || len(got) != 2 {
 		t.Fatalf("ClaimLogoutNotices(limit 2) = %+v, %v", got, err)
 	}
@@ -199,6 +202,59 @@ func (s suite) noticesLimit(t *testing.T) {
 	if rest := claimAll(t, st, "b", now); len(rest) != 1 || rest[0].ID != "n0" {
 		t.Fatalf("second claim = %+v; want n0", rest)
 	}
+}
+
+// noticesPerClient checks the claim's rules for a worker that caps the
+// requests it has open to each client: the clients in except are skipped,
+// at most perClient notices of one client are taken (its oldest due), the
+// limit takes the oldest due of those, and notices another claim holds are
+// never taken.
+func (s suite) noticesPerClient(t *testing.T) {
+	st := s.noticeStore(t)
+	mustClient(t, st, "bc2")
+	mustClient(t, st, "bc3")
+	ctx := context.Background()
+	// Due one second apart: bc's four first, then bc2's two, then bc3's.
+	queue := []sigil.LogoutNotice{
+		notice("a0", "bc", "s0"), notice("a1", "bc", "s1"), notice("a2", "bc", "s2"), notice("a3", "bc", "s3"),
+		notice("b0", "bc2", "s4"), notice("b1", "bc2", "s5"),
+		notice("c0", "bc3", "s6"),
+	}
+	for i, n := range queue {
+		if _, err := st.EnqueueLogoutNotices(ctx, []sigil.LogoutNotice{n}, t0.Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := t0.Add(time.Minute)
+	claim := func(lease string, limit, perClient int, except []string, want ...string) {
+		t.Helper()
+		got, err := st.ClaimLogoutNotices(ctx, lease, now, now.Add(time.Minute), limit, perClient, except)
+		if err != nil {
+			t.Fatalf("%s: ClaimLogoutNotices: %v", lease, err)
+		}
+		ids := make([]string, 0, len(got))
+		for _, n := range got {
+			if n.Lease != lease || n.Attempts != 1 {
+				t.Errorf("%s: claimed %+v; want it under lease %s at attempt 1", lease, n, lease)
+			}
+			ids = append(ids, n.ID)
+		}
+		slices.Sort(ids)
+		if !slices.Equal(ids, want) {
+			t.Fatalf("%s: claimed %v; want %v", lease, ids, want)
+		}
+	}
+	// Two of bc at most, although its third is due before b0; c0 is
+	// skipped; the limit keeps the three oldest due of the rest (b1 is
+	// left).
+	claim("first", 3, 2, []string{"bc3"}, "a0", "a1", "b0")
+	// Another claim, one per client: the first claim's notices are held,
+	// so bc's next is a2 and bc2's b1.
+	claim("second", 10, 1, nil, "a2", "b1", "c0")
+	// Only a3 is left, of a skipped client; clients with nothing due may
+	// be named too.
+	claim("third", 10, 10, []string{"bc", "bc2", "unknown"})
+	claim("fourth", 10, 10, []string{"bc2", "unknown"}, "a3")
 }
 
 // noticesConcurrent races workers claiming small batches until nothing is
@@ -223,7 +279,7 @@ func (s suite) noticesConcurrent(t *testing.T) {
 		wg.Go(func() {
 			lease := fmt.Sprintf("w%d", w)
 			for {
-				got, err := st.ClaimLogoutNotices(ctx, lease, t0, t0.Add(time.Minute), 3)
+				got, err := st.ClaimLogoutNotices(ctx, lease, t0, t0.Add(time.Minute), 3, 3, nil)
 				if err != nil {
 					t.Errorf("%s: ClaimLogoutNotices: %v", lease, err)
 					return

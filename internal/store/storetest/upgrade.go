@@ -228,7 +228,7 @@ func checkUpgraded(t *testing.T, ctx context.Context, st sigil.Store, v int64) {
 		t.Errorf("session from %d: %+v, %v", v, s, err)
 	}
 
-	notices, err := st.ClaimLogoutNotices(ctx, "upgrade-test", now, now.Add(time.Minute), 10)
+	notices, err := st.ClaimLogoutNotices(ctx, "upgrade-test", now, now.Add(time.Minute), 10, 10, nil)
 	if err != nil {
 		t.Fatalf("ClaimLogoutNotices: %v", err)
 	}
