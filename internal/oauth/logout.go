@@ -14,6 +14,7 @@ import (
 	"github.com/sigil-oidc/sigil/internal/oautherr"
 	"github.com/sigil-oidc/sigil/internal/oidc"
 	"github.com/sigil-oidc/sigil/internal/session"
+	"github.com/sigil-oidc/sigil/internal/urlform"
 	"github.com/sigil-oidc/sigil/web"
 )
 
@@ -129,7 +130,7 @@ func logoutParams(r *http.Request) (url.Values, error) {
 	if r.Method == http.MethodPost {
 		return parseForm(r, "A POST to the end_session_endpoint")
 	}
-	params, err := queryParams(r, "The request to the end_session_endpoint")
+	params, err := urlform.Query(r, "The request to the end_session_endpoint")
 	if err != nil {
 		return nil, err
 	}

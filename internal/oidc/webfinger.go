@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/sigil-oidc/sigil"
 	"github.com/sigil-oidc/sigil/internal/domains"
 	"github.com/sigil-oidc/sigil/internal/oautherr"
+	"github.com/sigil-oidc/sigil/internal/urlform"
 )
 
 // IssuerRel is the WebFinger link relation of an OpenID Connect issuer
@@ -35,9 +35,9 @@ type Link struct {
 // The resource is the domain itself or acct:user@domain, as @uauth/common
 // sends it.
 func (e *Endpoints) ServeWebFinger(w http.ResponseWriter, r *http.Request) {
-	q, err := url.ParseQuery(r.URL.RawQuery)
+	q, err := urlform.Query(r, "The WebFinger request")
 	if err != nil {
-		oautherr.WriteJSON(w, queryError(r.URL.RawQuery))
+		oautherr.WriteJSON(w, err)
 		return
 	}
 	resource := q.Get("resource")
@@ -79,22 +79,6 @@ func (e *Endpoints) ServeWebFinger(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/jrd+json")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	_ = json.NewEncoder(w).Encode(jrd)
-}
-
-// maxQueryParams is the most parameters url.ParseQuery reads: Go's limit
-// (GODEBUG urlmaxqueryparams), above which it reads none at all.
-const maxQueryParams = 10000
-
-// queryError is the error of a query string that url.ParseQuery could not
-// parse whole. r.URL.Query() would drop the pairs it cannot parse, and
-// every parameter above maxQueryParams, so that the request would be
-// answered for parameters other than the ones sent (resource missing, or
-// rel filters ignored): it is refused instead, invalid_request.
-func queryError(rawQuery string) error {
-	if strings.Count(rawQuery, "&")+1 > maxQueryParams {
-		return oautherr.ErrInvalidRequest.WithHint("The query has too many parameters (at most %d).", maxQueryParams)
-	}
-	return oautherr.ErrInvalidRequest.WithHint("The query could not be parsed: check its percent-encoding (RFC 3986 section 2.1) and separate parameters with '&' alone.")
 }
 
 // WebFingerRecordKey is the domain record @uauth/common reads to find a
