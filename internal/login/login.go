@@ -191,14 +191,7 @@ func (h *Handler) Challenge(w http.ResponseWriter, r *http.Request) {
 // 3.1.2.1 and 5.5.1), before anything is signed. The token endpoint checks
 // it again. A flow that asked for nobody costs nothing here.
 func (h *Handler) checkAskedPerson(ctx context.Context, a *sigil.Authorization) error {
-	if a.ClaimsRequest == "" {
-		return nil
-	}
-	cr, _, err := oidc.ParseClaimsRequest(a.ClaimsRequest)
-	if err != nil {
-		return nil // stored normalised; the token endpoint decides
-	}
-	want, _ := cr.Subject()
+	want := oidc.RequestedSubject(a.ClaimsRequest)
 	if want == "" {
 		return nil
 	}
@@ -557,13 +550,8 @@ func (h *Handler) renewableSession(ctx context.Context, r *http.Request, a *sigi
 // that recovers another address is someone else's signature, or the owner's
 // of another message, such as one a newer challenge replaced.
 func signatureError(err error, a *sigil.Authorization) error {
-	if errors.Is(err, siwe.ErrMalformedSignature) {
-		// The innermost reason, without the package's prefixes.
-		reason := err.Error()
-		if i := strings.LastIndex(reason, ": "); i >= 0 {
-			reason = reason[i+2:]
-		}
-		return oautherr.ErrInvalidRequest.WithHint("The signature is malformed: %s.", oautherr.Shown(reason))
+	if m, ok := errors.AsType[*siwe.MalformedSignatureError](err); ok {
+		return oautherr.ErrInvalidRequest.WithHint("The signature is malformed: %s.", oautherr.Shown(m.Reason))
 	}
 	return oautherr.ErrRequestUnauthorized.WithHint("The signature is not of the current sign-in message by %s, the owner of %s; sign the latest message POST /login/challenge returned, with that wallet.", a.Address, a.Subject)
 }

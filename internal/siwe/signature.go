@@ -47,7 +47,7 @@ var (
 func RecoverAddress(message, signature string) (string, error) {
 	sig, err := decodeSignature(signature)
 	if err != nil {
-		return "", fmt.Errorf("%w: %w: %w", ErrInvalidSignature, ErrMalformedSignature, err)
+		return "", &MalformedSignatureError{Reason: err.Error()}
 	}
 	pub, err := crypto.SigToPub(accounts.TextHash([]byte(message)), sig)
 	if err != nil {

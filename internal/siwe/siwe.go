@@ -43,13 +43,31 @@ var ErrMalformedMessage = errors.New("siwe: malformed message")
 // with errors.Is to reject the sign-in; the wrapping error says what is wrong.
 var ErrInvalidSignature = errors.New("siwe: invalid signature")
 
-// ErrMalformedSignature is wrapped, with [ErrInvalidSignature], by the errors
-// of a signature that no externally owned account could have made, whatever
-// the message: wrong length, not hex, a recovery id other than 27/28/0/1, r
-// or s out of range, or a high s (EIP-2). A signature that is well formed but
-// recovers another address wraps only ErrInvalidSignature. (A contract
-// wallet's EIP-1271 signature may take another form; see login.)
+// ErrMalformedSignature is matched, with [ErrInvalidSignature], by the
+// errors of a signature that no externally owned account could have made,
+// whatever the message: wrong length, not hex, a recovery id other than
+// 27/28/0/1, r or s out of range, or a high s (EIP-2). Those errors are
+// [*MalformedSignatureError]s, which say why. A signature that is well
+// formed but recovers another address matches only ErrInvalidSignature. (A
+// contract wallet's EIP-1271 signature may take another form; see login.)
 var ErrMalformedSignature = errors.New("siwe: malformed signature")
+
+// MalformedSignatureError is the error of a signature no account could have
+// made; Reason says what is wrong with it, in words for the person whose
+// wallet made it.
+type MalformedSignatureError struct {
+	Reason string
+}
+
+func (e *MalformedSignatureError) Error() string {
+	return "siwe: invalid signature: malformed: " + e.Reason
+}
+
+// Is makes the error match both ErrMalformedSignature and
+// ErrInvalidSignature.
+func (e *MalformedSignatureError) Is(target error) bool {
+	return target == ErrMalformedSignature || target == ErrInvalidSignature
+}
 
 // MaxMessageLength is the largest message, in bytes, that [Parse] reads and
 // [Message.Validate] accepts. EIP-4361 "Maximum Lengths for ABNF Terms" asks
