@@ -102,14 +102,10 @@ func (p *Provider) checkGrantedTarget(ctx context.Context, client *sigil.Client,
 	var fail error
 	if r := firstOutside(resources, a.Resources); r != "" {
 		fail = oautherr.ErrInvalidTarget.WithHint("The resource '%s' was not named in the authorization request, and a token request may only name resources the authorization request named (RFC 8707 section 2.2). The code is now used up; send a new authorization request that names it.", oautherr.Shown(r))
-	} else if a.ClaimsRequest != "" {
-		if cr, _, err := oidc.ParseClaimsRequest(a.ClaimsRequest); err == nil {
-			// The sub the client asked for is in its own subject
-			// space (pairwise or the domain).
-			if sub, _ := cr.Subject(); sub != "" && sub != p.subject(client, a) {
-				fail = oautherr.ErrInvalidGrant.WithHint("The claims parameter asked for the person '%s', and another person signed in; no token is issued for them (OpenID Connect Core section 5.5.1).", oautherr.Shown(sub))
-			}
-		}
+	} else if sub := oidc.RequestedSubject(a.ClaimsRequest); sub != "" && sub != p.subject(client, a) {
+		// The sub the client asked for is in its own subject space
+		// (pairwise or the domain).
+		fail = oautherr.ErrInvalidGrant.WithHint("The claims parameter asked for the person '%s', and another person signed in; no token is issued for them (OpenID Connect Core section 5.5.1).", oautherr.Shown(sub))
 	}
 	if fail == nil {
 		return nil

@@ -167,6 +167,21 @@ func (r *ClaimsRequest) Subject() (string, error) {
 	return sub, err
 }
 
+// RequestedSubject is the sub value a stored claims request demands (the
+// normalised JSON ParseClaimsRequest returned), "" when it demands none.
+// The sign-in's challenge and the token endpoint both hold the flow to it.
+func RequestedSubject(claims string) string {
+	if claims == "" {
+		return ""
+	}
+	cr, _, err := ParseClaimsRequest(claims)
+	if err != nil {
+		return ""
+	}
+	sub, _ := cr.Subject()
+	return sub
+}
+
 // RequireSubject returns the normalised claims request claims (as
 // ParseClaimsRequest returns it; "" for none) that also demands sub: the
 // id_token member's sub value, added unless the request names a sub value

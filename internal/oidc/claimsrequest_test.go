@@ -113,3 +113,17 @@ func TestRequireSubject(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestedSubject: the sub value a stored claims request demands, or
+// "" for none, an empty request or one that does not parse.
+func TestRequestedSubject(t *testing.T) {
+	for claims, want := range map[string]string{
+		"": "", `{"userinfo":{"email":null}}`: "", "not json": "",
+		`{"id_token":{"sub":{"value":"bob.crypto"}}}`:                  "bob.crypto",
+		`{"userinfo":{"sub":{"value":"bob.crypto","essential":true}}}`: "bob.crypto",
+	} {
+		if got := RequestedSubject(claims); got != want {
+			t.Errorf("RequestedSubject(%q) = %q, want %q", claims, got, want)
+		}
+	}
+}
